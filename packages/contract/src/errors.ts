@@ -13,6 +13,7 @@ export const ErrorCode = z.enum([
   'unsupported_media_type',
   'rate_limited',
   'service_unavailable',
+  'bad_request',
   'internal_error',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
@@ -47,5 +48,6 @@ export const errorStatus: Readonly<Record<ErrorCode, number>> = Object.freeze({
   unsupported_media_type: 415,
   rate_limited: 429,
   service_unavailable: 503,
+  bad_request: 400,
   internal_error: 500,
 });

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
+import type { DestinationStream } from 'pino';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import type { DB } from './db/schema.js';
+import { loggerOptions } from './logger.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+import { docsPlugin } from './plugins/docs.plugin.js';
+import { errorsPlugin } from './plugins/errors.plugin.js';
+import { securityPlugin } from './plugins/security.plugin.js';
+import { spaPlugin } from './plugins/spa.plugin.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    db: Kysely<DB>;
+  }
+}
+
+/** Fastify takes a hop count as a function: trust the nearest `hops` proxies, no further. */
+function trustProxyOption(value: Config['trustProxy']) {
+  if (typeof value === 'number') return (_address: string, hop: number) => hop < value;
+  return typeof value === 'boolean' ? value : [...value];
+}
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  /** Log destination; stdout when omitted. */
+  logStream?: DestinationStream;
+}
+
+/**
+ * Composes the whole server: external plugins, then app plugins, then routes. `main.ts` boots it;
+ * tests call it directly and use `app.inject`.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, database } = deps;
+  const app = Fastify({
+    logger: loggerOptions({ level: config.logLevel, ...(deps.logStream ? { stream: deps.logStream } : {}) }),
+    trustProxy: trustProxyOption(config.trustProxy),
+    bodyLimit: config.bodyLimit,
+    // Our own ids only: a client-chosen id could forge or collide with another request's log lines.
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
+    requestIdLogLabel: 'requestId',
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('config', config);
+  app.decorate('db', database.db);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(errorsPlugin);
+  await app.register(securityPlugin, { config });
+  await app.register(docsPlugin);
+
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes);
+      api.get('/docs', { schema: { hide: true } }, async () => app.swagger());
+    },
+    { prefix: '/api' },
+  );
+
+  await app.register(spaPlugin, { webDistDir: config.webDistDir });
+  return app;
+}

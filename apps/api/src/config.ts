@@ -1,0 +1,179 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Where `vite build` writes the SPA, relative to this file in both `src/` and `dist/`. */
+const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const origin = z.string().transform((value, ctx) => {
+  try {
+    const url = new URL(value);
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.replace(/\/$/, '')) {
+      return url.origin;
+    }
+  } catch {
+    // fall through to the issue below
+  }
+  ctx.addIssue({ code: 'custom', message: `"${value}" is not an origin like https://chat.example.com` });
+  return z.NEVER;
+});
+
+const databaseUrl = z.string().refine((value) => /^(sqlite:.+|mysql:\/\/.+)$/.test(value), {
+  message: 'must be sqlite:<path> or mysql://user:password@host:port/database',
+});
+
+/**
+ * TRUST_PROXY: "true"/"false", a hop count, or a comma-separated list of proxy addresses or CIDRs,
+ * passed to Fastify's `trustProxy` so `request.ip` is the client behind the load balancer.
+ */
+const trustProxy = z
+  .string()
+  .default('false')
+  .transform((value, ctx): boolean | number | string[] => {
+    if (value === 'true') return true;
+    if (value === 'false') return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    const list = value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
+    if (list.length > 0 && list.every((item) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(item))) return list;
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be true, false, a hop count or a list of addresses/CIDRs',
+    });
+    return z.NEVER;
+  });
+
+const EnvSchema = z.object({
+  PORT: z.preprocess(emptyToUndefined, port.default(8080)),
+  HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('localhost')),
+  PUBLIC_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().min(1).default('data')),
+  DATABASE_URL: z.preprocess(emptyToUndefined, databaseUrl.optional()),
+  DATABASE_ADMIN_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^mysql:\/\/.+/, 'must be a mysql:// URL')
+      .optional(),
+  ),
+  DATABASE_TLS_CA: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
+  CORS_ORIGINS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(origin)),
+  ),
+  TRUST_PROXY: z.preprocess(emptyToUndefined, trustProxy),
+  LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS).default('info')),
+  HTTP_BODY_LIMIT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1024).default(1_048_576)),
+  WEB_DIST_DIR: z.preprocess(emptyToUndefined, z.string().min(1).default(DEFAULT_WEB_DIST)),
+});
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface DatabaseConfig {
+  readonly kind: 'sqlite' | 'mysql';
+  /** `sqlite:<path>` or `mysql://…` as the application connects (least-privileged user on MySQL). */
+  readonly url: string;
+  /** MySQL only: an administrative URL used for migrations and the app-user bootstrap. */
+  readonly adminUrl: string | undefined;
+  /** PEM file of the CA that signed the MySQL server certificate; when set, TLS is required and verified. */
+  readonly tlsCaFile: string | undefined;
+}
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly publicUrl: URL;
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  /** Origins allowed to call the API from a browser, besides PUBLIC_URL's own origin. */
+  readonly corsOrigins: readonly string[];
+  readonly trustProxy: boolean | number | readonly string[];
+  readonly logLevel: LogLevel;
+  readonly bodyLimit: number;
+  readonly webDistDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !(value instanceof URL)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Makes a relative SQLite path absolute so it does not depend on the working directory later. */
+function sqliteUrl(url: string): string {
+  const file = url.slice('sqlite:'.length);
+  return file === ':memory:' ? url : `sqlite:${path.resolve(file)}`;
+}
+
+/**
+ * Parses and validates the environment once. Every bad variable is listed in the thrown ConfigError,
+ * so an operator fixes them all in one go. Nothing else in the API reads `process.env`.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${String(issue.path[0] ?? '(environment)')}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const dataDir = path.resolve(e.DATA_DIR);
+  const databaseUrl = e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'parley.db')}`;
+  const kind = databaseUrl.startsWith('mysql://') ? 'mysql' : 'sqlite';
+  if (kind === 'sqlite' && e.DATABASE_ADMIN_URL) {
+    problems.push('DATABASE_ADMIN_URL: only used with a mysql:// DATABASE_URL');
+  }
+  if (kind === 'sqlite' && e.DATABASE_TLS_CA) {
+    problems.push('DATABASE_TLS_CA: only used with a mysql:// DATABASE_URL');
+  }
+  if (kind === 'mysql' && !new URL(databaseUrl).pathname.slice(1)) {
+    problems.push('DATABASE_URL: must name the database, e.g. mysql://app:secret@db:3306/parley');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const publicUrl = new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
+  return deepFreeze<Config>({
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    dataDir,
+    database: {
+      kind,
+      url: kind === 'sqlite' ? sqliteUrl(databaseUrl) : databaseUrl,
+      adminUrl: e.DATABASE_ADMIN_URL,
+      tlsCaFile: e.DATABASE_TLS_CA ? path.resolve(e.DATABASE_TLS_CA) : undefined,
+    },
+    corsOrigins: e.CORS_ORIGINS,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    bodyLimit: e.HTTP_BODY_LIMIT,
+    webDistDir: path.resolve(e.WEB_DIST_DIR),
+  });
+}

@@ -1,0 +1,66 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
+import { createPool, type PoolOptions } from 'mysql2';
+import type { DatabaseConfig } from '../config.js';
+import type { DB } from './schema.js';
+
+export type DialectKind = DatabaseConfig['kind'];
+
+export interface Database {
+  readonly db: Kysely<DB>;
+  readonly kind: DialectKind;
+  destroy(): Promise<void>;
+}
+
+export interface MysqlConnectOptions {
+  uri: string;
+  /** PEM text of the CA that signed the server certificate: TLS is then required and the server verified. */
+  ssl?: { ca: string } | undefined;
+  connectionLimit?: number;
+}
+
+/** mysql2 pool options shared by the app, migrations and the bootstrap. */
+export function mysqlPoolOptions(options: MysqlConnectOptions): PoolOptions {
+  return {
+    uri: options.uri,
+    // Read DATETIME as the stored text so both dialects hand back the same strings (see db/time.ts).
+    dateStrings: true,
+    timezone: 'Z',
+    charset: 'UTF8MB4_BIN',
+    connectionLimit: options.connectionLimit ?? 10,
+    connectTimeout: 5_000,
+    enableKeepAlive: true,
+    ...(options.ssl ? { ssl: { ca: options.ssl.ca, rejectUnauthorized: true } } : {}),
+  };
+}
+
+/** A Kysely instance over a MySQL/MariaDB pool (also used by the AWS bootstrap Lambda). */
+export function createMysqlKysely<T = DB>(options: MysqlConnectOptions): Kysely<T> {
+  return new Kysely<T>({ dialect: new MysqlDialect({ pool: createPool(mysqlPoolOptions(options)) }) });
+}
+
+/** Opens the embedded SQLite file with durable settings: WAL, full sync, foreign keys, busy timeout. */
+export function createSqliteKysely<T = DB>(file: string): Kysely<T> {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new SqliteDatabase(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  return new Kysely<T>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+export function readCa(caFile: string | undefined): { ca: string } | undefined {
+  return caFile ? { ca: readFileSync(caFile, 'utf8') } : undefined;
+}
+
+/** The application's database, chosen by the scheme of DATABASE_URL. */
+export function createDatabase(config: DatabaseConfig): Database {
+  const db =
+    config.kind === 'mysql'
+      ? createMysqlKysely({ uri: config.url, ssl: readCa(config.tlsCaFile) })
+      : createSqliteKysely(config.url.slice('sqlite:'.length));
+  return { db, kind: config.kind, destroy: () => db.destroy() };
+}

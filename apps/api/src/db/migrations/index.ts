@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001-users.js';
+
+/**
+ * Every migration, in order. Listed in code rather than read from a folder so the bundled bootstrap
+ * Lambda and the compiled server carry the same set. Forward-only: there are no `down` steps.
+ */
+export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001-users': m0001,
+});

@@ -1,0 +1,16 @@
+import type { ErrorCode } from '@parley/contract';
+
+/** A failure the client caused or may see: mapped to HTTP by the one error handler in plugins/errors.ts. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Readonly<Record<string, string>>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const notFound = (what = 'resource') => new AppError('not_found', `${what} not found`);

@@ -1,0 +1,46 @@
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createDatabase } from './db/database.js';
+import { prepareDatabase } from './db/prepare.js';
+
+/** In-flight requests get this long after SIGINT/SIGTERM before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const database = createDatabase(config.database);
+  const app = await buildApp({ config, database });
+  app.addHook('onClose', async () => {
+    await database.destroy();
+  });
+
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error');
+    else app.log.info({ signal }, 'shutting down');
+    await app.close();
+    app.log.info('closed');
+  });
+
+  try {
+    await prepareDatabase(config, database, app.log);
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    app.log.fatal({ err: error }, 'could not start');
+    await app.close().catch(() => undefined);
+    process.exit(1);
+  }
+  app.log.info({ url: config.publicUrl.href }, `Parley is running at ${config.publicUrl.href}`);
+}
+
+await main();

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite runs for real: MariaDB (MySQL behaviour), Redis (fan-out and
-# shared rate limits). As root on Debian/Ubuntu it uses apt-get; elsewhere it says what to install and fails.
+# shared rate limits), Chromium (browser tests). As root on Debian/Ubuntu it uses apt-get; elsewhere it says what to install and fails.
 set -euo pipefail
 
 declare -A want=(
   [mariadbd]=mariadb-server
   [mariadb]=mariadb-client
   [redis-server]=redis-server
+  [chromium]=chromium
 )
 extra=("$@")
 

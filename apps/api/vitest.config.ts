@@ -10,7 +10,5 @@ export default defineProject({
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
-    // Two cores on CI: a few files at a time keeps MariaDB and argon2 from starving each other.
-    maxWorkers: 2,
   },
 });

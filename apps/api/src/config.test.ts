@@ -75,16 +75,28 @@ describe('loadConfig', () => {
     });
     const names = found.map((problem) => problem.split(':')[0]);
     expect(names).toEqual(
-      expect.arrayContaining(['PORT', 'PUBLIC_URL', 'DATABASE_URL', 'CORS_ORIGINS', 'TRUST_PROXY', 'LOG_LEVEL', 'HTTP_BODY_LIMIT']),
+      expect.arrayContaining([
+        'PORT',
+        'PUBLIC_URL',
+        'DATABASE_URL',
+        'CORS_ORIGINS',
+        'TRUST_PROXY',
+        'LOG_LEVEL',
+        'HTTP_BODY_LIMIT',
+      ]),
     );
   });
 
   it('rejects a CORS origin with a path and combinations that make no sense', () => {
-    expect(problems({ CORS_ORIGINS: 'https://a.example.com/app' })[0]).toMatch(/^CORS_ORIGINS: .*not an origin/);
+    expect(problems({ CORS_ORIGINS: 'https://a.example.com/app' })[0]).toMatch(
+      /^CORS_ORIGINS: .*not an origin/,
+    );
     expect(problems({ DATABASE_ADMIN_URL: 'mysql://root@x/' })).toEqual([
       'DATABASE_ADMIN_URL: only used with a mysql:// DATABASE_URL',
     ]);
-    expect(problems({ DATABASE_URL: 'mysql://app:pw@db:3306/' })[0]).toMatch(/^DATABASE_URL: must name the database/);
+    expect(problems({ DATABASE_URL: 'mysql://app:pw@db:3306/' })[0]).toMatch(
+      /^DATABASE_URL: must name the database/,
+    );
   });
 
   it('is deeply frozen', () => {

@@ -28,7 +28,8 @@ describe('least-privileged application user on MariaDB', () => {
 
   const now = toDbTime(new Date());
   const row = `('lp1', 'lp@example.com', NULL, 'hash', 'LP', '${now}', '${now}', NULL)`;
-  const columns = '(id, email, email_verified_at, password_hash, display_name, created_at, updated_at, deleted_at)';
+  const columns =
+    '(id, email, email_verified_at, password_hash, display_name, created_at, updated_at, deleted_at)';
 
   it('can SELECT, INSERT and UPDATE', async () => {
     await asApp(async (c) => {
@@ -67,7 +68,9 @@ describe('least-privileged application user on MariaDB', () => {
     });
     const schema = new URL(appUrl).pathname.slice(1);
     expect(grants).toEqual(
-      expect.arrayContaining([expect.stringMatching(new RegExp(`^GRANT SELECT, INSERT, UPDATE ON \`${schema}\`\\.\\* TO`))]),
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^GRANT SELECT, INSERT, UPDATE ON \`${schema}\`\\.\\* TO`)),
+      ]),
     );
     expect(grants.join('\n')).not.toMatch(/DELETE|DROP|ALTER|CREATE|ALL PRIVILEGES/);
   });

@@ -26,9 +26,10 @@ describe('MariaDB with require_secure_transport=ON', () => {
   });
 
   it('the app connects as its user over verified TLS', async () => {
-    const { rows } = await sql<{ Variable_name: string; Value: string }>`show session status like 'Ssl_cipher'`.execute(
-      testDb.database.db,
-    );
+    const { rows } = await sql<{
+      Variable_name: string;
+      Value: string;
+    }>`show session status like 'Ssl_cipher'`.execute(testDb.database.db);
     expect(rows[0]?.Value).toMatch(/^TLS|AES|CHACHA/);
     const who = await sql<{ u: string }>`select current_user() as u`.execute(testDb.database.db);
     expect(who.rows[0]?.u).toMatch(/^app_/);
@@ -40,7 +41,10 @@ describe('MariaDB with require_secure_transport=ON', () => {
       code: expect.stringMatching(/^(ER_ACCESS_DENIED_ERROR|ER_SECURE_TRANSPORT_REQUIRED)$/),
     });
     await expect(createConnection({ uri: testDb.config.database.url })).rejects.toThrow();
-    const tls = await createConnection({ uri: server.adminUrl, ssl: { ca: readPem(server.caFile as string) } });
+    const tls = await createConnection({
+      uri: server.adminUrl,
+      ssl: { ca: readPem(server.caFile as string) },
+    });
     await tls.end();
   });
 
@@ -52,7 +56,10 @@ describe('MariaDB with require_secure_transport=ON', () => {
   });
 
   it('the app user itself requires SSL', async () => {
-    const admin = await createConnection({ uri: server.adminUrl, ssl: { ca: readPem(server.caFile as string) } });
+    const admin = await createConnection({
+      uri: server.adminUrl,
+      ssl: { ca: readPem(server.caFile as string) },
+    });
     const user = decodeURIComponent(new URL(testDb.config.database.url).username);
     const [rows] = await admin.query('SHOW CREATE USER ??@??', [user, '%']);
     await admin.end();

@@ -28,7 +28,9 @@ describe('readiness follows the database through an outage', () => {
     await server.kill();
     const down = await ready();
     expect(down.statusCode).toBe(503);
-    expect(down.json()).toEqual({ error: { code: 'service_unavailable', message: 'Database is not reachable' } });
+    expect(down.json()).toEqual({
+      error: { code: 'service_unavailable', message: 'Database is not reachable' },
+    });
     expect((await app.inject({ method: 'GET', url: '/api/health/live' })).statusCode).toBe(200);
 
     await server.start();

@@ -25,7 +25,10 @@ function user(id: string, email: string) {
 async function describeTable(testDb: TestDatabase, table: string) {
   const query =
     testDb.kind === 'sqlite'
-      ? sql<{ name: string; nullable: number }>`select name, 1 - "notnull" as nullable from pragma_table_xinfo(${table})`
+      ? sql<{
+          name: string;
+          nullable: number;
+        }>`select name, 1 - "notnull" as nullable from pragma_table_xinfo(${table})`
       : sql<{ name: string; nullable: number }>`select column_name as name, is_nullable = 'YES' as nullable
           from information_schema.columns where table_schema = database() and table_name = ${table}`;
   const { rows } = await query.execute(testDb.database.db);
@@ -76,20 +79,34 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
 
   it('round-trips times in one format', async () => {
     await testDb.database.db.insertInto('users').values(user('time1', 'time@example.com')).execute();
-    const row = await testDb.database.db.selectFrom('users').select('created_at').where('id', '=', 'time1').executeTakeFirstOrThrow();
+    const row = await testDb.database.db
+      .selectFrom('users')
+      .select('created_at')
+      .where('id', '=', 'time1')
+      .executeTakeFirstOrThrow();
     expect(fromDbTime(row.created_at)).toBe('2026-01-02T03:04:05.678Z');
   });
 
   it('stores text exactly, including emoji and non-Latin scripts', async () => {
     const name = 'Zoë 🦊 数据 ﷽';
-    await testDb.database.db.insertInto('users').values({ ...user('utf1', 'utf@example.com'), display_name: name }).execute();
-    const row = await testDb.database.db.selectFrom('users').select('display_name').where('id', '=', 'utf1').executeTakeFirstOrThrow();
+    await testDb.database.db
+      .insertInto('users')
+      .values({ ...user('utf1', 'utf@example.com'), display_name: name })
+      .execute();
+    const row = await testDb.database.db
+      .selectFrom('users')
+      .select('display_name')
+      .where('id', '=', 'utf1')
+      .executeTakeFirstOrThrow();
     expect(row.display_name).toBe(name);
   });
 
   it('enforces column lengths in the database itself', async () => {
     await expect(
-      testDb.database.db.insertInto('users').values({ ...user('len1', 'len@example.com'), display_name: 'x'.repeat(101) }).execute(),
+      testDb.database.db
+        .insertInto('users')
+        .values({ ...user('len1', 'len@example.com'), display_name: 'x'.repeat(101) })
+        .execute(),
     ).rejects.toThrow();
   });
 
@@ -104,7 +121,11 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
 
     const live = await selectLive(db, 'users').select('id').where('email', '=', 'same@example.com').execute();
     expect(live.map((row) => row.id)).toEqual(['a3']);
-    const all = await selectIncludingDeleted(db, 'users').select(['id', 'deleted_at']).where('email', '=', 'same@example.com').orderBy('id').execute();
+    const all = await selectIncludingDeleted(db, 'users')
+      .select(['id', 'deleted_at'])
+      .where('email', '=', 'same@example.com')
+      .orderBy('id')
+      .execute();
     expect(all.map((row) => row.id)).toEqual(['a1', 'a3']);
     expect(all[0]?.deleted_at).not.toBeNull();
   });

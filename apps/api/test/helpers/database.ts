@@ -33,7 +33,10 @@ export interface TestDatabaseOptions {
  * A fresh, migrated database for one test file: a new schema and its own least-privileged app user on
  * the run's MariaDB, or a new SQLite file. Tests never share tables, so they never depend on order.
  */
-export async function createTestDatabase(kind: TestDbKind, options: TestDatabaseOptions = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  kind: TestDbKind,
+  options: TestDatabaseOptions = {},
+): Promise<TestDatabase> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-test-'));
   const base = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...options.env };
   if (kind === 'sqlite') {

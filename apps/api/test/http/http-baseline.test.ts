@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { buildTestApp, fakeWebDist } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
@@ -20,7 +20,9 @@ describe('HTTP baseline', () => {
       extend: (instance) =>
         instance.withTypeProvider<ZodTypeProvider>().post(
           '/api/test/echo',
-          { schema: { body: z.strictObject({ name: z.string().min(1).max(10), count: z.number().int() }) } },
+          {
+            schema: { body: z.strictObject({ name: z.string().min(1).max(10), count: z.number().int() }) },
+          },
           async (request) => request.body,
         ),
     });
@@ -93,7 +95,11 @@ describe('HTTP baseline', () => {
     });
     expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
 
-    const simple = await app.inject({ method: 'GET', url: '/api/health/live', headers: { origin: 'https://evil.example' } });
+    const simple = await app.inject({
+      method: 'GET',
+      url: '/api/health/live',
+      headers: { origin: 'https://evil.example' },
+    });
     expect(simple.headers['access-control-allow-origin']).toBeUndefined();
   });
 
@@ -110,9 +116,27 @@ describe('HTTP baseline', () => {
 
   it.each([
     ['malformed JSON', '{"a":', 'application/json', 400, 'validation_failed'],
-    ['broken UTF-8', Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), 'application/json', 400, 'validation_failed'],
-    ['an unsupported content type', 'a=1', 'application/x-www-form-urlencoded', 415, 'unsupported_media_type'],
-    ['a prototype-poisoning body', '{"__proto__":{"admin":true}}', 'application/json', 400, 'validation_failed'],
+    [
+      'broken UTF-8',
+      Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+      'application/json',
+      400,
+      'validation_failed',
+    ],
+    [
+      'an unsupported content type',
+      'a=1',
+      'application/x-www-form-urlencoded',
+      415,
+      'unsupported_media_type',
+    ],
+    [
+      'a prototype-poisoning body',
+      '{"__proto__":{"admin":true}}',
+      'application/json',
+      400,
+      'validation_failed',
+    ],
   ])('rejects %s with a clear 4xx JSON error', async (_name, payload, contentType, status, code) => {
     const response = await app.inject({
       method: 'POST',
@@ -126,7 +150,11 @@ describe('HTTP baseline', () => {
   });
 
   it('accepts a valid body', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/test/echo', payload: { name: 'ok', count: 1 } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/test/echo',
+      payload: { name: 'ok', count: 1 },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ name: 'ok', count: 1 });
   });
@@ -150,7 +178,9 @@ describe('HTTP baseline', () => {
     expect(response.statusCode).toBe(200);
     const doc = response.json();
     expect(doc.openapi).toBe('3.1.0');
-    expect(doc.paths['/api/health/ready'].get.responses['200'].content['application/json'].schema).toMatchObject({
+    expect(
+      doc.paths['/api/health/ready'].get.responses['200'].content['application/json'].schema,
+    ).toMatchObject({
       type: 'object',
       properties: { status: { enum: ['ok'] } },
     });

@@ -44,12 +44,19 @@ describe('structured logs', () => {
       method: 'POST',
       url: '/api/test/log',
       headers: { authorization: `Bearer ${SECRETS.bearer}`, cookie: SECRETS.cookie },
-      payload: { password: SECRETS.password, token: SECRETS.token, nested: { newPassword: SECRETS.password } },
+      payload: {
+        password: SECRETS.password,
+        token: SECRETS.token,
+        nested: { newPassword: SECRETS.password },
+      },
     });
     expect(response.statusCode).toBe(500);
     // The client sees no detail of the failure, only where to look it up.
     expect(response.json()).toEqual({
-      error: { code: 'internal_error', message: `Internal error (request id ${response.headers['x-request-id']})` },
+      error: {
+        code: 'internal_error',
+        message: `Internal error (request id ${response.headers['x-request-id']})`,
+      },
     });
     expect(logs.text).toContain('handled');
     expect(logs.text).toContain('[redacted]');

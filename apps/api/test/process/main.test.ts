@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../scripts/services/free-port.js';
-import { type ServerProcess, spawnServer } from '../helpers/server-process.js';
+import { type ServerProcess, spawnServer } from '../../../../scripts/services/parley-server.js';
 
 describe('the server process', () => {
   const running: ServerProcess[] = [];
@@ -60,7 +60,9 @@ describe('the server process', () => {
     expect(await second.exited).toBe(0);
 
     const reopened = new Database(path.join(dataDir, 'parley.db'), { readonly: true });
-    expect(reopened.prepare(`select email from users where id = 'keep'`).get()).toEqual({ email: 'keep@example.com' });
+    expect(reopened.prepare(`select email from users where id = 'keep'`).get()).toEqual({
+      email: 'keep@example.com',
+    });
     reopened.close();
   });
 });

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const apiDir = fileURLToPath(new URL('../..', import.meta.url));
+const apiDir = fileURLToPath(new URL('../../apps/api', import.meta.url));
 
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -11,7 +11,10 @@ export interface ServerProcess {
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-/** Runs `src/main.ts` as its own process (through tsx), as `npm start` runs the built one. */
+/**
+ * Runs the API's `src/main.ts` as its own process (through tsx, contract from source), as `npm start`
+ * runs the built one. Used by process tests, browser tests and benchmarks.
+ */
 export function spawnServer(env: Record<string, string>): ServerProcess {
   const child = spawn(process.execPath, ['--conditions=parley-source', '--import', 'tsx', 'src/main.ts'], {
     cwd: apiDir,

@@ -26,7 +26,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-e2e-')),
     LOG_LEVEL: 'warn',
   });
-  await server.waitForOutput(/Parley is running at/);
+  try {
+    await server.waitForOutput(/Parley is running at/);
+  } catch (error) {
+    server.child.kill('SIGKILL');
+    throw error;
+  }
   project.provide('baseUrl', `http://localhost:${port}`);
   return async () => {
     server.child.kill('SIGTERM');

@@ -112,20 +112,23 @@ describe('AWS Secrets Manager keyring source', () => {
     stage({ keys: [k1] });
     const source = makeSource();
     await source.get('active_session');
-    await source.refresh('active_session');
-    await source.refresh('active_session');
-    expect(callsFor()).toBe(2);
-    await vi.advanceTimersByTimeAsync(30_000);
-    await source.refresh('active_session');
+    // The first refresh() reloads even right after the initial load: a just-rotated key must not wait.
     await source.refresh('active_session');
     expect(callsFor()).toBe(4);
+    await source.refresh('active_session');
+    await vi.advanceTimersByTimeAsync(29_000);
+    await source.refresh('active_session');
+    expect(callsFor()).toBe(4);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await source.refresh('active_session');
+    await source.refresh('active_session');
+    expect(callsFor()).toBe(6);
   });
 
   it('on an unknown kid refreshes once and then fails closed', async () => {
     stage({ keys: [k1] });
     const service = createTokenService({ source: makeSource(), issuer: 'i', audience: 'a' });
     await service.issue('active_session', { subject: 'u', jti: 'j', ttlSeconds: 60 });
-    await vi.advanceTimersByTimeAsync(30_000);
     const strangerKey = { keys: [generateKeyringKey(T0)] };
     const stranger = createTokenService({
       source: { get: async () => strangerKey, refresh: async () => strangerKey, close() {} },
@@ -156,7 +159,6 @@ describe('AWS Secrets Manager keyring source', () => {
       audience: 'a',
     });
     const { token } = await newer.issue('active_session', { subject: 'u', jti: 'n', ttlSeconds: 600 });
-    await vi.advanceTimersByTimeAsync(30_000);
     await expect(service.verify('active_session', token)).resolves.toMatchObject({ kid: k2.kid });
   });
 

@@ -42,7 +42,8 @@ export function mergeKeyrings(current: KeyringData, previous: KeyringData | unde
 interface Entry {
   data: KeyringData | undefined;
   loading: Promise<KeyringData> | undefined;
-  lastLoadAt: number;
+  /** Last reload forced by refresh(); timer and first loads do not count, so they never delay one. */
+  lastRefreshAt: number;
 }
 
 export function createAwsKeyringSource(options: AwsKeyringSourceOptions): KeyringSource {
@@ -54,7 +55,7 @@ export function createAwsKeyringSource(options: AwsKeyringSourceOptions): Keyrin
   const entries = Object.fromEntries(
     TOKEN_PURPOSES.map((purpose) => [
       purpose,
-      { data: undefined, loading: undefined, lastLoadAt: Number.NEGATIVE_INFINITY },
+      { data: undefined, loading: undefined, lastRefreshAt: Number.NEGATIVE_INFINITY },
     ]),
   ) as Record<TokenPurpose, Entry>;
 
@@ -79,7 +80,6 @@ export function createAwsKeyringSource(options: AwsKeyringSourceOptions): Keyrin
   function load(purpose: TokenPurpose): Promise<KeyringData> {
     const entry = entries[purpose];
     if (entry.loading) return entry.loading;
-    entry.lastLoadAt = Date.now();
     entry.loading = fetchKeyring(purpose)
       .then((data) => {
         entry.data = data;
@@ -117,7 +117,8 @@ export function createAwsKeyringSource(options: AwsKeyringSourceOptions): Keyrin
     async refresh(purpose) {
       const entry = entries[purpose];
       if (entry.loading) return await reloadKeepingLastGood(purpose);
-      if (entry.data && Date.now() - entry.lastLoadAt < minRefreshGapMs) return entry.data;
+      if (entry.data && Date.now() - entry.lastRefreshAt < minRefreshGapMs) return entry.data;
+      entry.lastRefreshAt = Date.now();
       return await reloadKeepingLastGood(purpose);
     },
 

@@ -201,7 +201,15 @@ describe('AWS Secrets Manager keyring source', () => {
 
   it('fails (rather than inventing keys) when there is no good keyring yet', async () => {
     sm.on(GetSecretValueCommand).rejects(new Error('AccessDeniedException'));
-    await expect(makeSource().get('active_session')).rejects.toThrow('AccessDeniedException');
+    const failing = makeSource();
+    await expect(failing.get('active_session')).rejects.toThrow('AccessDeniedException');
+    // Without a keyring, a burst of requests does not become a burst of calls; it retries after a second.
+    await expect(failing.get('active_session')).rejects.toThrow('AccessDeniedException');
+    expect(callsFor()).toBe(2);
+    sm.reset();
+    stage({ keys: [k1] });
+    await vi.advanceTimersByTimeAsync(1_000);
+    await expect(failing.get('active_session')).resolves.toEqual({ keys: [k1] });
     sm.reset();
     stage({ keys: [{ ...k1, kid: k2.kid }] });
     await expect(makeSource().get('active_session')).rejects.toThrow(/kid does not match/);

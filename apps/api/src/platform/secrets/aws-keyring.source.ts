@@ -31,6 +31,8 @@ export interface AwsKeyringSourceOptions {
 
 const DEFAULT_REFRESH_INTERVAL_MS = 5 * 60 * 1000;
 const DEFAULT_MIN_REFRESH_GAP_MS = 30 * 1000;
+/** Without a keyring every token request would otherwise become a Secrets Manager call. */
+const FAILED_FIRST_LOAD_BACKOFF_MS = 1000;
 
 /** AWSPREVIOUS-only keys first, then AWSCURRENT's in order, so the signer stays last. */
 export function mergeKeyrings(current: KeyringData, previous: KeyringData | undefined): KeyringData {
@@ -44,6 +46,8 @@ interface Entry {
   loading: Promise<KeyringData> | undefined;
   /** Last reload forced by refresh(); timer and first loads do not count, so they never delay one. */
   lastRefreshAt: number;
+  /** While no keyring has loaded yet: the last failure, replayed briefly instead of calling AWS per request. */
+  failure: { error: unknown; at: number } | undefined;
 }
 
 export function createAwsKeyringSource(options: AwsKeyringSourceOptions): KeyringSource {
@@ -55,7 +59,7 @@ export function createAwsKeyringSource(options: AwsKeyringSourceOptions): Keyrin
   const entries = Object.fromEntries(
     TOKEN_PURPOSES.map((purpose) => [
       purpose,
-      { data: undefined, loading: undefined, lastRefreshAt: Number.NEGATIVE_INFINITY },
+      { data: undefined, loading: undefined, lastRefreshAt: Number.NEGATIVE_INFINITY, failure: undefined },
     ]),
   ) as Record<TokenPurpose, Entry>;
 
@@ -81,10 +85,17 @@ export function createAwsKeyringSource(options: AwsKeyringSourceOptions): Keyrin
     const entry = entries[purpose];
     if (entry.loading) return entry.loading;
     entry.loading = fetchKeyring(purpose)
-      .then((data) => {
-        entry.data = data;
-        return data;
-      })
+      .then(
+        (data) => {
+          entry.data = data;
+          entry.failure = undefined;
+          return data;
+        },
+        (error: unknown) => {
+          entry.failure = { error, at: Date.now() };
+          throw error;
+        },
+      )
       .finally(() => {
         entry.loading = undefined;
       });
@@ -111,7 +122,10 @@ export function createAwsKeyringSource(options: AwsKeyringSourceOptions): Keyrin
   return {
     async get(purpose) {
       const entry = entries[purpose];
-      return entry.data ?? (await load(purpose));
+      if (entry.data) return entry.data;
+      if (entry.failure && Date.now() - entry.failure.at < FAILED_FIRST_LOAD_BACKOFF_MS)
+        throw entry.failure.error;
+      return await load(purpose);
     },
 
     async refresh(purpose) {

@@ -1,5 +1,5 @@
-import { ClaimValidationError, PasetoError } from 'paseto';
 import { z } from 'zod';
+import { InvalidTokenError, reasonFor } from './invalid-token.error.js';
 import { CLOCK_TOLERANCE_SECONDS, KeyringError, MAX_TOKEN_TTL_SECONDS, signingKey } from './keyring.js';
 import { isPublicKeyId, publicKeyId, publicPaserkFromSecret } from './paserk.js';
 import {
@@ -31,28 +31,7 @@ const MAX_FOOTER_LENGTH = 128;
 const RESERVED_CLAIMS = new Set(['iss', 'aud', 'sub', 'jti', 'iat', 'exp', 'nbf']);
 const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'jti', 'iat', 'exp'] as const;
 
-export type InvalidTokenReason =
-  | 'malformed'
-  | 'too_large'
-  | 'unknown_kid'
-  | 'wrong_purpose'
-  | 'bad_signature'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'wrong_audience'
-  | 'wrong_issuer'
-  | 'invalid_claims';
-
-/** Any token that is not valid for the asked purpose. `reason` is for logs; callers answer a plain 401. */
-export class InvalidTokenError extends Error {
-  readonly reason: InvalidTokenReason;
-
-  constructor(reason: InvalidTokenReason, options?: { cause?: unknown }) {
-    super(`invalid token: ${reason}`, options);
-    this.name = 'InvalidTokenError';
-    this.reason = reason;
-  }
-}
+export { InvalidTokenError, type InvalidTokenReason } from './invalid-token.error.js';
 
 /**
  * Authenticated but not stored in the token: a signature made for one purpose cannot verify as
@@ -88,22 +67,6 @@ function footerKid(token: string): { footer: string; kid: string } {
   const parsed = FooterSchema.safeParse(json);
   if (!parsed.success) throw new InvalidTokenError('malformed');
   return { footer, kid: parsed.data.kid };
-}
-
-function reasonFor(error: unknown): InvalidTokenReason {
-  if (error instanceof ClaimValidationError) {
-    if (error.claim === 'aud') return 'wrong_audience';
-    if (error.claim === 'iss') return 'wrong_issuer';
-    if (error.message === 'Token has expired' || error.message === 'Token is too old') return 'expired';
-    if (error.message === 'Token is not active yet' || error.message === 'Token was issued in the future') {
-      return 'not_yet_valid';
-    }
-    return 'invalid_claims';
-  }
-  if (error instanceof PasetoError && error.code === 'ERR_PASETO_INVALID_TOKEN') {
-    return /signature/i.test(error.message) ? 'bad_signature' : 'malformed';
-  }
-  return 'malformed';
 }
 
 function assertPurpose(purpose: TokenPurpose): void {

@@ -11,8 +11,8 @@ export interface RedisServer {
 }
 
 function findRedis(): string {
-  const found = ['/usr/bin/redis-server', '/usr/local/bin/redis-server', '/usr/sbin/redis-server'].find((file) =>
-    existsSync(file),
+  const found = ['/usr/bin/redis-server', '/usr/local/bin/redis-server', '/usr/sbin/redis-server'].find(
+    (file) => existsSync(file),
   );
   if (!found) {
     throw new Error(
@@ -40,7 +40,20 @@ export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'yes'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--protected-mode',
+      'yes',
+    ],
     { stdio: 'ignore' },
   );
   const deadline = Date.now() + 15_000;

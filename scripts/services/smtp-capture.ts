@@ -50,6 +50,8 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
         .catch((error: Error) => callback(error));
     },
   });
+  // A client that disconnects mid-session is the client's problem, not a failed test run.
+  server.on('error', () => undefined);
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const consumed = new Set<CapturedMail>();
@@ -60,7 +62,9 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
       const timeoutMs = options.timeoutMs ?? 10_000;
       return new Promise((resolve, reject) => {
         const check = () => {
-          const found = messages.find((m) => !consumed.has(m) && m.to.includes(to) && subject.test(m.subject));
+          const found = messages.find(
+            (m) => !consumed.has(m) && m.to.includes(to) && subject.test(m.subject),
+          );
           if (!found) return;
           consumed.add(found);
           waiters.delete(check);

@@ -123,7 +123,9 @@ export interface SecretsConfig {
   readonly file: string;
   readonly awsRegion: string | undefined;
   /** Secrets Manager ids of the three signing keyrings (aws only). */
-  readonly keyringSecretIds: Readonly<Record<'active_session' | 'verify_email_session' | 'password_reset_session', string>> | undefined;
+  readonly keyringSecretIds:
+    | Readonly<Record<'active_session' | 'verify_email_session' | 'password_reset_session', string>>
+    | undefined;
   /** Secrets Manager id of `{ "username", "password" }` for SMTP (aws only, optional). */
   readonly smtpSecretId: string | undefined;
 }

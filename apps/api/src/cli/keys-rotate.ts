@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { loadConfig } from '../config.js';
 import { TOKEN_PURPOSES } from '../modules/auth/tokens/token.types.js';
 import { createLocalKeyringSource, rotateLocalKeyrings } from '../platform/secrets/local-keyring.source.js';
@@ -10,7 +9,12 @@ import { createLocalKeyringSource, rotateLocalKeyrings } from '../platform/secre
  */
 try {
   const config = loadConfig();
-  const file = path.join(config.dataDir, 'secrets.json');
+  if (config.secrets.source === 'aws') {
+    throw new Error(
+      'SECRETS_SOURCE=aws: keyrings rotate in Secrets Manager (every 30 days, or "aws secretsmanager rotate-secret")',
+    );
+  }
+  const file = config.secrets.file;
   await rotateLocalKeyrings(file);
   const source = createLocalKeyringSource({ file });
   for (const purpose of TOKEN_PURPOSES) {

@@ -7,8 +7,8 @@ import { MailQueue } from './mail/mail-queue.js';
 import type { Mailer } from './mail/mailer.js';
 import { createOutboxMailer } from './mail/outbox.mailer.js';
 import { createSmtpMailer } from './mail/smtp.mailer.js';
-import { getSecretJson } from './secrets/aws-secret-json.js';
 import { createAwsKeyringSource } from './secrets/aws-keyring.source.js';
+import { getSecretJson } from './secrets/aws-secret-json.js';
 import { createLocalKeyringSource } from './secrets/local-keyring.source.js';
 
 export interface PlatformLog {
@@ -49,7 +49,11 @@ export interface PlatformOverrides {
 }
 
 /** Builds every adapter once, in one place, from the configuration. */
-export async function createPlatform(config: Config, log: PlatformLog, overrides: PlatformOverrides = {}): Promise<Platform> {
+export async function createPlatform(
+  config: Config,
+  log: PlatformLog,
+  overrides: PlatformOverrides = {},
+): Promise<Platform> {
   const aws =
     config.secrets.source === 'aws'
       ? new SecretsManagerClient(config.secrets.awsRegion ? { region: config.secrets.awsRegion } : {})
@@ -60,9 +64,13 @@ export async function createPlatform(config: Config, log: PlatformLog, overrides
       ? createAwsKeyringSource({
           client: aws,
           secretIds: config.secrets.keyringSecretIds,
-          onError: (error: unknown) => log.error({ err: error }, 'keyring reload failed; keeping the last good keyring'),
+          onError: (error: unknown) =>
+            log.error({ err: error }, 'keyring reload failed; keeping the last good keyring'),
         })
-      : createLocalKeyringSource({ file: config.secrets.file }));
+      : createLocalKeyringSource({
+          file: config.secrets.file,
+          onError: (error: unknown) => log.error({ err: error }, 'local keyring reload failed'),
+        }));
   const tokens = createTokenService({
     source: keyrings,
     ...tokenScope(config),

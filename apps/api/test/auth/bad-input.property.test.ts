@@ -30,7 +30,16 @@ const ROUTES: { method: 'POST' | 'PATCH' | 'DELETE' | 'GET'; url: string; auth: 
 ];
 
 /** Values of every JSON type, deep and shallow, plus the field names the routes use. */
-const field = fc.constantFrom('email', 'password', 'displayName', 'token', 'currentPassword', 'newPassword', '__proto__', 'constructor');
+const field = fc.constantFrom(
+  'email',
+  'password',
+  'displayName',
+  'token',
+  'currentPassword',
+  'newPassword',
+  '__proto__',
+  'constructor',
+);
 const junkValue = fc.oneof(
   fc.anything({ maxDepth: 2 }),
   fc.string({ maxLength: 300 }),
@@ -59,13 +68,24 @@ describe('bad input on every auth route', () => {
     const real = user.session.token;
 
     // Tokens signed with keys the server does not have, in the past and future, for the wrong purpose.
-    const otherKeys = createLocalKeyringSource({ file: path.join(mkdtempSync(path.join(tmpdir(), 'parley-keys-')), 'secrets.json') });
+    const otherKeys = createLocalKeyringSource({
+      file: path.join(mkdtempSync(path.join(tmpdir(), 'parley-keys-')), 'secrets.json'),
+    });
     const forge = (purpose: TokenPurpose, offsetMs = 0, ttlSeconds = 3600) =>
-      createTokenService({ source: otherKeys, ...tokenScope(testDb.config), now: () => new Date(Date.now() + offsetMs) })
+      createTokenService({
+        source: otherKeys,
+        ...tokenScope(testDb.config),
+        now: () => new Date(Date.now() + offsetMs),
+      })
         .issue(purpose, { subject: user.userId, jti: 'j', ttlSeconds, claims: { sid: 'x' } })
         .then((t) => t.token);
     const serverKeys = createLocalKeyringSource({ file: testDb.config.secrets.file });
-    const sign = (purpose: TokenPurpose, offsetMs: number, ttlSeconds: number, scope = tokenScope(testDb.config)) =>
+    const sign = (
+      purpose: TokenPurpose,
+      offsetMs: number,
+      ttlSeconds: number,
+      scope = tokenScope(testDb.config),
+    ) =>
       createTokenService({ source: serverKeys, ...scope, now: () => new Date(Date.now() + offsetMs) })
         .issue(purpose, { subject: user.userId, jti: 'j2', ttlSeconds, claims: { sid: 'x' } })
         .then((t) => t.token);
@@ -81,7 +101,10 @@ describe('bad input on every auth route', () => {
       await sign('active_session', -3 * 24 * 3600 * 1000, 3600),
       await sign('active_session', 2 * 3600 * 1000, 3600),
       await sign('password_reset_session', 0, 600),
-      await sign('active_session', 0, 600, { issuer: 'https://evil.example', audience: 'https://evil.example/api' }),
+      await sign('active_session', 0, 600, {
+        issuer: 'https://evil.example',
+        audience: 'https://evil.example/api',
+      }),
       'v4.public.eyJ9.eyJ9',
       '',
     ];
@@ -97,9 +120,25 @@ describe('bad input on every auth route', () => {
   async function snapshot() {
     const db = testDb.database.db;
     const count = async (table: 'users' | 'sessions' | 'email_tokens' | 'auth_events') =>
-      Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-    const users = await db.selectFrom('users').select(['id', 'display_name', 'password_hash', 'email_verified_at', 'deleted_at']).orderBy('id').execute();
-    return { users, sessions: await count('sessions'), tokens: await count('email_tokens'), events: await count('auth_events') };
+      Number(
+        (
+          await db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const users = await db
+      .selectFrom('users')
+      .select(['id', 'display_name', 'password_hash', 'email_verified_at', 'deleted_at'])
+      .orderBy('id')
+      .execute();
+    return {
+      users,
+      sessions: await count('sessions'),
+      tokens: await count('email_tokens'),
+      events: await count('auth_events'),
+    };
   }
 
   function expectClientError(response: { statusCode: number; body: string }) {
@@ -112,15 +151,24 @@ describe('bad input on every auth route', () => {
   it('random and malformed bodies get a 4xx error body and change nothing', async () => {
     const before = await snapshot();
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...ROUTES), junkBody, fc.integer({ min: 0, max: 255 }), async (route, body, ip) => {
-        const response = await app.inject({
-          method: route.method,
-          url: route.url,
-          headers: { origin: app.config.publicUrl.origin, 'x-forwarded-for': `10.77.0.${ip}`, 'content-type': 'application/json' },
-          payload: JSON.stringify(body) ?? 'null',
-        });
-        expectClientError(response);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...ROUTES),
+        junkBody,
+        fc.integer({ min: 0, max: 255 }),
+        async (route, body, ip) => {
+          const response = await app.inject({
+            method: route.method,
+            url: route.url,
+            headers: {
+              origin: app.config.publicUrl.origin,
+              'x-forwarded-for': `10.77.0.${ip}`,
+              'content-type': 'application/json',
+            },
+            payload: JSON.stringify(body) ?? 'null',
+          });
+          expectClientError(response);
+        },
+      ),
       { numRuns: 300 },
     );
     expect(await snapshot()).toEqual(before);
@@ -132,7 +180,13 @@ describe('bad input on every auth route', () => {
       fc.asyncProperty(
         fc.constantFrom(...ROUTES),
         fc.uint8Array({ maxLength: 400 }),
-        fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'multipart/form-data'),
+        fc.constantFrom(
+          'application/json',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'application/json; charset=latin1',
+          'multipart/form-data',
+        ),
         async (route, bytes, contentType) => {
           const response = await app.inject({
             method: route.method,

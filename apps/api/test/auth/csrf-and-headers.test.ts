@@ -14,7 +14,11 @@ describe('CSRF, cookies and session lifetime', () => {
   beforeAll(async () => {
     smtp = await startSmtpCapture();
     testDb = await createTestDatabase('sqlite', {
-      env: { SMTP_URL: smtp.url, PUBLIC_URL: 'https://chat.example.com', CORS_ORIGINS: 'https://admin.example.com' },
+      env: {
+        SMTP_URL: smtp.url,
+        PUBLIC_URL: 'https://chat.example.com',
+        CORS_ORIGINS: 'https://admin.example.com',
+      },
     });
     app = await buildTestApp(testDb, { now: clock.now });
   });
@@ -27,9 +31,17 @@ describe('CSRF, cookies and session lifetime', () => {
   it('uses a __Host- cookie, Secure and HttpOnly, over HTTPS', async () => {
     const user = await signUp(app, smtp);
     expect(user.session.cookie.startsWith('__Host-parley_session=')).toBe(true);
-    const response = await call(app, 'POST', '/api/auth/login', { body: { email: user.email, password: user.password } });
+    const response = await call(app, 'POST', '/api/auth/login', {
+      body: { email: user.email, password: user.password },
+    });
     const cookie = response.cookies[0];
-    expect(cookie).toMatchObject({ name: '__Host-parley_session', secure: true, httpOnly: true, sameSite: 'Lax', path: '/' });
+    expect(cookie).toMatchObject({
+      name: '__Host-parley_session',
+      secure: true,
+      httpOnly: true,
+      sameSite: 'Lax',
+      path: '/',
+    });
     expect(cookie?.domain).toBeUndefined();
     expect(response.headers['strict-transport-security']).toMatch(/max-age=31536000/);
   });
@@ -43,16 +55,26 @@ describe('CSRF, cookies and session lifetime', () => {
       expect(response.statusCode, String(origin)).toBe(403);
       expect(response.json().error.code).toBe('forbidden');
     }
-    expect((await call(app, 'GET', '/api/me', { session: user.session })).json().displayName).toBe('Test User');
+    expect((await call(app, 'GET', '/api/me', { session: user.session })).json().displayName).toBe(
+      'Test User',
+    );
     expect((await patch('https://admin.example.com')).statusCode).toBe(200);
     expect((await patch('https://chat.example.com')).statusCode).toBe(200);
   });
 
   it('lets bearer clients write without an Origin, and refuses login from a foreign page', async () => {
     const user = await signUp(app, smtp);
-    const response = await call(app, 'PATCH', '/api/me', { session: user.session, via: 'bearer', origin: null, body: { displayName: 'API' } });
+    const response = await call(app, 'PATCH', '/api/me', {
+      session: user.session,
+      via: 'bearer',
+      origin: null,
+      body: { displayName: 'API' },
+    });
     expect(response.statusCode).toBe(200);
-    const foreign = await call(app, 'POST', '/api/auth/login', { origin: 'https://evil.example', body: { email: user.email, password: user.password } });
+    const foreign = await call(app, 'POST', '/api/auth/login', {
+      origin: 'https://evil.example',
+      body: { email: user.email, password: user.password },
+    });
     expect(foreign.statusCode).toBe(403);
   });
 
@@ -61,7 +83,10 @@ describe('CSRF, cookies and session lifetime', () => {
     const [header, payload, signature] = user.session.token.split('.').slice(1);
     const tampered = `v4.public.${payload?.slice(0, -4)}AAAA${signature ?? ''}`;
     for (const token of [tampered, 'v4.public.', 'garbage', `${header}`, `${user.session.token}x`]) {
-      const response = await call(app, 'GET', '/api/me', { session: { token, cookie: `__Host-parley_session=${token}` }, via: 'bearer' });
+      const response = await call(app, 'GET', '/api/me', {
+        session: { token, cookie: `__Host-parley_session=${token}` },
+        via: 'bearer',
+      });
       expect(response.statusCode).toBe(401);
       expect(response.json().error.code).toBe('unauthenticated');
     }

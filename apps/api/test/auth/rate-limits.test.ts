@@ -21,7 +21,9 @@ describe('auth rate limits', () => {
     redis = await startRedis();
     testDb = await createTestDatabase('mariadb', { env: { SMTP_URL: smtp.url, TRUST_PROXY: 'true' } });
     single = await buildTestApp(testDb);
-    const withRedis = await createTestDatabase('mariadb', { env: { SMTP_URL: smtp.url, TRUST_PROXY: 'true', REDIS_URL: redis.url } });
+    const withRedis = await createTestDatabase('mariadb', {
+      env: { SMTP_URL: smtp.url, TRUST_PROXY: 'true', REDIS_URL: redis.url },
+    });
     shared = [await buildTestApp(withRedis), await buildTestApp(withRedis)];
   });
   afterAll(async () => {
@@ -35,7 +37,10 @@ describe('auth rate limits', () => {
   it('login: 10 per account and IP in 15 minutes, then 429 with Retry-After', async () => {
     const email = uniqueEmail('brute');
     const attempt = (ip: string) =>
-      call(single, 'POST', '/api/auth/login', { body: { email, password: 'wrong-password-x' }, headers: from(ip) });
+      call(single, 'POST', '/api/auth/login', {
+        body: { email, password: 'wrong-password-x' },
+        headers: from(ip),
+      });
     for (let i = 0; i < 10; i += 1) expect((await attempt('198.51.100.1')).statusCode).toBe(401);
     const limited = await attempt('198.51.100.1');
     expect(limited.statusCode).toBe(429);
@@ -51,7 +56,14 @@ describe('auth rate limits', () => {
     const email = uniqueEmail('flood');
     const statuses: number[] = [];
     for (let i = 0; i < 6; i += 1) {
-      statuses.push((await call(single, 'POST', '/api/auth/forgot-password', { body: { email }, headers: from(`203.0.113.${i}`) })).statusCode);
+      statuses.push(
+        (
+          await call(single, 'POST', '/api/auth/forgot-password', {
+            body: { email },
+            headers: from(`203.0.113.${i}`),
+          })
+        ).statusCode,
+      );
     }
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
   });
@@ -60,7 +72,9 @@ describe('auth rate limits', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 11; i += 1) {
       const body = { email: uniqueEmail('reg'), password: 'a-fine-password-1', displayName: 'R' };
-      statuses.push((await call(single, 'POST', '/api/auth/register', { body, headers: from('192.0.2.77') })).statusCode);
+      statuses.push(
+        (await call(single, 'POST', '/api/auth/register', { body, headers: from('192.0.2.77') })).statusCode,
+      );
     }
     expect(statuses.slice(0, 10).every((s) => s === 202)).toBe(true);
     expect(statuses[10]).toBe(429);
@@ -72,7 +86,12 @@ describe('auth rate limits', () => {
     for (let i = 0; i < 11; i += 1) {
       const app = shared[i % 2] as FastifyInstance;
       statuses.push(
-        (await call(app, 'POST', '/api/auth/login', { body: { email, password: 'wrong-password-y' }, headers: from('198.51.100.9') })).statusCode,
+        (
+          await call(app, 'POST', '/api/auth/login', {
+            body: { email, password: 'wrong-password-y' },
+            headers: from('198.51.100.9'),
+          })
+        ).statusCode,
       );
     }
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
@@ -81,7 +100,10 @@ describe('auth rate limits', () => {
 
   it('a validation failure does not count against the limit', async () => {
     for (let i = 0; i < 15; i += 1) {
-      const response = await call(single, 'POST', '/api/auth/verify-email', { body: { token: '' }, headers: from('192.0.2.200') });
+      const response = await call(single, 'POST', '/api/auth/verify-email', {
+        body: { token: '' },
+        headers: from('192.0.2.200'),
+      });
       expect(response.statusCode).toBe(400);
     }
   });

@@ -26,8 +26,16 @@ describe('revocation across two instances on one MariaDB', () => {
   });
 
   it.each([
-    ['logout', async (app: FastifyInstance, s: Awaited<ReturnType<typeof signUp>>) => call(app, 'POST', '/api/auth/logout', { session: s.session })],
-    ['logout-all', async (app: FastifyInstance, s: Awaited<ReturnType<typeof signUp>>) => call(app, 'POST', '/api/auth/logout-all', { session: s.session })],
+    [
+      'logout',
+      async (app: FastifyInstance, s: Awaited<ReturnType<typeof signUp>>) =>
+        call(app, 'POST', '/api/auth/logout', { session: s.session }),
+    ],
+    [
+      'logout-all',
+      async (app: FastifyInstance, s: Awaited<ReturnType<typeof signUp>>) =>
+        call(app, 'POST', '/api/auth/logout-all', { session: s.session }),
+    ],
     [
       'session revoke',
       async (app: FastifyInstance, s: Awaited<ReturnType<typeof signUp>>) => {
@@ -40,10 +48,17 @@ describe('revocation across two instances on one MariaDB', () => {
       'password change',
       async (app: FastifyInstance, s: Awaited<ReturnType<typeof signUp>>) => {
         const other = await login(app, s.email, s.password);
-        return call(app, 'POST', '/api/auth/change-password', { session: other, body: { currentPassword: s.password, newPassword: 'rotated-secret-123' } });
+        return call(app, 'POST', '/api/auth/change-password', {
+          session: other,
+          body: { currentPassword: s.password, newPassword: 'rotated-secret-123' },
+        });
       },
     ],
-    ['account deletion', async (app: FastifyInstance, s: Awaited<ReturnType<typeof signUp>>) => call(app, 'DELETE', '/api/me', { session: s.session, body: { password: s.password } })],
+    [
+      'account deletion',
+      async (app: FastifyInstance, s: Awaited<ReturnType<typeof signUp>>) =>
+        call(app, 'DELETE', '/api/me', { session: s.session, body: { password: s.password } }),
+    ],
   ])('%s on instance A ends the session on instance B at its next request', async (_name, revoke) => {
     const user = await signUp(a, smtp);
     expect((await call(b, 'GET', '/api/me', { session: user.session })).statusCode).toBe(200);

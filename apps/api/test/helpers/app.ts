@@ -42,7 +42,10 @@ export interface TestAppOptions {
 }
 
 /** The real app over a test database, with the platform its config selects (local keyrings in DATA_DIR). */
-export async function buildTestApp(testDb: TestDatabase, options: TestAppOptions = {}): Promise<FastifyInstance> {
+export async function buildTestApp(
+  testDb: TestDatabase,
+  options: TestAppOptions = {},
+): Promise<FastifyInstance> {
   const platform = await createPlatform(testDb.config, quiet, {
     ...options.platform,
     ...(options.now ? { now: options.now } : {}),

@@ -3,6 +3,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { SmtpCapture } from '../../../../scripts/services/smtp-capture.js';
 
+const randomClientIp = () => `10.${randomBytes(3).join('.')}`;
+
 export const uniqueEmail = (label = 'user') => `${label}.${randomBytes(5).toString('hex')}@example.com`;
 export const GOOD_PASSWORD = 'violet-harbor-lantern-42';
 
@@ -27,9 +29,16 @@ export function call(
   app: FastifyInstance,
   method: Method,
   url: string,
-  options: { body?: unknown; session?: Session; via?: 'cookie' | 'bearer'; origin?: string | null; headers?: Record<string, string> } = {},
+  options: {
+    body?: unknown;
+    session?: Session;
+    via?: 'cookie' | 'bearer';
+    origin?: string | null;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<LightMyRequestResponse> {
-  const headers: Record<string, string> = { ...options.headers };
+  // A different client address per call unless the test names one, so per-IP limits stay out of the way.
+  const headers: Record<string, string> = { 'x-forwarded-for': randomClientIp(), ...options.headers };
   const origin = options.origin === undefined ? app.config.publicUrl.origin : options.origin;
   if (method !== 'GET' && origin !== null) headers.origin = origin;
   if (options.session) {
@@ -75,7 +84,9 @@ export async function signUp(
   });
   expect(registered.statusCode, registered.body).toBe(202);
   const mail = await smtp.waitFor(email, /Confirm your email/);
-  const verified = await call(app, 'POST', '/api/auth/verify-email', { body: { token: tokenFromEmail(mail.text, 'verify-email') } });
+  const verified = await call(app, 'POST', '/api/auth/verify-email', {
+    body: { token: tokenFromEmail(mail.text, 'verify-email') },
+  });
   expect(verified.statusCode, verified.body).toBe(200);
   const session = await login(app, email, password);
   return { email, password, session, userId: verified.json().user.id };

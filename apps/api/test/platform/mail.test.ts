@@ -31,7 +31,7 @@ describe('mail delivery', () => {
     const mailer = createSmtpMailer({ url: smtp.url, from: 'Parley <no-reply@parley.test>' });
     await mailer.send(message);
     const received = await smtp.waitFor('ada@example.com', /Confirm your email/);
-    expect(received.from).toBe('Parley <no-reply@parley.test>');
+    expect(received.from).toBe('"Parley" <no-reply@parley.test>');
     expect(received.text).toContain('verify-email?token=v4.public.abc');
     expect(received.html).toContain('<a href="http://localhost:8080/verify-email?token=v4.public.abc">');
     await mailer.close();
@@ -57,6 +57,8 @@ describe('mail delivery', () => {
         }, callback);
       },
     });
+    // The untrusted client below hangs up mid-handshake; the server reports that as an error event.
+    server.on('error', () => undefined);
     const port = await freePort();
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     try {
@@ -71,7 +73,11 @@ describe('mail delivery', () => {
       await good.close();
       expect(seen).toEqual({ user: 'mailer', subject: message.subject });
 
-      const untrusted = createSmtpMailer({ url: `smtps://localhost:${port}`, from: 'no-reply@parley.test', auth: { user: 'mailer', pass: 's3cret-pass' } });
+      const untrusted = createSmtpMailer({
+        url: `smtps://localhost:${port}`,
+        from: 'no-reply@parley.test',
+        auth: { user: 'mailer', pass: 's3cret-pass' },
+      });
       await expect(untrusted.send(message)).rejects.toThrow(/certificate/i);
       await untrusted.close();
     } finally {
@@ -82,7 +88,11 @@ describe('mail delivery', () => {
   it('writes the dev outbox as private .eml files and logs the links', async () => {
     const dir = path.join(mkdtempSync(path.join(tmpdir(), 'parley-outbox-')), 'outbox');
     const logged: { obj: Record<string, unknown>; msg: string }[] = [];
-    const mailer = createOutboxMailer({ dir, from: 'Parley <no-reply@localhost>', log: { info: (obj, msg) => logged.push({ obj: obj as Record<string, unknown>, msg }) } });
+    const mailer = createOutboxMailer({
+      dir,
+      from: 'Parley <no-reply@localhost>',
+      log: { info: (obj, msg) => logged.push({ obj: obj as Record<string, unknown>, msg }) },
+    });
     await mailer.send(message);
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);

@@ -56,5 +56,9 @@ export async function up(db: AnyKysely): Promise<void> {
       .addColumn('created_at', t.time, (c) => c.notNull()),
     { id: 32, user_id: 32, session_id: 32, type: 40, ip: 64, user_agent: 512 },
   ).execute();
-  await db.schema.createIndex('auth_events_user_id').on('auth_events').columns(['user_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('auth_events_user_id')
+    .on('auth_events')
+    .columns(['user_id', 'created_at'])
+    .execute();
 }

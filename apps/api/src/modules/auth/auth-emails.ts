@@ -1,10 +1,20 @@
 import type { MailMessage } from '../../platform/mail/mailer.js';
 
 const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 
-function message(to: string, subject: string, paragraphs: string[], action?: { label: string; url: string }): MailMessage {
-  const text = [...paragraphs, ...(action ? [`${action.label}: ${action.url}`] : []), '— Parley'].join('\n\n');
+function message(
+  to: string,
+  subject: string,
+  paragraphs: string[],
+  action?: { label: string; url: string },
+): MailMessage {
+  const text = [...paragraphs, ...(action ? [`${action.label}: ${action.url}`] : []), '— Parley'].join(
+    '\n\n',
+  );
   const html = [
     '<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">',
     ...paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
@@ -18,7 +28,10 @@ export function verificationEmail(to: string, displayName: string, url: string):
   return message(
     to,
     'Confirm your email for Parley',
-    [`Hi ${displayName},`, 'Confirm your email address to finish setting up your Parley account. The link works once, for 24 hours.'],
+    [
+      `Hi ${displayName},`,
+      'Confirm your email address to finish setting up your Parley account. The link works once, for 24 hours.',
+    ],
     { label: 'Confirm your email', url },
   );
 }

@@ -26,7 +26,13 @@ export interface RequestOrigin {
 /** Appends to the audit trail: who, what, when, from where. Never a password or a token. */
 export async function recordAuthEvent(
   db: Executor,
-  event: { type: AuthEventType; userId?: string | null; sessionId?: string | null; origin: RequestOrigin; now: Date },
+  event: {
+    type: AuthEventType;
+    userId?: string | null;
+    sessionId?: string | null;
+    origin: RequestOrigin;
+    now: Date;
+  },
 ): Promise<void> {
   await db
     .insertInto('auth_events')

@@ -13,7 +13,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { presentUser } from '../users/user.presenter.js';
-import { changePassword, forgotPassword, register, resendVerification, resetPassword, verifyEmail } from './account.service.js';
+import {
+  changePassword,
+  forgotPassword,
+  register,
+  resendVerification,
+  resetPassword,
+  verifyEmail,
+} from './account.service.js';
 import { AUTH_LIMITS } from './auth.limits.js';
 import { requestOrigin } from './request-origin.js';
 import { login, logout, logoutEverywhere } from './session.service.js';
@@ -29,7 +36,10 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   // Public, rate-limited per IP.
   app.post(
     '/auth/register',
-    { schema: { tags: ['auth'], body: RegisterBody, response: { 202: Accepted, ...errors } }, preHandler: app.limit(AUTH_LIMITS.registerPerIp) },
+    {
+      schema: { tags: ['auth'], body: RegisterBody, response: { 202: Accepted, ...errors } },
+      preHandler: app.limit(AUTH_LIMITS.registerPerIp),
+    },
     async (request, reply) => {
       await register(deps, { ...request.body, origin: requestOrigin(request) });
       return reply.code(202).send(null);
@@ -39,8 +49,13 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   // Public: the signed, single-use token is the authorization.
   app.post(
     '/auth/verify-email',
-    { schema: { tags: ['auth'], body: VerifyEmailBody, response: { 200: UserEnvelope, ...errors } }, preHandler: app.limit(AUTH_LIMITS.tokenPerIp) },
-    async (request) => ({ user: presentUser(await verifyEmail(deps, request.body.token, requestOrigin(request))) }),
+    {
+      schema: { tags: ['auth'], body: VerifyEmailBody, response: { 200: UserEnvelope, ...errors } },
+      preHandler: app.limit(AUTH_LIMITS.tokenPerIp),
+    },
+    async (request) => ({
+      user: presentUser(await verifyEmail(deps, request.body.token, requestOrigin(request))),
+    }),
   );
 
   // Public, rate-limited per email and per IP.
@@ -108,7 +123,10 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   // Public: the signed, single-use token is the authorization.
   app.post(
     '/auth/reset-password',
-    { schema: { tags: ['auth'], body: ResetPasswordBody, response: { 204: NoContent, ...errors } }, preHandler: app.limit(AUTH_LIMITS.tokenPerIp) },
+    {
+      schema: { tags: ['auth'], body: ResetPasswordBody, response: { 204: NoContent, ...errors } },
+      preHandler: app.limit(AUTH_LIMITS.tokenPerIp),
+    },
     async (request, reply) => {
       await resetPassword(deps, { ...request.body, origin: requestOrigin(request) });
       app.clearSessionCookie(reply);
@@ -119,7 +137,10 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   // Signed-in user, who must also know the current password.
   app.post(
     '/auth/change-password',
-    { schema: { tags: ['auth'], body: ChangePasswordBody, response: { 204: NoContent, ...errors } }, onRequest: app.requireAuth },
+    {
+      schema: { tags: ['auth'], body: ChangePasswordBody, response: { 204: NoContent, ...errors } },
+      onRequest: app.requireAuth,
+    },
     async (request, reply) => {
       await changePassword(deps, signedIn(request.auth), { ...request.body, origin: requestOrigin(request) });
       return reply.code(204).send(null);

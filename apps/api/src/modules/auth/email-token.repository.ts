@@ -13,7 +13,15 @@ export function passwordFingerprint(passwordHash: string): string {
 
 export async function insertEmailToken(
   db: Executor,
-  input: { id: string; userId: string; purpose: EmailTokenPurpose; email: string; passwordHash: string; now: Date; expiresAt: Date },
+  input: {
+    id: string;
+    userId: string;
+    purpose: EmailTokenPurpose;
+    email: string;
+    passwordHash: string;
+    now: Date;
+    expiresAt: Date;
+  },
 ): Promise<void> {
   await db
     .insertInto('email_tokens')

@@ -1,5 +1,5 @@
-import { AppError } from '../../errors.js';
 import { fromDbTime } from '../../db/time.js';
+import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import {
   createSession,
@@ -10,7 +10,6 @@ import {
   touchSession,
 } from '../sessions/session.repository.js';
 import { findLiveUserByEmail, type UserRow, updateLiveUser } from '../users/user.repository.js';
-import { type RequestOrigin, recordAuthEvent } from './auth-event.repository.js';
 import {
   SESSION_LIFETIME_MS,
   SESSION_TOKEN_REISSUE_AFTER_MS,
@@ -18,6 +17,7 @@ import {
   SESSION_TOUCH_INTERVAL_MS,
 } from './auth.constants.js';
 import type { AuthDeps } from './auth.context.js';
+import { type RequestOrigin, recordAuthEvent } from './auth-event.repository.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords/password-hasher.js';
 import type { IssuedToken } from './tokens/token.types.js';
 
@@ -39,7 +39,12 @@ export interface LoginResult {
 const invalidCredentials = () => new AppError('invalid_credentials', 'Email or password is incorrect');
 
 /** Issues an `active_session` token that never outlives its session's absolute end. */
-async function issueSessionToken(deps: AuthDeps, userId: string, sessionId: string, sessionEnds: Date): Promise<IssuedToken> {
+async function issueSessionToken(
+  deps: AuthDeps,
+  userId: string,
+  sessionId: string,
+  sessionEnds: Date,
+): Promise<IssuedToken> {
   const remaining = Math.floor((sessionEnds.getTime() - deps.now().getTime()) / 1000);
   return deps.tokens.issue('active_session', {
     subject: userId,
@@ -58,7 +63,12 @@ export async function login(
   // Runs argon2 even without an account, so timing does not reveal which emails are registered.
   const passwordOk = await verifyPassword(user?.password_hash, input.password);
   if (!user || !passwordOk) {
-    await recordAuthEvent(deps.db, { type: 'login_failed', userId: user?.id ?? null, origin: input.origin, now });
+    await recordAuthEvent(deps.db, {
+      type: 'login_failed',
+      userId: user?.id ?? null,
+      origin: input.origin,
+      now,
+    });
     throw invalidCredentials();
   }
   if (user.email_verified_at === null) {
@@ -74,7 +84,13 @@ export async function login(
     now,
     lifetimeMs: SESSION_LIFETIME_MS,
   });
-  await recordAuthEvent(deps.db, { type: 'login_succeeded', userId: user.id, sessionId: session.id, origin: input.origin, now });
+  await recordAuthEvent(deps.db, {
+    type: 'login_succeeded',
+    userId: user.id,
+    sessionId: session.id,
+    origin: input.origin,
+    now,
+  });
   const token = await issueSessionToken(deps, user.id, session.id, new Date(fromDbTime(session.expires_at)));
   return { user, session: { id: session.id }, token };
 }
@@ -119,16 +135,37 @@ export async function logout(deps: AuthDeps, auth: AuthContext, origin: RequestO
   const now = deps.now();
   await revokeSession(deps.db, { sessionId: auth.sessionId, userId: auth.userId, reason: 'logout', now });
   deps.onSessionsRevoked([auth.sessionId]);
-  await recordAuthEvent(deps.db, { type: 'logout', userId: auth.userId, sessionId: auth.sessionId, origin, now });
+  await recordAuthEvent(deps.db, {
+    type: 'logout',
+    userId: auth.userId,
+    sessionId: auth.sessionId,
+    origin,
+    now,
+  });
 }
 
-export async function logoutEverywhere(deps: AuthDeps, auth: AuthContext, origin: RequestOrigin): Promise<void> {
+export async function logoutEverywhere(
+  deps: AuthDeps,
+  auth: AuthContext,
+  origin: RequestOrigin,
+): Promise<void> {
   await revokeAndTell(deps, { userId: auth.userId, reason: 'logout_all' });
-  await recordAuthEvent(deps.db, { type: 'logout_all', userId: auth.userId, sessionId: auth.sessionId, origin, now: deps.now() });
+  await recordAuthEvent(deps.db, {
+    type: 'logout_all',
+    userId: auth.userId,
+    sessionId: auth.sessionId,
+    origin,
+    now: deps.now(),
+  });
 }
 
 /** Revokes one of the caller's own sessions; someone else's or an unknown id is a 404. */
-export async function revokeOwnSession(deps: AuthDeps, auth: AuthContext, sessionId: string, origin: RequestOrigin): Promise<void> {
+export async function revokeOwnSession(
+  deps: AuthDeps,
+  auth: AuthContext,
+  sessionId: string,
+  origin: RequestOrigin,
+): Promise<void> {
   const now = deps.now();
   const revoked = await revokeSession(deps.db, { sessionId, userId: auth.userId, reason: 'revoked', now });
   if (!revoked) throw new AppError('not_found', 'Session not found');

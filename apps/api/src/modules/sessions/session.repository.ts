@@ -6,7 +6,13 @@ import { newId } from '../../ids.js';
 type Executor = Kysely<DB> | Transaction<DB>;
 export type SessionRow = Selectable<SessionsTable>;
 
-export type RevokeReason = 'logout' | 'logout_all' | 'revoked' | 'password_changed' | 'password_reset' | 'account_deleted';
+export type RevokeReason =
+  | 'logout'
+  | 'logout_all'
+  | 'revoked'
+  | 'password_changed'
+  | 'password_reset'
+  | 'account_deleted';
 
 export async function createSession(
   db: Executor,
@@ -55,7 +61,11 @@ export function findActiveSession(db: Executor, sessionId: string, userId: strin
 }
 
 export async function touchSession(db: Executor, sessionId: string, now: Date): Promise<void> {
-  await db.updateTable('sessions').set({ last_seen_at: toDbTime(now) }).where('id', '=', sessionId).execute();
+  await db
+    .updateTable('sessions')
+    .set({ last_seen_at: toDbTime(now) })
+    .where('id', '=', sessionId)
+    .execute();
 }
 
 export function listActiveSessions(db: Executor, userId: string, now: Date): Promise<SessionRow[]> {
@@ -90,7 +100,11 @@ export async function revokeAllSessions(
   db: Executor,
   input: { userId: string; reason: RevokeReason; now: Date; exceptSessionId?: string },
 ): Promise<string[]> {
-  let live = db.selectFrom('sessions').select('id').where('user_id', '=', input.userId).where('revoked_at', 'is', null);
+  let live = db
+    .selectFrom('sessions')
+    .select('id')
+    .where('user_id', '=', input.userId)
+    .where('revoked_at', 'is', null);
   if (input.exceptSessionId) live = live.where('id', '!=', input.exceptSessionId);
   const ids = (await live.execute()).map((row) => row.id);
   if (ids.length === 0) return [];

@@ -14,11 +14,15 @@ export const sessionsRoutes: FastifyPluginAsyncZod = async (app) => {
   const deps = app.authDeps;
   app.addHook('onRequest', app.requireAuth);
 
-  app.get('/sessions', { schema: { tags: ['account'], response: { 200: SessionList, ...errors } } }, async (request) => {
-    const auth = signedIn(request.auth);
-    const rows = await listActiveSessions(deps.db, auth.userId, deps.now());
-    return { sessions: rows.map((row) => presentSession(row, auth.sessionId)) };
-  });
+  app.get(
+    '/sessions',
+    { schema: { tags: ['account'], response: { 200: SessionList, ...errors } } },
+    async (request) => {
+      const auth = signedIn(request.auth);
+      const rows = await listActiveSessions(deps.db, auth.userId, deps.now());
+      return { sessions: rows.map((row) => presentSession(row, auth.sessionId)) };
+    },
+  );
 
   app.delete(
     '/sessions/:id',

@@ -18,15 +18,21 @@ export const meRoutes: FastifyPluginAsyncZod = async (app) => {
     presentUser(signedIn(request.auth).user),
   );
 
-  app.patch('/me', { schema: { tags: ['account'], body: UpdateMeBody, response: { 200: User, ...errors } } }, async (request) =>
-    presentUser(await updateDisplayName(deps, signedIn(request.auth), request.body.displayName)),
+  app.patch(
+    '/me',
+    { schema: { tags: ['account'], body: UpdateMeBody, response: { 200: User, ...errors } } },
+    async (request) =>
+      presentUser(await updateDisplayName(deps, signedIn(request.auth), request.body.displayName)),
   );
 
   app.delete(
     '/me',
     { schema: { tags: ['account'], body: DeleteMeBody, response: { 204: z.null(), ...errors } } },
     async (request, reply) => {
-      await deleteAccount(deps, signedIn(request.auth), { password: request.body.password, origin: requestOrigin(request) });
+      await deleteAccount(deps, signedIn(request.auth), {
+        password: request.body.password,
+        origin: requestOrigin(request),
+      });
       app.clearSessionCookie(reply);
       return reply.code(204).send(null);
     },

@@ -49,7 +49,12 @@ export async function insertUser(
 export type UserPatch = Partial<Pick<UserRow, 'password_hash' | 'display_name' | 'email_verified_at'>>;
 
 /** Updates a live user; returns whether it existed. */
-export async function updateLiveUser(db: Executor, id: string, patch: UserPatch, now: Date): Promise<boolean> {
+export async function updateLiveUser(
+  db: Executor,
+  id: string,
+  patch: UserPatch,
+  now: Date,
+): Promise<boolean> {
   const result = await db
     .updateTable('users')
     .set({ ...patch, updated_at: toDbTime(now) })

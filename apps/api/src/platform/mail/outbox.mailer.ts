@@ -21,7 +21,10 @@ export function createOutboxMailer(options: { dir: string; from: string; log: Ou
       const file = path.join(options.dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${newId()}.eml`);
       writeFileSync(file, info.message as Buffer, { mode: 0o600 });
       const links = message.text.match(/https?:\/\/\S+/g) ?? [];
-      options.log.info({ outbox: file, to: message.to, subject: message.subject, links }, 'email written to the dev outbox');
+      options.log.info(
+        { outbox: file, to: message.to, subject: message.subject, links },
+        'email written to the dev outbox',
+      );
     },
     async close() {},
   };

@@ -1,8 +1,11 @@
-import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { type Algorithm, hash, verify } from '@node-rs/argon2';
+
+/** @node-rs/argon2's `Algorithm.Argon2id`: a const enum, which isolated modules cannot read by name. */
+const ARGON2ID = 2 as Algorithm;
 
 /** OWASP's argon2id minimum (m = 19 MiB, t = 2, p = 1). */
 export const ARGON2_OPTIONS = Object.freeze({
-  algorithm: Algorithm.Argon2id,
+  algorithm: ARGON2ID,
   memoryCost: 19_456,
   timeCost: 2,
   parallelism: 1,
@@ -39,7 +42,9 @@ export function needsRehash(storedHash: string): boolean {
   if (!match) return true;
   const [, m, t, p] = match.map(Number);
   return (
-    (m ?? 0) < ARGON2_OPTIONS.memoryCost || (t ?? 0) < ARGON2_OPTIONS.timeCost || (p ?? 0) !== ARGON2_OPTIONS.parallelism
+    (m ?? 0) < ARGON2_OPTIONS.memoryCost ||
+    (t ?? 0) < ARGON2_OPTIONS.timeCost ||
+    (p ?? 0) !== ARGON2_OPTIONS.parallelism
   );
 }
 

@@ -8,6 +8,12 @@ import type { Database } from './db/database.js';
 import type { DB } from './db/schema.js';
 import { loggerOptions } from './logger.js';
 import type { AuthDeps } from './modules/auth/auth.context.js';
+import { conversationsRoutes } from './modules/conversations/conversations.routes.js';
+import { MessageWriter } from './modules/messages/message-writer.js';
+import type { MessageDeps } from './modules/messages/message.service.js';
+import { messagesRoutes } from './modules/messages/messages.routes.js';
+import { realtimeRoutes } from './modules/realtime/realtime.routes.js';
+import { channels } from './platform/bus/event-bus.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { sessionsRoutes } from './modules/sessions/sessions.routes.js';
@@ -24,6 +30,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     db: Kysely<DB>;
+    messaging: MessageDeps;
   }
 }
 
@@ -76,14 +83,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (closing) reply.header('connection', 'close');
   });
 
+  const now = deps.now ?? (() => new Date());
+  const { bus } = deps.platform;
   const authDeps: AuthDeps = {
     db: database.db,
     tokens: deps.platform.tokens,
     mail: deps.platform.mail,
     publicUrl: config.publicUrl,
-    now: deps.now ?? (() => new Date()),
-    onSessionsRevoked: () => undefined,
+    now,
+    onSessionsRevoked: (sessionIds) => {
+      if (sessionIds.length > 0) bus.publish(channels.sessions, { kind: 'sessions_revoked', sessionIds: [...sessionIds] });
+    },
   };
+  // SQLite has one writer; MySQL group-commits a few concurrent batch transactions.
+  const writer = new MessageWriter(database.db, now, database.kind === 'mysql' ? 4 : 1);
+  app.decorate('messaging', { db: database.db, bus, writer, now });
+  app.addHook('preClose', async () => {
+    await writer.close();
+  });
 
   await app.register(errorsPlugin);
   await app.register(securityPlugin, { config });
@@ -97,6 +114,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(authRoutes);
       await api.register(meRoutes);
       await api.register(sessionsRoutes);
+      await api.register(conversationsRoutes);
+      await api.register(messagesRoutes);
+      await api.register(realtimeRoutes);
       api.get('/docs', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api' },

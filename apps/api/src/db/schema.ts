@@ -55,8 +55,62 @@ export interface AuthEventsTable {
   created_at: DbTime;
 }
 
+export interface ConversationsTable {
+  id: string;
+  type: 'direct' | 'group';
+  title: string | null;
+  direct_key: string | null;
+  created_by: string;
+  last_seq: number;
+  last_rev: number;
+  last_message_at: DbTime | null;
+  created_at: DbTime;
+  updated_at: DbTime;
+  deleted_at: DbTime | null;
+}
+
+export interface ConversationMembersTable {
+  conversation_id: string;
+  user_id: string;
+  role: 'owner' | 'admin' | 'member';
+  joined_at: DbTime;
+  left_at: DbTime | null;
+  last_read_seq: number;
+}
+
+export interface MessagesTable {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  rev: number;
+  sender_id: string;
+  client_id: string;
+  body: string;
+  created_at: DbTime;
+  edited_at: DbTime | null;
+  deleted_at: DbTime | null;
+}
+
+export interface AttachmentsTable {
+  id: string;
+  conversation_id: string;
+  uploader_id: string;
+  message_id: string | null;
+  storage_key: string;
+  name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  created_at: DbTime;
+  deleted_at: DbTime | null;
+}
+
 export interface DB {
   users: UsersTable;
+  conversations: ConversationsTable;
+  conversation_members: ConversationMembersTable;
+  messages: MessagesTable;
+  attachments: AttachmentsTable;
   sessions: SessionsTable;
   email_tokens: EmailTokensTable;
   auth_events: AuthEventsTable;

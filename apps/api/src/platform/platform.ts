@@ -3,6 +3,9 @@ import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { createTokenService } from '../modules/auth/tokens/token.service.js';
 import type { KeyringSource, TokenService } from '../modules/auth/tokens/token.types.js';
+import type { EventBus } from './bus/event-bus.js';
+import { createLocalEventBus } from './bus/local-event.bus.js';
+import { createRedisEventBus } from './bus/redis-event.bus.js';
 import { MailQueue } from './mail/mail-queue.js';
 import type { Mailer } from './mail/mailer.js';
 import { createOutboxMailer } from './mail/outbox.mailer.js';
@@ -24,6 +27,8 @@ export interface Platform {
   readonly mail: MailQueue;
   /** Shared Redis for rate limits and fan-out; undefined keeps both in this process. */
   readonly redis: Redis | undefined;
+  /** Real-time fan-out between instances. */
+  readonly bus: EventBus;
   close(): Promise<void>;
 }
 
@@ -86,13 +91,16 @@ export async function createPlatform(
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5_000 })
     : undefined;
   redis?.on('error', (error) => log.warn({ err: error }, 'redis connection problem'));
+  const bus = redis ? createRedisEventBus(redis, log) : createLocalEventBus();
   return {
     keyrings,
     tokens,
     mail,
     redis,
+    bus,
     async close() {
       keyrings.close();
+      await bus.close();
       await mail.close();
       await redis?.quit().catch(() => redis.disconnect());
     },

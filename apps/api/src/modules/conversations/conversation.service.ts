@@ -1,0 +1,195 @@
+import type { Conversation, CreateConversationBody } from '@parley/contract';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { selectLive } from '../../db/soft-delete.js';
+import { toDbTime } from '../../db/time.js';
+import { AppError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { channels, type EventBus } from '../../platform/bus/event-bus.js';
+import { presentConversations } from './conversation.presenter.js';
+import { findMemberRow, findMembership, listMembers, listUserConversations, type Membership } from './conversation.repository.js';
+
+export interface ConversationDeps {
+  readonly db: Kysely<DB>;
+  readonly bus: EventBus;
+  readonly now: () => Date;
+}
+
+/** For anyone who is not an active member, a conversation does not exist. */
+export const conversationNotFound = () => new AppError('not_found', 'Conversation not found');
+
+export async function requireMembership(db: Kysely<DB>, conversationId: string, userId: string): Promise<Membership> {
+  const membership = await findMembership(db, conversationId, userId);
+  if (!membership) throw conversationNotFound();
+  return membership;
+}
+
+async function assertUsersExist(db: Kysely<DB>, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const found = await selectLive(db, 'users').select('id').where('id', 'in', [...ids]).where('email_verified_at', 'is not', null).execute();
+  const known = new Set(found.map((row) => row.id));
+  const details = ids.flatMap((id, index) => (known.has(id) ? [] : [{ path: `body.memberIds.${index}`, message: 'unknown user' }]));
+  if (details.length > 0) throw new AppError('validation_failed', 'Request is not valid', details);
+}
+
+/** Tells each member's sockets that a conversation (its members, title) changed or appeared. */
+function announce(deps: ConversationDeps, conversationId: string, userIds: readonly string[]): void {
+  for (const userId of userIds) deps.bus.publish(channels.user(userId), { kind: 'conversation_changed', userId, conversationId });
+}
+
+async function activeMemberIds(db: Kysely<DB>, conversationId: string): Promise<string[]> {
+  return (await listMembers(db, [conversationId])).map((m) => m.user_id);
+}
+
+export async function getConversation(deps: ConversationDeps, userId: string, conversationId: string): Promise<Conversation> {
+  const membership = await requireMembership(deps.db, conversationId, userId);
+  const [conversation] = await presentConversations(deps.db, userId, [membership]);
+  if (!conversation) throw conversationNotFound();
+  return conversation;
+}
+
+export async function listConversations(deps: ConversationDeps, userId: string): Promise<Conversation[]> {
+  return presentConversations(deps.db, userId, await listUserConversations(deps.db, userId));
+}
+
+/** Direct: one per pair (a repeat returns the existing one, created=false). Group: the creator owns it. */
+export async function createConversation(
+  deps: ConversationDeps,
+  userId: string,
+  body: CreateConversationBody,
+): Promise<{ conversation: Conversation; created: boolean }> {
+  const others = [...new Set(body.memberIds.filter((id) => id !== userId))];
+  if (body.type === 'direct' && others.length !== 1) {
+    throw new AppError('validation_failed', 'Request is not valid', [{ path: 'body.memberIds', message: 'a direct conversation needs one other user' }]);
+  }
+  await assertUsersExist(deps.db, others);
+  const now = toDbTime(deps.now());
+  const directKey = body.type === 'direct' ? [userId, others[0] ?? ''].sort().join(':') : null;
+  if (directKey) {
+    const existing = await deps.db.selectFrom('conversations').select('id').where('direct_key', '=', directKey).executeTakeFirst();
+    if (existing) return { conversation: await getConversation(deps, userId, existing.id), created: false };
+  }
+  const id = newId();
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('conversations')
+        .values({
+          id,
+          type: body.type,
+          title: body.type === 'group' ? body.title : null,
+          direct_key: directKey,
+          created_by: userId,
+          last_seq: 0,
+          last_rev: 0,
+          last_message_at: null,
+          created_at: now,
+          updated_at: now,
+          deleted_at: null,
+        })
+        .execute();
+      await trx
+        .insertInto('conversation_members')
+        .values([
+          { conversation_id: id, user_id: userId, role: body.type === 'group' ? 'owner' : 'member', joined_at: now, left_at: null, last_read_seq: 0 },
+          ...others.map((other) => ({ conversation_id: id, user_id: other, role: 'member' as const, joined_at: now, left_at: null, last_read_seq: 0 })),
+        ])
+        .execute();
+    });
+  } catch (error) {
+    // Two people opening the same direct conversation at once: the unique key lets one through.
+    const existing = directKey
+      ? await deps.db.selectFrom('conversations').select('id').where('direct_key', '=', directKey).executeTakeFirst()
+      : undefined;
+    if (!existing) throw error;
+    return { conversation: await getConversation(deps, userId, existing.id), created: false };
+  }
+  announce(deps, id, others);
+  return { conversation: await getConversation(deps, userId, id), created: true };
+}
+
+function assertGroupManager(membership: Membership): void {
+  if (membership.type !== 'group') throw new AppError('forbidden', 'Direct conversations have fixed members');
+  if (membership.role !== 'owner' && membership.role !== 'admin') {
+    throw new AppError('forbidden', 'Only the owner and admins manage members');
+  }
+}
+
+/** Owner/admins add a verified user to a group; adding a current member changes nothing. */
+export async function addMember(deps: ConversationDeps, userId: string, conversationId: string, newMemberId: string): Promise<void> {
+  const membership = await requireMembership(deps.db, conversationId, userId);
+  assertGroupManager(membership);
+  const user = await selectLive(deps.db, 'users').select('id').where('id', '=', newMemberId).where('email_verified_at', 'is not', null).executeTakeFirst();
+  if (!user) throw new AppError('not_found', 'User not found');
+  const now = toDbTime(deps.now());
+  const existing = await findMemberRow(deps.db, conversationId, newMemberId);
+  if (existing && existing.left_at === null) return;
+  if (existing) {
+    await deps.db
+      .updateTable('conversation_members')
+      .set({ left_at: null, joined_at: now, role: 'member' })
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', newMemberId)
+      .execute();
+  } else {
+    await deps.db
+      .insertInto('conversation_members')
+      .values({ conversation_id: conversationId, user_id: newMemberId, role: 'member', joined_at: now, left_at: null, last_read_seq: 0 })
+      .execute();
+  }
+  await deps.db.updateTable('conversations').set({ updated_at: now }).where('id', '=', conversationId).execute();
+  announce(deps, conversationId, await activeMemberIds(deps.db, conversationId));
+}
+
+/**
+ * Owner/admins remove members (admins cannot remove the owner); anyone may remove themselves (leave).
+ * The row stays with left_at set. When the owner leaves, the longest-standing member becomes owner.
+ */
+export async function removeMember(deps: ConversationDeps, userId: string, conversationId: string, memberId: string): Promise<void> {
+  const membership = await requireMembership(deps.db, conversationId, userId);
+  if (memberId !== userId) {
+    assertGroupManager(membership);
+    const target = await findMemberRow(deps.db, conversationId, memberId);
+    if (!target || target.left_at !== null) throw new AppError('not_found', 'Member not found');
+    if (target.role === 'owner') throw new AppError('forbidden', 'The owner cannot be removed');
+  } else if (membership.type !== 'group') {
+    throw new AppError('forbidden', 'Direct conversations have fixed members');
+  }
+  const now = toDbTime(deps.now());
+  const before = await activeMemberIds(deps.db, conversationId);
+  await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('conversation_members')
+      .set({ left_at: now })
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', memberId)
+      .where('left_at', 'is', null)
+      .execute();
+    if (memberId === userId && membership.role === 'owner') {
+      const heir = await trx
+        .selectFrom('conversation_members')
+        .select('user_id')
+        .where('conversation_id', '=', conversationId)
+        .where('left_at', 'is', null)
+        .orderBy((eb) => eb.case().when('role', '=', 'admin').then(0).else(1).end())
+        .orderBy('joined_at')
+        .orderBy('user_id')
+        .executeTakeFirst();
+      if (heir) {
+        await trx
+          .updateTable('conversation_members')
+          .set({ role: 'owner' })
+          .where('conversation_id', '=', conversationId)
+          .where('user_id', '=', heir.user_id)
+          .execute();
+      }
+    }
+    await trx.updateTable('conversations').set({ updated_at: now }).where('id', '=', conversationId).execute();
+  });
+  deps.bus.publish(channels.user(memberId), { kind: 'conversation_removed', userId: memberId, conversationId });
+  announce(
+    deps,
+    conversationId,
+    before.filter((id) => id !== memberId),
+  );
+}

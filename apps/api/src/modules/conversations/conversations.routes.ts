@@ -1,0 +1,53 @@
+import { AddMemberBody, Conversation, ConversationList, CreateConversationBody, ErrorBody, IdParams, MemberParams } from '@parley/contract';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { signedIn } from '../auth/auth.routes.js';
+import { addMember, createConversation, getConversation, listConversations, removeMember } from './conversation.service.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+
+/**
+ * Conversations. Every route needs a session; only active members see a conversation (404 for anyone
+ * else); only a group's owner and admins add or remove others; anyone may leave a group.
+ */
+export const conversationsRoutes: FastifyPluginAsyncZod = async (app) => {
+  const deps = app.messaging;
+  app.addHook('onRequest', app.requireAuth);
+
+  app.post(
+    '/conversations',
+    { schema: { tags: ['conversations'], body: CreateConversationBody, response: { 200: Conversation, 201: Conversation, ...errors } } },
+    async (request, reply) => {
+      const { conversation, created } = await createConversation(deps, signedIn(request.auth).userId, request.body);
+      return reply.code(created ? 201 : 200).send(conversation);
+    },
+  );
+
+  app.get('/conversations', { schema: { tags: ['conversations'], response: { 200: ConversationList, ...errors } } }, async (request) => ({
+    conversations: await listConversations(deps, signedIn(request.auth).userId),
+  }));
+
+  app.get(
+    '/conversations/:id',
+    { schema: { tags: ['conversations'], params: IdParams, response: { 200: Conversation, ...errors } } },
+    async (request) => getConversation(deps, signedIn(request.auth).userId, request.params.id),
+  );
+
+  app.post(
+    '/conversations/:id/members',
+    { schema: { tags: ['conversations'], params: IdParams, body: AddMemberBody, response: { 204: z.null(), ...errors } } },
+    async (request, reply) => {
+      await addMember(deps, signedIn(request.auth).userId, request.params.id, request.body.userId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/conversations/:id/members/:userId',
+    { schema: { tags: ['conversations'], params: MemberParams, response: { 204: z.null(), ...errors } } },
+    async (request, reply) => {
+      await removeMember(deps, signedIn(request.auth).userId, request.params.id, request.params.userId);
+      return reply.code(204).send(null);
+    },
+  );
+};

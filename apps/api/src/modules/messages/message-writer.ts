@@ -1,0 +1,257 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { toDbTime } from '../../db/time.js';
+import { AppError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { type AttachmentRow, attachmentsByMessage, type MessageRow } from './message.repository.js';
+
+export interface SendRequest {
+  conversationId: string;
+  senderId: string;
+  clientId: string;
+  body: string;
+  attachmentIds: readonly string[];
+}
+
+export interface SendResult {
+  row: MessageRow;
+  attachments: AttachmentRow[];
+  /** False when the clientId had been stored before: the retry gets the stored message back. */
+  created: boolean;
+}
+
+interface Pending {
+  request: SendRequest;
+  resolve: (result: SendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+const MAX_BATCH = 500;
+
+const notMember = () => new AppError('not_found', 'Conversation not found');
+const clientIdReused = () => new AppError('conflict', 'This clientId was already used for another conversation');
+
+function isRetryable(error: unknown): boolean {
+  const e = error as { code?: string; errno?: number };
+  return (
+    e.code === 'ER_LOCK_DEADLOCK' ||
+    e.code === 'ER_LOCK_WAIT_TIMEOUT' ||
+    e.code === 'ER_DUP_ENTRY' ||
+    e.code === 'SQLITE_BUSY' ||
+    e.code === 'SQLITE_CONSTRAINT_UNIQUE'
+  );
+}
+
+/**
+ * The write path: concurrent sends are grouped into one transaction (one commit, one fsync) while each
+ * conversation's seq is handed out from its counter row inside that transaction, so seq stays gapless
+ * and ordered whatever the commit order. A promise resolves only after its transaction committed:
+ * an acknowledged message is durable. Retries of a clientId return the stored message.
+ */
+export class MessageWriter {
+  readonly #queue: Pending[] = [];
+  #running = 0;
+  #closed = false;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly now: () => Date,
+    /** Transactions in flight at once; more lets MySQL group-commit several batches. */
+    private readonly concurrency: number,
+  ) {}
+
+  send(request: SendRequest): Promise<SendResult> {
+    if (this.#closed) return Promise.reject(new AppError('service_unavailable', 'Server is shutting down'));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ request, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  /** Waits for every queued send to finish; new sends are refused. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#queue.length > 0 || this.#running > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  #pump(): void {
+    while (this.#running < this.concurrency && this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, MAX_BATCH);
+      this.#running += 1;
+      void this.#run(batch).finally(() => {
+        this.#running -= 1;
+        this.#pump();
+      });
+    }
+  }
+
+  async #run(batch: Pending[]): Promise<void> {
+    try {
+      const results = await this.db.transaction().execute((trx) => this.#write(trx, batch.map((p) => p.request)));
+      batch.forEach((pending, index) => {
+        const result = results[index];
+        if (result instanceof Error) pending.reject(result);
+        else if (result) pending.resolve(result);
+      });
+    } catch (error) {
+      if (batch.length > 1 && isRetryable(error)) {
+        // A conflict with another instance's batch: redo each send alone so one cannot fail the rest.
+        await Promise.all(batch.map((pending) => this.#run([pending])));
+        return;
+      }
+      if (batch.length === 1 && isRetryable(error)) {
+        const pending = batch[0] as Pending;
+        try {
+          const [result] = await this.db.transaction().execute((trx) => this.#write(trx, [pending.request]));
+          if (result instanceof Error) pending.reject(result);
+          else if (result) pending.resolve(result);
+        } catch (retryError) {
+          pending.reject(retryError);
+        }
+        return;
+      }
+      for (const pending of batch) pending.reject(error);
+    }
+  }
+
+  /** One transaction for the whole batch; returns a result or an error per request, in order. */
+  async #write(trx: Transaction<DB>, requests: SendRequest[]): Promise<(SendResult | Error)[]> {
+    const results: (SendResult | Error | undefined)[] = new Array(requests.length);
+    const now = this.now();
+    const nowText = toDbTime(now);
+
+    // Retries: the same (sender, clientId) stored before, or twice in this batch.
+    const existing = await trx
+      .selectFrom('messages')
+      .selectAll()
+      .where((eb) =>
+        eb.or(requests.map((r) => eb.and([eb('sender_id', '=', r.senderId), eb('client_id', '=', r.clientId)]))),
+      )
+      .execute();
+    const existingByKey = new Map(existing.map((row) => [`${row.sender_id}|${row.client_id}`, row]));
+    const firstInBatch = new Map<string, number>();
+    /** Index of a request that repeats an earlier one in this batch → index of that earlier one. */
+    const duplicateOf = new Map<number, number>();
+
+    // Membership, checked inside the transaction so a removal that committed first is respected.
+    const pairs = [...new Set(requests.map((r) => `${r.conversationId}|${r.senderId}`))];
+    const members = await trx
+      .selectFrom('conversation_members as m')
+      .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+      .select(['m.conversation_id', 'm.user_id'])
+      .where((eb) =>
+        eb.or(
+          pairs.map((pair) => {
+            const [conversationId = '', userId = ''] = pair.split('|');
+            return eb.and([eb('m.conversation_id', '=', conversationId), eb('m.user_id', '=', userId)]);
+          }),
+        ),
+      )
+      .where('m.left_at', 'is', null)
+      .where('c.deleted_at', 'is', null)
+      .execute();
+    const memberSet = new Set(members.map((m) => `${m.conversation_id}|${m.user_id}`));
+
+    const attachmentIds = [...new Set(requests.flatMap((r) => r.attachmentIds))];
+    const attachmentRows = attachmentIds.length
+      ? await trx.selectFrom('attachments').selectAll().where('id', 'in', attachmentIds).where('deleted_at', 'is', null).execute()
+      : [];
+    const attachmentById = new Map(attachmentRows.map((a) => [a.id, a]));
+    const claimed = new Set<string>();
+
+    const toInsert: { index: number; request: SendRequest }[] = [];
+    requests.forEach((request, index) => {
+      const key = `${request.senderId}|${request.clientId}`;
+      const stored = existingByKey.get(key);
+      if (stored) {
+        results[index] = stored.conversation_id === request.conversationId ? { row: stored, attachments: [], created: false } : clientIdReused();
+        return;
+      }
+      const first = firstInBatch.get(key);
+      if (first !== undefined) {
+        duplicateOf.set(index, first);
+        return;
+      }
+      if (!memberSet.has(`${request.conversationId}|${request.senderId}`)) {
+        results[index] = notMember();
+        return;
+      }
+      for (const id of request.attachmentIds) {
+        const attachment = attachmentById.get(id);
+        if (
+          !attachment ||
+          attachment.uploader_id !== request.senderId ||
+          attachment.conversation_id !== request.conversationId ||
+          attachment.message_id !== null ||
+          claimed.has(id)
+        ) {
+          results[index] = new AppError('validation_failed', 'Request is not valid', [{ path: 'body.attachmentIds', message: `attachment ${id} cannot be used` }]);
+          return;
+        }
+      }
+      for (const id of request.attachmentIds) claimed.add(id);
+      firstInBatch.set(key, index);
+      toInsert.push({ index, request });
+    });
+
+    // Hand out seq and rev per conversation, locking each counter row; sorted to avoid deadlocks.
+    const byConversation = new Map<string, { index: number; request: SendRequest }[]>();
+    for (const item of toInsert) byConversation.set(item.request.conversationId, [...(byConversation.get(item.request.conversationId) ?? []), item]);
+    const rows: MessageRow[] = [];
+    for (const conversationId of [...byConversation.keys()].sort()) {
+      const items = byConversation.get(conversationId) ?? [];
+      await trx
+        .updateTable('conversations')
+        .set((eb) => ({
+          last_seq: eb('last_seq', '+', items.length),
+          last_rev: eb('last_rev', '+', items.length),
+          last_message_at: nowText,
+          updated_at: nowText,
+        }))
+        .where('id', '=', conversationId)
+        .execute();
+      const counters = await trx.selectFrom('conversations').select(['last_seq', 'last_rev']).where('id', '=', conversationId).executeTakeFirstOrThrow();
+      const firstSeq = Number(counters.last_seq) - items.length + 1;
+      const firstRev = Number(counters.last_rev) - items.length + 1;
+      items.forEach((item, offset) => {
+        const row: MessageRow = {
+          id: newId(),
+          conversation_id: conversationId,
+          seq: firstSeq + offset,
+          rev: firstRev + offset,
+          sender_id: item.request.senderId,
+          client_id: item.request.clientId,
+          body: item.request.body,
+          created_at: nowText,
+          edited_at: null,
+          deleted_at: null,
+        };
+        rows.push(row);
+        results[item.index] = { row, attachments: [], created: true };
+      });
+    }
+    for (let start = 0; start < rows.length; start += 200) {
+      await trx.insertInto('messages').values(rows.slice(start, start + 200)).execute();
+    }
+    for (const item of toInsert) {
+      if (item.request.attachmentIds.length === 0) continue;
+      const result = results[item.index] as SendResult;
+      await trx.updateTable('attachments').set({ message_id: result.row.id }).where('id', 'in', [...item.request.attachmentIds]).execute();
+    }
+    const withAttachments = toInsert.filter((item) => item.request.attachmentIds.length > 0).map((item) => (results[item.index] as SendResult).row.id);
+    const storedRetries = existing.map((row) => row.id);
+    const attachments = await attachmentsByMessage(trx, [...withAttachments, ...storedRetries]);
+
+    const finish = (result: SendResult | Error | undefined, index: number): SendResult | Error => {
+      if (!result) return new Error(`send ${index} produced no result`);
+      if (result instanceof Error) return result;
+      return { ...result, attachments: attachments.get(result.row.id) ?? [] };
+    };
+    return results.map((result, index) => {
+      const first = duplicateOf.get(index);
+      if (first === undefined) return finish(result, index);
+      const original = finish(results[first], first);
+      return original instanceof Error ? original : { ...original, created: false };
+    });
+  }
+}

@@ -1,0 +1,61 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { AttachmentsTable, DB, MessagesTable } from '../../db/schema.js';
+
+type Executor = Kysely<DB> | Transaction<DB>;
+export type MessageRow = Selectable<MessagesTable>;
+export type AttachmentRow = Selectable<AttachmentsTable>;
+
+/** Attachments of these messages, by message id (deleted attachments left out). */
+export async function attachmentsByMessage(db: Executor, messageIds: readonly string[]): Promise<Map<string, AttachmentRow[]>> {
+  const byMessage = new Map<string, AttachmentRow[]>();
+  if (messageIds.length === 0) return byMessage;
+  const rows = await db
+    .selectFrom('attachments')
+    .selectAll()
+    .where('message_id', 'in', [...messageIds])
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  for (const row of rows) {
+    const id = row.message_id ?? '';
+    byMessage.set(id, [...(byMessage.get(id) ?? []), row]);
+  }
+  return byMessage;
+}
+
+export function findMessage(db: Executor, id: string): Promise<MessageRow | undefined> {
+  return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** A page of history by seq: newest first internally, returned oldest first. */
+export async function listMessages(
+  db: Executor,
+  conversationId: string,
+  page: { before?: number | undefined; after?: number | undefined; limit: number },
+): Promise<{ rows: MessageRow[]; hasMore: boolean }> {
+  let query = db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);
+  if (page.after !== undefined) {
+    query = query.where('seq', '>', page.after).orderBy('seq', 'asc');
+  } else {
+    if (page.before !== undefined) query = query.where('seq', '<', page.before);
+    query = query.orderBy('seq', 'desc');
+  }
+  const rows = await query.limit(page.limit + 1).execute();
+  const hasMore = rows.length > page.limit;
+  const pageRows = rows.slice(0, page.limit);
+  if (page.after === undefined) pageRows.reverse();
+  return { rows: pageRows, hasMore };
+}
+
+/** Messages a reconnecting client has not seen: new ones after `seq`, changed ones after `rev`; in seq order. */
+export function messagesSince(db: Executor, conversationId: string, since: { seq: number; rev: number }, limit: number) {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where((eb) => eb.or([eb('seq', '>', since.seq), eb('rev', '>', since.rev)]))
+    .orderBy('seq', 'asc')
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,141 @@
+import type { Message, MessagePage } from '@parley/contract';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { toDbTime } from '../../db/time.js';
+import { AppError } from '../../errors.js';
+import { channels, type EventBus } from '../../platform/bus/event-bus.js';
+import { requireMembership } from '../conversations/conversation.service.js';
+import type { MessageWriter } from './message-writer.js';
+import { attachmentsByMessage, findMessage, listMessages } from './message.repository.js';
+import { presentMessage } from './message.presenter.js';
+
+export interface MessageDeps {
+  readonly db: Kysely<DB>;
+  readonly bus: EventBus;
+  readonly writer: MessageWriter;
+  readonly now: () => Date;
+}
+
+const messageNotFound = () => new AppError('not_found', 'Message not found');
+
+function bodyError(message: string): AppError {
+  return new AppError('validation_failed', 'Request is not valid', [{ path: 'body.body', message }]);
+}
+
+/** 1–4,000 characters and not only whitespace; a message with attachments may have no text. */
+function assertSendableBody(body: string, attachmentCount: number): void {
+  if (attachmentCount > 0) return;
+  if (body.trim().length === 0) throw bodyError('must not be empty');
+}
+
+export interface SendInput {
+  conversationId: string;
+  clientId: string;
+  body: string;
+  attachmentIds?: readonly string[] | undefined;
+}
+
+/**
+ * Stores a message (or returns the one stored under the same clientId) and, only after the commit,
+ * tells every member's connections. Resolves when the message is durable.
+ */
+export async function sendMessage(deps: MessageDeps, senderId: string, input: SendInput): Promise<{ message: Message; created: boolean }> {
+  const attachmentIds = [...new Set(input.attachmentIds ?? [])];
+  assertSendableBody(input.body, attachmentIds.length);
+  const result = await deps.writer.send({
+    conversationId: input.conversationId,
+    senderId,
+    clientId: input.clientId,
+    body: input.body,
+    attachmentIds,
+  });
+  const message = presentMessage(result.row, result.attachments);
+  if (result.created) {
+    deps.bus.publish(channels.conversation(message.conversationId), { kind: 'message', conversationId: message.conversationId, message });
+  }
+  return { message, created: result.created };
+}
+
+export async function listHistory(
+  deps: MessageDeps,
+  userId: string,
+  conversationId: string,
+  page: { before?: number | undefined; after?: number | undefined; limit: number },
+): Promise<MessagePage> {
+  await requireMembership(deps.db, conversationId, userId);
+  const { rows, hasMore } = await listMessages(deps.db, conversationId, page);
+  const attachments = await attachmentsByMessage(
+    deps.db,
+    rows.map((r) => r.id),
+  );
+  return { messages: rows.map((row) => presentMessage(row, attachments.get(row.id))), hasMore };
+}
+
+/** Edit or delete: bumps the conversation's change counter so reconnecting clients see the change. */
+async function changeMessage(
+  deps: MessageDeps,
+  userId: string,
+  messageId: string,
+  change: { body: string } | { delete: true },
+): Promise<Message> {
+  const existing = await findMessage(deps.db, messageId);
+  if (!existing) throw messageNotFound();
+  // Non-members learn nothing, not even that the message exists.
+  await requireMembership(deps.db, existing.conversation_id, userId).catch(() => {
+    throw messageNotFound();
+  });
+  if (existing.sender_id !== userId) throw new AppError('forbidden', 'Only the sender can change a message');
+  if (existing.deleted_at !== null) throw new AppError('conflict', 'The message was deleted');
+  const now = toDbTime(deps.now());
+  const row = await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('conversations')
+      .set((eb) => ({ last_rev: eb('last_rev', '+', 1), updated_at: now }))
+      .where('id', '=', existing.conversation_id)
+      .execute();
+    const { last_rev } = await trx.selectFrom('conversations').select('last_rev').where('id', '=', existing.conversation_id).executeTakeFirstOrThrow();
+    const update = await trx
+      .updateTable('messages')
+      .set('body' in change ? { body: change.body, edited_at: now, rev: Number(last_rev) } : { deleted_at: now, rev: Number(last_rev) })
+      .where('id', '=', messageId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (update.numUpdatedRows !== 1n) throw new AppError('conflict', 'The message was deleted');
+    return trx.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirstOrThrow();
+  });
+  const attachments = await attachmentsByMessage(deps.db, [row.id]);
+  const message = presentMessage(row, attachments.get(row.id));
+  deps.bus.publish(channels.conversation(message.conversationId), { kind: 'message_updated', conversationId: message.conversationId, message });
+  return message;
+}
+
+export function editMessage(deps: MessageDeps, userId: string, messageId: string, body: string): Promise<Message> {
+  assertSendableBody(body, 0);
+  return changeMessage(deps, userId, messageId, { body });
+}
+
+export async function deleteMessage(deps: MessageDeps, userId: string, messageId: string): Promise<void> {
+  await changeMessage(deps, userId, messageId, { delete: true });
+}
+
+/** Moves the caller's read marker forward only (never past the last message) and tells the members. */
+export async function markRead(deps: MessageDeps, userId: string, conversationId: string, seq: number): Promise<void> {
+  const membership = await requireMembership(deps.db, conversationId, userId);
+  const target = Math.min(seq, Number(membership.last_seq));
+  const result = await deps.db
+    .updateTable('conversation_members')
+    .set({ last_read_seq: target })
+    .where('conversation_id', '=', conversationId)
+    .where('user_id', '=', userId)
+    .where('last_read_seq', '<', target)
+    .executeTakeFirst();
+  if (result.numUpdatedRows > 0n) {
+    deps.bus.publish(channels.conversation(conversationId), { kind: 'read', conversationId, userId, seq: target });
+  }
+}
+
+/** Typing indicators are not stored; members get them live or not at all. */
+export async function announceTyping(deps: MessageDeps, userId: string, conversationId: string): Promise<void> {
+  await requireMembership(deps.db, conversationId, userId);
+  deps.bus.publish(channels.conversation(conversationId), { kind: 'typing', conversationId, userId });
+}

@@ -1,0 +1,41 @@
+import type { Message } from '@parley/contract';
+
+/** Events of one conversation, delivered to every instance with a member connected. */
+export type ConversationEvent =
+  | { kind: 'message'; conversationId: string; message: Message }
+  | { kind: 'message_updated'; conversationId: string; message: Message }
+  | { kind: 'typing'; conversationId: string; userId: string }
+  | { kind: 'read'; conversationId: string; userId: string; seq: number };
+
+/** Events for one user wherever they are connected. */
+export type UserEvent =
+  | { kind: 'conversation_changed'; userId: string; conversationId: string }
+  | { kind: 'conversation_removed'; userId: string; conversationId: string };
+
+/** Revoked sessions, for every instance to close their sockets. */
+export type SessionsEvent = { kind: 'sessions_revoked'; sessionIds: string[] };
+
+export type BusEvent = ConversationEvent | UserEvent | SessionsEvent;
+
+export const channels = {
+  conversation: (id: string) => `conv:${id}`,
+  user: (id: string) => `user:${id}`,
+  sessions: 'sessions',
+} as const;
+
+/**
+ * Fan-out between instances: in-process by default, Redis pub/sub when REDIS_URL is set. Delivery is
+ * at-most-once and unordered across publishers; the realtime gateway restores order and fills gaps from
+ * the database, so no message depends on the bus being perfect.
+ */
+export interface EventBus {
+  publish(channel: string, event: BusEvent): void;
+  subscribe(channel: string, handler: (event: BusEvent) => void): Subscription;
+  close(): Promise<void>;
+}
+
+export interface Subscription {
+  /** Resolves once events published from now on will arrive (Redis confirmed the SUBSCRIBE). */
+  readonly ready: Promise<void>;
+  unsubscribe(): void;
+}

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { Id, PublicUser } from './auth.js';
+
+/** Message text: 1–4,000 characters (code points), stored exactly as sent; not only whitespace. */
+export const MessageBody = z
+  .string()
+  .refine((value) => [...value].length <= 4000, { message: 'must be at most 4000 characters' });
+
+/** Client-chosen UUID that makes a send idempotent: the same clientId returns the stored message. */
+export const ClientId = z.uuid({ message: 'must be a UUID' });
+
+/** Per-conversation position: message seq numbers start at 1. */
+export const Seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const ConversationType = z.enum(['direct', 'group']);
+export type ConversationType = z.infer<typeof ConversationType>;
+
+export const MemberRole = z.enum(['owner', 'admin', 'member']);
+export type MemberRole = z.infer<typeof MemberRole>;
+
+/** An attachment as a message shows it. */
+export const Attachment = z.object({
+  id: z.string(),
+  name: z.string(),
+  size: z.number().int(),
+  contentType: z.string(),
+});
+export type Attachment = z.infer<typeof Attachment>;
+
+/** A message; a deleted one keeps id, seq, senderId and deletedAt, with an empty body and no attachments. */
+export const Message = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  seq: z.number().int(),
+  /** Change counter of the conversation at this message's last change (create, edit or delete). */
+  rev: z.number().int(),
+  senderId: z.string(),
+  clientId: z.string(),
+  body: z.string(),
+  attachments: z.array(Attachment),
+  createdAt: z.string(),
+  editedAt: z.string().nullable(),
+  deletedAt: z.string().nullable(),
+});
+export type Message = z.infer<typeof Message>;
+
+export const Member = PublicUser.extend({ role: MemberRole });
+export type Member = z.infer<typeof Member>;
+
+export const Conversation = z.object({
+  id: z.string(),
+  type: ConversationType,
+  title: z.string().nullable(),
+  members: z.array(Member),
+  lastMessage: Message.nullable(),
+  unreadCount: z.number().int(),
+  lastSeq: z.number().int(),
+  /** The conversation's change counter; resume from it to get edits and deletes too. */
+  lastRev: z.number().int(),
+  /** Your read marker. */
+  lastReadSeq: z.number().int(),
+  updatedAt: z.string(),
+});
+export type Conversation = z.infer<typeof Conversation>;
+
+/** POST /api/conversations */
+export const CreateConversationBody = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('direct'), memberIds: z.array(Id).length(1) }),
+  z.strictObject({
+    type: z.literal('group'),
+    title: z.string().trim().min(1).max(200),
+    memberIds: z.array(Id).max(999),
+  }),
+]);
+export type CreateConversationBody = z.infer<typeof CreateConversationBody>;
+
+export const ConversationList = z.object({ conversations: z.array(Conversation) });
+export type ConversationList = z.infer<typeof ConversationList>;
+
+/** POST /api/conversations/:id/members */
+export const AddMemberBody = z.strictObject({ userId: Id });
+export type AddMemberBody = z.infer<typeof AddMemberBody>;
+
+export const MemberParams = z.strictObject({ id: Id, userId: Id });
+export type MemberParams = z.infer<typeof MemberParams>;
+
+const seqParam = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** GET /api/conversations/:id/messages?before=&after=&limit= */
+export const MessagesQuery = z
+  .strictObject({
+    before: seqParam.optional(),
+    after: seqParam.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+  })
+  .refine((q) => q.before === undefined || q.after === undefined, { message: 'use before or after, not both' });
+export type MessagesQuery = z.infer<typeof MessagesQuery>;
+
+export const MessagePage = z.object({ messages: z.array(Message), hasMore: z.boolean() });
+export type MessagePage = z.infer<typeof MessagePage>;
+
+/** POST /api/conversations/:id/messages */
+export const SendMessageBody = z.strictObject({
+  clientId: ClientId,
+  body: MessageBody,
+  attachmentIds: z.array(Id).max(10).optional(),
+});
+export type SendMessageBody = z.infer<typeof SendMessageBody>;
+
+/** PATCH /api/messages/:id */
+export const EditMessageBody = z.strictObject({ body: MessageBody });
+export type EditMessageBody = z.infer<typeof EditMessageBody>;
+
+/** POST /api/conversations/:id/read */
+export const ReadMarkerBody = z.strictObject({ seq: Seq });
+export type ReadMarkerBody = z.infer<typeof ReadMarkerBody>;
+
+/** POST /api/attachments?conversationId= */
+export const AttachmentUploadQuery = z.strictObject({
+  conversationId: Id,
+  name: z.string().trim().min(1).max(200).optional(),
+});
+export type AttachmentUploadQuery = z.infer<typeof AttachmentUploadQuery>;

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { Id } from './auth.js';
+import { ErrorBody } from './errors.js';
+import { ClientId, Conversation, Message, MessageBody, Seq } from './messaging.js';
+
+/** A resume position: the last message seq seen, or that and the last change counter seen. */
+export const ResumePosition = z.union([Seq, z.strictObject({ seq: Seq, rev: Seq })]);
+export type ResumePosition = z.infer<typeof ResumePosition>;
+
+/** Frames a client sends on /api/ws: one discriminated union, parsed on both ends. */
+export const ClientFrame = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('auth'), token: z.string().min(1).max(4096) }),
+  z.strictObject({
+    type: z.literal('resume'),
+    positions: z.record(Id, ResumePosition).refine((p) => Object.keys(p).length <= 1000, {
+      message: 'at most 1000 conversations',
+    }),
+  }),
+  z.strictObject({
+    type: z.literal('send'),
+    conversationId: Id,
+    clientId: ClientId,
+    body: MessageBody,
+    attachmentIds: z.array(Id).max(10).optional(),
+  }),
+  z.strictObject({ type: z.literal('typing'), conversationId: Id }),
+  z.strictObject({ type: z.literal('ping') }),
+]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+
+/** Frames the server sends on /api/ws. */
+export const ServerFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), userId: z.string() }),
+  z.object({ type: z.literal('resumed') }),
+  z.object({ type: z.literal('ack'), clientId: z.string(), message: Message }),
+  z.object({ type: z.literal('error'), clientId: z.string().optional(), error: ErrorBody.shape.error }),
+  z.object({ type: z.literal('message'), message: Message }),
+  z.object({ type: z.literal('message_updated'), message: Message }),
+  z.object({ type: z.literal('typing'), conversationId: z.string(), userId: z.string() }),
+  z.object({ type: z.literal('read'), conversationId: z.string(), userId: z.string(), seq: z.number().int() }),
+  z.object({ type: z.literal('conversation'), conversation: Conversation }),
+  z.object({ type: z.literal('conversation_removed'), conversationId: z.string() }),
+  z.object({ type: z.literal('session_revoked') }),
+  z.object({ type: z.literal('pong') }),
+]);
+export type ServerFrame = z.infer<typeof ServerFrame>;
+
+/** Close code sent after `session_revoked`. */
+export const WS_CLOSE_SESSION_REVOKED = 4001;
+/** Close code when no valid auth arrived in time. */
+export const WS_CLOSE_UNAUTHENTICATED = 4401;
+/** The server pings this often; load balancers must allow at least twice this idle time. */
+export const WS_HEARTBEAT_MS = 25_000;

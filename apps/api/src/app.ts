@@ -8,16 +8,16 @@ import type { Database } from './db/database.js';
 import type { DB } from './db/schema.js';
 import { loggerOptions } from './logger.js';
 import type { AuthDeps } from './modules/auth/auth.context.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
 import { conversationsRoutes } from './modules/conversations/conversations.routes.js';
-import { MessageWriter } from './modules/messages/message-writer.js';
+import { healthRoutes } from './modules/health/health.routes.js';
 import type { MessageDeps } from './modules/messages/message.service.js';
+import { MessageWriter } from './modules/messages/message-writer.js';
 import { messagesRoutes } from './modules/messages/messages.routes.js';
 import { realtimeRoutes } from './modules/realtime/realtime.routes.js';
-import { channels } from './platform/bus/event-bus.js';
-import { authRoutes } from './modules/auth/auth.routes.js';
-import { healthRoutes } from './modules/health/health.routes.js';
 import { sessionsRoutes } from './modules/sessions/sessions.routes.js';
 import { meRoutes } from './modules/users/me.routes.js';
+import { channels } from './platform/bus/event-bus.js';
 import type { Platform } from './platform/platform.js';
 import { authPlugin } from './plugins/auth.plugin.js';
 import { docsPlugin } from './plugins/docs.plugin.js';
@@ -31,6 +31,8 @@ declare module 'fastify' {
     config: Config;
     db: Kysely<DB>;
     messaging: MessageDeps;
+    /** Every route as registered (method and URL), for the authorization matrix and docs. */
+    routeTable: { method: string; url: string }[];
   }
 }
 
@@ -66,6 +68,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
+  const routeTable: { method: string; url: string }[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('config', config);
@@ -92,7 +99,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     publicUrl: config.publicUrl,
     now,
     onSessionsRevoked: (sessionIds) => {
-      if (sessionIds.length > 0) bus.publish(channels.sessions, { kind: 'sessions_revoked', sessionIds: [...sessionIds] });
+      if (sessionIds.length > 0)
+        bus.publish(channels.sessions, { kind: 'sessions_revoked', sessionIds: [...sessionIds] });
     },
   };
   // SQLite has one writer; MySQL group-commits a few concurrent batch transactions.

@@ -93,7 +93,9 @@ export const MessagesQuery = z
     after: seqParam.optional(),
     limit: z.coerce.number().int().min(1).max(100).default(50),
   })
-  .refine((q) => q.before === undefined || q.after === undefined, { message: 'use before or after, not both' });
+  .refine((q) => q.before === undefined || q.after === undefined, {
+    message: 'use before or after, not both',
+  });
 export type MessagesQuery = z.infer<typeof MessagesQuery>;
 
 export const MessagePage = z.object({ messages: z.array(Message), hasMore: z.boolean() });

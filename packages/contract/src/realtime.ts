@@ -37,7 +37,12 @@ export const ServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('message'), message: Message }),
   z.object({ type: z.literal('message_updated'), message: Message }),
   z.object({ type: z.literal('typing'), conversationId: z.string(), userId: z.string() }),
-  z.object({ type: z.literal('read'), conversationId: z.string(), userId: z.string(), seq: z.number().int() }),
+  z.object({
+    type: z.literal('read'),
+    conversationId: z.string(),
+    userId: z.string(),
+    seq: z.number().int(),
+  }),
   z.object({ type: z.literal('conversation'), conversation: Conversation }),
   z.object({ type: z.literal('conversation_removed'), conversationId: z.string() }),
   z.object({ type: z.literal('session_revoked') }),

@@ -8,7 +8,11 @@ export interface WsClient {
   send(frame: unknown): void;
   sendRaw(data: string | Buffer): void;
   /** Resolves with the first not-yet-taken frame of this type that matches. */
-  next<T extends ServerFrame['type']>(type: T, match?: (frame: Extract<ServerFrame, { type: T }>) => boolean, timeoutMs?: number): Promise<Extract<ServerFrame, { type: T }>>;
+  next<T extends ServerFrame['type']>(
+    type: T,
+    match?: (frame: Extract<ServerFrame, { type: T }>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Extract<ServerFrame, { type: T }>>;
   closed: Promise<{ code: number; reason: string }>;
   close(): void;
 }
@@ -40,7 +44,9 @@ export async function connectWs(
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
-    socket.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    socket.once('unexpected-response', (_req, res) =>
+      reject(new Error(`upgrade refused: ${res.statusCode}`)),
+    );
     socket.once('error', reject);
   });
   if (options.token) socket.send(JSON.stringify({ type: 'auth', token: options.token }));

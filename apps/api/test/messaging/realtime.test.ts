@@ -35,7 +35,10 @@ describe.each(DB_KINDS)('WebSocket gateway on %s', (kind) => {
     testDb = await createTestDatabase(kind, { env: { SMTP_URL: smtp.url } });
     app = await buildTestApp(testDb);
     await app.listen({ port: 0, host: '127.0.0.1' });
-    [ada, bob] = await Promise.all([signUp(app, smtp, { displayName: 'Ada' }), signUp(app, smtp, { displayName: 'Bob' })]);
+    [ada, bob] = await Promise.all([
+      signUp(app, smtp, { displayName: 'Ada' }),
+      signUp(app, smtp, { displayName: 'Bob' }),
+    ]);
   });
   afterAll(async () => {
     for (const client of open) client.close();
@@ -51,7 +54,11 @@ describe.each(DB_KINDS)('WebSocket gateway on %s', (kind) => {
     a.send({ type: 'send', conversationId: direct.id, clientId, body: 'hello over ws' });
     const ack = await a.next('ack');
     expect(ack).toMatchObject({ clientId, message: { body: 'hello over ws', seq: 1, senderId: ada.userId } });
-    const row = await testDb.database.db.selectFrom('messages').select('id').where('id', '=', ack.message.id).executeTakeFirst();
+    const row = await testDb.database.db
+      .selectFrom('messages')
+      .select('id')
+      .where('id', '=', ack.message.id)
+      .executeTakeFirst();
     expect(row).toBeDefined();
     const received = await b.next('message');
     expect(received.message).toEqual(ack.message);
@@ -75,7 +82,9 @@ describe.each(DB_KINDS)('WebSocket gateway on %s', (kind) => {
   });
 
   it('refuses the upgrade from a foreign Origin, or a cookie without Origin, and ignores query-string tokens', async () => {
-    await expect(connectWs(app, { cookie: ada.session.cookie, origin: 'https://evil.example' })).rejects.toThrow(/403/);
+    await expect(
+      connectWs(app, { cookie: ada.session.cookie, origin: 'https://evil.example' }),
+    ).rejects.toThrow(/403/);
     await expect(connectWs(app, { cookie: ada.session.cookie, origin: null })).rejects.toThrow(/403/);
     const query = await ws({ origin: null, query: `?token=${encodeURIComponent(ada.session.token)}` });
     query.send({ type: 'ping' });
@@ -95,7 +104,10 @@ describe.each(DB_KINDS)('WebSocket gateway on %s', (kind) => {
 
     const missed: Message[] = [];
     for (let i = 0; i < 5; i += 1) missed.push(await send(app, ada.session, group.id, `missed ${i}`));
-    await call(app, 'PATCH', `/api/messages/${first.id}`, { session: ada.session, body: { body: 'before (edited)' } });
+    await call(app, 'PATCH', `/api/messages/${first.id}`, {
+      session: ada.session,
+      body: { body: 'before (edited)' },
+    });
     await call(app, 'DELETE', `/api/messages/${missed[1]?.id}`, { session: ada.session });
 
     const b2 = await tab(bob);
@@ -105,7 +117,9 @@ describe.each(DB_KINDS)('WebSocket gateway on %s', (kind) => {
     await b2.next('message', (f) => f.message.id === live.id);
 
     const events = b2.frames.filter((f) => f.type === 'message' || f.type === 'message_updated');
-    const summary = events.map((f) => `${f.type}:${'message' in f ? `${f.message.seq}:${f.message.body}` : ''}`);
+    const summary = events.map(
+      (f) => `${f.type}:${'message' in f ? `${f.message.seq}:${f.message.body}` : ''}`,
+    );
     expect(summary).toEqual([
       'message_updated:1:before (edited)',
       'message:2:missed 0',
@@ -124,7 +138,9 @@ describe.each(DB_KINDS)('WebSocket gateway on %s', (kind) => {
     const b = await tab(bob);
     b.send({ type: 'resume', positions: { [direct.id]: base.seq } });
     await b.next('resumed');
-    expect(b.frames.filter((f) => f.type === 'message').map((f) => ('message' in f ? f.message.body : ''))).toEqual(['y']);
+    expect(
+      b.frames.filter((f) => f.type === 'message').map((f) => ('message' in f ? f.message.body : '')),
+    ).toEqual(['y']);
   });
 
   it('sends typing and read events to the other members', async () => {
@@ -133,8 +149,16 @@ describe.each(DB_KINDS)('WebSocket gateway on %s', (kind) => {
     a.send({ type: 'typing', conversationId: direct.id });
     expect(await b.next('typing')).toEqual({ type: 'typing', conversationId: direct.id, userId: ada.userId });
     const message = await send(app, ada.session, direct.id, 'read me');
-    await call(app, 'POST', `/api/conversations/${direct.id}/read`, { session: bob.session, body: { seq: message.seq } });
-    expect(await a.next('read')).toEqual({ type: 'read', conversationId: direct.id, userId: bob.userId, seq: message.seq });
+    await call(app, 'POST', `/api/conversations/${direct.id}/read`, {
+      session: bob.session,
+      body: { seq: message.seq },
+    });
+    expect(await a.next('read')).toEqual({
+      type: 'read',
+      conversationId: direct.id,
+      userId: bob.userId,
+      seq: message.seq,
+    });
     expect(a.frames.filter((f) => f.type === 'typing')).toHaveLength(0);
   });
 
@@ -142,11 +166,16 @@ describe.each(DB_KINDS)('WebSocket gateway on %s', (kind) => {
     const carl = await signUp(app, smtp, { displayName: 'Carl' });
     const c = await tab(carl);
     const group = await createGroup(app, ada.session, 'Later', [bob.userId]);
-    await call(app, 'POST', `/api/conversations/${group.id}/members`, { session: ada.session, body: { userId: carl.userId } });
+    await call(app, 'POST', `/api/conversations/${group.id}/members`, {
+      session: ada.session,
+      body: { userId: carl.userId },
+    });
     expect((await c.next('conversation')).conversation.id).toBe(group.id);
     const message = await send(app, bob.session, group.id, 'welcome');
     expect((await c.next('message')).message.id).toBe(message.id);
-    await call(app, 'DELETE', `/api/conversations/${group.id}/members/${carl.userId}`, { session: ada.session });
+    await call(app, 'DELETE', `/api/conversations/${group.id}/members/${carl.userId}`, {
+      session: ada.session,
+    });
     await c.next('conversation_removed');
     await send(app, bob.session, group.id, 'after removal');
     c.send({ type: 'ping' });
@@ -157,7 +186,14 @@ describe.each(DB_KINDS)('WebSocket gateway on %s', (kind) => {
   it('answers bad frames with error frames and keeps the socket; a huge frame closes only its own socket', async () => {
     const direct = await createDirect(app, ada.session, bob.userId);
     const [a, b] = [await tab(ada), await tab(bob)];
-    for (const raw of ['not json', '{"type":"send"}', '{"type":"nope"}', JSON.stringify({ type: 'send', conversationId: direct.id, clientId: 'x', body: 'y' }), '[]', 'null']) {
+    for (const raw of [
+      'not json',
+      '{"type":"send"}',
+      '{"type":"nope"}',
+      JSON.stringify({ type: 'send', conversationId: direct.id, clientId: 'x', body: 'y' }),
+      '[]',
+      'null',
+    ]) {
       a.sendRaw(raw);
       expect((await a.next('error')).error.code).toBe('validation_failed');
     }

@@ -42,7 +42,11 @@ export async function up(db: AnyKysely): Promise<void> {
       .addCheckConstraint('conversation_members_role', sql`role in ('owner', 'admin', 'member')`),
     { conversation_id: 32, user_id: 32, role: 10 },
   ).execute();
-  await db.schema.createIndex('conversation_members_user').on('conversation_members').columns(['user_id', 'left_at']).execute();
+  await db.schema
+    .createIndex('conversation_members_user')
+    .on('conversation_members')
+    .columns(['user_id', 'left_at'])
+    .execute();
 
   await finishTable(
     dialect,
@@ -63,7 +67,11 @@ export async function up(db: AnyKysely): Promise<void> {
       .addUniqueConstraint('messages_sender_client', ['sender_id', 'client_id']),
     { id: 32, conversation_id: 32, sender_id: 32, client_id: 36, body: 4000 },
   ).execute();
-  await db.schema.createIndex('messages_conversation_rev').on('messages').columns(['conversation_id', 'rev']).execute();
+  await db.schema
+    .createIndex('messages_conversation_rev')
+    .on('messages')
+    .columns(['conversation_id', 'rev'])
+    .execute();
 
   await finishTable(
     dialect,
@@ -80,7 +88,16 @@ export async function up(db: AnyKysely): Promise<void> {
       .addColumn('sha256', 'varchar(64)', (c) => c.notNull())
       .addColumn('created_at', t.time, (c) => c.notNull())
       .addColumn('deleted_at', t.time),
-    { id: 32, conversation_id: 32, uploader_id: 32, message_id: 32, storage_key: 200, name: 200, content_type: 100, sha256: 64 },
+    {
+      id: 32,
+      conversation_id: 32,
+      uploader_id: 32,
+      message_id: 32,
+      storage_key: 200,
+      name: 200,
+      content_type: 100,
+      sha256: 64,
+    },
   ).execute();
   await db.schema.createIndex('attachments_message').on('attachments').column('message_id').execute();
 }

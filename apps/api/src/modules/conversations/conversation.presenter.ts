@@ -2,8 +2,8 @@ import type { Conversation } from '@parley/contract';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { fromDbTime } from '../../db/time.js';
-import { attachmentsByMessage } from '../messages/message.repository.js';
 import { presentMessage } from '../messages/message.presenter.js';
+import { attachmentsByMessage } from '../messages/message.repository.js';
 import { type ConversationRow, lastMessages, listMembers, unreadCounts } from './conversation.repository.js';
 
 type ConversationWithMembership = ConversationRow & { last_read_seq: number };
@@ -15,7 +15,11 @@ export async function presentConversations(
   rows: readonly ConversationWithMembership[],
 ): Promise<Conversation[]> {
   const ids = rows.map((row) => row.id);
-  const [members, unread, last] = await Promise.all([listMembers(db, ids), unreadCounts(db, userId, ids), lastMessages(db, ids)]);
+  const [members, unread, last] = await Promise.all([
+    listMembers(db, ids),
+    unreadCounts(db, userId, ids),
+    lastMessages(db, ids),
+  ]);
   const attachments = await attachmentsByMessage(
     db,
     last.map((m) => m.id),
@@ -29,7 +33,11 @@ export async function presentConversations(
       title: row.title,
       members: members
         .filter((m) => m.conversation_id === row.id)
-        .map((m) => ({ id: m.user_id, displayName: m.deleted_at === null ? m.display_name : 'Deleted user', role: m.role })),
+        .map((m) => ({
+          id: m.user_id,
+          displayName: m.deleted_at === null ? m.display_name : 'Deleted user',
+          role: m.role,
+        })),
       lastMessage: lastRow ? presentMessage(lastRow, attachments.get(lastRow.id)) : null,
       unreadCount: unread.get(row.id) ?? 0,
       lastSeq: Number(row.last_seq),

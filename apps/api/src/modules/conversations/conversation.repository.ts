@@ -20,7 +20,11 @@ export function findMembership(db: Executor, conversationId: string, userId: str
 }
 export type Membership = NonNullable<Awaited<ReturnType<typeof findMembership>>>;
 
-export function findMemberRow(db: Executor, conversationId: string, userId: string): Promise<MemberRow | undefined> {
+export function findMemberRow(
+  db: Executor,
+  conversationId: string,
+  userId: string,
+): Promise<MemberRow | undefined> {
   return db
     .selectFrom('conversation_members')
     .selectAll()
@@ -59,7 +63,11 @@ export function listUserConversations(db: Executor, userId: string) {
 }
 
 /** Exact unread counts: others' live messages after the user's read marker, per conversation. */
-export async function unreadCounts(db: Executor, userId: string, conversationIds: readonly string[]): Promise<Map<string, number>> {
+export async function unreadCounts(
+  db: Executor,
+  userId: string,
+  conversationIds: readonly string[],
+): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   if (conversationIds.length === 0) return counts;
   const rows = await db
@@ -83,7 +91,9 @@ export function lastMessages(db: Executor, conversationIds: readonly string[]) {
   if (conversationIds.length === 0) return Promise.resolve([]);
   return db
     .selectFrom('messages as msg')
-    .innerJoin('conversations as c', (join) => join.onRef('c.id', '=', 'msg.conversation_id').onRef('c.last_seq', '=', 'msg.seq'))
+    .innerJoin('conversations as c', (join) =>
+      join.onRef('c.id', '=', 'msg.conversation_id').onRef('c.last_seq', '=', 'msg.seq'),
+    )
     .selectAll('msg')
     .where('c.id', 'in', [...conversationIds])
     .execute();

@@ -7,7 +7,13 @@ import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { channels, type EventBus } from '../../platform/bus/event-bus.js';
 import { presentConversations } from './conversation.presenter.js';
-import { findMemberRow, findMembership, listMembers, listUserConversations, type Membership } from './conversation.repository.js';
+import {
+  findMemberRow,
+  findMembership,
+  listMembers,
+  listUserConversations,
+  type Membership,
+} from './conversation.repository.js';
 
 export interface ConversationDeps {
   readonly db: Kysely<DB>;
@@ -18,7 +24,11 @@ export interface ConversationDeps {
 /** For anyone who is not an active member, a conversation does not exist. */
 export const conversationNotFound = () => new AppError('not_found', 'Conversation not found');
 
-export async function requireMembership(db: Kysely<DB>, conversationId: string, userId: string): Promise<Membership> {
+export async function requireMembership(
+  db: Kysely<DB>,
+  conversationId: string,
+  userId: string,
+): Promise<Membership> {
   const membership = await findMembership(db, conversationId, userId);
   if (!membership) throw conversationNotFound();
   return membership;
@@ -26,22 +36,33 @@ export async function requireMembership(db: Kysely<DB>, conversationId: string, 
 
 async function assertUsersExist(db: Kysely<DB>, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  const found = await selectLive(db, 'users').select('id').where('id', 'in', [...ids]).where('email_verified_at', 'is not', null).execute();
+  const found = await selectLive(db, 'users')
+    .select('id')
+    .where('id', 'in', [...ids])
+    .where('email_verified_at', 'is not', null)
+    .execute();
   const known = new Set(found.map((row) => row.id));
-  const details = ids.flatMap((id, index) => (known.has(id) ? [] : [{ path: `body.memberIds.${index}`, message: 'unknown user' }]));
+  const details = ids.flatMap((id, index) =>
+    known.has(id) ? [] : [{ path: `body.memberIds.${index}`, message: 'unknown user' }],
+  );
   if (details.length > 0) throw new AppError('validation_failed', 'Request is not valid', details);
 }
 
 /** Tells each member's sockets that a conversation (its members, title) changed or appeared. */
 function announce(deps: ConversationDeps, conversationId: string, userIds: readonly string[]): void {
-  for (const userId of userIds) deps.bus.publish(channels.user(userId), { kind: 'conversation_changed', userId, conversationId });
+  for (const userId of userIds)
+    deps.bus.publish(channels.user(userId), { kind: 'conversation_changed', userId, conversationId });
 }
 
 async function activeMemberIds(db: Kysely<DB>, conversationId: string): Promise<string[]> {
   return (await listMembers(db, [conversationId])).map((m) => m.user_id);
 }
 
-export async function getConversation(deps: ConversationDeps, userId: string, conversationId: string): Promise<Conversation> {
+export async function getConversation(
+  deps: ConversationDeps,
+  userId: string,
+  conversationId: string,
+): Promise<Conversation> {
   const membership = await requireMembership(deps.db, conversationId, userId);
   const [conversation] = await presentConversations(deps.db, userId, [membership]);
   if (!conversation) throw conversationNotFound();
@@ -60,13 +81,19 @@ export async function createConversation(
 ): Promise<{ conversation: Conversation; created: boolean }> {
   const others = [...new Set(body.memberIds.filter((id) => id !== userId))];
   if (body.type === 'direct' && others.length !== 1) {
-    throw new AppError('validation_failed', 'Request is not valid', [{ path: 'body.memberIds', message: 'a direct conversation needs one other user' }]);
+    throw new AppError('validation_failed', 'Request is not valid', [
+      { path: 'body.memberIds', message: 'a direct conversation needs one other user' },
+    ]);
   }
   await assertUsersExist(deps.db, others);
   const now = toDbTime(deps.now());
   const directKey = body.type === 'direct' ? [userId, others[0] ?? ''].sort().join(':') : null;
   if (directKey) {
-    const existing = await deps.db.selectFrom('conversations').select('id').where('direct_key', '=', directKey).executeTakeFirst();
+    const existing = await deps.db
+      .selectFrom('conversations')
+      .select('id')
+      .where('direct_key', '=', directKey)
+      .executeTakeFirst();
     if (existing) return { conversation: await getConversation(deps, userId, existing.id), created: false };
   }
   const id = newId();
@@ -91,15 +118,33 @@ export async function createConversation(
       await trx
         .insertInto('conversation_members')
         .values([
-          { conversation_id: id, user_id: userId, role: body.type === 'group' ? 'owner' : 'member', joined_at: now, left_at: null, last_read_seq: 0 },
-          ...others.map((other) => ({ conversation_id: id, user_id: other, role: 'member' as const, joined_at: now, left_at: null, last_read_seq: 0 })),
+          {
+            conversation_id: id,
+            user_id: userId,
+            role: body.type === 'group' ? 'owner' : 'member',
+            joined_at: now,
+            left_at: null,
+            last_read_seq: 0,
+          },
+          ...others.map((other) => ({
+            conversation_id: id,
+            user_id: other,
+            role: 'member' as const,
+            joined_at: now,
+            left_at: null,
+            last_read_seq: 0,
+          })),
         ])
         .execute();
     });
   } catch (error) {
     // Two people opening the same direct conversation at once: the unique key lets one through.
     const existing = directKey
-      ? await deps.db.selectFrom('conversations').select('id').where('direct_key', '=', directKey).executeTakeFirst()
+      ? await deps.db
+          .selectFrom('conversations')
+          .select('id')
+          .where('direct_key', '=', directKey)
+          .executeTakeFirst()
       : undefined;
     if (!existing) throw error;
     return { conversation: await getConversation(deps, userId, existing.id), created: false };
@@ -116,10 +161,19 @@ function assertGroupManager(membership: Membership): void {
 }
 
 /** Owner/admins add a verified user to a group; adding a current member changes nothing. */
-export async function addMember(deps: ConversationDeps, userId: string, conversationId: string, newMemberId: string): Promise<void> {
+export async function addMember(
+  deps: ConversationDeps,
+  userId: string,
+  conversationId: string,
+  newMemberId: string,
+): Promise<void> {
   const membership = await requireMembership(deps.db, conversationId, userId);
   assertGroupManager(membership);
-  const user = await selectLive(deps.db, 'users').select('id').where('id', '=', newMemberId).where('email_verified_at', 'is not', null).executeTakeFirst();
+  const user = await selectLive(deps.db, 'users')
+    .select('id')
+    .where('id', '=', newMemberId)
+    .where('email_verified_at', 'is not', null)
+    .executeTakeFirst();
   if (!user) throw new AppError('not_found', 'User not found');
   const now = toDbTime(deps.now());
   const existing = await findMemberRow(deps.db, conversationId, newMemberId);
@@ -134,10 +188,21 @@ export async function addMember(deps: ConversationDeps, userId: string, conversa
   } else {
     await deps.db
       .insertInto('conversation_members')
-      .values({ conversation_id: conversationId, user_id: newMemberId, role: 'member', joined_at: now, left_at: null, last_read_seq: 0 })
+      .values({
+        conversation_id: conversationId,
+        user_id: newMemberId,
+        role: 'member',
+        joined_at: now,
+        left_at: null,
+        last_read_seq: 0,
+      })
       .execute();
   }
-  await deps.db.updateTable('conversations').set({ updated_at: now }).where('id', '=', conversationId).execute();
+  await deps.db
+    .updateTable('conversations')
+    .set({ updated_at: now })
+    .where('id', '=', conversationId)
+    .execute();
   announce(deps, conversationId, await activeMemberIds(deps.db, conversationId));
 }
 
@@ -145,7 +210,12 @@ export async function addMember(deps: ConversationDeps, userId: string, conversa
  * Owner/admins remove members (admins cannot remove the owner); anyone may remove themselves (leave).
  * The row stays with left_at set. When the owner leaves, the longest-standing member becomes owner.
  */
-export async function removeMember(deps: ConversationDeps, userId: string, conversationId: string, memberId: string): Promise<void> {
+export async function removeMember(
+  deps: ConversationDeps,
+  userId: string,
+  conversationId: string,
+  memberId: string,
+): Promise<void> {
   const membership = await requireMembership(deps.db, conversationId, userId);
   if (memberId !== userId) {
     assertGroupManager(membership);
@@ -184,9 +254,17 @@ export async function removeMember(deps: ConversationDeps, userId: string, conve
           .execute();
       }
     }
-    await trx.updateTable('conversations').set({ updated_at: now }).where('id', '=', conversationId).execute();
+    await trx
+      .updateTable('conversations')
+      .set({ updated_at: now })
+      .where('id', '=', conversationId)
+      .execute();
   });
-  deps.bus.publish(channels.user(memberId), { kind: 'conversation_removed', userId: memberId, conversationId });
+  deps.bus.publish(channels.user(memberId), {
+    kind: 'conversation_removed',
+    userId: memberId,
+    conversationId,
+  });
   announce(
     deps,
     conversationId,

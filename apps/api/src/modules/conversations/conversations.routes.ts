@@ -1,8 +1,22 @@
-import { AddMemberBody, Conversation, ConversationList, CreateConversationBody, ErrorBody, IdParams, MemberParams } from '@parley/contract';
+import {
+  AddMemberBody,
+  Conversation,
+  ConversationList,
+  CreateConversationBody,
+  ErrorBody,
+  IdParams,
+  MemberParams,
+} from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { signedIn } from '../auth/auth.routes.js';
-import { addMember, createConversation, getConversation, listConversations, removeMember } from './conversation.service.js';
+import {
+  addMember,
+  createConversation,
+  getConversation,
+  listConversations,
+  removeMember,
+} from './conversation.service.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
@@ -16,16 +30,30 @@ export const conversationsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/conversations',
-    { schema: { tags: ['conversations'], body: CreateConversationBody, response: { 200: Conversation, 201: Conversation, ...errors } } },
+    {
+      schema: {
+        tags: ['conversations'],
+        body: CreateConversationBody,
+        response: { 200: Conversation, 201: Conversation, ...errors },
+      },
+    },
     async (request, reply) => {
-      const { conversation, created } = await createConversation(deps, signedIn(request.auth).userId, request.body);
+      const { conversation, created } = await createConversation(
+        deps,
+        signedIn(request.auth).userId,
+        request.body,
+      );
       return reply.code(created ? 201 : 200).send(conversation);
     },
   );
 
-  app.get('/conversations', { schema: { tags: ['conversations'], response: { 200: ConversationList, ...errors } } }, async (request) => ({
-    conversations: await listConversations(deps, signedIn(request.auth).userId),
-  }));
+  app.get(
+    '/conversations',
+    { schema: { tags: ['conversations'], response: { 200: ConversationList, ...errors } } },
+    async (request) => ({
+      conversations: await listConversations(deps, signedIn(request.auth).userId),
+    }),
+  );
 
   app.get(
     '/conversations/:id',
@@ -35,7 +63,14 @@ export const conversationsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/conversations/:id/members',
-    { schema: { tags: ['conversations'], params: IdParams, body: AddMemberBody, response: { 204: z.null(), ...errors } } },
+    {
+      schema: {
+        tags: ['conversations'],
+        params: IdParams,
+        body: AddMemberBody,
+        response: { 204: z.null(), ...errors },
+      },
+    },
     async (request, reply) => {
       await addMember(deps, signedIn(request.auth).userId, request.params.id, request.body.userId);
       return reply.code(204).send(null);

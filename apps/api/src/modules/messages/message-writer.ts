@@ -29,7 +29,8 @@ interface Pending {
 const MAX_BATCH = 500;
 
 const notMember = () => new AppError('not_found', 'Conversation not found');
-const clientIdReused = () => new AppError('conflict', 'This clientId was already used for another conversation');
+const clientIdReused = () =>
+  new AppError('conflict', 'This clientId was already used for another conversation');
 
 function isRetryable(error: unknown): boolean {
   const e = error as { code?: string; errno?: number };
@@ -71,7 +72,8 @@ export class MessageWriter {
   /** Waits for every queued send to finish; new sends are refused. */
   async close(): Promise<void> {
     this.#closed = true;
-    while (this.#queue.length > 0 || this.#running > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (this.#queue.length > 0 || this.#running > 0)
+      await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
   #pump(): void {
@@ -87,7 +89,12 @@ export class MessageWriter {
 
   async #run(batch: Pending[]): Promise<void> {
     try {
-      const results = await this.db.transaction().execute((trx) => this.#write(trx, batch.map((p) => p.request)));
+      const results = await this.db.transaction().execute((trx) =>
+        this.#write(
+          trx,
+          batch.map((p) => p.request),
+        ),
+      );
       batch.forEach((pending, index) => {
         const result = results[index];
         if (result instanceof Error) pending.reject(result);
@@ -125,7 +132,9 @@ export class MessageWriter {
       .selectFrom('messages')
       .selectAll()
       .where((eb) =>
-        eb.or(requests.map((r) => eb.and([eb('sender_id', '=', r.senderId), eb('client_id', '=', r.clientId)]))),
+        eb.or(
+          requests.map((r) => eb.and([eb('sender_id', '=', r.senderId), eb('client_id', '=', r.clientId)])),
+        ),
       )
       .execute();
     const existingByKey = new Map(existing.map((row) => [`${row.sender_id}|${row.client_id}`, row]));
@@ -154,7 +163,12 @@ export class MessageWriter {
 
     const attachmentIds = [...new Set(requests.flatMap((r) => r.attachmentIds))];
     const attachmentRows = attachmentIds.length
-      ? await trx.selectFrom('attachments').selectAll().where('id', 'in', attachmentIds).where('deleted_at', 'is', null).execute()
+      ? await trx
+          .selectFrom('attachments')
+          .selectAll()
+          .where('id', 'in', attachmentIds)
+          .where('deleted_at', 'is', null)
+          .execute()
       : [];
     const attachmentById = new Map(attachmentRows.map((a) => [a.id, a]));
     const claimed = new Set<string>();
@@ -164,7 +178,10 @@ export class MessageWriter {
       const key = `${request.senderId}|${request.clientId}`;
       const stored = existingByKey.get(key);
       if (stored) {
-        results[index] = stored.conversation_id === request.conversationId ? { row: stored, attachments: [], created: false } : clientIdReused();
+        results[index] =
+          stored.conversation_id === request.conversationId
+            ? { row: stored, attachments: [], created: false }
+            : clientIdReused();
         return;
       }
       const first = firstInBatch.get(key);
@@ -185,7 +202,9 @@ export class MessageWriter {
           attachment.message_id !== null ||
           claimed.has(id)
         ) {
-          results[index] = new AppError('validation_failed', 'Request is not valid', [{ path: 'body.attachmentIds', message: `attachment ${id} cannot be used` }]);
+          results[index] = new AppError('validation_failed', 'Request is not valid', [
+            { path: 'body.attachmentIds', message: `attachment ${id} cannot be used` },
+          ]);
           return;
         }
       }
@@ -196,7 +215,11 @@ export class MessageWriter {
 
     // Hand out seq and rev per conversation, locking each counter row; sorted to avoid deadlocks.
     const byConversation = new Map<string, { index: number; request: SendRequest }[]>();
-    for (const item of toInsert) byConversation.set(item.request.conversationId, [...(byConversation.get(item.request.conversationId) ?? []), item]);
+    for (const item of toInsert)
+      byConversation.set(item.request.conversationId, [
+        ...(byConversation.get(item.request.conversationId) ?? []),
+        item,
+      ]);
     const rows: MessageRow[] = [];
     for (const conversationId of [...byConversation.keys()].sort()) {
       const items = byConversation.get(conversationId) ?? [];
@@ -210,7 +233,11 @@ export class MessageWriter {
         }))
         .where('id', '=', conversationId)
         .execute();
-      const counters = await trx.selectFrom('conversations').select(['last_seq', 'last_rev']).where('id', '=', conversationId).executeTakeFirstOrThrow();
+      const counters = await trx
+        .selectFrom('conversations')
+        .select(['last_seq', 'last_rev'])
+        .where('id', '=', conversationId)
+        .executeTakeFirstOrThrow();
       const firstSeq = Number(counters.last_seq) - items.length + 1;
       const firstRev = Number(counters.last_rev) - items.length + 1;
       items.forEach((item, offset) => {
@@ -231,14 +258,23 @@ export class MessageWriter {
       });
     }
     for (let start = 0; start < rows.length; start += 200) {
-      await trx.insertInto('messages').values(rows.slice(start, start + 200)).execute();
+      await trx
+        .insertInto('messages')
+        .values(rows.slice(start, start + 200))
+        .execute();
     }
     for (const item of toInsert) {
       if (item.request.attachmentIds.length === 0) continue;
       const result = results[item.index] as SendResult;
-      await trx.updateTable('attachments').set({ message_id: result.row.id }).where('id', 'in', [...item.request.attachmentIds]).execute();
+      await trx
+        .updateTable('attachments')
+        .set({ message_id: result.row.id })
+        .where('id', 'in', [...item.request.attachmentIds])
+        .execute();
     }
-    const withAttachments = toInsert.filter((item) => item.request.attachmentIds.length > 0).map((item) => (results[item.index] as SendResult).row.id);
+    const withAttachments = toInsert
+      .filter((item) => item.request.attachmentIds.length > 0)
+      .map((item) => (results[item.index] as SendResult).row.id);
     const storedRetries = existing.map((row) => row.id);
     const attachments = await attachmentsByMessage(trx, [...withAttachments, ...storedRetries]);
 

@@ -6,7 +6,10 @@ export type MessageRow = Selectable<MessagesTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;
 
 /** Attachments of these messages, by message id (deleted attachments left out). */
-export async function attachmentsByMessage(db: Executor, messageIds: readonly string[]): Promise<Map<string, AttachmentRow[]>> {
+export async function attachmentsByMessage(
+  db: Executor,
+  messageIds: readonly string[],
+): Promise<Map<string, AttachmentRow[]>> {
   const byMessage = new Map<string, AttachmentRow[]>();
   if (messageIds.length === 0) return byMessage;
   const rows = await db
@@ -49,7 +52,12 @@ export async function listMessages(
 }
 
 /** Messages a reconnecting client has not seen: new ones after `seq`, changed ones after `rev`; in seq order. */
-export function messagesSince(db: Executor, conversationId: string, since: { seq: number; rev: number }, limit: number) {
+export function messagesSince(
+  db: Executor,
+  conversationId: string,
+  since: { seq: number; rev: number },
+  limit: number,
+) {
   return db
     .selectFrom('messages')
     .selectAll()

@@ -5,9 +5,9 @@ import { toDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
 import { channels, type EventBus } from '../../platform/bus/event-bus.js';
 import { requireMembership } from '../conversations/conversation.service.js';
-import type { MessageWriter } from './message-writer.js';
-import { attachmentsByMessage, findMessage, listMessages } from './message.repository.js';
 import { presentMessage } from './message.presenter.js';
+import { attachmentsByMessage, findMessage, listMessages } from './message.repository.js';
+import type { MessageWriter } from './message-writer.js';
 
 export interface MessageDeps {
   readonly db: Kysely<DB>;
@@ -39,7 +39,11 @@ export interface SendInput {
  * Stores a message (or returns the one stored under the same clientId) and, only after the commit,
  * tells every member's connections. Resolves when the message is durable.
  */
-export async function sendMessage(deps: MessageDeps, senderId: string, input: SendInput): Promise<{ message: Message; created: boolean }> {
+export async function sendMessage(
+  deps: MessageDeps,
+  senderId: string,
+  input: SendInput,
+): Promise<{ message: Message; created: boolean }> {
   const attachmentIds = [...new Set(input.attachmentIds ?? [])];
   assertSendableBody(input.body, attachmentIds.length);
   const result = await deps.writer.send({
@@ -51,7 +55,11 @@ export async function sendMessage(deps: MessageDeps, senderId: string, input: Se
   });
   const message = presentMessage(result.row, result.attachments);
   if (result.created) {
-    deps.bus.publish(channels.conversation(message.conversationId), { kind: 'message', conversationId: message.conversationId, message });
+    deps.bus.publish(channels.conversation(message.conversationId), {
+      kind: 'message',
+      conversationId: message.conversationId,
+      message,
+    });
   }
   return { message, created: result.created };
 }
@@ -93,10 +101,18 @@ async function changeMessage(
       .set((eb) => ({ last_rev: eb('last_rev', '+', 1), updated_at: now }))
       .where('id', '=', existing.conversation_id)
       .execute();
-    const { last_rev } = await trx.selectFrom('conversations').select('last_rev').where('id', '=', existing.conversation_id).executeTakeFirstOrThrow();
+    const { last_rev } = await trx
+      .selectFrom('conversations')
+      .select('last_rev')
+      .where('id', '=', existing.conversation_id)
+      .executeTakeFirstOrThrow();
     const update = await trx
       .updateTable('messages')
-      .set('body' in change ? { body: change.body, edited_at: now, rev: Number(last_rev) } : { deleted_at: now, rev: Number(last_rev) })
+      .set(
+        'body' in change
+          ? { body: change.body, edited_at: now, rev: Number(last_rev) }
+          : { deleted_at: now, rev: Number(last_rev) },
+      )
       .where('id', '=', messageId)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
@@ -105,11 +121,20 @@ async function changeMessage(
   });
   const attachments = await attachmentsByMessage(deps.db, [row.id]);
   const message = presentMessage(row, attachments.get(row.id));
-  deps.bus.publish(channels.conversation(message.conversationId), { kind: 'message_updated', conversationId: message.conversationId, message });
+  deps.bus.publish(channels.conversation(message.conversationId), {
+    kind: 'message_updated',
+    conversationId: message.conversationId,
+    message,
+  });
   return message;
 }
 
-export function editMessage(deps: MessageDeps, userId: string, messageId: string, body: string): Promise<Message> {
+export function editMessage(
+  deps: MessageDeps,
+  userId: string,
+  messageId: string,
+  body: string,
+): Promise<Message> {
   assertSendableBody(body, 0);
   return changeMessage(deps, userId, messageId, { body });
 }
@@ -119,7 +144,12 @@ export async function deleteMessage(deps: MessageDeps, userId: string, messageId
 }
 
 /** Moves the caller's read marker forward only (never past the last message) and tells the members. */
-export async function markRead(deps: MessageDeps, userId: string, conversationId: string, seq: number): Promise<void> {
+export async function markRead(
+  deps: MessageDeps,
+  userId: string,
+  conversationId: string,
+  seq: number,
+): Promise<void> {
   const membership = await requireMembership(deps.db, conversationId, userId);
   const target = Math.min(seq, Number(membership.last_seq));
   const result = await deps.db
@@ -130,12 +160,21 @@ export async function markRead(deps: MessageDeps, userId: string, conversationId
     .where('last_read_seq', '<', target)
     .executeTakeFirst();
   if (result.numUpdatedRows > 0n) {
-    deps.bus.publish(channels.conversation(conversationId), { kind: 'read', conversationId, userId, seq: target });
+    deps.bus.publish(channels.conversation(conversationId), {
+      kind: 'read',
+      conversationId,
+      userId,
+      seq: target,
+    });
   }
 }
 
 /** Typing indicators are not stored; members get them live or not at all. */
-export async function announceTyping(deps: MessageDeps, userId: string, conversationId: string): Promise<void> {
+export async function announceTyping(
+  deps: MessageDeps,
+  userId: string,
+  conversationId: string,
+): Promise<void> {
   await requireMembership(deps.db, conversationId, userId);
   deps.bus.publish(channels.conversation(conversationId), { kind: 'typing', conversationId, userId });
 }

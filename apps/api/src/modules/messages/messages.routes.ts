@@ -1,4 +1,13 @@
-import { EditMessageBody, ErrorBody, IdParams, Message, MessagePage, MessagesQuery, ReadMarkerBody, SendMessageBody } from '@parley/contract';
+import {
+  EditMessageBody,
+  ErrorBody,
+  IdParams,
+  Message,
+  MessagePage,
+  MessagesQuery,
+  ReadMarkerBody,
+  SendMessageBody,
+} from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { signedIn } from '../auth/auth.routes.js';
@@ -16,13 +25,27 @@ export const messagesRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/conversations/:id/messages',
-    { schema: { tags: ['messages'], params: IdParams, querystring: MessagesQuery, response: { 200: MessagePage, ...errors } } },
+    {
+      schema: {
+        tags: ['messages'],
+        params: IdParams,
+        querystring: MessagesQuery,
+        response: { 200: MessagePage, ...errors },
+      },
+    },
     async (request) => listHistory(deps, signedIn(request.auth).userId, request.params.id, request.query),
   );
 
   app.post(
     '/conversations/:id/messages',
-    { schema: { tags: ['messages'], params: IdParams, body: SendMessageBody, response: { 200: Message, 201: Message, ...errors } } },
+    {
+      schema: {
+        tags: ['messages'],
+        params: IdParams,
+        body: SendMessageBody,
+        response: { 200: Message, 201: Message, ...errors },
+      },
+    },
     async (request, reply) => {
       const { message, created } = await sendMessage(deps, signedIn(request.auth).userId, {
         conversationId: request.params.id,
@@ -34,7 +57,14 @@ export const messagesRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.patch(
     '/messages/:id',
-    { schema: { tags: ['messages'], params: IdParams, body: EditMessageBody, response: { 200: Message, ...errors } } },
+    {
+      schema: {
+        tags: ['messages'],
+        params: IdParams,
+        body: EditMessageBody,
+        response: { 200: Message, ...errors },
+      },
+    },
     async (request) => editMessage(deps, signedIn(request.auth).userId, request.params.id, request.body.body),
   );
 
@@ -49,7 +79,14 @@ export const messagesRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/conversations/:id/read',
-    { schema: { tags: ['messages'], params: IdParams, body: ReadMarkerBody, response: { 204: z.null(), ...errors } } },
+    {
+      schema: {
+        tags: ['messages'],
+        params: IdParams,
+        body: ReadMarkerBody,
+        response: { 204: z.null(), ...errors },
+      },
+    },
     async (request, reply) => {
       await markRead(deps, signedIn(request.auth).userId, request.params.id, request.body.seq);
       return reply.code(204).send(null);

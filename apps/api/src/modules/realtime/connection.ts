@@ -1,4 +1,3 @@
-import { AppError } from '../../errors.js';
 import {
   ClientFrame,
   type ErrorCode,
@@ -8,6 +7,7 @@ import {
 } from '@parley/contract';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
+import { AppError } from '../../errors.js';
 import { type BusEvent, channels, type Subscription } from '../../platform/bus/event-bus.js';
 import type { AuthDeps } from '../auth/auth.context.js';
 import { type AuthContext, authenticate } from '../auth/session.service.js';
@@ -37,7 +37,11 @@ function errorFrame(error: unknown, clientId?: string): ServerFrame {
   return {
     type: 'error',
     ...(clientId ? { clientId } : {}),
-    error: { code, message: app?.message ?? 'Internal error', ...(app?.details !== undefined ? { details: app.details } : {}) },
+    error: {
+      code,
+      message: app?.message ?? 'Internal error',
+      ...(app?.details !== undefined ? { details: app.details } : {}),
+    },
   };
 }
 
@@ -58,14 +62,21 @@ export class Connection {
     initialAuth: AuthContext | undefined,
   ) {
     socket.on('message', (data, isBinary) => {
-      this.#inbox = this.#inbox.then(() => this.#onRaw(data, isBinary)).catch((error: unknown) => this.#fail(error));
+      this.#inbox = this.#inbox
+        .then(() => this.#onRaw(data, isBinary))
+        .catch((error: unknown) => this.#fail(error));
     });
     socket.on('close', () => this.#teardown());
     socket.on('error', () => this.#teardown());
     if (initialAuth) {
-      this.#inbox = this.#inbox.then(() => this.#start(initialAuth)).catch((error: unknown) => this.#fail(error));
+      this.#inbox = this.#inbox
+        .then(() => this.#start(initialAuth))
+        .catch((error: unknown) => this.#fail(error));
     } else {
-      this.#authTimer = setTimeout(() => this.close(WS_CLOSE_UNAUTHENTICATED, 'authentication required'), AUTH_TIMEOUT_MS);
+      this.#authTimer = setTimeout(
+        () => this.close(WS_CLOSE_UNAUTHENTICATED, 'authentication required'),
+        AUTH_TIMEOUT_MS,
+      );
     }
   }
 
@@ -95,7 +106,12 @@ export class Connection {
   async checkSession(): Promise<void> {
     const auth = this.#auth;
     if (!auth || this.#closed) return;
-    const active = await findActiveSession(this.deps.auth.db, auth.sessionId, auth.userId, this.deps.auth.now());
+    const active = await findActiveSession(
+      this.deps.auth.db,
+      auth.sessionId,
+      auth.userId,
+      this.deps.auth.now(),
+    );
     if (!active) this.revoke();
   }
 
@@ -116,8 +132,14 @@ export class Connection {
     }
     const frame = ClientFrame.safeParse(parsed);
     if (!frame.success) {
-      const clientId = typeof (parsed as { clientId?: unknown })?.clientId === 'string' ? (parsed as { clientId: string }).clientId.slice(0, 64) : undefined;
-      const details = frame.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+      const clientId =
+        typeof (parsed as { clientId?: unknown })?.clientId === 'string'
+          ? (parsed as { clientId: string }).clientId.slice(0, 64)
+          : undefined;
+      const details = frame.error.issues.map((issue) => ({
+        path: issue.path.join('.'),
+        message: issue.message,
+      }));
       this.send(errorFrame(new AppError('validation_failed', 'Frame is not valid', details), clientId));
       return;
     }
@@ -151,7 +173,9 @@ export class Connection {
       case 'resume': {
         await Promise.all(
           Object.entries(frame.positions).map(([conversationId, position]) =>
-            this.#cursors.get(conversationId)?.resume(typeof position === 'number' ? { seq: position } : position),
+            this.#cursors
+              .get(conversationId)
+              ?.resume(typeof position === 'number' ? { seq: position } : position),
           ),
         );
         this.send({ type: 'resumed' });
@@ -240,10 +264,16 @@ export class Connection {
         cursor.onMessageEvent(event.message);
         return;
       case 'typing':
-        if (event.userId !== auth.userId) this.send({ type: 'typing', conversationId: event.conversationId, userId: event.userId });
+        if (event.userId !== auth.userId)
+          this.send({ type: 'typing', conversationId: event.conversationId, userId: event.userId });
         return;
       case 'read':
-        this.send({ type: 'read', conversationId: event.conversationId, userId: event.userId, seq: event.seq });
+        this.send({
+          type: 'read',
+          conversationId: event.conversationId,
+          userId: event.userId,
+          seq: event.seq,
+        });
         return;
       default:
         return;

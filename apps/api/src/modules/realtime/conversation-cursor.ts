@@ -1,8 +1,8 @@
 import type { ServerFrame } from '@parley/contract';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { attachmentsByMessage } from '../messages/message.repository.js';
 import { presentMessage } from '../messages/message.presenter.js';
+import { attachmentsByMessage } from '../messages/message.repository.js';
 
 const PAGE = 500;
 

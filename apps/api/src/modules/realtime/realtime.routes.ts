@@ -31,7 +31,8 @@ export const realtimeRoutes: FastifyPluginAsync = async (app) => {
 
   const checkOrigin = async (request: FastifyRequest) => {
     const origin = request.headers.origin;
-    if (origin !== undefined && !origins.has(origin)) throw new AppError('forbidden', 'Cross-origin WebSocket refused');
+    if (origin !== undefined && !origins.has(origin))
+      throw new AppError('forbidden', 'Cross-origin WebSocket refused');
     if (origin === undefined && request.cookies[cookieName] !== undefined) {
       throw new AppError('forbidden', 'Cross-origin WebSocket refused: Origin header missing');
     }
@@ -70,7 +71,9 @@ export const realtimeRoutes: FastifyPluginAsync = async (app) => {
       }
       alive = false;
       socket.ping();
-      void connection.checkSession().catch((error: unknown) => request.log.warn({ err: error }, 'session check failed'));
+      void connection
+        .checkSession()
+        .catch((error: unknown) => request.log.warn({ err: error }, 'session check failed'));
     }, WS_HEARTBEAT_MS);
     socket.on('close', () => clearInterval(heartbeat));
   });

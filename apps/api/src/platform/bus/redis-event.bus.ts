@@ -68,4 +68,3 @@ export function createRedisEventBus(redis: Redis, log: RedisBusLog): EventBus {
     },
   };
 }
-

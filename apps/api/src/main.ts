@@ -40,7 +40,9 @@ async function main(): Promise<void> {
     await app.close().catch(() => undefined);
     process.exit(1);
   }
-  app.log.info({ url: config.publicUrl.href }, `Parley is running at ${config.publicUrl.href}`);
+  app.log.info({ url: config.publicUrl.href }, 'listening');
+  // Always shown, whatever LOG_LEVEL says: the one line a person starting Parley needs.
+  process.stdout.write(`Parley is running at ${config.publicUrl.href}\n`);
 }
 
 await main();

@@ -22,7 +22,12 @@ export function App() {
     <main className="shell">
       <h1>Parley</h1>
       <p className="tagline">Secure, real-time messaging.</p>
-      <p className={`status status-${readiness.state}`} role="status" aria-live="polite" data-testid="readiness">
+      <p
+        className={`status status-${readiness.state}`}
+        role="status"
+        aria-live="polite"
+        data-testid="readiness"
+      >
         {LABELS[readiness.state]}
         {readiness.state === 'unavailable' ? `: ${readiness.message}` : ''}
       </p>

@@ -9,7 +9,7 @@ export async function up(db: AnyKysely): Promise<void> {
     dialect,
     db.schema
       .createTable('users')
-      .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
+      .addColumn('id', 'varchar(32)', (c) => c.primaryKey().notNull())
       .addColumn('email', 'varchar(254)', (c) => c.notNull())
       // Unique among live rows only: soft-deleted users keep their email but free it for a new account.
       .addColumn('email_live', 'varchar(254)', (c) =>

@@ -1,0 +1,132 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateToLatest, pendingMigrations } from '../../src/db/migrate.js';
+import { migrations } from '../../src/db/migrations/index.js';
+import { selectIncludingDeleted, selectLive, softDelete } from '../../src/db/soft-delete.js';
+import { fromDbTime, toDbTime } from '../../src/db/time.js';
+import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
+
+const now = toDbTime(new Date('2026-01-02T03:04:05.678Z'));
+
+function user(id: string, email: string) {
+  return {
+    id,
+    email,
+    password_hash: '$argon2id$v=19$m=19456,t=2,p=1$placeholder',
+    display_name: `User ${id}`,
+    email_verified_at: null,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+  };
+}
+
+/** Column names and nullability of a table, read from the live database (generated columns included). */
+async function describeTable(testDb: TestDatabase, table: string) {
+  const query =
+    testDb.kind === 'sqlite'
+      ? sql<{
+          name: string;
+          nullable: number;
+        }>`select name, 1 - "notnull" as nullable from pragma_table_xinfo(${table})`
+      : sql<{ name: string; nullable: number }>`select column_name as name, is_nullable = 'YES' as nullable
+          from information_schema.columns where table_schema = database() and table_name = ${table}`;
+  const { rows } = await query.execute(testDb.database.db);
+  return rows
+    .map((row) => ({ name: row.name, nullable: Number(row.nullable) === 1 }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+const schemas: Record<string, unknown> = {};
+
+describe.each(DB_KINDS)('schema on %s', (kind) => {
+  let testDb: TestDatabase;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await testDb.cleanup();
+  });
+
+  it('has applied every migration, and migrating again changes nothing', async () => {
+    expect(await pendingMigrations(testDb.database.db)).toEqual([]);
+    if (kind === 'sqlite') expect(await migrateToLatest(testDb.database.db)).toEqual([]);
+    const applied = await testDb.database.db
+      .selectFrom('kysely_migration' as never)
+      .select('name' as never)
+      .execute();
+    expect(applied.map((row) => (row as { name: string }).name)).toEqual(Object.keys(migrations));
+  });
+
+  it('creates the users table with the same columns as the other dialect', async () => {
+    const columns = await describeTable(testDb, 'users');
+    expect(columns?.map((c) => c.name)).toEqual([
+      'created_at',
+      'deleted_at',
+      'display_name',
+      'email',
+      'email_live',
+      'email_verified_at',
+      'id',
+      'password_hash',
+      'updated_at',
+    ]);
+    schemas[kind] = columns;
+    const other = schemas[kind === 'sqlite' ? 'mariadb' : 'sqlite'];
+    if (other) expect(columns).toEqual(other);
+  });
+
+  it('round-trips times in one format', async () => {
+    await testDb.database.db.insertInto('users').values(user('time1', 'time@example.com')).execute();
+    const row = await testDb.database.db
+      .selectFrom('users')
+      .select('created_at')
+      .where('id', '=', 'time1')
+      .executeTakeFirstOrThrow();
+    expect(fromDbTime(row.created_at)).toBe('2026-01-02T03:04:05.678Z');
+  });
+
+  it('stores text exactly, including emoji and non-Latin scripts', async () => {
+    const name = 'Zoë 🦊 数据 ﷽';
+    await testDb.database.db
+      .insertInto('users')
+      .values({ ...user('utf1', 'utf@example.com'), display_name: name })
+      .execute();
+    const row = await testDb.database.db
+      .selectFrom('users')
+      .select('display_name')
+      .where('id', '=', 'utf1')
+      .executeTakeFirstOrThrow();
+    expect(row.display_name).toBe(name);
+  });
+
+  it('enforces column lengths in the database itself', async () => {
+    await expect(
+      testDb.database.db
+        .insertInto('users')
+        .values({ ...user('len1', 'len@example.com'), display_name: 'x'.repeat(101) })
+        .execute(),
+    ).rejects.toThrow();
+  });
+
+  it('keeps emails unique among live users only, and soft delete hides without removing', async () => {
+    const db = testDb.database.db;
+    await db.insertInto('users').values(user('a1', 'same@example.com')).execute();
+    await expect(db.insertInto('users').values(user('a2', 'same@example.com')).execute()).rejects.toThrow();
+
+    expect(await softDelete(db, 'users', 'a1')).toBe(true);
+    expect(await softDelete(db, 'users', 'a1')).toBe(false);
+    await db.insertInto('users').values(user('a3', 'same@example.com')).execute();
+
+    const live = await selectLive(db, 'users').select('id').where('email', '=', 'same@example.com').execute();
+    expect(live.map((row) => row.id)).toEqual(['a3']);
+    const all = await selectIncludingDeleted(db, 'users')
+      .select(['id', 'deleted_at'])
+      .where('email', '=', 'same@example.com')
+      .orderBy('id')
+      .execute();
+    expect(all.map((row) => row.id)).toEqual(['a1', 'a3']);
+    expect(all[0]?.deleted_at).not.toBeNull();
+  });
+});

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { inject } from 'vitest';
+import { type Config, loadConfig } from '../../src/config.js';
+import { bootstrapMysql } from '../../src/db/bootstrap.js';
+import { createDatabase, type Database } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+
+export type TestDbKind = 'sqlite' | 'mariadb';
+/** Integration tests run once per kind: the embedded default and a real MySQL-compatible server. */
+export const DB_KINDS: readonly TestDbKind[] = ['sqlite', 'mariadb'];
+
+export interface TestDatabase {
+  readonly kind: TestDbKind;
+  readonly config: Config;
+  readonly database: Database;
+  /** Admin URL of this test's own schema (MariaDB only), for assertions that bypass the app user. */
+  readonly adminSchemaUrl: string | undefined;
+  cleanup(): Promise<void>;
+}
+
+const random = (bytes = 6) => randomBytes(bytes).toString('hex');
+
+export interface TestDatabaseOptions {
+  env?: Record<string, string>;
+  /** Another server's admin URL (e.g. a TLS-only MariaDB started by the test file). */
+  adminUrl?: string;
+}
+
+/**
+ * A fresh, migrated database for one test file: a new schema and its own least-privileged app user on
+ * the run's MariaDB, or a new SQLite file. Tests never share tables, so they never depend on order.
+ */
+export async function createTestDatabase(
+  kind: TestDbKind,
+  options: TestDatabaseOptions = {},
+): Promise<TestDatabase> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-test-'));
+  const base = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...options.env };
+  if (kind === 'sqlite') {
+    const config = loadConfig({ ...base, DATABASE_URL: `sqlite:${path.join(dataDir, 'parley.db')}` });
+    const database = createDatabase(config.database);
+    await migrateToLatest(database.db);
+    return {
+      kind,
+      config,
+      database,
+      adminSchemaUrl: undefined,
+      cleanup: async () => {
+        await database.destroy();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const admin = new URL(options.adminUrl ?? inject('mariadbAdminUrl'));
+  const schema = `parley_t_${random()}`;
+  const appUrl = new URL(admin.href);
+  appUrl.username = `app_${random(4)}`;
+  appUrl.password = random(16);
+  appUrl.pathname = `/${schema}`;
+  const config = loadConfig({ ...base, DATABASE_URL: appUrl.href, DATABASE_ADMIN_URL: admin.href });
+  await bootstrapMysql(config.database);
+  const database = createDatabase(config.database);
+  const adminSchema = new URL(admin.href);
+  adminSchema.pathname = `/${schema}`;
+  return {
+    kind,
+    config,
+    database,
+    adminSchemaUrl: adminSchema.href,
+    cleanup: async () => {
+      await database.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+/** Emails are compared case-insensitively: trimmed and lower-cased before anything else sees them. */
+export const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ message: 'must be an email address' }))
+  .transform((value) => value.toLowerCase());
+
+/** 12–128 characters (Unicode code points), no composition rules; the server also rejects common ones. */
+export const Password = z
+  .string()
+  .refine((value) => [...value].length >= 12, { message: 'must be at least 12 characters' })
+  .refine((value) => [...value].length <= 128, { message: 'must be at most 128 characters' });
+
+/** Unicode general category Cc (C0/C1 controls) plus the line/paragraph separators. */
+const CONTROL_CHARS = /[\p{Cc}\u2028\u2029]/u;
+
+/** A name shown to other users: 1–100 characters after trimming, no control characters. */
+export const DisplayName = z
+  .string()
+  .trim()
+  .min(1, { message: 'must not be empty' })
+  .max(100)
+  .refine((value) => !CONTROL_CHARS.test(value), { message: 'must not contain control characters' });
+
+/** A signed token from an email link or login; opaque to clients. */
+export const TokenString = z.string().min(1).max(4096);
+
+/** Opaque identifier of a user, session, conversation, message or attachment. */
+export const Id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, { message: 'must be an id' });
+
+/** POST /api/auth/register */
+export const RegisterBody = z.strictObject({ email: Email, password: Password, displayName: DisplayName });
+export type RegisterBody = z.infer<typeof RegisterBody>;
+
+/** POST /api/auth/verify-email */
+export const VerifyEmailBody = z.strictObject({ token: TokenString });
+export type VerifyEmailBody = z.infer<typeof VerifyEmailBody>;
+
+/** POST /api/auth/resend-verification and POST /api/auth/forgot-password */
+export const EmailOnlyBody = z.strictObject({ email: Email });
+export type EmailOnlyBody = z.infer<typeof EmailOnlyBody>;
+
+/** POST /api/auth/login (any password length: old accounts and typos get 401, not 400). */
+export const LoginBody = z.strictObject({ email: Email, password: z.string().min(1).max(1024) });
+export type LoginBody = z.infer<typeof LoginBody>;
+
+/** POST /api/auth/reset-password */
+export const ResetPasswordBody = z.strictObject({ token: TokenString, password: Password });
+export type ResetPasswordBody = z.infer<typeof ResetPasswordBody>;
+
+/** POST /api/auth/change-password */
+export const ChangePasswordBody = z.strictObject({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: Password,
+});
+export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>;
+
+/** The signed-in user, as GET /api/me returns it. */
+export const User = z.object({
+  id: z.string(),
+  email: z.string(),
+  displayName: z.string(),
+  emailVerified: z.boolean(),
+  createdAt: z.string(),
+});
+export type User = z.infer<typeof User>;
+
+/** 200 of POST /api/auth/verify-email */
+export const UserEnvelope = z.object({ user: User });
+export type UserEnvelope = z.infer<typeof UserEnvelope>;
+
+/** 200 of POST /api/auth/login: the token is also set as the session cookie. */
+export const LoginResponse = z.object({ user: User, token: z.string() });
+export type LoginResponse = z.infer<typeof LoginResponse>;
+
+/** PATCH /api/me */
+export const UpdateMeBody = z.strictObject({ displayName: DisplayName });
+export type UpdateMeBody = z.infer<typeof UpdateMeBody>;
+
+/** DELETE /api/me */
+export const DeleteMeBody = z.strictObject({ password: z.string().min(1).max(1024) });
+export type DeleteMeBody = z.infer<typeof DeleteMeBody>;
+
+/** One signed-in device. */
+export const Session = z.object({
+  id: z.string(),
+  current: z.boolean(),
+  userAgent: z.string().nullable(),
+  ip: z.string().nullable(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+});
+export type Session = z.infer<typeof Session>;
+
+/** 200 of GET /api/sessions */
+export const SessionList = z.object({ sessions: z.array(Session) });
+export type SessionList = z.infer<typeof SessionList>;
+
+/** Params of routes addressing one thing by id. */
+export const IdParams = z.strictObject({ id: Id });
+export type IdParams = z.infer<typeof IdParams>;
+
+/** GET /api/users/lookup?email= */
+export const UserLookupQuery = z.strictObject({ email: Email });
+export type UserLookupQuery = z.infer<typeof UserLookupQuery>;
+
+/** Another user as others see them: no email. */
+export const PublicUser = z.object({ id: z.string(), displayName: z.string() });
+export type PublicUser = z.infer<typeof PublicUser>;

@@ -2,11 +2,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Annotations, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { LogBucket } from './constructs/log-bucket.construct.js';
+import { LogsKey } from './constructs/logs-key.construct.js';
 import { SiteDistribution } from './constructs/site-distribution.construct.js';
 
 const INFRA_ROOT = path.resolve(import.meta.dirname, '..');
@@ -78,6 +80,11 @@ export class EdgeStack extends Stack {
         distribution: this.site.distribution,
         distributionPaths: ['/*'],
         memoryLimit: 512,
+        logGroup: new logs.LogGroup(this, 'SiteDeploymentLogs', {
+          retention: logs.RetentionDays.ONE_YEAR,
+          encryptionKey: new LogsKey(this, 'LogsKey').key,
+          removalPolicy: RemovalPolicy.RETAIN,
+        }),
       });
     } else {
       Annotations.of(this).addWarningV2(

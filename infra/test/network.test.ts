@@ -64,7 +64,7 @@ describe('VPC and CIDR plan', () => {
       ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] },
     });
     const gateway = resourcesOf(t, 'AWS::EC2::VPCEndpoint').find(([, p]) => p.VpcEndpointType === 'Gateway');
-    expect((gateway?.[1].RouteTableIds as unknown[]).length).toBe(6);
+    expect((gateway?.[1].RouteTableIds as unknown[] | undefined)?.length).toBe(6);
     t.hasResourceProperties('AWS::EC2::VPCEndpoint', {
       VpcEndpointType: 'Interface',
       ServiceName: 'com.amazonaws.eu-west-1.secretsmanager',

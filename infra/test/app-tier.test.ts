@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HTTPS_CONTEXT, resourcesOf, type Synthesized, synthParley } from './support/synth.js';
+import { HTTPS_CONTEXT, resourcesOf, type Synthesized, statementsOf, synthParley } from './support/synth.js';
 
 let https: Synthesized;
 let httpOnly: Synthesized;
@@ -170,13 +170,7 @@ describe('EC2 Auto Scaling group', () => {
   });
 
   it('gives the instance role only its own secrets, its log group and the attachments prefix', () => {
-    const policies = resourcesOf(https.templates.app, 'AWS::IAM::Policy');
-    const role = policies.find(([id]) => id.startsWith('FleetRoleDefaultPolicy'));
-    const statements = (
-      role?.[1].PolicyDocument as {
-        Statement: { Action: string | string[]; Resource: unknown; Sid?: string }[];
-      }
-    ).Statement;
+    const statements = statementsOf(https.templates.app, 'AWS::IAM::Policy', 'FleetRoleDefaultPolicy');
     const json = JSON.stringify(statements);
     expect(json).not.toMatch(/MysqlInstanceSecret/); // never the DB master secret
     expect(json).toMatch(/AppUserSecretAttachment/);
@@ -216,11 +210,7 @@ describe('attachments bucket', () => {
   });
 
   it('denies non-TLS requests and every object request that does not come through the VPC endpoint', () => {
-    const policies = resourcesOf(https.templates.app, 'AWS::S3::BucketPolicy').filter(([id]) =>
-      id.startsWith('AttachmentsBucketPolicy'),
-    );
-    const statements = (policies[0]?.[1].PolicyDocument as { Statement: Record<string, unknown>[] })
-      .Statement;
+    const statements = statementsOf(https.templates.app, 'AWS::S3::BucketPolicy', 'AttachmentsBucketPolicy');
     expect(statements).toContainEqual(
       expect.objectContaining({
         Effect: 'Deny',

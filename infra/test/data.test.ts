@@ -78,9 +78,8 @@ describe('RDS for MySQL', () => {
       Record<string, Record<string, string>>
     >;
     const kinds = apps.map(([, p]) => {
-      const mapping = ((p.Location as Record<string, { 'Fn::FindInMap': [string] }>).ApplicationId[
-        'Fn::FindInMap'
-      ] ?? [])[0];
+      const location = p.Location as { ApplicationId: { 'Fn::FindInMap': string[] } };
+      const mapping = location.ApplicationId['Fn::FindInMap'][0] ?? '';
       return mappings[mapping]?.aws?.applicationId?.split('/').pop();
     });
     expect(kinds.sort()).toEqual([

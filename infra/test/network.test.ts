@@ -51,7 +51,9 @@ describe('VPC and CIDR plan', () => {
   it('routes private subnets through NAT and leaves isolated subnets without a default route', () => {
     const t = synth.templates.network;
     t.resourceCountIs('AWS::EC2::NatGateway', 2);
-    const routes = resourcesOf(t, 'AWS::EC2::Route').map(([id, p]) => ({ id, ...p }));
+    const routes = resourcesOf(t, 'AWS::EC2::Route').map(
+      ([id, p]) => ({ id, ...p }) as Record<string, unknown> & { id: string },
+    );
     expect(routes.filter((r) => r.id.startsWith('Vpcpublic') && r.GatewayId)).toHaveLength(2);
     expect(routes.filter((r) => r.id.startsWith('Vpcprivate') && r.NatGatewayId)).toHaveLength(2);
     expect(routes.filter((r) => r.id.startsWith('Vpcisolated'))).toHaveLength(0);

@@ -57,3 +57,19 @@ export function resourcesOf(template: Template, type: string): [string, Record<s
     (resource as { Properties?: Record<string, unknown> }).Properties ?? {},
   ]);
 }
+
+export interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: unknown;
+}
+
+/** Statements of the first `type` resource (IAM or bucket policy) whose logical id starts with `idPrefix`. */
+export function statementsOf(template: Template, type: string, idPrefix: string): Statement[] {
+  const found = resourcesOf(template, type).find(([id]) => id.startsWith(idPrefix));
+  if (!found) throw new Error(`no ${type} starting with ${idPrefix}`);
+  return (found[1].PolicyDocument as { Statement: Statement[] }).Statement;
+}

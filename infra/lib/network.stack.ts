@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnResource, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -44,6 +44,17 @@ export class NetworkStack extends Stack {
       restrictDefaultSecurityGroup: true,
       gatewayEndpoints: {},
     });
+
+    // AZs are named on purpose (context), so synth needs no lookup and the CIDR plan maps to known AZs.
+    for (const subnet of [
+      ...this.vpc.publicSubnets,
+      ...this.vpc.privateSubnets,
+      ...this.vpc.isolatedSubnets,
+    ]) {
+      (subnet.node.defaultChild as CfnResource).addMetadata('cfn-lint', {
+        config: { ignore_checks: ['W3010'] },
+      });
+    }
 
     const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
       retention: logs.RetentionDays.ONE_YEAR,

@@ -29,8 +29,13 @@ export interface Synthesized {
   outdir: string;
 }
 
-/** Synthesizes the whole app (with the packaged-app fixtures) and the nag packs, once per call. */
+const cache = new Map<string, Synthesized>();
+
+/** Synthesizes the whole app (with the packaged-app fixtures) and the nag packs; once per context per file. */
 export function synthParley(overrides: Record<string, unknown> = {}): Synthesized {
+  const key = JSON.stringify(overrides);
+  const cached = cache.get(key);
+  if (cached) return cached;
   const outdir = mkdtempSync(path.join(tmpdir(), 'parley-cdk-'));
   const app = new App({
     outdir,
@@ -47,7 +52,9 @@ export function synthParley(overrides: Record<string, unknown> = {}): Synthesize
     Object.entries(stacks).map(([name, stack]) => [name, Template.fromStack(stack)]),
   ) as Record<keyof ParleyStacks, Template>;
   app.synth();
-  return { app, stacks, templates, outdir };
+  const result = { app, stacks, templates, outdir };
+  cache.set(key, result);
+  return result;
 }
 
 /** All resources of `type` in a template as [logicalId, properties]. */

@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { PlannedIpAddresses } from './constructs/cidr-plan.js';
 import { LogsKey } from './constructs/logs-key.construct.js';
+import { addS3EndpointPolicy } from './constructs/s3-endpoint-policy.js';
 import { SecurityGroups } from './constructs/security-groups.construct.js';
 
 export interface NetworkStackProps extends StackProps {
@@ -70,6 +71,7 @@ export class NetworkStack extends Stack {
     // Gateway endpoint on every route table: instances reach the attachments bucket without the
     // internet, and the bucket policy admits only requests that carry this endpoint's id.
     this.s3Endpoint = this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+    addS3EndpointPolicy(this.s3Endpoint, this);
 
     this.securityGroups = new SecurityGroups(this, 'SecurityGroups', {
       vpc: this.vpc,

@@ -30,7 +30,8 @@ for (const workspace of root.workspaces) copy(path.join(workspace, 'package.json
 for (const built of ['packages/contract/dist', 'apps/api/dist', 'apps/api/assets', 'apps/web/dist']) {
   if (existsSync(path.join(repo, built))) copy(built, appOut);
 }
-if (!existsSync(path.join(appOut, 'apps/api/dist/main.js'))) throw new Error('apps/api/dist/main.js was not built');
+if (!existsSync(path.join(appOut, 'apps/api/dist/main.js')))
+  throw new Error('apps/api/dist/main.js was not built');
 
 cpSync(path.join(repo, 'apps/web/dist'), siteOut, { recursive: true });
 console.log(`staged ${path.relative(repo, appOut)} and ${path.relative(repo, siteOut)}`);

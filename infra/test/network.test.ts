@@ -74,6 +74,21 @@ describe('VPC and CIDR plan', () => {
     });
   });
 
+  it("limits the S3 endpoint to this account's buckets plus read-only AWS-owned OS/SSM buckets", () => {
+    const gateway = resourcesOf(synth.templates.network, 'AWS::EC2::VPCEndpoint').find(
+      ([, p]) => p.VpcEndpointType === 'Gateway',
+    );
+    const statements = (gateway?.[1].PolicyDocument as { Statement: Record<string, unknown>[] } | undefined)
+      ?.Statement;
+    expect(statements).toHaveLength(2);
+    const own = statements?.find((s) => s.Sid === 'OwnAccountBucketsOnly');
+    expect(own?.Condition).toEqual({ StringEquals: { 'aws:ResourceAccount': '111111111111' } });
+    expect(JSON.stringify(own?.Action)).not.toContain('*');
+    const aws = statements?.find((s) => s.Sid === 'AwsOwnedReadOnly');
+    expect(aws?.Action).toBe('s3:GetObject');
+    expect(aws?.Resource).toContain('arn:aws:s3:::al2023-repos-eu-west-1-de612dc2/*');
+  });
+
   it('logs all VPC traffic to an encrypted log group', () => {
     synth.templates.network.hasResourceProperties('AWS::EC2::FlowLog', {
       ResourceType: 'VPC',

@@ -16,7 +16,7 @@ import type { KeyringPurpose } from './constructs/keyring-secret.construct.js';
 import { LogBucket } from './constructs/log-bucket.construct.js';
 import { APP_PORT, REDIS_PORT, type SecurityGroups } from './constructs/security-groups.construct.js';
 import type { DataStack } from './data.stack.js';
-import type { SecretsStack } from './secrets.stack.js';
+import { originVerifyValue, type SecretsStack } from './secrets.stack.js';
 
 const INFRA_ROOT = path.resolve(import.meta.dirname, '..');
 /** Committed stand-in so synth works before the app is packaged; instances refuse to start with it. */
@@ -34,6 +34,11 @@ export interface AppStackProps extends StackProps {
   readonly maxCapacity: number;
   /** Directory with the packaged app; relative paths are resolved against infra/. */
   readonly appBundleDir: string;
+  /**
+   * Version of the origin-verify secret to resolve.
+   * @default - AWSCURRENT at the time the listener rule was last updated
+   */
+  readonly originVerifyVersionId?: string;
   /** Public origin of the site, e.g. `https://chat.example.com` (CORS / Origin checks). */
   readonly publicUrl?: string;
   /**
@@ -71,7 +76,7 @@ export class AppStack extends Stack {
     this.loadBalancer = new AppLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
       securityGroups: [sgs.alb, sgs.albHttp],
-      originVerifyValue: this.originVerifySecret.secretValue.unsafeUnwrap(),
+      originVerifyValue: originVerifyValue(this.originVerifySecret, props.originVerifyVersionId ?? ''),
       accessLogsBucket: logBucket,
       ...(props.albCertificateArn ? { certificateArn: props.albCertificateArn } : {}),
     });

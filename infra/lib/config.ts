@@ -27,6 +27,8 @@ export interface ParleyConfig {
   readonly appBundleDir: string;
   /** Directory (relative to infra/) with the built single-page app. */
   readonly siteDir: string;
+  /** Version id of the origin-verify secret to use; bump it to roll a new value (docs/operations.md). */
+  readonly originVerifyVersionId: string;
   readonly siteRateLimit: number;
   readonly authRateLimit: number;
 }
@@ -77,6 +79,7 @@ export function readConfig(node: Node): ParleyConfig {
     cloudFrontCertificateArn: str('cloudFrontCertificateArn', ARN, true),
     appBundleDir: str('appBundleDir'),
     siteDir: str('siteDir'),
+    originVerifyVersionId: str('originVerifyVersionId', /^[A-Za-z0-9-]{32,64}$/, true),
     siteRateLimit: int('siteRateLimit', 10),
     authRateLimit: int('authRateLimit', 10),
   };

@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import { LogBucket } from './constructs/log-bucket.construct.js';
 import { LogsKey } from './constructs/logs-key.construct.js';
 import { SiteDistribution } from './constructs/site-distribution.construct.js';
+import { originVerifyValue } from './secrets.stack.js';
 
 const INFRA_ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -17,6 +18,11 @@ export interface EdgeStackProps extends StackProps {
   readonly albDnsName: string;
   readonly albHttps: boolean;
   readonly originVerifySecret: secretsmanager.ISecret;
+  /**
+   * Version of the origin-verify secret to resolve.
+   * @default - AWSCURRENT at the time the distribution was last updated
+   */
+  readonly originVerifyVersionId?: string;
   /** From the us-east-1 WAF stack (cross-region reference). */
   readonly webAclArn: string;
   /** Built SPA (apps/web/dist copy); relative to infra/. */
@@ -55,7 +61,7 @@ export class EdgeStack extends Stack {
       siteBucket: this.siteBucket,
       albDnsName: props.albDnsName,
       albHttps: props.albHttps,
-      originVerifyValue: props.originVerifySecret.secretValue.unsafeUnwrap(),
+      originVerifyValue: originVerifyValue(props.originVerifySecret, props.originVerifyVersionId ?? ''),
       webAclArn: props.webAclArn,
       logBucket,
       ...(props.domain

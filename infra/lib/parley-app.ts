@@ -65,6 +65,7 @@ export function buildParley(app: App): ParleyStacks {
     minCapacity: config.appMinCapacity,
     maxCapacity: config.appMaxCapacity,
     appBundleDir: config.appBundleDir,
+    originVerifyVersionId: config.originVerifyVersionId,
     ...(config.domainName ? { publicUrl: `https://${config.domainName}` } : {}),
     ...(httpsEnabled(config) ? { albCertificateArn: config.albCertificateArn } : {}),
   });
@@ -85,6 +86,7 @@ export function buildParley(app: App): ParleyStacks {
     originVerifySecret: appStack.originVerifySecret,
     webAclArn: waf.webAclArn,
     siteDir: config.siteDir,
+    originVerifyVersionId: config.originVerifyVersionId,
     ...(config.domainName
       ? { domain: { name: config.domainName, certificateArn: config.cloudFrontCertificateArn } }
       : {}),

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -12,6 +12,14 @@ import {
   type KeyringPurpose,
   KeyringSecret,
 } from './constructs/keyring-secret.construct.js';
+
+/**
+ * The origin header value as a dynamic reference. CloudFormation re-resolves a dynamic reference only
+ * when the template changes, so pinning a version id is how a new value reaches CloudFront and the ALB.
+ */
+export function originVerifyValue(secret: secretsmanager.ISecret, versionId: string): string {
+  return SecretValue.secretsManager(secret.secretArn, versionId ? { versionId } : {}).unsafeUnwrap();
+}
 
 export interface SecretsStackProps extends StackProps {
   readonly vpc: ec2.IVpc;

@@ -7,9 +7,16 @@ import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { DB } from './db/schema.js';
 import { loggerOptions } from './logger.js';
+import type { AuthDeps } from './modules/auth/auth.context.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
+import { sessionsRoutes } from './modules/sessions/sessions.routes.js';
+import { meRoutes } from './modules/users/me.routes.js';
+import type { Platform } from './platform/platform.js';
+import { authPlugin } from './plugins/auth.plugin.js';
 import { docsPlugin } from './plugins/docs.plugin.js';
 import { errorsPlugin } from './plugins/errors.plugin.js';
+import { rateLimitPlugin } from './plugins/rate-limit.plugin.js';
 import { securityPlugin } from './plugins/security.plugin.js';
 import { spaPlugin } from './plugins/spa.plugin.js';
 
@@ -29,6 +36,9 @@ function trustProxyOption(value: Config['trustProxy']) {
 export interface AppDeps {
   config: Config;
   database: Database;
+  platform: Platform;
+  /** The clock; tests move it to expire tokens and sessions. */
+  now?: () => Date;
   /** Log destination; stdout when omitted. */
   logStream?: DestinationStream;
 }
@@ -66,13 +76,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (closing) reply.header('connection', 'close');
   });
 
+  const authDeps: AuthDeps = {
+    db: database.db,
+    tokens: deps.platform.tokens,
+    mail: deps.platform.mail,
+    publicUrl: config.publicUrl,
+    now: deps.now ?? (() => new Date()),
+    onSessionsRevoked: () => undefined,
+  };
+
   await app.register(errorsPlugin);
   await app.register(securityPlugin, { config });
   await app.register(docsPlugin);
+  await app.register(rateLimitPlugin, { redis: deps.platform.redis });
+  await app.register(authPlugin, { config, deps: authDeps });
 
   await app.register(
     async (api) => {
       await api.register(healthRoutes);
+      await api.register(authRoutes);
+      await api.register(meRoutes);
+      await api.register(sessionsRoutes);
       api.get('/docs', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api' },

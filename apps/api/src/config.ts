@@ -82,6 +82,27 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS).default('info')),
   HTTP_BODY_LIMIT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1024).default(1_048_576)),
   WEB_DIST_DIR: z.preprocess(emptyToUndefined, z.string().min(1).default(DEFAULT_WEB_DIST)),
+  SMTP_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^smtps?:\/\/[^/]+/, 'must be smtp://host:port or smtps://host:port')
+      .optional(),
+  ),
+  SMTP_FROM: z.preprocess(emptyToUndefined, z.string().min(3).default('Parley <no-reply@localhost>')),
+  REDIS_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^rediss?:\/\/.+/, 'must be redis://host:port or rediss://host:port')
+      .optional(),
+  ),
+  SECRETS_SOURCE: z.preprocess(emptyToUndefined, z.enum(['local', 'aws']).default('local')),
+  AWS_REGION: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
+  SECRET_ID_ACTIVE_SESSION: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
+  SECRET_ID_VERIFY_EMAIL: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
+  SECRET_ID_PASSWORD_RESET: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
+  SMTP_SECRET_ID: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -96,6 +117,19 @@ export interface DatabaseConfig {
   readonly tlsCaFile: string | undefined;
 }
 
+export interface SecretsConfig {
+  /** `local`: keyrings in DATA_DIR/secrets.json (generated); `aws`: Secrets Manager. */
+  readonly source: 'local' | 'aws';
+  readonly file: string;
+  readonly awsRegion: string | undefined;
+  /** Secrets Manager ids of the three signing keyrings (aws only). */
+  readonly keyringSecretIds:
+    | Readonly<Record<'active_session' | 'verify_email_session' | 'password_reset_session', string>>
+    | undefined;
+  /** Secrets Manager id of `{ "username", "password" }` for SMTP (aws only, optional). */
+  readonly smtpSecretId: string | undefined;
+}
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -108,6 +142,12 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly bodyLimit: number;
   readonly webDistDir: string;
+  /** Unset: the dev outbox (`DATA_DIR/outbox/*.eml`, links logged). */
+  readonly smtpUrl: string | undefined;
+  readonly smtpFrom: string;
+  /** Unset: fan-out and rate limits stay in this process. */
+  readonly redisUrl: string | undefined;
+  readonly secrets: SecretsConfig;
 }
 
 export class ConfigError extends Error {
@@ -156,6 +196,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (kind === 'mysql' && !new URL(databaseUrl).pathname.slice(1)) {
     problems.push('DATABASE_URL: must name the database, e.g. mysql://app:secret@db:3306/parley');
   }
+  const keyringIds = {
+    active_session: e.SECRET_ID_ACTIVE_SESSION,
+    verify_email_session: e.SECRET_ID_VERIFY_EMAIL,
+    password_reset_session: e.SECRET_ID_PASSWORD_RESET,
+  };
+  if (e.SECRETS_SOURCE === 'aws') {
+    for (const [name, value] of [
+      ['SECRET_ID_ACTIVE_SESSION', keyringIds.active_session],
+      ['SECRET_ID_VERIFY_EMAIL', keyringIds.verify_email_session],
+      ['SECRET_ID_PASSWORD_RESET', keyringIds.password_reset_session],
+    ] as const) {
+      if (!value) problems.push(`${name}: required when SECRETS_SOURCE=aws`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const publicUrl = new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
@@ -175,5 +229,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     bodyLimit: e.HTTP_BODY_LIMIT,
     webDistDir: path.resolve(e.WEB_DIST_DIR),
+    smtpUrl: e.SMTP_URL,
+    smtpFrom: e.SMTP_FROM,
+    redisUrl: e.REDIS_URL,
+    secrets: {
+      source: e.SECRETS_SOURCE,
+      file: path.join(dataDir, 'secrets.json'),
+      awsRegion: e.AWS_REGION,
+      keyringSecretIds:
+        e.SECRETS_SOURCE === 'aws'
+          ? {
+              active_session: keyringIds.active_session ?? '',
+              verify_email_session: keyringIds.verify_email_session ?? '',
+              password_reset_session: keyringIds.password_reset_session ?? '',
+            }
+          : undefined,
+      smtpSecretId: e.SMTP_SECRET_ID,
+    },
   });
 }

@@ -1,8 +1,13 @@
 import closeWithGrace from 'close-with-grace';
+import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createDatabase } from './db/database.js';
 import { prepareDatabase } from './db/prepare.js';
+import { loggerOptions } from './logger.js';
+import { warmPasswordHasher } from './modules/auth/passwords/password-hasher.js';
+import { preloadPasswordPolicy } from './modules/auth/passwords/password-policy.js';
+import { createPlatform } from './platform/platform.js';
 
 /** In-flight requests get this long after SIGINT/SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -20,8 +25,11 @@ async function main(): Promise<void> {
   }
 
   const database = createDatabase(config.database);
-  const app = await buildApp({ config, database });
+  const bootLog = pino(loggerOptions({ level: config.logLevel }));
+  const platform = await createPlatform(config, bootLog);
+  const app = await buildApp({ config, database, platform });
   app.addHook('onClose', async () => {
+    await platform.close();
     await database.destroy();
   });
 
@@ -34,6 +42,8 @@ async function main(): Promise<void> {
 
   try {
     await prepareDatabase(config, database, app.log);
+    preloadPasswordPolicy();
+    await warmPasswordHasher();
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     app.log.fatal({ err: error }, 'could not start');

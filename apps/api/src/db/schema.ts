@@ -19,13 +19,47 @@ export interface UsersTable {
   deleted_at: DbTime | null;
 }
 
-export interface KyselyMigrationTable {
-  name: string;
-  timestamp: string;
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  user_agent: string | null;
+  ip: string | null;
+  created_at: DbTime;
+  last_seen_at: DbTime;
+  /** Absolute end of the session (30 days after login), whatever token re-issues happen. */
+  expires_at: DbTime;
+  revoked_at: DbTime | null;
+  revoked_reason: string | null;
+}
+
+export type EmailTokenPurpose = 'verify_email' | 'password_reset';
+
+export interface EmailTokensTable {
+  id: string;
+  user_id: string;
+  purpose: EmailTokenPurpose;
+  email: string;
+  password_fingerprint: string;
+  created_at: DbTime;
+  expires_at: DbTime;
+  consumed_at: DbTime | null;
+}
+
+export interface AuthEventsTable {
+  id: string;
+  user_id: string | null;
+  session_id: string | null;
+  type: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: DbTime;
 }
 
 export interface DB {
   users: UsersTable;
+  sessions: SessionsTable;
+  email_tokens: EmailTokensTable;
+  auth_events: AuthEventsTable;
 }
 
 /** Tables whose rows are never removed: reads go through `db/soft-delete.ts`. */

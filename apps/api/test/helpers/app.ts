@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
+import { createPlatform, type PlatformOverrides } from '../../src/platform/platform.js';
 import type { TestDatabase } from './database.js';
 
 /** A stand-in for `vite build` output so SPA serving is tested without building the web app. */
@@ -30,14 +31,34 @@ export class LogCapture extends Writable {
   }
 }
 
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export interface TestAppOptions {
+  logStream?: LogCapture;
+  extend?: (app: FastifyInstance) => void;
+  /** A controllable clock shared by the app and its token service. */
+  now?: () => Date;
+  platform?: PlatformOverrides;
+}
+
+/** The real app over a test database, with the platform its config selects (local keyrings in DATA_DIR). */
 export async function buildTestApp(
   testDb: TestDatabase,
-  options: { logStream?: LogCapture; extend?: (app: FastifyInstance) => void } = {},
+  options: TestAppOptions = {},
 ): Promise<FastifyInstance> {
+  const platform = await createPlatform(testDb.config, quiet, {
+    ...options.platform,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const app = await buildApp({
     config: testDb.config,
     database: testDb.database,
+    platform,
+    ...(options.now ? { now: options.now } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
+  });
+  app.addHook('onClose', async () => {
+    await platform.close();
   });
   options.extend?.(app);
   await app.ready();

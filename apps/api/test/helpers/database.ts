@@ -38,7 +38,8 @@ export async function createTestDatabase(
   options: TestDatabaseOptions = {},
 ): Promise<TestDatabase> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-test-'));
-  const base = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...options.env };
+  // TRUST_PROXY lets tests speak as many clients (X-Forwarded-For), as behind the load balancer.
+  const base = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', TRUST_PROXY: 'true', ...options.env };
   if (kind === 'sqlite') {
     const config = loadConfig({ ...base, DATABASE_URL: `sqlite:${path.join(dataDir, 'parley.db')}` });
     const database = createDatabase(config.database);

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../scripts/services/free-port.js';
 import { type ServerProcess, spawnServer } from '../../../../scripts/services/parley-server.js';
+import { migrations } from '../../src/db/migrations/index.js';
 
 describe('the server process', () => {
   const running: ServerProcess[] = [];
@@ -35,7 +36,7 @@ describe('the server process', () => {
 
     const first = await start(env);
     expect(first.output()).toContain(`Parley is running at http://localhost:${port}/`);
-    expect(first.output()).toContain('"applied":["0001-users"]');
+    expect(first.output()).toContain(`"applied":${JSON.stringify(Object.keys(migrations))}`);
     const ready = await fetch(`http://127.0.0.1:${port}/api/health/ready`);
     expect(ready.status).toBe(200);
 

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-users.js';
+import * as m0002 from './0002-auth.js';
 
 /**
  * Every migration, in order. Listed in code rather than read from a folder so the bundled bootstrap
@@ -7,4 +8,5 @@ import * as m0001 from './0001-users.js';
  */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-users': m0001,
+  '0002-auth': m0002,
 });

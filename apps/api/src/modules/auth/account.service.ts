@@ -1,0 +1,296 @@
+import { softDelete } from '../../db/soft-delete.js';
+import { toDbTime } from '../../db/time.js';
+import { AppError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import {
+  findLiveUserByEmail,
+  findLiveUserById,
+  insertUser,
+  type UserRow,
+  updateLiveUser,
+} from '../users/user.repository.js';
+import { PASSWORD_RESET_TTL_SECONDS, VERIFY_EMAIL_TTL_SECONDS } from './auth.constants.js';
+import { type AuthDeps, linkTo } from './auth.context.js';
+import {
+  alreadyRegisteredEmail,
+  passwordChangedEmail,
+  resetPasswordEmail,
+  verificationEmail,
+} from './auth-emails.js';
+import { type RequestOrigin, recordAuthEvent } from './auth-event.repository.js';
+import { consumeEmailToken, insertEmailToken, passwordFingerprint } from './email-token.repository.js';
+import { hashPassword, verifyPassword } from './passwords/password-hasher.js';
+import { passwordProblem } from './passwords/password-policy.js';
+import { type AuthContext, revokeAndTell } from './session.service.js';
+import type { TokenPurpose } from './tokens/token.types.js';
+
+const invalidLink = () => new AppError('invalid_token', 'This link is invalid, expired or already used');
+
+function fieldError(field: string, message: string): AppError {
+  return new AppError('validation_failed', 'Request is not valid', [{ path: `body.${field}`, message }]);
+}
+
+function assertAcceptablePassword(field: string, password: string, email: string): void {
+  const problem = passwordProblem(password, email);
+  if (problem) throw fieldError(field, problem);
+}
+
+/** Creates the single-use row and the signed token for an email link. */
+async function issueEmailLink(
+  deps: AuthDeps,
+  user: UserRow,
+  kind: { purpose: 'verify_email' | 'password_reset'; token: TokenPurpose; ttlSeconds: number; page: string },
+): Promise<string> {
+  const now = deps.now();
+  const jti = newId();
+  await insertEmailToken(deps.db, {
+    id: jti,
+    userId: user.id,
+    purpose: kind.purpose,
+    email: user.email,
+    passwordHash: user.password_hash,
+    now,
+    expiresAt: new Date(now.getTime() + kind.ttlSeconds * 1000),
+  });
+  const issued = await deps.tokens.issue(kind.token, { subject: user.id, jti, ttlSeconds: kind.ttlSeconds });
+  return linkTo(deps.publicUrl, kind.page, issued.token);
+}
+
+const VERIFY = {
+  purpose: 'verify_email',
+  token: 'verify_email_session',
+  ttlSeconds: VERIFY_EMAIL_TTL_SECONDS,
+  page: 'verify-email',
+} as const;
+const RESET = {
+  purpose: 'password_reset',
+  token: 'password_reset_session',
+  ttlSeconds: PASSWORD_RESET_TTL_SECONDS,
+  page: 'reset-password',
+} as const;
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; errno?: number };
+  return e.code === 'ER_DUP_ENTRY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.errno === 1062;
+}
+
+/**
+ * Register answers the same 202 whether or not the email is taken. A new address gets a verification link;
+ * a verified one gets a "someone tried to sign up" notice; an unverified one takes the new password and
+ * gets a fresh link (older links die with the old password, which defeats account pre-hijacking).
+ */
+export async function register(
+  deps: AuthDeps,
+  input: { email: string; password: string; displayName: string; origin: RequestOrigin },
+): Promise<void> {
+  assertAcceptablePassword('password', input.password, input.email);
+  const passwordHash = await hashPassword(input.password);
+  const now = deps.now();
+  let user = await findLiveUserByEmail(deps.db, input.email);
+  if (!user) {
+    const id = newId();
+    try {
+      await insertUser(deps.db, {
+        id,
+        email: input.email,
+        passwordHash,
+        displayName: input.displayName,
+        now,
+      });
+      user = await findLiveUserById(deps.db, id);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      user = await findLiveUserByEmail(deps.db, input.email);
+    }
+    if (!user) return;
+    await recordAuthEvent(deps.db, { type: 'register', userId: user.id, origin: input.origin, now });
+    deps.mail.enqueue(
+      verificationEmail(user.email, user.display_name, await issueEmailLink(deps, user, VERIFY)),
+    );
+    return;
+  }
+  if (user.email_verified_at !== null) {
+    deps.mail.enqueue(alreadyRegisteredEmail(user.email, linkTo(deps.publicUrl, 'forgot-password')));
+    return;
+  }
+  await updateLiveUser(
+    deps.db,
+    user.id,
+    { password_hash: passwordHash, display_name: input.displayName },
+    now,
+  );
+  const updated = { ...user, password_hash: passwordHash, display_name: input.displayName };
+  deps.mail.enqueue(
+    verificationEmail(updated.email, updated.display_name, await issueEmailLink(deps, updated, VERIFY)),
+  );
+}
+
+/** Sends a new verification link to an unverified account; the same 202 for any email. */
+export async function resendVerification(deps: AuthDeps, email: string): Promise<void> {
+  const user = await findLiveUserByEmail(deps.db, email);
+  if (!user || user.email_verified_at !== null) return;
+  deps.mail.enqueue(
+    verificationEmail(user.email, user.display_name, await issueEmailLink(deps, user, VERIFY)),
+  );
+}
+
+/** Checks the signed token, then consumes its row; binding to the current email/password is checked inside. */
+async function verifyLinkToken(deps: AuthDeps, purpose: TokenPurpose, token: string) {
+  try {
+    return await deps.tokens.verify(purpose, token);
+  } catch {
+    throw invalidLink();
+  }
+}
+
+export async function verifyEmail(deps: AuthDeps, token: string, origin: RequestOrigin): Promise<UserRow> {
+  const verified = await verifyLinkToken(deps, 'verify_email_session', token);
+  return deps.db.transaction().execute(async (trx) => {
+    const now = deps.now();
+    const row = await consumeEmailToken(trx, {
+      id: verified.jti,
+      userId: verified.sub,
+      purpose: 'verify_email',
+      now,
+    });
+    if (!row) throw invalidLink();
+    const user = await findLiveUserById(trx, verified.sub);
+    if (
+      !user ||
+      user.email !== row.email ||
+      passwordFingerprint(user.password_hash) !== row.password_fingerprint
+    ) {
+      throw invalidLink();
+    }
+    if (user.email_verified_at === null) {
+      await updateLiveUser(trx, user.id, { email_verified_at: toDbTime(now) }, now);
+      await recordAuthEvent(trx, { type: 'email_verified', userId: user.id, origin, now });
+    }
+    return { ...user, email_verified_at: user.email_verified_at ?? toDbTime(now) };
+  });
+}
+
+/** Emails a reset link when the account exists; the same 202 for any email. */
+export async function forgotPassword(deps: AuthDeps, email: string, origin: RequestOrigin): Promise<void> {
+  const user = await findLiveUserByEmail(deps.db, email);
+  if (!user) return;
+  await recordAuthEvent(deps.db, {
+    type: 'password_reset_requested',
+    userId: user.id,
+    origin,
+    now: deps.now(),
+  });
+  deps.mail.enqueue(resetPasswordEmail(user.email, await issueEmailLink(deps, user, RESET)));
+}
+
+/**
+ * Sets a new password from a reset link: single use (one conditional UPDATE), dead once the password or
+ * email changed, and it signs out every session. A weak new password is refused before the link is spent.
+ */
+export async function resetPassword(
+  deps: AuthDeps,
+  input: { token: string; password: string; origin: RequestOrigin },
+): Promise<void> {
+  const verified = await verifyLinkToken(deps, 'password_reset_session', input.token);
+  const current = await findLiveUserById(deps.db, verified.sub);
+  if (!current) throw invalidLink();
+  assertAcceptablePassword('password', input.password, current.email);
+  const passwordHash = await hashPassword(input.password);
+  const user = await deps.db.transaction().execute(async (trx) => {
+    const now = deps.now();
+    const row = await consumeEmailToken(trx, {
+      id: verified.jti,
+      userId: verified.sub,
+      purpose: 'password_reset',
+      now,
+    });
+    if (!row) throw invalidLink();
+    const fresh = await findLiveUserById(trx, verified.sub);
+    if (
+      !fresh ||
+      fresh.email !== row.email ||
+      passwordFingerprint(fresh.password_hash) !== row.password_fingerprint
+    ) {
+      throw invalidLink();
+    }
+    // The link proved control of the mailbox, so the address counts as verified too.
+    await updateLiveUser(
+      trx,
+      fresh.id,
+      { password_hash: passwordHash, email_verified_at: fresh.email_verified_at ?? toDbTime(now) },
+      now,
+    );
+    await recordAuthEvent(trx, { type: 'password_reset', userId: fresh.id, origin: input.origin, now });
+    return fresh;
+  });
+  await revokeAndTell(deps, { userId: user.id, reason: 'password_reset' });
+  deps.mail.enqueue(passwordChangedEmail(user.email, 'reset'));
+}
+
+/** Changes the password of the signed-in user and signs out every other session. */
+export async function changePassword(
+  deps: AuthDeps,
+  auth: AuthContext,
+  input: { currentPassword: string; newPassword: string; origin: RequestOrigin },
+): Promise<void> {
+  if (!(await verifyPassword(auth.user.password_hash, input.currentPassword))) {
+    throw fieldError('currentPassword', 'is incorrect');
+  }
+  assertAcceptablePassword('newPassword', input.newPassword, auth.user.email);
+  const now = deps.now();
+  await updateLiveUser(deps.db, auth.userId, { password_hash: await hashPassword(input.newPassword) }, now);
+  await revokeAndTell(deps, {
+    userId: auth.userId,
+    reason: 'password_changed',
+    exceptSessionId: auth.sessionId,
+  });
+  await recordAuthEvent(deps.db, {
+    type: 'password_changed',
+    userId: auth.userId,
+    sessionId: auth.sessionId,
+    origin: input.origin,
+    now,
+  });
+  deps.mail.enqueue(passwordChangedEmail(auth.user.email, 'changed'));
+}
+
+/** Soft-deletes the account after re-checking the password; every session ends. No row is removed. */
+export async function deleteAccount(
+  deps: AuthDeps,
+  auth: AuthContext,
+  input: { password: string; origin: RequestOrigin },
+): Promise<void> {
+  if (!(await verifyPassword(auth.user.password_hash, input.password)))
+    throw fieldError('password', 'is incorrect');
+  const now = deps.now();
+  await deps.db.transaction().execute(async (trx) => {
+    await softDelete(trx, 'users', auth.userId, now);
+    await recordAuthEvent(trx, {
+      type: 'account_deleted',
+      userId: auth.userId,
+      sessionId: auth.sessionId,
+      origin: input.origin,
+      now,
+    });
+  });
+  await revokeAndTell(deps, { userId: auth.userId, reason: 'account_deleted' });
+}
+
+export async function updateDisplayName(
+  deps: AuthDeps,
+  auth: AuthContext,
+  displayName: string,
+): Promise<UserRow> {
+  const now = deps.now();
+  await updateLiveUser(deps.db, auth.userId, { display_name: displayName }, now);
+  const user = await findLiveUserById(deps.db, auth.userId);
+  if (!user) throw new AppError('unauthenticated', 'Sign in again');
+  return user;
+}
+
+/** Finds a verified, live user by exact email, for starting a conversation. */
+export async function lookupUser(deps: AuthDeps, email: string): Promise<UserRow> {
+  const user = await findLiveUserByEmail(deps.db, email);
+  if (!user || user.email_verified_at === null) throw new AppError('not_found', 'No user with that email');
+  return user;
+}

@@ -1,0 +1,49 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { toDbTime } from '../../db/time.js';
+import { newId } from '../../ids.js';
+
+type Executor = Kysely<DB> | Transaction<DB>;
+
+export type AuthEventType =
+  | 'register'
+  | 'login_succeeded'
+  | 'login_failed'
+  | 'email_verified'
+  | 'logout'
+  | 'logout_all'
+  | 'session_revoked'
+  | 'password_changed'
+  | 'password_reset_requested'
+  | 'password_reset'
+  | 'account_deleted';
+
+export interface RequestOrigin {
+  ip: string;
+  userAgent: string | undefined;
+}
+
+/** Appends to the audit trail: who, what, when, from where. Never a password or a token. */
+export async function recordAuthEvent(
+  db: Executor,
+  event: {
+    type: AuthEventType;
+    userId?: string | null;
+    sessionId?: string | null;
+    origin: RequestOrigin;
+    now: Date;
+  },
+): Promise<void> {
+  await db
+    .insertInto('auth_events')
+    .values({
+      id: newId(),
+      user_id: event.userId ?? null,
+      session_id: event.sessionId ?? null,
+      type: event.type,
+      ip: event.origin.ip.slice(0, 64),
+      user_agent: event.origin.userAgent ? event.origin.userAgent.slice(0, 512) : null,
+      created_at: toDbTime(event.now),
+    })
+    .execute();
+}

@@ -1,0 +1,10 @@
+/** Lifetimes from the security model (ARCHITECTURE.md, issue "Accounts, sessions and PASETO tokens"). */
+export const SESSION_TOKEN_TTL_SECONDS = 24 * 60 * 60;
+/** A session token older than this is replaced by a fresh one on its next use. */
+export const SESSION_TOKEN_REISSUE_AFTER_MS = 60 * 60 * 1000;
+/** A session ends 30 days after login, however often its token is re-issued. */
+export const SESSION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
+export const VERIFY_EMAIL_TTL_SECONDS = 24 * 60 * 60;
+export const PASSWORD_RESET_TTL_SECONDS = 30 * 60;
+/** `last_seen_at` is written at most this often per session, not on every request. */
+export const SESSION_TOUCH_INTERVAL_MS = 60 * 1000;

@@ -1,0 +1,24 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import type { MailQueue } from '../../platform/mail/mail-queue.js';
+import type { TokenService } from './tokens/token.types.js';
+
+/** What the auth commands need; built once in app.ts. */
+export interface AuthDeps {
+  readonly db: Kysely<DB>;
+  readonly tokens: TokenService;
+  readonly mail: MailQueue;
+  /** PUBLIC_URL: email links are built from it, never from the request's Host header. */
+  readonly publicUrl: URL;
+  readonly now: () => Date;
+  /** Told about every revoked session id, so open WebSockets can be closed. */
+  readonly onSessionsRevoked: (sessionIds: readonly string[]) => void;
+}
+
+/** Builds `<PUBLIC_URL>/<page>?token=…`, keeping any path prefix of PUBLIC_URL. */
+export function linkTo(publicUrl: URL, page: string, token?: string): string {
+  const base = publicUrl.href.endsWith('/') ? publicUrl.href : `${publicUrl.href}/`;
+  const url = new URL(page, base);
+  if (token) url.searchParams.set('token', token);
+  return url.href;
+}

@@ -1,0 +1,155 @@
+import {
+  ChangePasswordBody,
+  EmailOnlyBody,
+  ErrorBody,
+  LoginBody,
+  LoginResponse,
+  RegisterBody,
+  ResetPasswordBody,
+  UserEnvelope,
+  VerifyEmailBody,
+} from '@parley/contract';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import { presentUser } from '../users/user.presenter.js';
+import {
+  changePassword,
+  forgotPassword,
+  register,
+  resendVerification,
+  resetPassword,
+  verifyEmail,
+} from './account.service.js';
+import { AUTH_LIMITS } from './auth.limits.js';
+import { requestOrigin } from './request-origin.js';
+import { login, logout, logoutEverywhere } from './session.service.js';
+
+const Accepted = z.null().describe('Accepted; the same answer whether or not the account exists');
+const NoContent = z.null().describe('Done');
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody };
+
+/** Accounts and sessions (API.md). Rate limits and the authorization rule of each route sit beside it. */
+export const authRoutes: FastifyPluginAsyncZod = async (app) => {
+  const deps = app.authDeps;
+
+  // Public, rate-limited per IP.
+  app.post(
+    '/auth/register',
+    {
+      schema: { tags: ['auth'], body: RegisterBody, response: { 202: Accepted, ...errors } },
+      preHandler: app.limit(AUTH_LIMITS.registerPerIp),
+    },
+    async (request, reply) => {
+      await register(deps, { ...request.body, origin: requestOrigin(request) });
+      return reply.code(202).send(null);
+    },
+  );
+
+  // Public: the signed, single-use token is the authorization.
+  app.post(
+    '/auth/verify-email',
+    {
+      schema: { tags: ['auth'], body: VerifyEmailBody, response: { 200: UserEnvelope, ...errors } },
+      preHandler: app.limit(AUTH_LIMITS.tokenPerIp),
+    },
+    async (request) => ({
+      user: presentUser(await verifyEmail(deps, request.body.token, requestOrigin(request))),
+    }),
+  );
+
+  // Public, rate-limited per email and per IP.
+  app.post(
+    '/auth/resend-verification',
+    {
+      schema: { tags: ['auth'], body: EmailOnlyBody, response: { 202: Accepted, ...errors } },
+      preHandler: app.limit(AUTH_LIMITS.emailPerAddress, AUTH_LIMITS.emailPerIp),
+    },
+    async (request, reply) => {
+      await resendVerification(deps, request.body.email);
+      return reply.code(202).send(null);
+    },
+  );
+
+  // Public, rate-limited per account+IP and per IP.
+  app.post(
+    '/auth/login',
+    {
+      schema: { tags: ['auth'], body: LoginBody, response: { 200: LoginResponse, ...errors } },
+      preHandler: app.limit(AUTH_LIMITS.loginPerAccountAndIp, AUTH_LIMITS.loginPerIp),
+    },
+    async (request, reply) => {
+      const result = await login(deps, { ...request.body, origin: requestOrigin(request) });
+      app.setSessionCookie(reply, result.token);
+      return { user: presentUser(result.user), token: result.token.token };
+    },
+  );
+
+  // Signed-in user: their own session.
+  app.post(
+    '/auth/logout',
+    { schema: { tags: ['auth'], response: { 204: NoContent, ...errors } }, onRequest: app.requireAuth },
+    async (request, reply) => {
+      await logout(deps, signedIn(request.auth), requestOrigin(request));
+      app.clearSessionCookie(reply);
+      return reply.code(204).send(null);
+    },
+  );
+
+  // Signed-in user: all their sessions.
+  app.post(
+    '/auth/logout-all',
+    { schema: { tags: ['auth'], response: { 204: NoContent, ...errors } }, onRequest: app.requireAuth },
+    async (request, reply) => {
+      await logoutEverywhere(deps, signedIn(request.auth), requestOrigin(request));
+      app.clearSessionCookie(reply);
+      return reply.code(204).send(null);
+    },
+  );
+
+  // Public, rate-limited per email and per IP.
+  app.post(
+    '/auth/forgot-password',
+    {
+      schema: { tags: ['auth'], body: EmailOnlyBody, response: { 202: Accepted, ...errors } },
+      preHandler: app.limit(AUTH_LIMITS.emailPerAddress, AUTH_LIMITS.emailPerIp),
+    },
+    async (request, reply) => {
+      await forgotPassword(deps, request.body.email, requestOrigin(request));
+      return reply.code(202).send(null);
+    },
+  );
+
+  // Public: the signed, single-use token is the authorization.
+  app.post(
+    '/auth/reset-password',
+    {
+      schema: { tags: ['auth'], body: ResetPasswordBody, response: { 204: NoContent, ...errors } },
+      preHandler: app.limit(AUTH_LIMITS.tokenPerIp),
+    },
+    async (request, reply) => {
+      await resetPassword(deps, { ...request.body, origin: requestOrigin(request) });
+      app.clearSessionCookie(reply);
+      return reply.code(204).send(null);
+    },
+  );
+
+  // Signed-in user, who must also know the current password.
+  app.post(
+    '/auth/change-password',
+    {
+      schema: { tags: ['auth'], body: ChangePasswordBody, response: { 204: NoContent, ...errors } },
+      onRequest: app.requireAuth,
+    },
+    async (request, reply) => {
+      await changePassword(deps, signedIn(request.auth), { ...request.body, origin: requestOrigin(request) });
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+/** Narrows `request.auth` after `requireAuth` ran. */
+export function signedIn<T>(auth: T | undefined): T {
+  if (!auth) throw new AppError('unauthenticated', 'Sign in to continue');
+  return auth;
+}

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { DB, EmailTokenPurpose, EmailTokensTable } from '../../db/schema.js';
+import { toDbTime } from '../../db/time.js';
+
+type Executor = Kysely<DB> | Transaction<DB>;
+export type EmailTokenRow = Selectable<EmailTokensTable>;
+
+/** Binds a link to the password it was issued under: any password change kills it. */
+export function passwordFingerprint(passwordHash: string): string {
+  return createHash('sha256').update(passwordHash).digest('hex');
+}
+
+export async function insertEmailToken(
+  db: Executor,
+  input: {
+    id: string;
+    userId: string;
+    purpose: EmailTokenPurpose;
+    email: string;
+    passwordHash: string;
+    now: Date;
+    expiresAt: Date;
+  },
+): Promise<void> {
+  await db
+    .insertInto('email_tokens')
+    .values({
+      id: input.id,
+      user_id: input.userId,
+      purpose: input.purpose,
+      email: input.email,
+      password_fingerprint: passwordFingerprint(input.passwordHash),
+      created_at: toDbTime(input.now),
+      expires_at: toDbTime(input.expiresAt),
+      consumed_at: null,
+    })
+    .execute();
+}
+
+/**
+ * Marks a link used with one conditional UPDATE: of two concurrent uses exactly one changes the row.
+ * Returns the row when this call consumed it, undefined when it was unknown, used, expired or of
+ * another purpose.
+ */
+export async function consumeEmailToken(
+  db: Executor,
+  input: { id: string; userId: string; purpose: EmailTokenPurpose; now: Date },
+): Promise<EmailTokenRow | undefined> {
+  const now = toDbTime(input.now);
+  const result = await db
+    .updateTable('email_tokens')
+    .set({ consumed_at: now })
+    .where('id', '=', input.id)
+    .where('user_id', '=', input.userId)
+    .where('purpose', '=', input.purpose)
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  if (result.numUpdatedRows !== 1n) return undefined;
+  return db.selectFrom('email_tokens').selectAll().where('id', '=', input.id).executeTakeFirst();
+}

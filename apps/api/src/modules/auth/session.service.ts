@@ -1,0 +1,176 @@
+import { fromDbTime } from '../../db/time.js';
+import { AppError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import {
+  createSession,
+  findActiveSession,
+  type RevokeReason,
+  revokeAllSessions,
+  revokeSession,
+  touchSession,
+} from '../sessions/session.repository.js';
+import { findLiveUserByEmail, type UserRow, updateLiveUser } from '../users/user.repository.js';
+import {
+  SESSION_LIFETIME_MS,
+  SESSION_TOKEN_REISSUE_AFTER_MS,
+  SESSION_TOKEN_TTL_SECONDS,
+  SESSION_TOUCH_INTERVAL_MS,
+} from './auth.constants.js';
+import type { AuthDeps } from './auth.context.js';
+import { type RequestOrigin, recordAuthEvent } from './auth-event.repository.js';
+import { hashPassword, needsRehash, verifyPassword } from './passwords/password-hasher.js';
+import type { IssuedToken } from './tokens/token.types.js';
+
+/** Who is making a request, once their session token checked out. */
+export interface AuthContext {
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly user: UserRow;
+  /** A fresh token when the presented one was old enough to replace. */
+  readonly reissued: IssuedToken | undefined;
+}
+
+export interface LoginResult {
+  user: UserRow;
+  session: { id: string };
+  token: IssuedToken;
+}
+
+const invalidCredentials = () => new AppError('invalid_credentials', 'Email or password is incorrect');
+
+/** Issues an `active_session` token that never outlives its session's absolute end. */
+async function issueSessionToken(
+  deps: AuthDeps,
+  userId: string,
+  sessionId: string,
+  sessionEnds: Date,
+): Promise<IssuedToken> {
+  const remaining = Math.floor((sessionEnds.getTime() - deps.now().getTime()) / 1000);
+  return deps.tokens.issue('active_session', {
+    subject: userId,
+    jti: newId(),
+    ttlSeconds: Math.max(1, Math.min(SESSION_TOKEN_TTL_SECONDS, remaining)),
+    claims: { sid: sessionId },
+  });
+}
+
+export async function login(
+  deps: AuthDeps,
+  input: { email: string; password: string; origin: RequestOrigin },
+): Promise<LoginResult> {
+  const now = deps.now();
+  const user = await findLiveUserByEmail(deps.db, input.email);
+  // Runs argon2 even without an account, so timing does not reveal which emails are registered.
+  const passwordOk = await verifyPassword(user?.password_hash, input.password);
+  if (!user || !passwordOk) {
+    await recordAuthEvent(deps.db, {
+      type: 'login_failed',
+      userId: user?.id ?? null,
+      origin: input.origin,
+      now,
+    });
+    throw invalidCredentials();
+  }
+  if (user.email_verified_at === null) {
+    throw new AppError('email_not_verified', 'Confirm your email address first; we can send the link again');
+  }
+  if (needsRehash(user.password_hash)) {
+    await updateLiveUser(deps.db, user.id, { password_hash: await hashPassword(input.password) }, now);
+  }
+  const session = await createSession(deps.db, {
+    userId: user.id,
+    userAgent: input.origin.userAgent,
+    ip: input.origin.ip,
+    now,
+    lifetimeMs: SESSION_LIFETIME_MS,
+  });
+  await recordAuthEvent(deps.db, {
+    type: 'login_succeeded',
+    userId: user.id,
+    sessionId: session.id,
+    origin: input.origin,
+    now,
+  });
+  const token = await issueSessionToken(deps, user.id, session.id, new Date(fromDbTime(session.expires_at)));
+  return { user, session: { id: session.id }, token };
+}
+
+/**
+ * Checks a presented session token against its server-side session: a revoked session, an ended one or a
+ * deleted account fails here on the very next request, on every instance. Returns undefined for any failure.
+ */
+export async function authenticate(deps: AuthDeps, token: string): Promise<AuthContext | undefined> {
+  let verified: Awaited<ReturnType<AuthDeps['tokens']['verify']>>;
+  try {
+    verified = await deps.tokens.verify('active_session', token);
+  } catch {
+    return undefined;
+  }
+  const sessionId = verified.claims.sid;
+  if (typeof sessionId !== 'string') return undefined;
+  const now = deps.now();
+  const row = await findActiveSession(deps.db, sessionId, verified.sub, now);
+  if (!row) return undefined;
+  const { session_id, last_seen_at, expires_at, ...user } = row;
+  if (now.getTime() - new Date(fromDbTime(last_seen_at)).getTime() >= SESSION_TOUCH_INTERVAL_MS) {
+    await touchSession(deps.db, session_id, now);
+  }
+  const reissued =
+    now.getTime() - verified.iat.getTime() >= SESSION_TOKEN_REISSUE_AFTER_MS
+      ? await issueSessionToken(deps, user.id, session_id, new Date(fromDbTime(expires_at)))
+      : undefined;
+  return { userId: user.id, sessionId: session_id, user, reissued };
+}
+
+async function revokeAndTell(
+  deps: AuthDeps,
+  input: { userId: string; reason: RevokeReason; exceptSessionId?: string },
+): Promise<string[]> {
+  const ids = await revokeAllSessions(deps.db, { ...input, now: deps.now() });
+  deps.onSessionsRevoked(ids);
+  return ids;
+}
+
+export async function logout(deps: AuthDeps, auth: AuthContext, origin: RequestOrigin): Promise<void> {
+  const now = deps.now();
+  await revokeSession(deps.db, { sessionId: auth.sessionId, userId: auth.userId, reason: 'logout', now });
+  deps.onSessionsRevoked([auth.sessionId]);
+  await recordAuthEvent(deps.db, {
+    type: 'logout',
+    userId: auth.userId,
+    sessionId: auth.sessionId,
+    origin,
+    now,
+  });
+}
+
+export async function logoutEverywhere(
+  deps: AuthDeps,
+  auth: AuthContext,
+  origin: RequestOrigin,
+): Promise<void> {
+  await revokeAndTell(deps, { userId: auth.userId, reason: 'logout_all' });
+  await recordAuthEvent(deps.db, {
+    type: 'logout_all',
+    userId: auth.userId,
+    sessionId: auth.sessionId,
+    origin,
+    now: deps.now(),
+  });
+}
+
+/** Revokes one of the caller's own sessions; someone else's or an unknown id is a 404. */
+export async function revokeOwnSession(
+  deps: AuthDeps,
+  auth: AuthContext,
+  sessionId: string,
+  origin: RequestOrigin,
+): Promise<void> {
+  const now = deps.now();
+  const revoked = await revokeSession(deps.db, { sessionId, userId: auth.userId, reason: 'revoked', now });
+  if (!revoked) throw new AppError('not_found', 'Session not found');
+  deps.onSessionsRevoked([sessionId]);
+  await recordAuthEvent(deps.db, { type: 'session_revoked', userId: auth.userId, sessionId, origin, now });
+}
+
+export { revokeAndTell };

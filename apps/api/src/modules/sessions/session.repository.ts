@@ -1,0 +1,118 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { DB, SessionsTable } from '../../db/schema.js';
+import { toDbTime } from '../../db/time.js';
+import { newId } from '../../ids.js';
+
+type Executor = Kysely<DB> | Transaction<DB>;
+export type SessionRow = Selectable<SessionsTable>;
+
+export type RevokeReason =
+  | 'logout'
+  | 'logout_all'
+  | 'revoked'
+  | 'password_changed'
+  | 'password_reset'
+  | 'account_deleted';
+
+export async function createSession(
+  db: Executor,
+  input: { userId: string; userAgent: string | undefined; ip: string; now: Date; lifetimeMs: number },
+): Promise<SessionRow> {
+  const row: SessionRow = {
+    id: newId(),
+    user_id: input.userId,
+    user_agent: input.userAgent ? input.userAgent.slice(0, 512) : null,
+    ip: input.ip.slice(0, 64),
+    created_at: toDbTime(input.now),
+    last_seen_at: toDbTime(input.now),
+    expires_at: toDbTime(new Date(input.now.getTime() + input.lifetimeMs)),
+    revoked_at: null,
+    revoked_reason: null,
+  };
+  await db.insertInto('sessions').values(row).execute();
+  return row;
+}
+
+/** A session that can still authenticate: not revoked, not past its absolute end, its user not deleted. */
+export function findActiveSession(db: Executor, sessionId: string, userId: string, now: Date) {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.id as session_id',
+      'sessions.last_seen_at',
+      'sessions.expires_at',
+      'users.id',
+      'users.email',
+      'users.email_live',
+      'users.email_verified_at',
+      'users.password_hash',
+      'users.display_name',
+      'users.created_at',
+      'users.updated_at',
+      'users.deleted_at',
+    ])
+    .where('sessions.id', '=', sessionId)
+    .where('sessions.user_id', '=', userId)
+    .where('sessions.revoked_at', 'is', null)
+    .where('sessions.expires_at', '>', toDbTime(now))
+    .where('users.deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export async function touchSession(db: Executor, sessionId: string, now: Date): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ last_seen_at: toDbTime(now) })
+    .where('id', '=', sessionId)
+    .execute();
+}
+
+export function listActiveSessions(db: Executor, userId: string, now: Date): Promise<SessionRow[]> {
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', toDbTime(now))
+    .orderBy('last_seen_at', 'desc')
+    .orderBy('id')
+    .execute();
+}
+
+/** Revokes one live session of this user; returns whether it was live. */
+export async function revokeSession(
+  db: Executor,
+  input: { sessionId: string; userId: string; reason: RevokeReason; now: Date },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ revoked_at: toDbTime(input.now), revoked_reason: input.reason })
+    .where('id', '=', input.sessionId)
+    .where('user_id', '=', input.userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Revokes every live session of a user, optionally sparing one; returns the ids it revoked. */
+export async function revokeAllSessions(
+  db: Executor,
+  input: { userId: string; reason: RevokeReason; now: Date; exceptSessionId?: string },
+): Promise<string[]> {
+  let live = db
+    .selectFrom('sessions')
+    .select('id')
+    .where('user_id', '=', input.userId)
+    .where('revoked_at', 'is', null);
+  if (input.exceptSessionId) live = live.where('id', '!=', input.exceptSessionId);
+  const ids = (await live.execute()).map((row) => row.id);
+  if (ids.length === 0) return [];
+  await db
+    .updateTable('sessions')
+    .set({ revoked_at: toDbTime(input.now), revoked_reason: input.reason })
+    .where('id', 'in', ids)
+    .where('revoked_at', 'is', null)
+    .execute();
+  return ids;
+}

@@ -1,0 +1,37 @@
+import { ErrorBody, IdParams, SessionList } from '@parley/contract';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { signedIn } from '../auth/auth.routes.js';
+import { requestOrigin } from '../auth/request-origin.js';
+import { revokeOwnSession } from '../auth/session.service.js';
+import { presentSession } from './session.presenter.js';
+import { listActiveSessions } from './session.repository.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+
+/** The signed-in user's devices. Only their own sessions are ever listed or revoked. */
+export const sessionsRoutes: FastifyPluginAsyncZod = async (app) => {
+  const deps = app.authDeps;
+  app.addHook('onRequest', app.requireAuth);
+
+  app.get(
+    '/sessions',
+    { schema: { tags: ['account'], response: { 200: SessionList, ...errors } } },
+    async (request) => {
+      const auth = signedIn(request.auth);
+      const rows = await listActiveSessions(deps.db, auth.userId, deps.now());
+      return { sessions: rows.map((row) => presentSession(row, auth.sessionId)) };
+    },
+  );
+
+  app.delete(
+    '/sessions/:id',
+    { schema: { tags: ['account'], params: IdParams, response: { 204: z.null(), ...errors } } },
+    async (request, reply) => {
+      const auth = signedIn(request.auth);
+      await revokeOwnSession(deps, auth, request.params.id, requestOrigin(request));
+      if (request.params.id === auth.sessionId) app.clearSessionCookie(reply);
+      return reply.code(204).send(null);
+    },
+  );
+};

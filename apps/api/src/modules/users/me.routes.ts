@@ -1,0 +1,50 @@
+import { DeleteMeBody, ErrorBody, PublicUser, UpdateMeBody, User, UserLookupQuery } from '@parley/contract';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { deleteAccount, lookupUser, updateDisplayName } from '../auth/account.service.js';
+import { AUTH_LIMITS } from '../auth/auth.limits.js';
+import { signedIn } from '../auth/auth.routes.js';
+import { requestOrigin } from '../auth/request-origin.js';
+import { presentPublicUser, presentUser } from './user.presenter.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody };
+
+/** The signed-in user's own account, and finding other users. Every route needs a session. */
+export const meRoutes: FastifyPluginAsyncZod = async (app) => {
+  const deps = app.authDeps;
+  app.addHook('onRequest', app.requireAuth);
+
+  app.get('/me', { schema: { tags: ['account'], response: { 200: User, ...errors } } }, async (request) =>
+    presentUser(signedIn(request.auth).user),
+  );
+
+  app.patch(
+    '/me',
+    { schema: { tags: ['account'], body: UpdateMeBody, response: { 200: User, ...errors } } },
+    async (request) =>
+      presentUser(await updateDisplayName(deps, signedIn(request.auth), request.body.displayName)),
+  );
+
+  app.delete(
+    '/me',
+    { schema: { tags: ['account'], body: DeleteMeBody, response: { 204: z.null(), ...errors } } },
+    async (request, reply) => {
+      await deleteAccount(deps, signedIn(request.auth), {
+        password: request.body.password,
+        origin: requestOrigin(request),
+      });
+      app.clearSessionCookie(reply);
+      return reply.code(204).send(null);
+    },
+  );
+
+  // Rate-limited per user: an address book must not be scrapable one guess at a time.
+  app.get(
+    '/users/lookup',
+    {
+      schema: { tags: ['account'], querystring: UserLookupQuery, response: { 200: PublicUser, ...errors } },
+      preHandler: app.limit(AUTH_LIMITS.lookupPerUser),
+    },
+    async (request) => presentPublicUser(await lookupUser(deps, request.query.email)),
+  );
+};

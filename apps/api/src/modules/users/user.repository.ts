@@ -1,0 +1,65 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { DB, UsersTable } from '../../db/schema.js';
+import { selectLive } from '../../db/soft-delete.js';
+import { toDbTime } from '../../db/time.js';
+
+type Executor = Kysely<DB> | Transaction<DB>;
+export type UserRow = Selectable<UsersTable>;
+
+const USER_COLUMNS = [
+  'id',
+  'email',
+  'email_live',
+  'email_verified_at',
+  'password_hash',
+  'display_name',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+] as const;
+
+export function findLiveUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
+  return selectLive(db, 'users').select(USER_COLUMNS).where('email', '=', email).executeTakeFirst();
+}
+
+export function findLiveUserById(db: Executor, id: string): Promise<UserRow | undefined> {
+  return selectLive(db, 'users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertUser(
+  db: Executor,
+  user: { id: string; email: string; passwordHash: string; displayName: string; now: Date },
+): Promise<void> {
+  const now = toDbTime(user.now);
+  await db
+    .insertInto('users')
+    .values({
+      id: user.id,
+      email: user.email,
+      password_hash: user.passwordHash,
+      display_name: user.displayName,
+      email_verified_at: null,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+    })
+    .execute();
+}
+
+export type UserPatch = Partial<Pick<UserRow, 'password_hash' | 'display_name' | 'email_verified_at'>>;
+
+/** Updates a live user; returns whether it existed. */
+export async function updateLiveUser(
+  db: Executor,
+  id: string,
+  patch: UserPatch,
+  now: Date,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({ ...patch, updated_at: toDbTime(now) })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

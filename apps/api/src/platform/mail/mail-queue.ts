@@ -1,0 +1,39 @@
+import type { Mailer, MailMessage } from './mailer.js';
+
+export interface MailQueueLog {
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * Sends email after the response instead of during it: whether a mail goes out (account exists or not)
+ * must not show in response times. Failures are logged; `drain()` waits for what is in flight at shutdown.
+ */
+export class MailQueue {
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly mailer: Mailer,
+    private readonly log: MailQueueLog,
+  ) {}
+
+  enqueue(message: MailMessage): void {
+    const sending = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.mailer.send(message))
+      .catch((error: unknown) => {
+        this.log.error({ err: error, subject: message.subject }, 'email could not be sent');
+      })
+      .finally(() => {
+        this.#pending.delete(sending);
+      });
+    this.#pending.add(sending);
+  }
+
+  async drain(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    await this.mailer.close();
+  }
+}

@@ -1,0 +1,100 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { createTokenService } from '../modules/auth/tokens/token.service.js';
+import type { KeyringSource, TokenService } from '../modules/auth/tokens/token.types.js';
+import { MailQueue } from './mail/mail-queue.js';
+import type { Mailer } from './mail/mailer.js';
+import { createOutboxMailer } from './mail/outbox.mailer.js';
+import { createSmtpMailer } from './mail/smtp.mailer.js';
+import { createAwsKeyringSource } from './secrets/aws-keyring.source.js';
+import { getSecretJson } from './secrets/aws-secret-json.js';
+import { createLocalKeyringSource } from './secrets/local-keyring.source.js';
+
+export interface PlatformLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** The adapters picked from configuration: local defaults, or AWS/production services. */
+export interface Platform {
+  readonly keyrings: KeyringSource;
+  readonly tokens: TokenService;
+  readonly mail: MailQueue;
+  /** Shared Redis for rate limits and fan-out; undefined keeps both in this process. */
+  readonly redis: Redis | undefined;
+  close(): Promise<void>;
+}
+
+/** Token audience and issuer: this deployment's public origin. */
+export function tokenScope(config: Config): { issuer: string; audience: string } {
+  return { issuer: config.publicUrl.origin, audience: `${config.publicUrl.origin}/api` };
+}
+
+async function smtpAuth(config: Config, client: SecretsManagerClient | undefined) {
+  if (!client || !config.secrets.smtpSecretId) return undefined;
+  const secret = await getSecretJson(client, config.secrets.smtpSecretId);
+  const { username, password } = secret as { username?: unknown; password?: unknown };
+  if (typeof username !== 'string' || typeof password !== 'string') {
+    throw new Error('SMTP secret must be JSON { "username": string, "password": string }');
+  }
+  return { user: username, pass: password };
+}
+
+export interface PlatformOverrides {
+  mailer?: Mailer;
+  keyrings?: KeyringSource;
+  now?: () => Date;
+}
+
+/** Builds every adapter once, in one place, from the configuration. */
+export async function createPlatform(
+  config: Config,
+  log: PlatformLog,
+  overrides: PlatformOverrides = {},
+): Promise<Platform> {
+  const aws =
+    config.secrets.source === 'aws'
+      ? new SecretsManagerClient(config.secrets.awsRegion ? { region: config.secrets.awsRegion } : {})
+      : undefined;
+  const keyrings =
+    overrides.keyrings ??
+    (aws && config.secrets.keyringSecretIds
+      ? createAwsKeyringSource({
+          client: aws,
+          secretIds: config.secrets.keyringSecretIds,
+          onError: (error: unknown) =>
+            log.error({ err: error }, 'keyring reload failed; keeping the last good keyring'),
+        })
+      : createLocalKeyringSource({
+          file: config.secrets.file,
+          onError: (error: unknown) => log.error({ err: error }, 'local keyring reload failed'),
+        }));
+  const tokens = createTokenService({
+    source: keyrings,
+    ...tokenScope(config),
+    ...(overrides.now ? { now: overrides.now } : {}),
+  });
+  const mailer =
+    overrides.mailer ??
+    (config.smtpUrl
+      ? createSmtpMailer({ url: config.smtpUrl, from: config.smtpFrom, auth: await smtpAuth(config, aws) })
+      : createOutboxMailer({ dir: `${config.dataDir}/outbox`, from: config.smtpFrom, log }));
+  const mail = new MailQueue(mailer, log);
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5_000 })
+    : undefined;
+  redis?.on('error', (error) => log.warn({ err: error }, 'redis connection problem'));
+  return {
+    keyrings,
+    tokens,
+    mail,
+    redis,
+    async close() {
+      keyrings.close();
+      await mail.close();
+      await redis?.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -39,6 +39,10 @@ export interface AppStackProps extends StackProps {
    * @default - AWSCURRENT at the time the listener rule was last updated
    */
   readonly originVerifyVersionId?: string;
+  /** SMTP server (no credentials: those are in the SMTP secret), e.g. `smtp://email-smtp.eu-west-1.amazonaws.com:587`. */
+  readonly smtpUrl: string;
+  /** Sender address of Parley's mail. */
+  readonly smtpFrom: string;
   /** Public origin of the site, e.g. `https://chat.example.com` (CORS / Origin checks). */
   readonly publicUrl?: string;
   /**
@@ -112,15 +116,18 @@ export class AppStack extends Stack {
         ...(props.publicUrl ? { PUBLIC_URL: props.publicUrl } : {}),
         // CloudFront → ALB → instance: trust the two proxy hops for the client address.
         TRUST_PROXY: '2',
+        DATA_DIR: '/var/lib/parley',
         SECRETS_SOURCE: 'aws',
         DATABASE_SECRET_ID: data.appUserSecret.secretArn,
         DATABASE_NAME: 'parley',
         REDIS_URL: `rediss://${data.cache.replicationGroup.attrPrimaryEndPointAddress}:${REDIS_PORT}`,
         REDIS_AUTH_SECRET_ID: data.cache.authSecret.secretArn,
         SMTP_SECRET_ID: secrets.smtpSecret.secretArn,
-        KEYRING_ACTIVE_SESSION_SECRET_ID: keyringEnv('active_session'),
-        KEYRING_VERIFY_EMAIL_SESSION_SECRET_ID: keyringEnv('verify_email_session'),
-        KEYRING_PASSWORD_RESET_SESSION_SECRET_ID: keyringEnv('password_reset_session'),
+        SMTP_URL: props.smtpUrl,
+        SMTP_FROM: props.smtpFrom,
+        SECRET_ID_ACTIVE_SESSION: keyringEnv('active_session'),
+        SECRET_ID_VERIFY_EMAIL: keyringEnv('verify_email_session'),
+        SECRET_ID_PASSWORD_RESET: keyringEnv('password_reset_session'),
         BLOB_STORE: `s3://${this.attachments.bucket.bucketName}/${ATTACHMENTS_PREFIX}`,
       },
     });

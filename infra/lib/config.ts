@@ -29,6 +29,9 @@ export interface ParleyConfig {
   readonly siteDir: string;
   /** Version id of the origin-verify secret to use; bump it to roll a new value (docs/operations.md). */
   readonly originVerifyVersionId: string;
+  /** SMTP server URL (smtp:// or smtps://), credentials excluded. */
+  readonly smtpUrl: string;
+  readonly smtpFrom: string;
   readonly siteRateLimit: number;
   readonly authRateLimit: number;
 }
@@ -80,6 +83,8 @@ export function readConfig(node: Node): ParleyConfig {
     appBundleDir: str('appBundleDir'),
     siteDir: str('siteDir'),
     originVerifyVersionId: str('originVerifyVersionId', /^[A-Za-z0-9-]{32,64}$/, true),
+    smtpUrl: str('smtpUrl', /^smtps?:\/\/[a-z0-9.-]+:\d+$/),
+    smtpFrom: str('smtpFrom', /^[^\n'"]{3,200}$/),
     siteRateLimit: int('siteRateLimit', 10),
     authRateLimit: int('authRateLimit', 10),
   };

@@ -66,6 +66,8 @@ export function buildParley(app: App): ParleyStacks {
     maxCapacity: config.appMaxCapacity,
     appBundleDir: config.appBundleDir,
     originVerifyVersionId: config.originVerifyVersionId,
+    smtpUrl: config.smtpUrl,
+    smtpFrom: config.smtpFrom,
     ...(config.domainName ? { publicUrl: `https://${config.domainName}` } : {}),
     ...(httpsEnabled(config) ? { albCertificateArn: config.albCertificateArn } : {}),
   });

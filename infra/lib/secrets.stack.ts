@@ -49,15 +49,11 @@ export class SecretsStack extends Stack {
     // Only `password` is generated so the placeholder is never a guessable value.
     this.smtpSecret = new secretsmanager.Secret(this, 'SmtpSecret', {
       secretName: 'parley/smtp',
-      description: 'Parley SMTP credentials: set host, port, username, password, from after the first deploy',
+      description: 'Parley SMTP credentials: set username and password after the first deploy',
       encryptionKey: this.encryptionKey,
       generateSecretString: {
-        secretStringTemplate: JSON.stringify({
-          host: 'smtp.example.invalid',
-          port: 587,
-          username: 'SET-ME',
-          from: 'Parley <no-reply@example.invalid>',
-        }),
+        // The API reads { username, password }; the server is SMTP_URL (context parley:smtpUrl).
+        secretStringTemplate: JSON.stringify({ username: 'SET-ME' }),
         generateStringKey: 'password',
         passwordLength: 32,
         excludePunctuation: true,

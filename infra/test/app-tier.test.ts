@@ -159,7 +159,9 @@ describe('EC2 Auto Scaling group', () => {
     for (const name of [
       'DATABASE_SECRET_ID=',
       'SMTP_SECRET_ID=',
-      'KEYRING_ACTIVE_SESSION_SECRET_ID=',
+      'SECRET_ID_ACTIVE_SESSION=',
+      'SECRET_ID_VERIFY_EMAIL=',
+      'SECRET_ID_PASSWORD_RESET=',
       'REDIS_AUTH_SECRET_ID=',
     ]) {
       expect(userData).toContain(name);

@@ -15,7 +15,7 @@ describe('application secrets', () => {
       Name: 'parley/smtp',
       GenerateSecretString: Match.objectLike({
         GenerateStringKey: 'password',
-        SecretStringTemplate: Match.stringLikeRegexp('"host":"smtp\\.example\\.invalid"'),
+        SecretStringTemplate: '{"username":"SET-ME"}',
       }),
       KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SecretsKey'), 'Arn'] },
     });

@@ -11,7 +11,7 @@ export interface AppUserDataOptions {
   readonly appPort: number;
 }
 
-const ENV_VALUE = /^[A-Za-z0-9_./:@,*+=-]*$/;
+const ENV_VALUE = /^[A-Za-z0-9_./:@,*+= <>-]*$/;
 
 function envFile(environment: Record<string, string>): string {
   return Object.entries(environment)
@@ -67,6 +67,9 @@ SystemCallArchitectures=native
 SystemCallFilter=@system-service
 UMask=0077
 ReadWritePaths=/var/log/parley
+# Writable state (DATA_DIR) lives here; the code directory stays read-only.
+StateDirectory=parley
+StateDirectoryMode=0700
 LimitNOFILE=65536
 
 [Install]

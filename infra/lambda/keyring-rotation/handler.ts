@@ -1,0 +1,53 @@
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerRotationEvent } from 'aws-lambda';
+import { createSecret, finishSecret, type StepContext, setSecret, testSecret } from './rotation-steps.js';
+
+const STEPS = { createSecret, setSecret, testSecret, finishSecret } as const;
+
+function positiveNumber(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+}
+
+export interface HandlerDeps {
+  readonly client: SecretsManagerClient;
+  readonly now?: () => Date;
+}
+
+/**
+ * Secrets Manager rotation function for the signing keyrings (active_session, verify_email_session,
+ * password_reset_session). Each step is idempotent because Secrets Manager may invoke any step again.
+ */
+export function createHandler(deps: HandlerDeps) {
+  return async (event: SecretsManagerRotationEvent): Promise<void> => {
+    const step = STEPS[event.Step as keyof typeof STEPS];
+    if (!step) throw new Error(`unknown rotation step ${event.Step}`);
+    const described = await deps.client.send(new DescribeSecretCommand({ SecretId: event.SecretId }));
+    if (described.RotationEnabled === false)
+      throw new Error(`secret ${event.SecretId} has rotation disabled`);
+    const stages = described.VersionIdsToStages?.[event.ClientRequestToken];
+    if (!stages) throw new Error(`version ${event.ClientRequestToken} has no stage on ${event.SecretId}`);
+    if (stages.includes('AWSCURRENT')) {
+      console.log(`${event.Step}: version ${event.ClientRequestToken} is already AWSCURRENT`);
+      return;
+    }
+    if (!stages.includes('AWSPENDING')) {
+      throw new Error(`version ${event.ClientRequestToken} is not AWSPENDING on ${event.SecretId}`);
+    }
+    const ctx: StepContext = {
+      client: deps.client,
+      secretId: event.SecretId,
+      token: event.ClientRequestToken,
+      policy: {
+        rotationIntervalHours: positiveNumber('ROTATION_INTERVAL_DAYS', 30) * 24,
+        maxTokenLifetimeHours: positiveNumber('MAX_TOKEN_LIFETIME_HOURS', 24),
+      },
+      now: deps.now ?? (() => new Date()),
+      log: (message) => console.log(message),
+    };
+    await step(ctx);
+  };
+}
+
+export const handler = createHandler({ client: new SecretsManagerClient({}) });

@@ -1,0 +1,118 @@
+import { Duration, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import type { Construct } from 'constructs';
+import { KeyringRotationFunction } from './constructs/keyring-rotation-function.construct.js';
+import {
+  KEYRING_PURPOSES,
+  type KeyringPurpose,
+  KeyringSecret,
+} from './constructs/keyring-secret.construct.js';
+
+/**
+ * The origin header value as a dynamic reference. CloudFormation re-resolves a dynamic reference only
+ * when the template changes, so pinning a version id is how a new value reaches CloudFront and the ALB.
+ */
+export function originVerifyValue(secret: secretsmanager.ISecret, versionId: string): string {
+  return SecretValue.secretsManager(secret.secretArn, versionId ? { versionId } : {}).unsafeUnwrap();
+}
+
+export interface SecretsStackProps extends StackProps {
+  readonly vpc: ec2.IVpc;
+  readonly logsKey: kms.IKey;
+  /** SecurityGroups.keyringRotation from the network stack. */
+  readonly rotationSecurityGroup: ec2.ISecurityGroup;
+}
+
+/** Application secrets that are not database credentials: SMTP and the three signing keyrings. */
+export class SecretsStack extends Stack {
+  readonly encryptionKey: kms.Key;
+  readonly smtpSecret: secretsmanager.Secret;
+  /** Shared by CloudFront (sends it as a header) and the ALB listener rule (requires it). */
+  readonly originVerifySecret: secretsmanager.Secret;
+  readonly keyrings: Record<KeyringPurpose, secretsmanager.Secret>;
+  readonly rotationFunction: KeyringRotationFunction;
+
+  constructor(scope: Construct, id: string, props: SecretsStackProps) {
+    super(scope, id, props);
+    this.encryptionKey = new kms.Key(this, 'SecretsKey', {
+      description: 'Parley application secrets (SMTP, signing keyrings)',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Placeholder values: the operator puts the provider's real credentials (docs/deploy-to-aws.md).
+    // Only `password` is generated so the placeholder is never a guessable value.
+    this.smtpSecret = new secretsmanager.Secret(this, 'SmtpSecret', {
+      secretName: 'parley/smtp',
+      description: 'Parley SMTP credentials: set username and password after the first deploy',
+      encryptionKey: this.encryptionKey,
+      generateSecretString: {
+        // The API reads { username, password }; the server is SMTP_URL (context parley:smtpUrl).
+        secretStringTemplate: JSON.stringify({ username: 'SET-ME' }),
+        generateStringKey: 'password',
+        passwordLength: 32,
+        excludePunctuation: true,
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.originVerifySecret = new secretsmanager.Secret(this, 'OriginVerify', {
+      secretName: 'parley/edge/origin-verify',
+      description: 'Header value proving a request came through CloudFront (and so through WAF)',
+      encryptionKey: this.encryptionKey,
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.rotationFunction = new KeyringRotationFunction(this, 'KeyringRotation', {
+      vpc: props.vpc,
+      logsKey: props.logsKey,
+      securityGroup: props.rotationSecurityGroup,
+    });
+    const rotationLambda = this.rotationFunction.vpcFunction.function;
+    const customResourceLogs = new logs.LogGroup(this, 'CustomResourceLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      encryptionKey: props.logsKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const keyrings = {} as Record<KeyringPurpose, secretsmanager.Secret>;
+    for (const purpose of KEYRING_PURPOSES) {
+      const keyring = new KeyringSecret(this, `Keyring-${purpose}`, {
+        purpose,
+        encryptionKey: this.encryptionKey,
+        rotationFunction: rotationLambda,
+      });
+      keyrings[purpose] = keyring.secret;
+      // rotateImmediatelyOnUpdate is false, so nothing would mint the first key for 30 days: rotate
+      // once when the keyring is created (never on update, which would be an unscheduled rotation).
+      const initialRotation = new cr.AwsCustomResource(this, `InitialRotation-${purpose}`, {
+        installLatestAwsSdk: false,
+        logGroup: customResourceLogs,
+        timeout: Duration.minutes(2),
+        onCreate: {
+          service: 'SecretsManager',
+          action: 'rotateSecret',
+          parameters: { SecretId: keyring.secret.secretArn },
+          physicalResourceId: cr.PhysicalResourceId.of(`parley-initial-rotation-${purpose}`),
+        },
+        policy: cr.AwsCustomResourcePolicy.fromStatements([
+          new iam.PolicyStatement({
+            actions: ['secretsmanager:RotateSecret'],
+            resources: [keyring.secret.secretArn],
+          }),
+          new iam.PolicyStatement({
+            actions: ['lambda:InvokeFunction'],
+            resources: [rotationLambda.functionArn],
+          }),
+        ]),
+      });
+      initialRotation.node.addDependency(keyring);
+    }
+    this.keyrings = keyrings;
+  }
+}

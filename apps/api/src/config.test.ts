@@ -99,6 +99,14 @@ describe('loadConfig', () => {
     );
   });
 
+  it('requires the secret ids and an SMTP server with SECRETS_SOURCE=aws', () => {
+    expect(
+      problems({ SECRETS_SOURCE: 'aws' })
+        .map((p) => p.split(':')[0])
+        .sort(),
+    ).toEqual(['SECRET_ID_ACTIVE_SESSION', 'SECRET_ID_PASSWORD_RESET', 'SECRET_ID_VERIFY_EMAIL', 'SMTP_URL']);
+  });
+
   it('is deeply frozen', () => {
     const config = loadConfig({ CORS_ORIGINS: 'https://a.example.com' });
     expect(Object.isFrozen(config)).toBe(true);

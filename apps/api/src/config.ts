@@ -210,6 +210,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       if (!value) problems.push(`${name}: required when SECRETS_SOURCE=aws`);
     }
   }
+  if (e.SECRETS_SOURCE === 'aws' && !e.SMTP_URL) {
+    problems.push('SMTP_URL: required when SECRETS_SOURCE=aws (the dev outbox would log every email link)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const publicUrl = new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);

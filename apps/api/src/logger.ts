@@ -29,9 +29,31 @@ export interface LoggerSetup {
   stream?: DestinationStream;
 }
 
+/** Email links carry their token in the query string (`/reset-password?token=…`): never log it. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:token|email)=)[^&#]*/gi, '$1[redacted]');
+}
+
+interface LoggedRequest {
+  method: string;
+  url: string;
+  host?: string | undefined;
+  ip?: string | undefined;
+  socket?: { remotePort?: number | undefined } | undefined;
+}
+
 export function loggerOptions(setup: LoggerSetup): LoggerOptions & { stream?: DestinationStream } {
   return {
     level: setup.level,
+    serializers: {
+      req: (request: LoggedRequest) => ({
+        method: request.method,
+        url: redactUrl(request.url),
+        host: request.host,
+        remoteAddress: request.ip,
+        remotePort: request.socket?.remotePort,
+      }),
+    },
     redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
     ...(setup.stream ? { stream: setup.stream } : {}),
   };

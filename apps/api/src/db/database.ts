@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
@@ -43,8 +43,10 @@ export function createMysqlKysely<T = DB>(options: MysqlConnectOptions): Kysely<
 
 /** Opens the embedded SQLite file with durable settings: WAL, full sync, foreign keys, busy timeout. */
 export function createSqliteKysely<T = DB>(file: string): Kysely<T> {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const sqlite = new SqliteDatabase(file);
+  // Password hashes and sessions live here: readable by this user only (WAL files inherit the mode).
+  if (file !== ':memory:') chmodSync(file, 0o600);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');

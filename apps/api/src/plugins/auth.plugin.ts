@@ -69,7 +69,9 @@ export const authPlugin = fp(
     });
 
     app.addHook('onRequest', async (request, reply) => {
-      if (!request.url.startsWith('/api/')) return;
+      // The matched route, not the raw URL: "/%61pi/…" is routed to /api/… and must be checked the same.
+      const route = request.routeOptions.url;
+      if (route === undefined || !route.startsWith('/api/')) return;
       const bearer = bearerToken(request);
       const cookieToken = bearer ? undefined : request.cookies[cookieName];
       if (UNSAFE_METHODS.has(request.method)) {

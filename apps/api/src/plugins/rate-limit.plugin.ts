@@ -34,15 +34,23 @@ export const rateLimitPlugin = fp(
       ...(options.redis ? { redis: options.redis } : {}),
     });
 
-    app.decorate('limit', (...rules: LimitRule[]) => {
-      const limiters = rules.map((rule) => ({
-        rule,
-        check: app.createRateLimit({
+    // One counter per rule name, shared by every route that uses the rule (in memory as in Redis).
+    const checks = new Map<string, ReturnType<FastifyInstance['createRateLimit']>>();
+    const checkFor = (rule: LimitRule) => {
+      let check = checks.get(rule.name);
+      if (!check) {
+        check = app.createRateLimit({
           max: rule.max,
           timeWindow: rule.windowMs,
           keyGenerator: (request: FastifyRequest) => `${rule.name}:${rule.key(request) ?? ''}`,
-        }),
-      }));
+        });
+        checks.set(rule.name, check);
+      }
+      return check;
+    };
+
+    app.decorate('limit', (...rules: LimitRule[]) => {
+      const limiters = rules.map((rule) => ({ rule, check: checkFor(rule) }));
       return async (request, reply) => {
         for (const { rule, check } of limiters) {
           if (rule.key(request) === undefined) continue;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedis } from '../../../../scripts/services/redis.js';
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
 import { buildTestApp } from '../helpers/app.js';
-import { call, uniqueEmail } from '../helpers/auth.js';
+import { call, signUp, uniqueEmail } from '../helpers/auth.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 /** Each request from its own address, as if from many clients behind the load balancer. */
@@ -78,6 +78,27 @@ describe('auth rate limits', () => {
     }
     expect(statuses.slice(0, 10).every((s) => s === 202)).toBe(true);
     expect(statuses[10]).toBe(429);
+  });
+
+  it('password re-checks (change password, delete account): 10 per user in 15 minutes', async () => {
+    const user = await signUp(single, smtp);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      statuses.push(
+        (
+          await call(single, 'POST', '/api/auth/change-password', {
+            session: user.session,
+            body: { currentPassword: `guess-${i}`, newPassword: 'whatever-new-pass' },
+          })
+        ).statusCode,
+      );
+      statuses.push(
+        (await call(single, 'DELETE', '/api/me', { session: user.session, body: { password: `guess-${i}` } }))
+          .statusCode,
+      );
+    }
+    expect(statuses.slice(0, 10).every((s) => s === 400)).toBe(true);
+    expect(statuses.slice(10)).toEqual([429, 429]);
   });
 
   it('two instances sharing Redis share one limit', async () => {

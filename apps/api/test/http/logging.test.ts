@@ -39,6 +39,14 @@ describe('structured logs', () => {
     expect(lines.some((line) => line.reqId === requestId && line.msg === 'request completed')).toBe(true);
   });
 
+  it('never contain the token or email of a link in a logged URL', async () => {
+    await app.inject({ method: 'GET', url: `/reset-password?token=${SECRETS.token}&x=1` });
+    await app.inject({ method: 'GET', url: '/api/users/lookup?email=someone%40example.com' });
+    expect(logs.text).toContain('/reset-password?token=[redacted]&x=1');
+    expect(logs.text).not.toContain(SECRETS.token);
+    expect(logs.text).not.toContain('someone%40example.com');
+  });
+
   it('never contain passwords, tokens, cookies or authorization headers', async () => {
     const response = await app.inject({
       method: 'POST',

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -37,6 +37,7 @@ describe('the server process', () => {
     const first = await start(env);
     expect(first.output()).toContain(`Parley is running at http://localhost:${port}/`);
     expect(first.output()).toContain(`"applied":${JSON.stringify(Object.keys(migrations))}`);
+    expect(statSync(path.join(dataDir, 'parley.db')).mode & 0o777).toBe(0o600);
     const ready = await fetch(`http://127.0.0.1:${port}/api/health/ready`);
     expect(ready.status).toBe(200);
 

@@ -27,4 +27,11 @@ export const AUTH_LIMITS = {
   emailPerIp: { name: 'email-ip', max: 20, windowMs: HOUR, key: byIp },
   tokenPerIp: { name: 'token-ip', max: 20, windowMs: HOUR, key: byIp },
   lookupPerUser: { name: 'lookup-user', max: 60, windowMs: MINUTE, key: (request) => request.auth?.userId },
+  /** Change password and delete account re-check the password: a stolen session must not brute-force it. */
+  passwordCheckPerUser: {
+    name: 'password-check-user',
+    max: 10,
+    windowMs: 15 * MINUTE,
+    key: (request) => request.auth?.userId,
+  },
 } satisfies Record<string, LimitRule>;

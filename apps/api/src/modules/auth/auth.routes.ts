@@ -140,6 +140,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: { tags: ['auth'], body: ChangePasswordBody, response: { 204: NoContent, ...errors } },
       onRequest: app.requireAuth,
+      preHandler: app.limit(AUTH_LIMITS.passwordCheckPerUser),
     },
     async (request, reply) => {
       await changePassword(deps, signedIn(request.auth), { ...request.body, origin: requestOrigin(request) });

@@ -27,7 +27,10 @@ export const meRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.delete(
     '/me',
-    { schema: { tags: ['account'], body: DeleteMeBody, response: { 204: z.null(), ...errors } } },
+    {
+      schema: { tags: ['account'], body: DeleteMeBody, response: { 204: z.null(), ...errors } },
+      preHandler: app.limit(AUTH_LIMITS.passwordCheckPerUser),
+    },
     async (request, reply) => {
       await deleteAccount(deps, signedIn(request.auth), {
         password: request.body.password,

@@ -82,7 +82,7 @@ export function createLocalBlobStore(options: { dir: string }): BlobStore {
         return stored;
       } catch (error) {
         await Promise.all([
-          undefined,
+          rm(tmpData, { force: true }),
           rm(tmpMeta, { force: true }),
           placedData ? rm(finalData, { force: true }) : undefined,
         ]);

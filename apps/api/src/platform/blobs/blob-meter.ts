@@ -23,12 +23,10 @@ export class BlobMeter extends LimitedStream {
  */
 export function meterBody(body: Readable, maxBytes: number): BlobMeter {
   const meter = new BlobMeter({ maxBytes });
-  const forward = (error: Error) => meter.destroy(error);
-  body.once('error', forward);
-  meter.once('close', () => {
-    body.off('error', forward);
-    body.unpipe(meter);
-  });
+  // Stays attached: a body that fails after the meter stopped (the client hangs up after a 413) must
+  // not become an unhandled 'error' event; destroying a closed meter again does nothing.
+  body.on('error', (error) => meter.destroy(error));
+  meter.once('close', () => body.unpipe(meter));
   body.pipe(meter);
   return meter;
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type S3Server, startS3 } from '../../../../../scripts/services/s3.js';
 import { AppError } from '../../../src/errors.js';
@@ -135,6 +136,17 @@ describe.each(factories)('BlobStore contract: %s', (_name, factory) => {
     );
     expect(error).toBe(gone);
     expect(await h.storage()).toEqual(before);
+  });
+
+  it('does not consume or destroy the body past the limit, and survives its later error', async () => {
+    const body = new PassThrough();
+    body.write(bytes(2000));
+    const error = await rejection(h.store.put(body, { contentType: 'image/png', maxBytes: 1000 }));
+    expect((error as AppError).code).toBe('payload_too_large');
+    // An HTTP route still answers 413 on this connection; the client may hang up afterwards.
+    expect(body.destroyed).toBe(false);
+    body.destroy(new Error('client hung up after the 413'));
+    await new Promise((resolve) => setImmediate(resolve));
   });
 
   it.each([

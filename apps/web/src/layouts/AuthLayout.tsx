@@ -19,7 +19,7 @@ export function AuthLayout({ children }: { children: ReactNode }) {
         {children}
       </main>
       <footer className="auth-footer">
-        <p>Private conversations, end to end on your terms.</p>
+        <p>Secure, real-time messaging.</p>
       </footer>
     </div>
   );

@@ -1,6 +1,16 @@
 import type { User } from '@parley/contract';
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import { api, isApiError, onUnauthenticated } from '../api/client.js';
+import { useLocation } from '../router/router.js';
 
 /** Why the user is signed out, so the sign-in page can say so. */
 export type SignedOutReason = 'signed-out' | 'session-ended' | 'account-deleted' | 'signed-out-everywhere';
@@ -21,9 +31,11 @@ interface SessionValue {
 const SessionContext = createContext<SessionValue | undefined>(undefined);
 
 /**
- * Who is signed in, from `GET /api/me` at start and whenever the tab becomes visible again. Any 401
- * `unauthenticated` from the API client (a session revoked elsewhere, expired, or the account deleted)
- * turns the state to signed-out, and the route guard sends the user to the sign-in page.
+ * Who is signed in, from `GET /api/me` at start, on every page change and whenever the tab becomes visible
+ * again, so a session revoked elsewhere is noticed on the user's next action, even on pages that make no
+ * request of their own. Any 401 `unauthenticated` from the API client (a session revoked elsewhere,
+ * expired, or the account deleted) turns the state to signed-out; the route guard then sends the user to
+ * the sign-in page.
  */
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<SessionState>({ status: 'loading' });
@@ -44,15 +56,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [],
   );
 
-  useEffect(() => {
-    let cancelled = false;
-    const check = () => {
+  const { pathname } = useLocation();
+  const check = useCallback(
+    (isCurrent: () => boolean) =>
       api.me().then(
         (user) => {
-          if (!cancelled) setUser(user);
+          if (isCurrent()) setUser(user);
         },
         (error: unknown) => {
-          if (cancelled) return;
+          if (!isCurrent()) return;
           // Offline or a server hiccup: keep what we had rather than signing the user out.
           if (isApiError(error, 'unauthenticated')) {
             setSession((current) => (current.status === 'signed-out' ? current : { status: 'signed-out' }));
@@ -60,18 +72,30 @@ export function SessionProvider({ children }: { children: ReactNode }) {
             setSession((current) => (current.status === 'loading' ? { status: 'signed-out' } : current));
           }
         },
-      );
+      ),
+    [setUser],
+  );
+
+  // Signed-out pages need no check: a 401 there would only be noise.
+  const signedOutRef = useRef(false);
+  signedOutRef.current = session.status === 'signed-out';
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `pathname` is the trigger, not an input.
+  useEffect(() => {
+    let current = true;
+    if (!signedOutRef.current) void check(() => current);
+    return () => {
+      current = false;
     };
-    check();
+  }, [check, pathname]);
+
+  useEffect(() => {
     const onVisible = () => {
-      if (document.visibilityState === 'visible') check();
+      if (document.visibilityState === 'visible' && !signedOutRef.current) void check(() => true);
     };
     document.addEventListener('visibilitychange', onVisible);
-    return () => {
-      cancelled = true;
-      document.removeEventListener('visibilitychange', onVisible);
-    };
-  }, [setUser]);
+    return () => document.removeEventListener('visibilitychange', onVisible);
+  }, [check]);
 
   const value = useMemo(() => ({ session, setUser, signedOut }), [session, setUser, signedOut]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;

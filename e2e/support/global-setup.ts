@@ -9,5 +9,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  * and a fresh server per file keeps rate limits and data from leaking between files.
  */
 export default function setup(): void {
-  execFileSync('npm', ['run', 'build', '-w', '@parley/web'], { cwd: root, stdio: 'ignore' });
+  // vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
+  execFileSync('npm', ['run', 'build', '-w', '@parley/web'], {
+    cwd: root,
+    stdio: 'ignore',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }

@@ -1,6 +1,5 @@
 import { type ReactNode, useEffect, useRef } from 'react';
-
-let firstPage = true;
+import { useLocation } from '../router/router.js';
 
 interface PageProps {
   title: string;
@@ -15,18 +14,16 @@ interface PageProps {
  */
 export function Page({ title, lead, children }: PageProps) {
   const heading = useRef<HTMLHeadingElement>(null);
+  const { key } = useLocation();
 
   useEffect(() => {
     document.title = `${title} · Parley`;
   }, [title]);
 
+  // Not on the first page the browser loaded: there the browser's own focus start is right.
   useEffect(() => {
-    if (firstPage) {
-      firstPage = false;
-      return;
-    }
-    heading.current?.focus();
-  }, []);
+    if (key > 0) heading.current?.focus();
+  }, [key]);
 
   return (
     <>

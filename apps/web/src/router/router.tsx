@@ -31,12 +31,13 @@ interface RouterValue {
 
 const RouterContext = createContext<RouterValue | undefined>(undefined);
 
-let nextKey = 0;
-const readLocation = (): Location => ({
+// The page the browser loaded is key 0; every navigation after it gets a higher one.
+let nextKey = 1;
+const readLocation = (key: number): Location => ({
   pathname: window.location.pathname,
   search: window.location.search,
   state: window.history.state,
-  key: nextKey++,
+  key,
 });
 
 /**
@@ -44,10 +45,10 @@ const readLocation = (): Location => ({
  * routes, and every kilobyte counts against the 150 KB initial-load budget.
  */
 export function RouterProvider({ children }: { children: ReactNode }) {
-  const [location, setLocation] = useState(readLocation);
+  const [location, setLocation] = useState(() => readLocation(0));
 
   useEffect(() => {
-    const onPopState = () => setLocation(readLocation());
+    const onPopState = () => setLocation(readLocation(nextKey++));
     window.addEventListener('popstate', onPopState);
     return () => window.removeEventListener('popstate', onPopState);
   }, []);
@@ -56,7 +57,7 @@ export function RouterProvider({ children }: { children: ReactNode }) {
     const state = options.state ?? null;
     if (options.replace) window.history.replaceState(state, '', to);
     else window.history.pushState(state, '', to);
-    setLocation(readLocation());
+    setLocation(readLocation(nextKey++));
   }, []);
 
   const value = useMemo(() => ({ location, navigate }), [location, navigate]);

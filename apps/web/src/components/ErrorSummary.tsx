@@ -1,4 +1,4 @@
-import { type MouseEvent, type ReactNode, useEffect, useRef } from 'react';
+import { type MouseEvent, type ReactNode, useEffect, useId, useRef } from 'react';
 import { fieldId } from './Field.js';
 
 interface ErrorSummaryProps {
@@ -14,6 +14,7 @@ interface ErrorSummaryProps {
  */
 export function ErrorSummary({ fieldErrors, formError, children }: ErrorSummaryProps) {
   const ref = useRef<HTMLDivElement>(null);
+  const titleId = useId();
   const entries = Object.entries(fieldErrors).filter((entry): entry is [string, string] => Boolean(entry[1]));
   const shown = Boolean(formError) || entries.length > 0;
   const signature = `${formError ?? ''}|${entries.map(([name, message]) => `${name}:${message}`).join('|')}`;
@@ -31,8 +32,8 @@ export function ErrorSummary({ fieldErrors, formError, children }: ErrorSummaryP
 
   if (!shown) return null;
   return (
-    <div className="error-summary" role="alert" tabIndex={-1} ref={ref} aria-labelledby="error-summary-title">
-      <h2 id="error-summary-title" className="error-summary-title">
+    <div className="error-summary" role="alert" tabIndex={-1} ref={ref} aria-labelledby={titleId}>
+      <h2 id={titleId} className="error-summary-title">
         {entries.length > 0 && !formError ? 'Please correct the following' : 'There is a problem'}
       </h2>
       {formError ? <p>{formError}</p> : null}

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { auditScreen } from '../support/audit.js';
 import { createVerifiedUser, expectHeading } from '../support/parley.js';
 import { browserSuite } from '../support/suite.js';
 
@@ -85,6 +86,8 @@ describe('keyboard only', () => {
     await page.keyboard.press('Enter');
     expect(await menuButton.getAttribute('aria-expanded')).toBe('true');
     expect(await page.getByRole('link', { name: 'Account settings' }).isVisible()).toBe(true);
+    await auditScreen(page, 'user-menu-open');
+    await menuButton.focus();
     await page.keyboard.press('Escape');
     expect(await menuButton.getAttribute('aria-expanded')).toBe('false');
     expect(await page.getByRole('link', { name: 'Account settings' }).isVisible()).toBe(false);

@@ -59,7 +59,10 @@ export function UserMenu({ user, onSignOut, signingOut }: UserMenuProps) {
         <span className="visually-hidden">, account menu</span>
       </button>
       <div className="user-menu-panel" id={listId} hidden={!open}>
-        <p className="user-menu-email">{user.email}</p>
+        <p className="user-menu-who">
+          <span className="user-menu-display">{user.displayName}</span>
+          <span className="user-menu-email">{user.email}</span>
+        </p>
         <ul>
           <li>
             <Link to="/settings" onClick={() => setOpen(false)}>

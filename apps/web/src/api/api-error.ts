@@ -43,6 +43,10 @@ export function describeError(error: unknown): string {
       return Object.keys(error.fieldErrors).length > 0 ? 'Check the highlighted fields.' : error.message;
     case 'rate_limited':
       return `Too many attempts. Try again in ${minutes(error.retryAfterSeconds ?? 60)}.`;
+    case 'payload_too_large':
+      return 'That file is too large to attach.';
+    case 'unsupported_media_type':
+      return 'That type of file can’t be attached. Attach an image (PNG, JPEG, GIF or WebP), a PDF, a text file or a ZIP archive.';
     case 'internal_error':
     case 'service_unavailable':
       return 'Parley is having trouble right now. Please try again in a moment.';

@@ -1,13 +1,24 @@
 import {
+  AddMemberBody,
+  Attachment,
   ChangePasswordBody,
+  Conversation,
+  ConversationList,
+  CreateConversationBody,
   DeleteMeBody,
+  EditMessageBody,
   EmailOnlyBody,
   ErrorBody,
   FieldIssue,
   LoginBody,
   LoginResponse,
+  Message,
+  MessagePage,
+  PublicUser,
+  ReadMarkerBody,
   RegisterBody,
   ResetPasswordBody,
+  SendMessageBody,
   SessionList,
   UpdateMeBody,
   User,
@@ -56,14 +67,19 @@ function validate<S extends Schema>(schema: S, input: unknown): z.output<S> {
 
 async function toApiError(response: Response): Promise<ApiError | NetworkError> {
   const body: unknown = await response.json().catch(() => undefined);
+  return errorFrom(body, response.status, response.headers.get('Retry-After'));
+}
+
+/** An error answer (already parsed JSON) as a typed error; also used for XHR uploads. */
+function errorFrom(body: unknown, status: number, retryAfterHeader: string | null): ApiError | NetworkError {
   const parsed = ErrorBody.safeParse(body);
-  if (!parsed.success) return new NetworkError(`Unexpected HTTP ${response.status} from the server`);
+  if (!parsed.success) return new NetworkError(`Unexpected HTTP ${status} from the server`);
   const { code, message, details } = parsed.data.error;
-  const retryAfter = Number(response.headers.get('Retry-After'));
+  const retryAfter = Number(retryAfterHeader);
   return new ApiError(
     code,
     message,
-    response.status,
+    status,
     code === 'validation_failed' ? fieldErrorsOf(details) : {},
     Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
   );
@@ -101,17 +117,19 @@ async function request<B extends Schema = z.ZodVoid, R extends Schema = z.ZodVoi
   } catch {
     throw new NetworkError('Network request failed');
   }
-  if (!response.ok) {
-    const error = await toApiError(response);
-    if (error instanceof ApiError && error.code === 'unauthenticated') {
-      for (const listener of unauthenticatedListeners) listener();
-    }
-    throw error;
-  }
+  if (!response.ok) throw announce(await toApiError(response));
   if (!spec.response) return undefined as z.output<R>;
   const parsed = spec.response.safeParse(await response.json().catch(() => undefined));
   if (!parsed.success) throw new NetworkError(`Unexpected answer from ${spec.method} ${spec.path}`);
   return parsed.data;
+}
+
+/** Tells the session listeners about a 401 `unauthenticated`; returns the error to throw. */
+function announce(error: ApiError | NetworkError): ApiError | NetworkError {
+  if (error instanceof ApiError && error.code === 'unauthenticated') {
+    for (const listener of unauthenticatedListeners) listener();
+  }
+  return error;
 }
 
 const body = <B extends Schema>(schema: B, input: z.input<B>) => ({ schema, input });
@@ -146,4 +164,113 @@ export const api = {
     request({ method: 'DELETE', path: '/me', body: body(DeleteMeBody, input) }),
   sessions: () => request({ method: 'GET', path: '/sessions', response: SessionList }),
   revokeSession: (id: string) => request({ method: 'DELETE', path: `/sessions/${encodeURIComponent(id)}` }),
+
+  // Conversations and messages
+  lookupUser: (email: string) =>
+    request({
+      method: 'GET',
+      path: `/users/lookup?${new URLSearchParams({ email })}`,
+      response: PublicUser,
+    }),
+  conversations: () => request({ method: 'GET', path: '/conversations', response: ConversationList }),
+  conversation: (id: string) =>
+    request({ method: 'GET', path: `/conversations/${enc(id)}`, response: Conversation }),
+  createConversation: (input: z.input<typeof CreateConversationBody>) =>
+    request({
+      method: 'POST',
+      path: '/conversations',
+      body: body(CreateConversationBody, input),
+      response: Conversation,
+    }),
+  addMember: (conversationId: string, userId: string) =>
+    request({
+      method: 'POST',
+      path: `/conversations/${enc(conversationId)}/members`,
+      body: body(AddMemberBody, { userId }),
+    }),
+  removeMember: (conversationId: string, userId: string) =>
+    request({ method: 'DELETE', path: `/conversations/${enc(conversationId)}/members/${enc(userId)}` }),
+  messages: (conversationId: string, query: { before?: number; after?: number; limit?: number } = {}) => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    return request({
+      method: 'GET',
+      path: `/conversations/${enc(conversationId)}/messages?${params}`,
+      response: MessagePage,
+    });
+  },
+  sendMessage: (conversationId: string, input: z.input<typeof SendMessageBody>) =>
+    request({
+      method: 'POST',
+      path: `/conversations/${enc(conversationId)}/messages`,
+      body: body(SendMessageBody, input),
+      response: Message,
+    }),
+  editMessage: (messageId: string, text: string) =>
+    request({
+      method: 'PATCH',
+      path: `/messages/${enc(messageId)}`,
+      body: body(EditMessageBody, { body: text }),
+      response: Message,
+    }),
+  deleteMessage: (messageId: string) => request({ method: 'DELETE', path: `/messages/${enc(messageId)}` }),
+  markRead: (conversationId: string, seq: number) =>
+    request({
+      method: 'POST',
+      path: `/conversations/${enc(conversationId)}/read`,
+      body: body(ReadMarkerBody, { seq }),
+    }),
+  uploadAttachment,
 };
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+export interface UploadOptions {
+  /** Called with bytes sent so far and the total, as the upload progresses. */
+  onProgress?(sent: number, total: number): void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Uploads one file as raw bytes with its own Content-Type. XMLHttpRequest rather than fetch: it reports
+ * upload progress. Same origin, so the session cookie and the Origin header go with it.
+ */
+function uploadAttachment(
+  conversationId: string,
+  file: File,
+  options: UploadOptions = {},
+): Promise<Attachment> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    const query = new URLSearchParams({ conversationId, name: file.name.slice(0, 200) || 'file' });
+    xhr.open('POST', `/api/attachments?${query}`);
+    xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.responseType = 'text';
+    xhr.upload.onprogress = (event) => {
+      options.onProgress?.(event.loaded, event.lengthComputable ? event.total : file.size);
+    };
+    const json = (): unknown => {
+      try {
+        return JSON.parse(xhr.responseText);
+      } catch {
+        return undefined;
+      }
+    };
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        const parsed = Attachment.safeParse(json());
+        if (parsed.success) resolve(parsed.data);
+        else reject(new NetworkError('Unexpected answer from the upload'));
+        return;
+      }
+      reject(announce(errorFrom(json(), xhr.status, xhr.getResponseHeader('Retry-After'))));
+    };
+    xhr.onerror = () => reject(new NetworkError('Network request failed'));
+    xhr.onabort = () => reject(new DOMException('Upload cancelled', 'AbortError'));
+    options.signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.send(file);
+  });
+}

@@ -5,8 +5,11 @@ import { Link, useLocation, useNavigate } from '../router/router.js';
 import { useSession, useUser } from '../session/session-context.js';
 import { UserMenu } from './UserMenu.js';
 
-/** Signed-in pages: header with the brand, main navigation and the user menu, then the page. */
-export function AppLayout({ children }: { children: ReactNode }) {
+/**
+ * Signed-in pages: header with the brand, main navigation and the user menu, then the page. `wide` pages
+ * (messaging) fill the window below the header and scroll inside their own panes.
+ */
+export function AppLayout({ children, wide = false }: { children: ReactNode; wide?: boolean }) {
   const user = useUser();
   const { signedOut } = useSession();
   const navigate = useNavigate();
@@ -31,7 +34,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
 
   const conversations = pathname === '/' || pathname.startsWith('/conversations');
   return (
-    <div className="app-layout">
+    <div className={wide ? 'app-layout app-layout-wide' : 'app-layout'}>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
@@ -52,7 +55,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
           {problem}
         </div>
       ) : null}
-      <main id="main" className="app-main" tabIndex={-1}>
+      <main id="main" className={wide ? 'app-main app-main-wide' : 'app-main'} tabIndex={-1}>
         {children}
       </main>
     </div>

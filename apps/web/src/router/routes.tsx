@@ -1,8 +1,7 @@
-import type { ReactNode } from 'react';
+import { lazy, type ReactNode, Suspense } from 'react';
 import { AppLayout } from '../layouts/AppLayout.js';
 import { AuthLayout } from '../layouts/AuthLayout.js';
 import { SettingsLayout } from '../layouts/SettingsLayout.js';
-import { ConversationsPage } from '../pages/app/ConversationsPage.js';
 import { CheckEmailPage } from '../pages/auth/CheckEmailPage.js';
 import { ForgotPasswordPage } from '../pages/auth/ForgotPasswordPage.js';
 import { ResetPasswordPage } from '../pages/auth/ResetPasswordPage.js';
@@ -31,9 +30,27 @@ const auth = (page: ReactNode) => () => <AuthLayout>{page}</AuthLayout>;
 const app = (page: ReactNode) => () => <AppLayout>{page}</AppLayout>;
 const settings = (page: ReactNode) => app(<SettingsLayout>{page}</SettingsLayout>);
 
-/** Every page of the app. Messaging adds `/conversations/:id` here, inside `AppLayout`. */
+// The messaging screens (and their WebSocket client) load on demand: the account pages stay small.
+const MessagingPage = lazy(() => import('../messaging/MessagingPage.js'));
+const messaging = (view: 'home' | 'new' | 'conversation') => (params: Record<string, string>) => (
+  <AppLayout wide>
+    <Suspense
+      fallback={
+        <p className="loading-line page-loading" role="status">
+          <span className="spinner" aria-hidden="true" /> Loading conversations…
+        </p>
+      }
+    >
+      <MessagingPage view={view} conversationId={params.id} />
+    </Suspense>
+  </AppLayout>
+);
+
+/** Every page of the app. `/conversations/new` comes before `/conversations/:id`: the first match wins. */
 export const ROUTES: readonly Route[] = [
-  { path: '/', access: 'member', render: app(<ConversationsPage />) },
+  { path: '/', access: 'member', render: messaging('home') },
+  { path: '/conversations/new', access: 'member', render: messaging('new') },
+  { path: '/conversations/:id', access: 'member', render: messaging('conversation') },
   { path: '/settings', access: 'member', render: settings(<ProfilePage />) },
   { path: '/settings/password', access: 'member', render: settings(<PasswordPage />) },
   { path: '/settings/sessions', access: 'member', render: settings(<SessionsPage />) },

@@ -1,0 +1,214 @@
+import type { Attachment } from '@parley/contract';
+import {
+  type ChangeEvent,
+  type FormEvent,
+  type KeyboardEvent,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+} from 'react';
+import { api, describeError } from '../api/client.js';
+import { uuid } from '../realtime/store.js';
+import { useMessagingStore } from '../realtime/use-messaging.js';
+import { fileSize } from './names.js';
+
+const ACCEPT =
+  'image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,application/zip,.zip,.txt,.pdf';
+const MAX_LENGTH = 4000;
+
+interface Upload {
+  key: string;
+  file: File;
+  sent: number;
+  total: number;
+  status: 'uploading' | 'done' | 'failed';
+  attachment?: Attachment;
+  error?: string;
+  controller: AbortController;
+}
+
+interface ComposerProps {
+  conversationId: string;
+  /** Conversation name, for the field's label. */
+  name: string;
+  onSent(): void;
+}
+
+/**
+ * Writes and sends a message: Enter sends, Shift+Enter starts a new line. Files upload as soon as they are
+ * chosen, with a progress bar each, and go with the next message.
+ */
+export function Composer({ conversationId, name, onSent }: ComposerProps) {
+  const store = useMessagingStore();
+  const [text, setText] = useState('');
+  const [uploads, setUploads] = useState<Upload[]>([]);
+  const [problem, setProblem] = useState<string>();
+  const textId = useId();
+  const hintId = useId();
+  const problemId = useId();
+  const textarea = useRef<HTMLTextAreaElement>(null);
+  const uploadsRef = useRef(uploads);
+  uploadsRef.current = uploads;
+
+  // Leaving the conversation cancels uploads still running.
+  useEffect(
+    () => () => {
+      for (const upload of uploadsRef.current) upload.controller.abort();
+    },
+    [],
+  );
+
+  const update = (key: string, patch: Partial<Upload>) =>
+    setUploads((current) => current.map((upload) => (upload.key === key ? { ...upload, ...patch } : upload)));
+
+  const startUpload = (file: File) => {
+    const upload: Upload = {
+      key: uuid(),
+      file,
+      sent: 0,
+      total: file.size,
+      status: 'uploading',
+      controller: new AbortController(),
+    };
+    setUploads((current) => [...current, upload]);
+    api
+      .uploadAttachment(conversationId, file, {
+        signal: upload.controller.signal,
+        onProgress: (sent, total) => update(upload.key, { sent, total }),
+      })
+      .then(
+        (attachment) => update(upload.key, { status: 'done', attachment, sent: upload.total }),
+        (error: unknown) => {
+          if (upload.controller.signal.aborted) return;
+          update(upload.key, { status: 'failed', error: describeError(error) });
+        },
+      );
+  };
+
+  const onFiles = (event: ChangeEvent<HTMLInputElement>) => {
+    const files = [...(event.target.files ?? [])];
+    event.target.value = '';
+    const room = 10 - uploadsRef.current.length;
+    if (files.length > room) setProblem('A message can carry at most 10 attachments.');
+    for (const file of files.slice(0, Math.max(0, room))) startUpload(file);
+  };
+
+  const removeUpload = (key: string) => {
+    const upload = uploads.find((entry) => entry.key === key);
+    upload?.controller.abort();
+    setUploads((current) => current.filter((entry) => entry.key !== key));
+    textarea.current?.focus();
+  };
+
+  const send = () => {
+    const attachments = uploads.flatMap((upload) => (upload.attachment ? [upload.attachment] : []));
+    if (uploads.some((upload) => upload.status === 'uploading')) {
+      setProblem('Wait for the files to finish uploading, then send.');
+      return;
+    }
+    if (uploads.some((upload) => upload.status === 'failed')) {
+      setProblem('Remove the files that could not be uploaded, then send.');
+      return;
+    }
+    if (text.trim() === '' && attachments.length === 0) {
+      setProblem('Write a message or attach a file first.');
+      return;
+    }
+    if ([...text].length > MAX_LENGTH) {
+      setProblem(`A message can be at most ${MAX_LENGTH} characters.`);
+      return;
+    }
+    store.send(conversationId, text, attachments);
+    setText('');
+    setUploads([]);
+    setProblem(undefined);
+    onSent();
+  };
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    send();
+    textarea.current?.focus();
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      send();
+    }
+  };
+
+  const onChange = (event: ChangeEvent<HTMLTextAreaElement>) => {
+    setText(event.target.value);
+    if (problem) setProblem(undefined);
+    if (event.target.value.trim() !== '') store.typing(conversationId);
+  };
+
+  const length = [...text].length;
+  return (
+    <form className="composer" onSubmit={onSubmit}>
+      {uploads.length > 0 ? (
+        <ul className="uploads" aria-label="Attachments">
+          {uploads.map((upload) => (
+            <li key={upload.key} className={`upload upload-${upload.status}`}>
+              <span className="upload-name">
+                {upload.file.name} <span className="muted">({fileSize(upload.file.size)})</span>
+              </span>
+              {upload.status === 'uploading' ? (
+                <progress
+                  max={upload.total || 1}
+                  value={upload.sent}
+                  aria-label={`Uploading ${upload.file.name}`}
+                />
+              ) : null}
+              {upload.status === 'done' ? <span className="upload-state">Ready to send</span> : null}
+              {upload.status === 'failed' ? (
+                <span className="upload-state alert-text">{upload.error}</span>
+              ) : null}
+              <button type="button" className="button-link" onClick={() => removeUpload(upload.key)}>
+                Remove<span className="visually-hidden"> {upload.file.name}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <div className="composer-row">
+        <label className="attach-button" title="Attach files">
+          <input type="file" multiple accept={ACCEPT} onChange={onFiles} className="visually-hidden" />
+          <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+            <path d="M16.5 6.5 8.6 14.4a2 2 0 0 0 2.8 2.8l8-8a4 4 0 0 0-5.6-5.6l-8.1 8.1a6 6 0 0 0 8.5 8.5l6.3-6.3" />
+          </svg>
+          <span className="visually-hidden">Attach files</span>
+        </label>
+        <label htmlFor={textId} className="visually-hidden">
+          Message {name}
+        </label>
+        <textarea
+          id={textId}
+          ref={textarea}
+          className="composer-input"
+          rows={1}
+          value={text}
+          placeholder={`Message ${name}`}
+          onChange={onChange}
+          onKeyDown={onKeyDown}
+          aria-describedby={`${hintId}${problem ? ` ${problemId}` : ''}`}
+          aria-invalid={problem ? true : undefined}
+        />
+        <button type="submit" className="button button-primary">
+          Send
+        </button>
+      </div>
+      <p className="composer-hint" id={hintId}>
+        Enter to send, Shift+Enter for a new line.
+        {length > MAX_LENGTH - 200 ? ` ${length} of ${MAX_LENGTH} characters.` : ''}
+      </p>
+      {problem ? (
+        <p className="field-error" id={problemId} role="alert">
+          {problem}
+        </p>
+      ) : null}
+    </form>
+  );
+}

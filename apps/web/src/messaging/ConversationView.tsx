@@ -1,0 +1,318 @@
+import type { Conversation } from '@parley/contract';
+import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { MessagingState, OutboxItem, Thread } from '../realtime/store.js';
+import { useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
+import { Link } from '../router/router.js';
+import { Composer } from './Composer.js';
+import { useHeadingFocus } from './heading-focus.js';
+import { MembersPanel } from './MembersPanel.js';
+import { MessageItem, PendingItem } from './MessageItem.js';
+import { conversationName, memberName } from './names.js';
+
+const EMPTY_OUTBOX: readonly OutboxItem[] = [];
+const NEAR_BOTTOM_PX = 80;
+const NEAR_TOP_PX = 200;
+
+function ConnectionNotice() {
+  const connection = useMessaging((state) => state.connection);
+  const [wasLive, setWasLive] = useState(false);
+  useEffect(() => {
+    if (connection === 'live') setWasLive(true);
+  }, [connection]);
+  let text: string | undefined;
+  if (connection === 'offline')
+    text = 'You’re offline. Messages you send will go out when you’re back online.';
+  else if (connection === 'reconnecting') text = 'Connection lost. Reconnecting…';
+  else if (connection === 'syncing' && wasLive) text = 'Catching up…';
+  return (
+    <div className={text ? 'connection-notice' : 'status-empty'} role="status">
+      {text}
+    </div>
+  );
+}
+
+function typingText(state: MessagingState, conversation: Conversation, me: string): string {
+  const now = Date.now();
+  const users = Object.entries(state.typing[conversation.id] ?? {})
+    .filter(([id, until]) => until > now && id !== me)
+    .map(([id]) => memberName(conversation.members, id, me));
+  if (users.length === 0) return '';
+  if (users.length === 1) return `${users[0]} is typing…`;
+  if (users.length === 2) return `${users[0]} and ${users[1]} are typing…`;
+  return 'Several people are typing…';
+}
+
+/** One conversation: header, members, history (infinite scroll up), typing, the composer. */
+export function ConversationView({ conversationId }: { conversationId: string }) {
+  const store = useMessagingStore();
+  const conversation = useMessaging((state) => state.conversations[conversationId]);
+  const thread = useMessaging((state) => state.threads[conversationId]);
+  const removed = useMessaging((state) => Boolean(state.removed[conversationId]));
+  const listStatus = useMessaging((state) => state.list.status);
+
+  useEffect(() => {
+    store.activeConversation = conversationId;
+    void store.open(conversationId);
+    return () => {
+      if (store.activeConversation === conversationId) store.activeConversation = undefined;
+    };
+  }, [store, conversationId]);
+
+  if (removed) {
+    return (
+      <GoneNotice
+        title="You are no longer in this conversation"
+        text="You left this group or were removed from it."
+      />
+    );
+  }
+  if (!conversation) {
+    if (thread?.history === 'error') {
+      return (
+        <GoneNotice
+          title="Conversation not available"
+          text={thread.historyError ?? 'It could not be loaded.'}
+        />
+      );
+    }
+    return (
+      <p className="loading-line thread-loading" role="status">
+        <span className="spinner" aria-hidden="true" /> Loading conversation…
+        {listStatus === 'error' ? ' (retrying)' : ''}
+      </p>
+    );
+  }
+  return <ThreadScreen conversation={conversation} thread={thread} />;
+}
+
+function GoneNotice({ title, text }: { title: string; text: string }) {
+  const heading = useHeadingFocus<HTMLHeadingElement>();
+  useEffect(() => {
+    document.title = `${title} · Parley`;
+  }, [title]);
+  return (
+    <div className="thread-gone">
+      <h1 tabIndex={-1} ref={heading}>
+        {title}
+      </h1>
+      <p>{text}</p>
+      <Link to="/">Back to conversations</Link>
+    </div>
+  );
+}
+
+function ThreadScreen({ conversation, thread }: { conversation: Conversation; thread: Thread | undefined }) {
+  const store = useMessagingStore();
+  const me = store.userId;
+  const name = conversationName(conversation, me);
+  const heading = useHeadingFocus<HTMLHeadingElement>();
+  const [membersOpen, setMembersOpen] = useState(false);
+  const membersId = useId();
+  const allOutbox = useMessaging((state) => state.outbox);
+  const outbox = useMemo(() => {
+    const mine = allOutbox.filter((item) => item.conversationId === conversation.id);
+    return mine.length > 0 ? mine : EMPTY_OUTBOX;
+  }, [allOutbox, conversation.id]);
+  const typing = useMessaging((state) => typingText(state, conversation, me));
+  const readers = useMessaging((state) => state.readers[conversation.id]);
+  const announcement = useMessaging((state) => state.announcement);
+  const messages = thread?.messages ?? [];
+
+  useEffect(() => {
+    document.title = `${name} · Parley`;
+  }, [name]);
+
+  // --- scrolling: stick to the bottom, keep position when older messages are prepended ---
+  const scroller = useRef<HTMLElement>(null);
+  const stick = useRef(true);
+  const snapshot = useRef({ height: 0, top: 0, firstSeq: 0 });
+  const firstSeq = messages[0]?.seq ?? 0;
+
+  const remember = () => {
+    const element = scroller.current;
+    if (element) snapshot.current = { height: element.scrollHeight, top: element.scrollTop, firstSeq };
+  };
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs after every change of what is listed.
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const before = snapshot.current;
+    if (before.firstSeq !== 0 && firstSeq < before.firstSeq && !stick.current) {
+      element.scrollTop = before.top + (element.scrollHeight - before.height);
+    } else if (stick.current) {
+      element.scrollTop = element.scrollHeight;
+    }
+    remember();
+  }, [messages, outbox, firstSeq]);
+
+  const markReadIfVisible = useCallback(() => {
+    if (document.visibilityState === 'visible' && stick.current) store.markRead(conversation.id);
+  }, [store, conversation.id]);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: new messages are the trigger, not an input.
+  useEffect(() => {
+    markReadIfVisible();
+  }, [markReadIfVisible, messages]);
+
+  useEffect(() => {
+    document.addEventListener('visibilitychange', markReadIfVisible);
+    return () => document.removeEventListener('visibilitychange', markReadIfVisible);
+  }, [markReadIfVisible]);
+
+  const onScroll = () => {
+    const element = scroller.current;
+    if (!element) return;
+    const wasStuck = stick.current;
+    stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < NEAR_BOTTOM_PX;
+    remember();
+    if (stick.current && !wasStuck) markReadIfVisible();
+    if (
+      element.scrollTop < NEAR_TOP_PX &&
+      thread?.hasMoreBefore &&
+      !thread.loadingOlder &&
+      !thread.olderError
+    ) {
+      void store.loadOlder(conversation.id);
+    }
+  };
+
+  // Images change height as they load: stay at the bottom if that is where the reader is.
+  const onMediaLoad = () => {
+    const element = scroller.current;
+    if (element && stick.current) element.scrollTop = element.scrollHeight;
+    remember();
+  };
+
+  // "Seen": under the user's newest message, who has read up to it (live read events of this visit).
+  const seen = useMemo(() => {
+    const lastMine = [...messages].reverse().find((m) => m.senderId === me && !m.deletedAt);
+    if (!lastMine || !readers) return undefined;
+    const names = Object.entries(readers)
+      .filter(([id, seq]) => id !== me && seq >= lastMine.seq)
+      .map(([id]) => memberName(conversation.members, id, me));
+    if (names.length === 0) return undefined;
+    return {
+      id: lastMine.id,
+      text: conversation.type === 'direct' ? 'Seen' : `Seen by ${names.join(', ')}`,
+    };
+  }, [messages, readers, me, conversation]);
+
+  const history = thread?.history ?? 'loading';
+  return (
+    <div className="thread">
+      <header className="thread-head">
+        <Link to="/" className="back-link">
+          <span aria-hidden="true">←</span> Conversations
+        </Link>
+        <div className="thread-title">
+          <h1 tabIndex={-1} ref={heading}>
+            {name}
+          </h1>
+          <p className="thread-sub">
+            {conversation.type === 'direct'
+              ? 'Direct message'
+              : `Group · ${conversation.members.length} ${conversation.members.length === 1 ? 'member' : 'members'}`}
+          </p>
+        </div>
+        {conversation.type === 'group' ? (
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            aria-expanded={membersOpen}
+            aria-controls={membersId}
+            onClick={() => setMembersOpen((open) => !open)}
+          >
+            Members
+          </button>
+        ) : null}
+      </header>
+      {conversation.type === 'group' ? (
+        <div id={membersId} hidden={!membersOpen}>
+          {membersOpen ? (
+            <MembersPanel conversation={conversation} onClose={() => setMembersOpen(false)} />
+          ) : null}
+        </div>
+      ) : null}
+      <ConnectionNotice />
+      {/* A scrollable region must be reachable by keyboard (axe: scrollable-region-focusable). */}
+      <section
+        className="message-scroller"
+        ref={scroller}
+        onScroll={onScroll}
+        onLoadCapture={onMediaLoad}
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: scrollable, so keyboard users must be able to focus it.
+        tabIndex={0}
+        aria-label={`Messages with ${name}`}
+      >
+        {thread?.hasMoreBefore ? (
+          <div className="older">
+            {thread.loadingOlder ? (
+              <p className="loading-line" role="status">
+                <span className="spinner" aria-hidden="true" /> Loading earlier messages…
+              </p>
+            ) : (
+              <>
+                {thread.olderError ? <p className="alert-text">{thread.olderError}</p> : null}
+                <button
+                  type="button"
+                  className="button button-secondary button-small"
+                  onClick={() => void store.loadOlder(conversation.id)}
+                >
+                  {thread.olderError ? 'Try again' : 'Load earlier messages'}
+                </button>
+              </>
+            )}
+          </div>
+        ) : history === 'loaded' && messages.length > 0 ? (
+          <p className="history-start">This is the beginning of the conversation.</p>
+        ) : null}
+        {history === 'loading' || history === 'unloaded' ? (
+          <p className="loading-line thread-loading" role="status">
+            <span className="spinner" aria-hidden="true" /> Loading messages…
+          </p>
+        ) : null}
+        {history === 'error' ? (
+          <div className="thread-error" role="alert">
+            <p>{thread?.historyError}</p>
+            <button
+              type="button"
+              className="button button-secondary"
+              onClick={() => void store.open(conversation.id)}
+            >
+              Try again
+            </button>
+          </div>
+        ) : null}
+        {history === 'loaded' && messages.length === 0 && outbox.length === 0 ? (
+          <p className="history-start">No messages yet. Say hello!</p>
+        ) : null}
+        <ol className="message-list" aria-label="Messages">
+          {messages.map((message) => (
+            <MessageItem
+              key={message.id}
+              message={message}
+              members={conversation.members}
+              me={me}
+              seenBy={seen?.id === message.id ? seen.text : undefined}
+            />
+          ))}
+          {outbox.map((item) => (
+            <PendingItem key={item.clientId} item={item} />
+          ))}
+        </ol>
+      </section>
+      <p className="typing-indicator">{typing}</p>
+      <div className="visually-hidden" aria-live="polite">
+        {announcement}
+      </div>
+      <Composer
+        conversationId={conversation.id}
+        name={name}
+        onSent={() => {
+          stick.current = true;
+        }}
+      />
+    </div>
+  );
+}

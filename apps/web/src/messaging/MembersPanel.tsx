@@ -1,0 +1,175 @@
+import type { Conversation, Member } from '@parley/contract';
+import { type FormEvent, useState } from 'react';
+import { api, describeError } from '../api/client.js';
+import { Field } from '../components/Field.js';
+import { Status } from '../components/Status.js';
+import { useMessagingStore } from '../realtime/use-messaging.js';
+import { useNavigate } from '../router/router.js';
+import { findUser } from './lookup.js';
+import { initialOf } from './names.js';
+
+const ROLE_LABEL: Record<Member['role'], string> = { owner: 'Owner', admin: 'Admin', member: 'Member' };
+
+/** Group members: everyone sees them and may leave; the owner and admins add and remove others. */
+export function MembersPanel({ conversation, onClose }: { conversation: Conversation; onClose(): void }) {
+  const store = useMessagingStore();
+  const navigate = useNavigate();
+  const me = store.userId;
+  const myRole = conversation.members.find((member) => member.id === me)?.role;
+  const canManage = myRole === 'owner' || myRole === 'admin';
+  const [email, setEmail] = useState('');
+  const [emailError, setEmailError] = useState<string>();
+  const [busy, setBusy] = useState<string>();
+  const [status, setStatus] = useState<string>();
+  const [problem, setProblem] = useState<string>();
+  const [confirmLeave, setConfirmLeave] = useState(false);
+
+  const refresh = () => api.conversation(conversation.id).then((fresh) => store.adopt(fresh));
+
+  const add = (event: FormEvent) => {
+    event.preventDefault();
+    if (busy) return;
+    setBusy('add');
+    setEmailError(undefined);
+    setStatus(undefined);
+    findUser(email, me)
+      .then(async (user) => {
+        if (conversation.members.some((member) => member.id === user.id)) {
+          throw new Error(`${user.displayName} is already in this group.`);
+        }
+        await api.addMember(conversation.id, user.id);
+        await refresh();
+        return user;
+      })
+      .then(
+        (user) => {
+          setBusy(undefined);
+          setEmail('');
+          setStatus(`${user.displayName} was added to the group.`);
+        },
+        (caught: unknown) => {
+          setBusy(undefined);
+          setEmailError(
+            caught instanceof Error && caught.name === 'Error' ? caught.message : describeError(caught),
+          );
+        },
+      );
+  };
+
+  const remove = (member: Member) => {
+    if (busy) return;
+    setBusy(member.id);
+    setProblem(undefined);
+    setStatus(undefined);
+    api
+      .removeMember(conversation.id, member.id)
+      .then(refresh)
+      .then(
+        () => {
+          setBusy(undefined);
+          setStatus(`${member.displayName} was removed from the group.`);
+        },
+        (caught: unknown) => {
+          setBusy(undefined);
+          setProblem(describeError(caught));
+        },
+      );
+  };
+
+  const leave = () => {
+    if (busy) return;
+    setBusy('leave');
+    api.removeMember(conversation.id, me).then(
+      () => {
+        store.forget(conversation.id);
+        navigate('/', { replace: true });
+      },
+      (caught: unknown) => {
+        setBusy(undefined);
+        setProblem(describeError(caught));
+      },
+    );
+  };
+
+  return (
+    <section className="members-panel" aria-labelledby="members-title">
+      <div className="members-head">
+        <h2 id="members-title">Members</h2>
+        <button type="button" className="button-link" onClick={onClose}>
+          Close<span className="visually-hidden"> members</span>
+        </button>
+      </div>
+      <ul className="member-list">
+        {conversation.members.map((member) => (
+          <li key={member.id}>
+            <span className="avatar avatar-small" aria-hidden="true">
+              {initialOf(member.displayName)}
+            </span>
+            <span className="member-name">
+              {member.displayName}
+              {member.id === me ? ' (you)' : ''}
+            </span>
+            <span className="member-role">{ROLE_LABEL[member.role]}</span>
+            {canManage && member.id !== me && member.role !== 'owner' ? (
+              <button type="button" className="button-link danger" onClick={() => remove(member)}>
+                {busy === member.id ? 'Removing…' : 'Remove'}
+                <span className="visually-hidden"> {member.displayName}</span>
+              </button>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      {canManage ? (
+        <form className="add-member" onSubmit={add} noValidate>
+          <Field
+            label="Add a member by email"
+            name="member-email"
+            type="email"
+            autoComplete="off"
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+            error={emailError}
+          />
+          <button
+            type="submit"
+            className="button button-secondary"
+            aria-disabled={busy === 'add' || undefined}
+          >
+            {busy === 'add' ? 'Adding…' : 'Add member'}
+          </button>
+        </form>
+      ) : null}
+      {problem ? (
+        <p className="alert-text" role="alert">
+          {problem}
+        </p>
+      ) : null}
+      <Status>{status}</Status>
+      <div className="leave-row">
+        {confirmLeave ? (
+          <>
+            <span>Leave this group? You will stop receiving its messages.</span>
+            <button type="button" className="button button-danger button-small" onClick={leave}>
+              {busy === 'leave' ? 'Leaving…' : 'Leave group'}
+            </button>
+            <button
+              type="button"
+              className="button button-secondary button-small"
+              onClick={() => setConfirmLeave(false)}
+            >
+              Cancel
+            </button>
+          </>
+        ) : (
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            onClick={() => setConfirmLeave(true)}
+          >
+            Leave group…
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,233 @@
+import type { Attachment, Member, Message } from '@parley/contract';
+import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
+import { describeError } from '../api/client.js';
+import type { OutboxItem } from '../realtime/store.js';
+import { useMessagingStore } from '../realtime/use-messaging.js';
+import { linkify } from './linkify.js';
+import { fileSize, memberName, messageTime } from './names.js';
+
+function attachmentUrl(attachment: Attachment): string {
+  return `/api/attachments/${encodeURIComponent(attachment.id)}`;
+}
+
+function Attachments({ attachments }: { attachments: readonly Attachment[] }) {
+  if (attachments.length === 0) return null;
+  return (
+    <ul className="attachments">
+      {attachments.map((attachment) => {
+        const url = attachmentUrl(attachment);
+        const image = /^image\/(png|jpeg|gif|webp)$/.test(attachment.contentType);
+        return (
+          <li key={attachment.id} className="attachment">
+            {image ? (
+              <img className="attachment-image" src={url} alt={attachment.name} loading="lazy" />
+            ) : null}
+            <a className="attachment-link" href={url} download={attachment.name}>
+              <span aria-hidden="true">⤓ </span>
+              Download {attachment.name}
+              <span className="attachment-size"> ({fileSize(attachment.size)})</span>
+            </a>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+interface MessageItemProps {
+  message: Message;
+  members: readonly Member[];
+  me: string;
+  /** Shown under the user's latest message: who has read up to it. */
+  seenBy?: string | undefined;
+}
+
+/** One stored message: sender, time, text (as text nodes, links only for http/https), attachments, actions. */
+export function MessageItem({ message, members, me, seenBy }: MessageItemProps) {
+  const store = useMessagingStore();
+  const mine = message.senderId === me;
+  const deleted = message.deletedAt !== null;
+  const [mode, setMode] = useState<'view' | 'edit' | 'confirm-delete'>('view');
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string>();
+  const editRef = useRef<HTMLTextAreaElement>(null);
+  const actionsRef = useRef<HTMLDivElement>(null);
+  const editId = useId();
+  const sender = memberName(members, message.senderId, me);
+
+  useEffect(() => {
+    if (mode === 'edit') editRef.current?.focus();
+  }, [mode]);
+
+  const backToView = () => {
+    setMode('view');
+    setProblem(undefined);
+    // Focus returns to the message's actions, not to the top of the page.
+    requestAnimationFrame(() => actionsRef.current?.querySelector('button')?.focus());
+  };
+
+  const saveEdit = (event?: FormEvent) => {
+    event?.preventDefault();
+    const body = editRef.current?.value ?? '';
+    if (busy) return;
+    if (body.trim() === '') {
+      setProblem('A message needs some text. To remove it, delete it instead.');
+      return;
+    }
+    if (body === message.body) {
+      backToView();
+      return;
+    }
+    setBusy(true);
+    store.edit(message, body).then(
+      () => {
+        setBusy(false);
+        backToView();
+      },
+      (error: unknown) => {
+        setBusy(false);
+        setProblem(describeError(error));
+      },
+    );
+  };
+
+  const onEditKey = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      backToView();
+    } else if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      saveEdit();
+    }
+  };
+
+  const confirmDelete = () => {
+    if (busy) return;
+    setBusy(true);
+    store.remove(message).then(
+      () => {
+        setBusy(false);
+        setMode('view');
+      },
+      (error: unknown) => {
+        setBusy(false);
+        setProblem(describeError(error));
+      },
+    );
+  };
+
+  return (
+    <li
+      className={`message${mine ? ' message-mine' : ''}${deleted ? ' message-deleted' : ''}`}
+      data-seq={message.seq}
+    >
+      <div className="bubble">
+        <p className="message-meta">
+          <span className="message-sender">{sender}</span>{' '}
+          <time dateTime={message.createdAt}>{messageTime(message.createdAt)}</time>
+          {message.editedAt && !deleted ? <span className="message-edited"> · edited</span> : null}
+        </p>
+        {deleted ? (
+          <p className="message-tombstone">Message deleted</p>
+        ) : mode === 'edit' ? (
+          <form className="edit-form" onSubmit={saveEdit}>
+            <label htmlFor={editId} className="visually-hidden">
+              Edit message
+            </label>
+            <textarea
+              id={editId}
+              ref={editRef}
+              defaultValue={message.body}
+              onKeyDown={onEditKey}
+              rows={Math.min(6, message.body.split('\n').length + 1)}
+            />
+            <div className="edit-actions">
+              <button
+                type="submit"
+                className="button button-primary button-small"
+                aria-disabled={busy || undefined}
+              >
+                {busy ? 'Saving…' : 'Save'}
+              </button>
+              <button type="button" className="button button-secondary button-small" onClick={backToView}>
+                Cancel
+              </button>
+            </div>
+          </form>
+        ) : message.body ? (
+          <p className="message-body">{linkify(message.body)}</p>
+        ) : null}
+        {deleted ? null : <Attachments attachments={message.attachments} />}
+        {problem ? (
+          <p className="message-problem" role="alert">
+            {problem}
+          </p>
+        ) : null}
+      </div>
+      {mine && !deleted && mode !== 'edit' ? (
+        <div className="message-actions" ref={actionsRef}>
+          {mode === 'confirm-delete' ? (
+            <>
+              <span className="confirm-text">Delete this message for everyone?</span>
+              <button type="button" className="button-link danger" onClick={confirmDelete}>
+                {busy ? 'Deleting…' : 'Yes, delete'}
+              </button>
+              <button type="button" className="button-link" onClick={backToView}>
+                Keep it
+              </button>
+            </>
+          ) : (
+            <>
+              {message.body ? (
+                <button type="button" className="button-link" onClick={() => setMode('edit')}>
+                  Edit<span className="visually-hidden"> message sent {messageTime(message.createdAt)}</span>
+                </button>
+              ) : null}
+              <button type="button" className="button-link" onClick={() => setMode('confirm-delete')}>
+                Delete<span className="visually-hidden"> message sent {messageTime(message.createdAt)}</span>
+              </button>
+            </>
+          )}
+        </div>
+      ) : null}
+      {seenBy ? <p className="message-seen">{seenBy}</p> : null}
+    </li>
+  );
+}
+
+/** A message the server has not acknowledged yet: "Sending…", or failed with Retry and Discard. */
+export function PendingItem({ item }: { item: OutboxItem }) {
+  const store = useMessagingStore();
+  const failed = item.status === 'failed';
+  return (
+    <li className={`message message-mine message-pending${failed ? ' message-failed' : ''}`}>
+      <div className="bubble">
+        <p className="message-meta">
+          <span className="message-sender">You</span>{' '}
+          <span className="message-state">{failed ? 'Not sent' : 'Sending…'}</span>
+        </p>
+        {item.body ? <p className="message-body">{linkify(item.body)}</p> : null}
+        {item.attachments.length > 0 ? (
+          <ul className="attachments">
+            {item.attachments.map((attachment) => (
+              <li key={attachment.id} className="attachment">
+                {attachment.name} ({fileSize(attachment.size)})
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </div>
+      {failed ? (
+        <div className="message-actions message-failure" role="alert">
+          <span className="failure-text">{item.error ?? 'Not sent.'}</span>
+          <button type="button" className="button-link" onClick={() => store.retry(item.clientId)}>
+            Retry
+          </button>
+          <button type="button" className="button-link" onClick={() => store.discard(item.clientId)}>
+            Discard
+          </button>
+        </div>
+      ) : null}
+    </li>
+  );
+}

@@ -58,3 +58,84 @@ export async function signIn(page: Page, user: Pick<TestUser, 'email' | 'passwor
 export async function expectHeading(page: Page, name: string | RegExp): Promise<void> {
   await page.getByRole('heading', { level: 1, name }).waitFor();
 }
+
+/** Signs up through the sign-up page, confirms through the link in the email received, and signs in. */
+export async function signUpThroughEmail(page: Page, stack: Stack, name: string): Promise<TestUser> {
+  const user = newUser(name);
+  await page.goto('/sign-up');
+  await page.getByLabel('Display name').fill(user.displayName);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expectHeading(page, 'Check your email');
+  const mail = await stack.mail.waitFor(user.email, /Confirm your email/);
+  await page.goto(linkIn(mail.text, 'verify-email'));
+  await expectHeading(page, 'Your email is confirmed');
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await expectHeading(page, 'Sign in to Parley');
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expectHeading(page, 'Conversations');
+  return user;
+}
+
+/** Signs in through the API and returns the session token, for seeding data quickly. */
+export async function apiToken(stack: Stack, user: Pick<TestUser, 'email' | 'password'>): Promise<string> {
+  const response = await fetch(`${stack.baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: user.email, password: user.password }),
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** Texts of the messages shown in the open conversation, top to bottom (deleted ones as their tombstone). */
+export function messageTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.message-list > li')].map((item) => {
+      const body = item.querySelector('.message-body, .message-tombstone');
+      return body?.textContent ?? '';
+    }),
+  );
+}
+
+/** Starts a direct message with `email` from the signed-in home; waits for the conversation's heading. */
+export async function startDirectMessage(page: Page, email: string, theirName: string): Promise<void> {
+  await page.getByRole('link', { name: 'New conversation' }).click();
+  await expectHeading(page, 'New conversation');
+  await page.getByLabel('Their email address').fill(email);
+  await page.getByRole('button', { name: 'Start conversation' }).click();
+  await expectHeading(page, theirName);
+}
+
+/** Types a message into the composer and sends it with Enter. */
+export async function sendMessage(page: Page, text: string): Promise<void> {
+  const composer = page.getByRole('textbox', { name: /^Message / });
+  await composer.fill(text);
+  await composer.press('Enter');
+}
+
+/** The conversation's entry in the list, found by the other person's or the group's name. */
+export function listEntry(page: Page, name: string) {
+  return page.locator('.conversation-link', { hasText: name });
+}
+
+/** What has keyboard focus: tag and label (or text). */
+export function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const element = document.activeElement as HTMLElement | null;
+    if (!element || element === document.body) return 'body';
+    const label = element.id ? document.querySelector(`label[for="${element.id}"]`)?.textContent : undefined;
+    return `${element.tagName.toLowerCase()}:${(label ?? element.textContent ?? '').trim()}`;
+  });
+}
+
+/** Presses Tab until focus matches `target` (at most 30 presses): keyboard-only navigation. */
+export async function tabTo(page: Page, target: RegExp): Promise<void> {
+  for (let presses = 0; presses < 30; presses++) {
+    await page.keyboard.press('Tab');
+    if (target.test(await focused(page))) return;
+  }
+  throw new Error(`Tab never reached ${target}; focus is on ${await focused(page)}`);
+}

@@ -15,15 +15,17 @@ const NEAR_TOP_PX = 200;
 
 function ConnectionNotice() {
   const connection = useMessaging((state) => state.connection);
-  const [wasLive, setWasLive] = useState(false);
+  // "Catching up" only after the connection was lost, not after a deliberate reconnect.
+  const [lost, setLost] = useState(false);
   useEffect(() => {
-    if (connection === 'live') setWasLive(true);
+    if (connection === 'offline' || connection === 'reconnecting') setLost(true);
+    else if (connection === 'live') setLost(false);
   }, [connection]);
   let text: string | undefined;
   if (connection === 'offline')
     text = 'You’re offline. Messages you send will go out when you’re back online.';
   else if (connection === 'reconnecting') text = 'Connection lost. Reconnecting…';
-  else if (connection === 'syncing' && wasLive) text = 'Catching up…';
+  else if (connection === 'syncing' && lost) text = 'Catching up…';
   return (
     <div className={text ? 'connection-notice' : 'status-empty'} role="status">
       {text}

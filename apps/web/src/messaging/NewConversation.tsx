@@ -63,7 +63,7 @@ function DirectForm() {
       .then((user) => api.createConversation({ type: 'direct', memberIds: [user.id] }))
       .then(
         (conversation) => {
-          store.adopt(conversation);
+          store.created(conversation);
           navigate(`/conversations/${encodeURIComponent(conversation.id)}`);
         },
         (caught: unknown) => {
@@ -137,7 +137,7 @@ function GroupForm() {
     setFormError(undefined);
     api.createConversation({ type: 'group', title: name, memberIds: members.map((m) => m.id) }).then(
       (conversation) => {
-        store.adopt(conversation);
+        store.created(conversation);
         navigate(`/conversations/${encodeURIComponent(conversation.id)}`);
       },
       (caught: unknown) => {
@@ -154,7 +154,10 @@ function GroupForm() {
         name="group-title"
         value={title}
         maxLength={200}
-        onChange={(event) => setTitle(event.target.value)}
+        onChange={(event) => {
+          setTitle(event.target.value);
+          setTitleError(undefined);
+        }}
         error={titleError}
       />
       <div className="add-member">
@@ -164,7 +167,10 @@ function GroupForm() {
           type="email"
           autoComplete="off"
           value={email}
-          onChange={(event) => setEmail(event.target.value)}
+          onChange={(event) => {
+            setEmail(event.target.value);
+            setEmailError(undefined);
+          }}
           onKeyDown={(event) => {
             if (event.key === 'Enter') {
               event.preventDefault();

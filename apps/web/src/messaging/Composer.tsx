@@ -190,7 +190,7 @@ export function Composer({ conversationId, name, onSent }: ComposerProps) {
           className="composer-input"
           rows={1}
           value={text}
-          placeholder={`Message ${name}`}
+          placeholder="Write a message…"
           onChange={onChange}
           onKeyDown={onKeyDown}
           aria-describedby={`${hintId}${problem ? ` ${problemId}` : ''}`}

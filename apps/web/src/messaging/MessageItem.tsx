@@ -55,8 +55,11 @@ export function MessageItem({ message, members, me, seenBy }: MessageItemProps) 
   const editId = useId();
   const sender = memberName(members, message.senderId, me);
 
+  const keepRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     if (mode === 'edit') editRef.current?.focus();
+    // Asking to confirm moves focus to the safe answer, so it is not lost with the Delete button.
+    if (mode === 'confirm-delete') keepRef.current?.focus();
   }, [mode]);
 
   const backToView = () => {
@@ -165,14 +168,14 @@ export function MessageItem({ message, members, me, seenBy }: MessageItemProps) 
         ) : null}
       </div>
       {mine && !deleted && mode !== 'edit' ? (
-        <div className="message-actions" ref={actionsRef}>
+        <div className={`message-actions${mode === 'view' ? ' message-actions-quiet' : ''}`} ref={actionsRef}>
           {mode === 'confirm-delete' ? (
             <>
               <span className="confirm-text">Delete this message for everyone?</span>
               <button type="button" className="button-link danger" onClick={confirmDelete}>
                 {busy ? 'Deleting…' : 'Yes, delete'}
               </button>
-              <button type="button" className="button-link" onClick={backToView}>
+              <button type="button" className="button-link" onClick={backToView} ref={keepRef}>
                 Keep it
               </button>
             </>

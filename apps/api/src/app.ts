@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { DB } from './db/schema.js';
 import { loggerOptions } from './logger.js';
+import { attachmentsRoutes } from './modules/attachments/attachments.routes.js';
 import type { AuthDeps } from './modules/auth/auth.context.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { conversationsRoutes } from './modules/conversations/conversations.routes.js';
@@ -17,6 +18,7 @@ import { messagesRoutes } from './modules/messages/messages.routes.js';
 import { realtimeRoutes } from './modules/realtime/realtime.routes.js';
 import { sessionsRoutes } from './modules/sessions/sessions.routes.js';
 import { meRoutes } from './modules/users/me.routes.js';
+import type { BlobStore } from './platform/blobs/blob-store.js';
 import { channels } from './platform/bus/event-bus.js';
 import type { Platform } from './platform/platform.js';
 import { authPlugin } from './plugins/auth.plugin.js';
@@ -31,6 +33,7 @@ declare module 'fastify' {
     config: Config;
     db: Kysely<DB>;
     messaging: MessageDeps;
+    blobs: BlobStore;
     /** Every route as registered (method and URL), for the authorization matrix and docs. */
     routeTable: { method: string; url: string }[];
   }
@@ -106,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // SQLite has one writer; MySQL group-commits a few concurrent batch transactions.
   const writer = new MessageWriter(database.db, now, database.kind === 'mysql' ? 4 : 1);
   app.decorate('messaging', { db: database.db, bus, writer, now });
+  app.decorate('blobs', deps.platform.blobs);
   app.addHook('preClose', async () => {
     await writer.close();
   });
@@ -124,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(sessionsRoutes);
       await api.register(conversationsRoutes);
       await api.register(messagesRoutes);
+      await api.register(attachmentsRoutes);
       await api.register(realtimeRoutes);
       api.get('/docs', { schema: { hide: true } }, async () => app.swagger());
     },

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { type BlobStoreLocation, parseBlobStoreUrl } from './platform/blobs/blob-url.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -103,6 +104,16 @@ const EnvSchema = z.object({
   SECRET_ID_VERIFY_EMAIL: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
   SECRET_ID_PASSWORD_RESET: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
   SMTP_SECRET_ID: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
+  BLOB_STORE: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
+  ATTACHMENT_MAX_BYTES: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(5 * 1024 ** 3)
+      .default(25 * 1024 * 1024),
+  ),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -148,6 +159,9 @@ export interface Config {
   /** Unset: fan-out and rate limits stay in this process. */
   readonly redisUrl: string | undefined;
   readonly secrets: SecretsConfig;
+  /** Where attachment bytes go: a folder, or an S3 bucket and prefix. */
+  readonly blobStore: BlobStoreLocation;
+  readonly attachmentMaxBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -210,6 +224,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       if (!value) problems.push(`${name}: required when SECRETS_SOURCE=aws`);
     }
   }
+  let blobStore: BlobStoreLocation = { kind: 'local', dir: path.join(dataDir, 'blobs') };
+  if (e.BLOB_STORE) {
+    try {
+      const parsed = parseBlobStoreUrl(e.BLOB_STORE);
+      blobStore = parsed.kind === 'local' ? { kind: 'local', dir: path.resolve(parsed.dir) } : parsed;
+    } catch (error) {
+      problems.push(`BLOB_STORE: ${error instanceof Error ? error.message : 'invalid'}`);
+    }
+  }
   if (e.SECRETS_SOURCE === 'aws' && !e.SMTP_URL) {
     problems.push('SMTP_URL: required when SECRETS_SOURCE=aws (the dev outbox would log every email link)');
   }
@@ -249,5 +272,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           : undefined,
       smtpSecretId: e.SMTP_SECRET_ID,
     },
+    blobStore,
+    attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
   });
 }

@@ -1,8 +1,12 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { createTokenService } from '../modules/auth/tokens/token.service.js';
 import type { KeyringSource, TokenService } from '../modules/auth/tokens/token.types.js';
+import type { BlobStore } from './blobs/blob-store.js';
+import { createLocalBlobStore } from './blobs/local-blob.store.js';
+import { createS3BlobStore } from './blobs/s3-blob.store.js';
 import type { EventBus } from './bus/event-bus.js';
 import { createLocalEventBus } from './bus/local-event.bus.js';
 import { createRedisEventBus } from './bus/redis-event.bus.js';
@@ -29,6 +33,8 @@ export interface Platform {
   readonly redis: Redis | undefined;
   /** Real-time fan-out between instances. */
   readonly bus: EventBus;
+  /** Attachment bytes. */
+  readonly blobs: BlobStore;
   close(): Promise<void>;
 }
 
@@ -49,6 +55,7 @@ async function smtpAuth(config: Config, client: SecretsManagerClient | undefined
 
 export interface PlatformOverrides {
   mailer?: Mailer;
+  blobs?: BlobStore;
   keyrings?: KeyringSource;
   now?: () => Date;
 }
@@ -92,15 +99,28 @@ export async function createPlatform(
     : undefined;
   redis?.on('error', (error) => log.warn({ err: error }, 'redis connection problem'));
   const bus = redis ? createRedisEventBus(redis, log) : createLocalEventBus();
+  const location = config.blobStore;
+  const s3 =
+    !overrides.blobs && location.kind === 's3'
+      ? new S3Client(config.secrets.awsRegion ? { region: config.secrets.awsRegion } : {})
+      : undefined;
+  const blobs =
+    overrides.blobs ??
+    (location.kind === 's3' && s3
+      ? createS3BlobStore({ bucket: location.bucket, prefix: location.prefix, client: s3 })
+      : createLocalBlobStore({ dir: location.kind === 'local' ? location.dir : `${config.dataDir}/blobs` }));
   return {
     keyrings,
     tokens,
     mail,
     redis,
     bus,
+    blobs,
     async close() {
       keyrings.close();
       await bus.close();
+      await blobs.close();
+      s3?.destroy();
       await mail.close();
       await redis?.quit().catch(() => redis.disconnect());
     },

@@ -24,6 +24,8 @@ interface Fixture {
   /** A message by the owner (not by any role). */
   ownerMessageId: string;
   ownerId: string;
+  /** An attachment the owner sent in the conversation. */
+  attachmentId: string;
   otherUserId: string;
   otherEmail: string;
 }
@@ -34,8 +36,16 @@ interface Row {
   route: string;
   url: (f: Fixture) => string;
   body?: (f: Fixture) => unknown;
+  /** Raw upload bytes instead of a JSON body. */
+  raw?: { contentType: string; bytes: Buffer };
   expect: Expect;
 }
+
+const PNG = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+  Buffer.from('IHDR'),
+  Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89]),
+]);
 
 const signedInOnly = (ok: number): Expect => ({
   member: ok,
@@ -119,6 +129,19 @@ const MATRIX: Row[] = [
     url: (f) => `/api/messages/${f.ownerMessageId}`,
     expect: membersOnly(403),
   },
+  {
+    method: 'POST',
+    route: '/api/attachments',
+    url: (f) => `/api/attachments?conversationId=${f.conversationId}`,
+    raw: { contentType: 'image/png', bytes: PNG },
+    expect: membersOnly(201),
+  },
+  {
+    method: 'GET',
+    route: '/api/attachments/:id',
+    url: (f) => `/api/attachments/${f.attachmentId}`,
+    expect: membersOnly(200),
+  },
   { method: 'GET', route: '/api/me', url: () => '/api/me', expect: signedInOnly(200) },
   {
     method: 'PATCH',
@@ -201,6 +224,23 @@ describe('authorization matrix', () => {
       revoked.userId,
     ]);
     const message = await send(app, owner.session, group.id, 'owner says');
+    const uploaded = await app.inject({
+      method: 'POST',
+      url: `/api/attachments?conversationId=${group.id}`,
+      headers: {
+        'content-type': 'image/png',
+        cookie: owner.session.cookie,
+        origin: app.config.publicUrl.origin,
+      },
+      payload: PNG,
+    });
+    expect(uploaded.statusCode, uploaded.body).toBe(201);
+    const attachmentId = uploaded.json().id as string;
+    const withFile = await call(app, 'POST', `/api/conversations/${group.id}/messages`, {
+      session: owner.session,
+      body: { clientId: randomUUID(), body: 'a file', attachmentIds: [attachmentId] },
+    });
+    expect(withFile.statusCode, withFile.body).toBe(201);
     await call(app, 'DELETE', `/api/conversations/${group.id}/members/${removed.userId}`, {
       session: owner.session,
     });
@@ -214,6 +254,7 @@ describe('authorization matrix', () => {
       conversationId: group.id,
       ownerMessageId: message.id,
       ownerId: owner.userId,
+      attachmentId,
       otherUserId: other.userId,
       otherEmail: other.email,
     };
@@ -253,10 +294,21 @@ describe('authorization matrix', () => {
     // The member goes last: its success may change state (e.g. logout) that other roles don't need.
     for (const role of [...ROLES].reverse()) {
       const session = sessions[role];
-      const response: LightMyRequestResponse = await call(app, row.method, row.url(fixture), {
-        ...(session ? { session } : {}),
-        ...(row.body ? { body: row.body(fixture) } : {}),
-      });
+      const response: LightMyRequestResponse = row.raw
+        ? await app.inject({
+            method: row.method,
+            url: row.url(fixture),
+            headers: {
+              'content-type': row.raw.contentType,
+              origin: app.config.publicUrl.origin,
+              ...(session ? { cookie: session.cookie } : {}),
+            },
+            payload: row.raw.bytes,
+          })
+        : await call(app, row.method, row.url(fixture), {
+            ...(session ? { session } : {}),
+            ...(row.body ? { body: row.body(fixture) } : {}),
+          });
       results[role] = response.statusCode;
     }
     expect(results).toEqual(row.expect);

@@ -111,6 +111,11 @@ const STATUS_NAMES = [
   'Innodb_os_log_fsyncs',
   'Binlog_commits',
   'Binlog_group_commits',
+  'Handler_read_rnd_next',
+  'Handler_read_key',
+  'Handler_read_next',
+  'Innodb_row_lock_waits',
+  'Innodb_row_lock_time',
 ];
 
 async function dbStatus(admin: Connection): Promise<Record<string, number>> {

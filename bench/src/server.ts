@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const rootDir = fileURLToPath(new URL('../../', import.meta.url));
@@ -24,8 +25,10 @@ export async function startServer(env: Record<string, string>, profileDir?: stri
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  const logFile = process.env.BENCH_SERVER_LOG;
   const onData = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-100_000);
+    if (logFile) appendFileSync(logFile, chunk);
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const screenshots = fileURLToPath(new URL('../screenshots', import.meta.url));
@@ -23,13 +23,36 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Console errors and CSP violations a page reports; a clean page has none. */
+/**
+ * A fresh browser profile (cookies, storage) that reports CSP violations as console errors, on top of
+ * the "Refused to …" messages Chromium logs itself.
+ */
+export async function newContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`);
+    });
+  });
+  return context;
+}
+
+// Chromium logs every 4xx fetch as a console error. The app expects some (401 from /api/me when signed
+// out, 401 for a wrong password): those are API answers it handles, not page problems.
+const EXPECTED_HTTP_ERROR = /^Failed to load resource: the server responded with a status of 4\d\d/;
+
+/** Console errors, uncaught exceptions, CSP violations and 5xx answers a page reports; a clean page has none. */
 export function watchPageProblems(page: Page): string[] {
   const problems: string[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    if (message.type() === 'error' && !EXPECTED_HTTP_ERROR.test(message.text())) {
+      problems.push(`console: ${message.text()}`);
+    }
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('response', (response) => {
+    if (response.status() >= 500) problems.push(`HTTP ${response.status()} from ${response.url()}`);
+  });
   return problems;
 }
 

@@ -1,36 +1,31 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchBrowser, screenshot, watchPageProblems } from '../support/browser.js';
+import { describe, expect, it } from 'vitest';
+import { auditScreen } from '../support/audit.js';
+import { expectHeading } from '../support/parley.js';
+import { browserSuite } from '../support/suite.js';
 
 describe('the built app in Chromium', () => {
-  let browser: Browser;
-  const baseUrl = inject('baseUrl');
+  const suite = browserSuite();
 
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  it('loads under the strict CSP and shows that the server is ready', async () => {
-    const page = await browser.newPage();
-    const problems = watchPageProblems(page);
-    const response = await page.goto(baseUrl);
+  it('serves the SPA under the strict CSP and sends a signed-out visitor to sign in', async () => {
+    const { page } = await suite.open();
+    const response = await page.goto('/');
     expect(response?.status()).toBe(200);
-    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
-    await expect
-      .poll(() => page.getByTestId('readiness').textContent(), { timeout: 10_000 })
-      .toBe('Server and database are ready');
-    expect(await page.title()).toBe('Parley');
-    await screenshot(page, 'home');
-    expect(problems).toEqual([]);
+    const csp = response?.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    await expectHeading(page, 'Sign in to Parley');
+    expect(new URL(page.url()).pathname).toBe('/sign-in');
+    expect(await page.title()).toBe('Sign in to Parley · Parley');
+    await auditScreen(page, 'sign-in');
   });
 
-  it('serves the SPA for a deep link', async () => {
-    const page = await browser.newPage();
-    const response = await page.goto(`${baseUrl}/some/deep/link`);
-    expect(response?.status()).toBe(200);
-    await expect.poll(() => page.getByTestId('readiness').isVisible()).toBe(true);
+  it('deep-links to a page and shows an honest "not found" for unknown paths', async () => {
+    const { page } = await suite.open();
+    const signUp = await page.goto('/sign-up');
+    expect(signUp?.status()).toBe(200);
+    await expectHeading(page, 'Create your Parley account');
+    await page.goto('/some/deep/link');
+    await expectHeading(page, 'Page not found');
+    await auditScreen(page, 'not-found');
   });
 });

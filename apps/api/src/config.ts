@@ -104,6 +104,15 @@ const EnvSchema = z.object({
   SECRET_ID_VERIFY_EMAIL: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
   SECRET_ID_PASSWORD_RESET: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
   SMTP_SECRET_ID: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
+  DATABASE_SECRET_ID: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
+  DATABASE_NAME: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_]{1,64}$/)
+      .default('parley'),
+  ),
+  REDIS_AUTH_SECRET_ID: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
   BLOB_STORE: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
   ATTACHMENT_MAX_BYTES: z.preprocess(
     emptyToUndefined,
@@ -126,6 +135,10 @@ export interface DatabaseConfig {
   readonly adminUrl: string | undefined;
   /** PEM file of the CA that signed the MySQL server certificate; when set, TLS is required and verified. */
   readonly tlsCaFile: string | undefined;
+  /** Secrets Manager id of the RDS credentials (aws only): read whenever a connection is opened. */
+  readonly secretId?: string | undefined;
+  /** Database name when the credentials come from a secret without `dbname`. */
+  readonly name?: string;
 }
 
 export interface SecretsConfig {
@@ -158,6 +171,8 @@ export interface Config {
   readonly smtpFrom: string;
   /** Unset: fan-out and rate limits stay in this process. */
   readonly redisUrl: string | undefined;
+  /** Secrets Manager id of the Redis/Valkey AUTH token (aws only). */
+  readonly redisAuthSecretId: string | undefined;
   readonly secrets: SecretsConfig;
   /** Where attachment bytes go: a folder, or an S3 bucket and prefix. */
   readonly blobStore: BlobStoreLocation;
@@ -199,8 +214,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const problems: string[] = [];
   const dataDir = path.resolve(e.DATA_DIR);
-  const databaseUrl = e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'parley.db')}`;
+  const fromSecret = e.DATABASE_SECRET_ID !== undefined;
+  // With DATABASE_SECRET_ID the credentials and host come from the secret; the URL only names the kind.
+  const databaseUrl =
+    e.DATABASE_URL ??
+    (fromSecret ? `mysql://secret/${e.DATABASE_NAME}` : `sqlite:${path.join(dataDir, 'parley.db')}`);
   const kind = databaseUrl.startsWith('mysql://') ? 'mysql' : 'sqlite';
+  if (fromSecret && e.SECRETS_SOURCE !== 'aws') problems.push('DATABASE_SECRET_ID: needs SECRETS_SOURCE=aws');
+  if (fromSecret && kind !== 'mysql') problems.push('DATABASE_SECRET_ID: only used with MySQL');
+  if (e.REDIS_AUTH_SECRET_ID && e.SECRETS_SOURCE !== 'aws')
+    problems.push('REDIS_AUTH_SECRET_ID: needs SECRETS_SOURCE=aws');
   if (kind === 'sqlite' && e.DATABASE_ADMIN_URL) {
     problems.push('DATABASE_ADMIN_URL: only used with a mysql:// DATABASE_URL');
   }
@@ -249,6 +272,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       url: kind === 'sqlite' ? sqliteUrl(databaseUrl) : databaseUrl,
       adminUrl: e.DATABASE_ADMIN_URL,
       tlsCaFile: e.DATABASE_TLS_CA ? path.resolve(e.DATABASE_TLS_CA) : undefined,
+      secretId: e.DATABASE_SECRET_ID,
+      name: e.DATABASE_NAME,
     },
     corsOrigins: e.CORS_ORIGINS,
     trustProxy: e.TRUST_PROXY,
@@ -258,6 +283,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtpUrl: e.SMTP_URL,
     smtpFrom: e.SMTP_FROM,
     redisUrl: e.REDIS_URL,
+    redisAuthSecretId: e.REDIS_AUTH_SECRET_ID,
     secrets: {
       source: e.SECRETS_SOURCE,
       file: path.join(dataDir, 'secrets.json'),

@@ -2,12 +2,11 @@ import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createDatabase } from './db/database.js';
 import { prepareDatabase } from './db/prepare.js';
 import { loggerOptions } from './logger.js';
 import { warmPasswordHasher } from './modules/auth/passwords/password-hasher.js';
 import { preloadPasswordPolicy } from './modules/auth/passwords/password-policy.js';
-import { createPlatform } from './platform/platform.js';
+import { createPlatform, openDatabase } from './platform/platform.js';
 
 /** In-flight requests get this long after SIGINT/SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -24,7 +23,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const database = createDatabase(config.database);
+  const database = openDatabase(config);
   const bootLog = pino(loggerOptions({ level: config.logLevel }));
   const platform = await createPlatform(config, bootLog);
   const app = await buildApp({ config, database, platform });

@@ -1,36 +1,49 @@
-import { useEffect, useState } from 'react';
-import { fetchReadiness, type Readiness } from './health.js';
+import { AppLayout } from './layouts/AppLayout.js';
+import { AuthLayout } from './layouts/AuthLayout.js';
+import { NotFoundPage } from './pages/app/NotFoundPage.js';
+import { matchPath, Navigate, RouterProvider, useLocation } from './router/router.js';
+import { ROUTES } from './router/routes.js';
+import { SessionProvider, useSession } from './session/session-context.js';
 
-const LABELS: Record<Readiness['state'], string> = {
-  checking: 'Checking the server…',
-  ready: 'Server and database are ready',
-  unavailable: 'Server is not ready',
-};
+/** Picks the route for the URL and applies its access rule against the session. */
+function CurrentRoute() {
+  const { pathname, search } = useLocation();
+  const { session } = useSession();
+
+  if (session.status === 'loading') {
+    return (
+      <div className="boot" role="status">
+        <span className="spinner" aria-hidden="true" />
+        <span className="visually-hidden">Loading Parley…</span>
+      </div>
+    );
+  }
+  for (const route of ROUTES) {
+    const params = matchPath(route.path, pathname);
+    if (!params) continue;
+    if (route.access === 'member' && session.status === 'signed-out') {
+      return <Navigate to="/sign-in" state={{ from: `${pathname}${search}`, reason: session.reason }} />;
+    }
+    if (route.access === 'guest' && session.status === 'signed-in') return <Navigate to="/" />;
+    return <>{route.render(params)}</>;
+  }
+  return session.status === 'signed-in' ? (
+    <AppLayout>
+      <NotFoundPage />
+    </AppLayout>
+  ) : (
+    <AuthLayout>
+      <NotFoundPage />
+    </AuthLayout>
+  );
+}
 
 export function App() {
-  const [readiness, setReadiness] = useState<Readiness>({ state: 'checking' });
-
-  useEffect(() => {
-    const controller = new AbortController();
-    void fetchReadiness(controller.signal).then((result) => {
-      if (!controller.signal.aborted) setReadiness(result);
-    });
-    return () => controller.abort();
-  }, []);
-
   return (
-    <main className="shell">
-      <h1>Parley</h1>
-      <p className="tagline">Secure, real-time messaging.</p>
-      <p
-        className={`status status-${readiness.state}`}
-        role="status"
-        aria-live="polite"
-        data-testid="readiness"
-      >
-        {LABELS[readiness.state]}
-        {readiness.state === 'unavailable' ? `: ${readiness.message}` : ''}
-      </p>
-    </main>
+    <RouterProvider>
+      <SessionProvider>
+        <CurrentRoute />
+      </SessionProvider>
+    </RouterProvider>
   );
 }

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
+import { Kysely, MysqlDialect, type MysqlPool, SqliteDialect } from 'kysely';
 import { createPool, type PoolOptions } from 'mysql2';
 import type { DatabaseConfig } from '../config.js';
 import type { DB } from './schema.js';
@@ -58,11 +58,13 @@ export function readCa(caFile: string | undefined): { ca: string } | undefined {
   return caFile ? { ca: readFileSync(caFile, 'utf8') } : undefined;
 }
 
-/** The application's database, chosen by the scheme of DATABASE_URL. */
-export function createDatabase(config: DatabaseConfig): Database {
+/** The application's database, chosen by the scheme of DATABASE_URL (or credentials from a secret). */
+export function createDatabase(config: DatabaseConfig, options: { pool?: MysqlPool } = {}): Database {
   const db =
     config.kind === 'mysql'
-      ? createMysqlKysely({ uri: config.url, ssl: readCa(config.tlsCaFile) })
+      ? options.pool
+        ? new Kysely<DB>({ dialect: new MysqlDialect({ pool: options.pool }) })
+        : createMysqlKysely({ uri: config.url, ssl: readCa(config.tlsCaFile) })
       : createSqliteKysely(config.url.slice('sqlite:'.length));
   return { db, kind: config.kind, destroy: () => db.destroy() };
 }

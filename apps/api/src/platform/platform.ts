@@ -2,6 +2,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import { createDatabase, type Database, readCa } from '../db/database.js';
+import { DatabaseSecret, SecretMysqlPool } from '../db/secret-mysql-pool.js';
 import { createTokenService } from '../modules/auth/tokens/token.service.js';
 import type { KeyringSource, TokenService } from '../modules/auth/tokens/token.types.js';
 import type { BlobStore } from './blobs/blob-store.js';
@@ -15,7 +17,7 @@ import type { Mailer } from './mail/mailer.js';
 import { createOutboxMailer } from './mail/outbox.mailer.js';
 import { createSmtpMailer } from './mail/smtp.mailer.js';
 import { createAwsKeyringSource } from './secrets/aws-keyring.source.js';
-import { getSecretJson } from './secrets/aws-secret-json.js';
+import { getSecretJson, getSecretString } from './secrets/aws-secret-json.js';
 import { createLocalKeyringSource } from './secrets/local-keyring.source.js';
 
 export interface PlatformLog {
@@ -60,16 +62,37 @@ export interface PlatformOverrides {
   now?: () => Date;
 }
 
+function secretsClient(config: Config): SecretsManagerClient | undefined {
+  return config.secrets.source === 'aws'
+    ? new SecretsManagerClient(config.secrets.awsRegion ? { region: config.secrets.awsRegion } : {})
+    : undefined;
+}
+
+/**
+ * The application's database: DATABASE_URL, or on AWS the RDS secret, whose username and password are
+ * read again whenever connections are (re)opened so rotation needs no restart.
+ */
+export function openDatabase(
+  config: Config,
+  client: SecretsManagerClient | undefined = secretsClient(config),
+): Database {
+  const secretId = config.database.secretId;
+  if (!secretId || !client) return createDatabase(config.database);
+  const pool = new SecretMysqlPool({
+    readSecret: async () => DatabaseSecret.parse(await getSecretJson(client, secretId)),
+    database: config.database.name ?? 'parley',
+    ssl: readCa(config.database.tlsCaFile),
+  });
+  return createDatabase(config.database, { pool });
+}
+
 /** Builds every adapter once, in one place, from the configuration. */
 export async function createPlatform(
   config: Config,
   log: PlatformLog,
   overrides: PlatformOverrides = {},
 ): Promise<Platform> {
-  const aws =
-    config.secrets.source === 'aws'
-      ? new SecretsManagerClient(config.secrets.awsRegion ? { region: config.secrets.awsRegion } : {})
-      : undefined;
+  const aws = secretsClient(config);
   const keyrings =
     overrides.keyrings ??
     (aws && config.secrets.keyringSecretIds
@@ -94,8 +117,15 @@ export async function createPlatform(
       ? createSmtpMailer({ url: config.smtpUrl, from: config.smtpFrom, auth: await smtpAuth(config, aws) })
       : createOutboxMailer({ dir: `${config.dataDir}/outbox`, from: config.smtpFrom, log }));
   const mail = new MailQueue(mailer, log);
+  const redisPassword =
+    aws && config.redisAuthSecretId ? await getSecretString(aws, config.redisAuthSecretId) : undefined;
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5_000 })
+    ? new Redis(config.redisUrl, {
+        maxRetriesPerRequest: 2,
+        enableOfflineQueue: true,
+        connectTimeout: 5_000,
+        ...(redisPassword ? { password: redisPassword } : {}),
+      })
     : undefined;
   redis?.on('error', (error) => log.warn({ err: error }, 'redis connection problem'));
   const bus = redis ? createRedisEventBus(redis, log) : createLocalEventBus();

@@ -50,3 +50,12 @@ export function isSecretNotFound(error: unknown): boolean {
     (error instanceof Error && error.name === 'ResourceNotFoundException')
   );
 }
+
+/** The raw string value of a secret (e.g. a generated Redis AUTH token), for secrets that are not JSON. */
+export async function getSecretString(client: SecretsManagerClient, secretId: string): Promise<string> {
+  const output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+  if (typeof output.SecretString !== 'string' || output.SecretString.length === 0) {
+    throw new SecretValueError(`secret ${secretId} has no string value`);
+  }
+  return output.SecretString;
+}

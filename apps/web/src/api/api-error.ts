@@ -1,0 +1,52 @@
+import type { ErrorCode } from '@parley/contract';
+
+/** Field name (the request body key, e.g. `email`) → what is wrong with it, in words. */
+export type FieldErrors = Readonly<Record<string, string>>;
+
+/** An error the API answered with (or the client refused to send), typed by the contract's `ErrorCode`. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly status: number,
+    readonly fieldErrors: FieldErrors = {},
+    /** Seconds to wait, from `Retry-After` on 429. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The server could not be reached, or answered something that is not the contract. */
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError';
+}
+
+/** True when `error` is an ApiError with one of `codes`. */
+export function isApiError(error: unknown, ...codes: ErrorCode[]): error is ApiError {
+  return error instanceof ApiError && (codes.length === 0 || codes.includes(error.code));
+}
+
+function minutes(seconds: number): string {
+  const count = Math.max(1, Math.ceil(seconds / 60));
+  return count === 1 ? 'a minute' : `${count} minutes`;
+}
+
+/** What to tell the user about a failed request, in words. */
+export function describeError(error: unknown): string {
+  if (error instanceof NetworkError)
+    return 'Parley could not be reached. Check your connection and try again.';
+  if (!(error instanceof ApiError)) return 'Something went wrong. Please try again.';
+  switch (error.code) {
+    case 'validation_failed':
+      return Object.keys(error.fieldErrors).length > 0 ? 'Check the highlighted fields.' : error.message;
+    case 'rate_limited':
+      return `Too many attempts. Try again in ${minutes(error.retryAfterSeconds ?? 60)}.`;
+    case 'internal_error':
+    case 'service_unavailable':
+      return 'Parley is having trouble right now. Please try again in a moment.';
+    default:
+      return error.message;
+  }
+}

@@ -1,0 +1,53 @@
+import { useState } from 'react';
+import { api } from '../../api/client.js';
+import { ErrorSummary } from '../../components/ErrorSummary.js';
+import { Field } from '../../components/Field.js';
+import { Status } from '../../components/Status.js';
+import { SubmitButton } from '../../components/SubmitButton.js';
+import { useForm } from '../../forms/use-form.js';
+
+/**
+ * Sends a new confirmation link. With a known address it is one button; otherwise it asks for the email.
+ * The API answers the same for any address, and so does this form.
+ */
+export function ResendForm({
+  email,
+  label = 'Send the link again',
+}: {
+  email?: string | undefined;
+  label?: string;
+}) {
+  const form = useForm({ email: email ?? '' }, { email: 'Email' });
+  const [sentTo, setSentTo] = useState<string>();
+
+  const submit = form.onSubmit(async (values) => {
+    setSentTo(undefined);
+    await api.resendVerification(values);
+    setSentTo(values.email.trim());
+  });
+
+  return (
+    <form onSubmit={submit} noValidate className="form form-inline">
+      <ErrorSummary fieldErrors={form.fieldErrors} formError={form.formError} />
+      {email ? null : (
+        <Field
+          label="Email"
+          type="email"
+          autoComplete="email"
+          inputMode="email"
+          spellCheck={false}
+          error={form.fieldErrors.email}
+          {...form.bind('email')}
+        />
+      )}
+      <SubmitButton busy={form.busy} busyLabel="Sending…" variant="secondary">
+        {label}
+      </SubmitButton>
+      <Status>
+        {sentTo
+          ? `If ${sentTo} still needs confirming, a new link is on its way. Check your inbox and spam folder.`
+          : null}
+      </Status>
+    </form>
+  );
+}

@@ -1,0 +1,48 @@
+import { api } from '../../api/client.js';
+import { ErrorSummary } from '../../components/ErrorSummary.js';
+import { Field } from '../../components/Field.js';
+import { Page } from '../../components/Page.js';
+import { SubmitButton } from '../../components/SubmitButton.js';
+import { useForm } from '../../forms/use-form.js';
+import { useNavigate } from '../../router/router.js';
+import { useSession, useUser } from '../../session/session-context.js';
+
+/** Deletes the account after the password is typed again; every device is signed out. */
+export function DeleteAccountPage() {
+  const user = useUser();
+  const { signedOut } = useSession();
+  const navigate = useNavigate();
+  const form = useForm({ password: '' }, { password: 'Password' });
+
+  const submit = form.onSubmit(async (values) => {
+    await api.deleteMe(values);
+    signedOut('account-deleted');
+    navigate('/sign-in', { replace: true, state: { reason: 'account-deleted' } });
+  });
+
+  return (
+    <Page title="Delete account">
+      <div className="danger-zone">
+        <p>
+          Deleting <strong className="break">{user.email}</strong> signs you out on every device, and nobody
+          can sign in to this account again. This can't be undone.
+        </p>
+      </div>
+      <ErrorSummary fieldErrors={form.fieldErrors} formError={form.formError} />
+      <form onSubmit={submit} noValidate className="form">
+        <Field
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          hint="Type your password to confirm it's you."
+          revealable
+          error={form.fieldErrors.password}
+          {...form.bind('password')}
+        />
+        <SubmitButton busy={form.busy} busyLabel="Deleting account…" variant="danger">
+          Delete my account
+        </SubmitButton>
+      </form>
+    </Page>
+  );
+}

@@ -1,0 +1,145 @@
+import type { Session } from '@parley/contract';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, describeError } from '../../api/client.js';
+import { Page } from '../../components/Page.js';
+import { Status } from '../../components/Status.js';
+import { describeUserAgent } from '../../format/user-agent.js';
+import { useNavigate } from '../../router/router.js';
+import { useSession } from '../../session/session-context.js';
+import { SessionCard } from './SessionCard.js';
+
+type Load =
+  | { state: 'loading' }
+  | { state: 'loaded'; sessions: Session[] }
+  | { state: 'failed'; message: string };
+
+/** Every device signed in to the account: this one first and marked; revoke one, or all at once. */
+export function SessionsPage() {
+  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const [revoking, setRevoking] = useState<string>();
+  const [status, setStatus] = useState<string>();
+  const [problem, setProblem] = useState<string>();
+  const [confirmAll, setConfirmAll] = useState(false);
+  const [endingAll, setEndingAll] = useState(false);
+  const { signedOut } = useSession();
+  const navigate = useNavigate();
+  const heading = useRef<HTMLHeadingElement>(null);
+  const confirmButton = useRef<HTMLButtonElement>(null);
+
+  const refresh = useCallback(async () => {
+    try {
+      const { sessions } = await api.sessions();
+      // This device first, then the most recently active.
+      sessions.sort(
+        (a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt.localeCompare(a.lastSeenAt),
+      );
+      setLoad({ state: 'loaded', sessions });
+    } catch (error) {
+      setLoad({ state: 'failed', message: describeError(error) });
+    }
+  }, []);
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+
+  useEffect(() => {
+    if (confirmAll) confirmButton.current?.focus();
+  }, [confirmAll]);
+
+  const revoke = async (session: Session) => {
+    if (revoking) return;
+    setRevoking(session.id);
+    setStatus(undefined);
+    setProblem(undefined);
+    try {
+      await api.revokeSession(session.id);
+      await refresh();
+      setStatus(`Signed out ${describeUserAgent(session.userAgent)}.`);
+      // The card and its button are gone; keep keyboard users on the list rather than on <body>.
+      heading.current?.focus();
+    } catch (error) {
+      setProblem(describeError(error));
+    } finally {
+      setRevoking(undefined);
+    }
+  };
+
+  const endAll = async () => {
+    if (endingAll) return;
+    setEndingAll(true);
+    try {
+      await api.logoutAll();
+      signedOut('signed-out-everywhere');
+      navigate('/sign-in', { replace: true, state: { reason: 'signed-out-everywhere' } });
+    } catch (error) {
+      setProblem(describeError(error));
+      setEndingAll(false);
+    }
+  };
+
+  return (
+    <Page
+      title="Devices and sessions"
+      lead="These devices are signed in to your account. If you don't recognise one, sign it out and change your password."
+    >
+      {problem ? (
+        <p className="alert-text" role="alert">
+          {problem}
+        </p>
+      ) : null}
+      <Status>{status}</Status>
+      <h2 ref={heading} tabIndex={-1} className="section-title">
+        Signed-in devices
+      </h2>
+      {load.state === 'loading' ? (
+        <p className="loading-line" role="status">
+          <span className="spinner" aria-hidden="true" /> Loading your sessions…
+        </p>
+      ) : null}
+      {load.state === 'failed' ? (
+        <p className="alert-text" role="alert">
+          {load.message}
+        </p>
+      ) : null}
+      {load.state === 'loaded' ? (
+        <ul className="session-list">
+          {load.sessions.map((session) => (
+            <SessionCard
+              key={session.id}
+              session={session}
+              revoking={revoking === session.id}
+              onRevoke={() => void revoke(session)}
+            />
+          ))}
+        </ul>
+      ) : null}
+      <section className="danger-zone" aria-labelledby="sign-out-all-title">
+        <h2 id="sign-out-all-title" className="section-title">
+          Sign out everywhere
+        </h2>
+        <p>Signs out every device, including this one.</p>
+        {confirmAll ? (
+          <div className="confirm-row">
+            <button
+              type="button"
+              ref={confirmButton}
+              className="button button-danger"
+              onClick={() => void endAll()}
+              aria-disabled={endingAll || undefined}
+            >
+              {endingAll ? 'Signing out…' : 'Yes, sign out every device'}
+            </button>
+            <button type="button" className="button button-secondary" onClick={() => setConfirmAll(false)}>
+              Cancel
+            </button>
+          </div>
+        ) : (
+          <button type="button" className="button button-secondary" onClick={() => setConfirmAll(true)}>
+            Sign out everywhere…
+          </button>
+        )}
+      </section>
+    </Page>
+  );
+}

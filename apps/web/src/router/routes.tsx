@@ -1,0 +1,47 @@
+import type { ReactNode } from 'react';
+import { AppLayout } from '../layouts/AppLayout.js';
+import { AuthLayout } from '../layouts/AuthLayout.js';
+import { SettingsLayout } from '../layouts/SettingsLayout.js';
+import { ConversationsPage } from '../pages/app/ConversationsPage.js';
+import { CheckEmailPage } from '../pages/auth/CheckEmailPage.js';
+import { ForgotPasswordPage } from '../pages/auth/ForgotPasswordPage.js';
+import { ResetPasswordPage } from '../pages/auth/ResetPasswordPage.js';
+import { SignInPage } from '../pages/auth/SignInPage.js';
+import { SignUpPage } from '../pages/auth/SignUpPage.js';
+import { VerifyEmailPage } from '../pages/auth/VerifyEmailPage.js';
+import { DeleteAccountPage } from '../pages/settings/DeleteAccountPage.js';
+import { PasswordPage } from '../pages/settings/PasswordPage.js';
+import { ProfilePage } from '../pages/settings/ProfilePage.js';
+import { SessionsPage } from '../pages/settings/SessionsPage.js';
+
+/**
+ * Who may open a route: `guest` pages send signed-in users home, `member` pages send signed-out users to
+ * sign in (and back afterwards), `anyone` pages (email links) work either way.
+ */
+export type Access = 'guest' | 'member' | 'anyone';
+
+export interface Route {
+  /** `/conversations/:id`-style pattern. */
+  path: string;
+  access: Access;
+  render(params: Record<string, string>): ReactNode;
+}
+
+const auth = (page: ReactNode) => () => <AuthLayout>{page}</AuthLayout>;
+const app = (page: ReactNode) => () => <AppLayout>{page}</AppLayout>;
+const settings = (page: ReactNode) => app(<SettingsLayout>{page}</SettingsLayout>);
+
+/** Every page of the app. Messaging adds `/conversations/:id` here, inside `AppLayout`. */
+export const ROUTES: readonly Route[] = [
+  { path: '/', access: 'member', render: app(<ConversationsPage />) },
+  { path: '/settings', access: 'member', render: settings(<ProfilePage />) },
+  { path: '/settings/password', access: 'member', render: settings(<PasswordPage />) },
+  { path: '/settings/sessions', access: 'member', render: settings(<SessionsPage />) },
+  { path: '/settings/delete-account', access: 'member', render: settings(<DeleteAccountPage />) },
+  { path: '/sign-in', access: 'guest', render: auth(<SignInPage />) },
+  { path: '/sign-up', access: 'guest', render: auth(<SignUpPage />) },
+  { path: '/sign-up/check-email', access: 'guest', render: auth(<CheckEmailPage />) },
+  { path: '/forgot-password', access: 'guest', render: auth(<ForgotPasswordPage />) },
+  { path: '/verify-email', access: 'anyone', render: auth(<VerifyEmailPage />) },
+  { path: '/reset-password', access: 'anyone', render: auth(<ResetPasswordPage />) },
+];

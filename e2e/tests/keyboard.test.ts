@@ -1,0 +1,96 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { auditScreen } from '../support/audit.js';
+import { createVerifiedUser, expectHeading } from '../support/parley.js';
+import { browserSuite } from '../support/suite.js';
+
+/** What has keyboard focus, as a user would name it: its role and label or text. */
+function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const element = document.activeElement as HTMLElement | null;
+    if (!element || element === document.body) return 'body';
+    const label = element.id ? document.querySelector(`label[for="${element.id}"]`)?.textContent : undefined;
+    return `${element.tagName.toLowerCase()}:${(label ?? element.textContent ?? '').trim()}`;
+  });
+}
+
+/** Presses Tab and says where focus went; the focused element must show a visible focus indicator. */
+async function tab(page: Page): Promise<string> {
+  await page.keyboard.press('Tab');
+  const outline = await page.evaluate(() => {
+    const element = document.activeElement;
+    return element ? getComputedStyle(element).outlineStyle : 'none';
+  });
+  expect(outline, 'focus is visible').not.toBe('none');
+  return focused(page);
+}
+
+describe('keyboard only', () => {
+  const suite = browserSuite();
+
+  it('signs in with Tab and Enter, then opens the user menu and signs out', async () => {
+    const user = await createVerifiedUser(suite.stack, 'Tim');
+    const { page } = await suite.open();
+    await page.goto('/sign-in');
+    await expectHeading(page, 'Sign in to Parley');
+
+    expect(await tab(page)).toBe('a:Skip to content');
+    expect(await tab(page)).toBe('a:Parley');
+    expect(await tab(page)).toBe('input:Email');
+    await page.keyboard.type(user.email);
+    expect(await tab(page)).toBe('input:Password');
+    await page.keyboard.type('wrong password, typed by keyboard');
+    await page.keyboard.press('Enter');
+    // The error summary takes focus; Tab leads back into the form through its link.
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toContain('Email or password is incorrect');
+    await expect.poll(() => focused(page)).toMatch(/^div:/);
+    expect(await tab(page)).toBe('input:Email');
+    expect(await tab(page)).toBe('input:Password');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(user.password);
+    expect(await tab(page)).toBe('button:Show password');
+    await page.keyboard.press('Enter');
+    expect(await page.getByLabel('Password', { exact: true }).getAttribute('type')).toBe('text');
+    expect(await tab(page)).toBe('button:Sign in');
+    await page.keyboard.press('Enter');
+    await expectHeading(page, 'Conversations');
+    // Focus moved to the new page's heading.
+    expect(await focused(page)).toBe('h1:Conversations');
+
+    // Skip link, brand, main navigation, then the user menu.
+    expect(await tab(page)).toBe('a:Skip to content');
+    expect(await tab(page)).toBe('a:Parley');
+    expect(await tab(page)).toBe('a:Conversations');
+    expect(await tab(page)).toMatch(/^button:.*account menu$/);
+    await page.keyboard.press('Enter');
+    expect(await tab(page)).toBe('a:Account settings');
+    expect(await tab(page)).toBe('a:Devices and sessions');
+    expect(await tab(page)).toBe('button:Sign out');
+    await page.keyboard.press('Enter');
+    await expectHeading(page, 'Sign in to Parley');
+    expect(await page.getByText('You signed out.').isVisible()).toBe(true);
+  });
+
+  it('closes the user menu with Escape and returns focus to its button', async () => {
+    const user = await createVerifiedUser(suite.stack, 'Vint');
+    const { page } = await suite.open();
+    await page.goto('/sign-in');
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.keyboard.press('Enter');
+    await expectHeading(page, 'Conversations');
+    const menuButton = page.getByRole('button', { name: /account menu/ });
+    await menuButton.focus();
+    await page.keyboard.press('Enter');
+    expect(await menuButton.getAttribute('aria-expanded')).toBe('true');
+    expect(await page.getByRole('link', { name: 'Account settings' }).isVisible()).toBe(true);
+    await auditScreen(page, 'user-menu-open');
+    await menuButton.focus();
+    await page.keyboard.press('Escape');
+    expect(await menuButton.getAttribute('aria-expanded')).toBe('false');
+    expect(await page.getByRole('link', { name: 'Account settings' }).isVisible()).toBe(false);
+    expect(await focused(page)).toMatch(/account menu$/);
+  });
+});

@@ -37,7 +37,13 @@ export function passwordProblem(password: string, email: string): string | undef
  * Words an attacker tries first against this service (ASVS 6.1.2 / 6.2.11): its name and the obvious
  * variations. Listed in docs/security.md.
  */
-export const CONTEXT_WORDS: ReadonlySet<string> = new Set(['parley', 'parleyapp', 'parleychat', 'parleymessenger', 'parleyapi']);
+export const CONTEXT_WORDS: ReadonlySet<string> = new Set([
+  'parley',
+  'parleyapp',
+  'parleychat',
+  'parleymessenger',
+  'parleyapi',
+]);
 
 /**
  * What a guesser would reduce a long password to: the password itself, without the digits and symbols

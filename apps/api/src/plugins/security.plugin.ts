@@ -52,6 +52,8 @@ export const securityPlugin = fp(
       credentials: true,
       methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
       allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
+      // Bearer clients on another allowed origin read re-issued tokens and rate-limit waits.
+      exposedHeaders: ['X-Parley-Token', 'Retry-After'],
       maxAge: 600,
     });
 

@@ -2,6 +2,7 @@ import { softDelete } from '../../db/soft-delete.js';
 import { toDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { revokeAllSessions } from '../sessions/session.repository.js';
 import {
   findLiveUserByEmail,
   findLiveUserById,
@@ -21,7 +22,7 @@ import { type RequestOrigin, recordAuthEvent } from './auth-event.repository.js'
 import { consumeEmailToken, insertEmailToken, passwordFingerprint } from './email-token.repository.js';
 import { hashPassword, verifyPassword } from './passwords/password-hasher.js';
 import { passwordProblem } from './passwords/password-policy.js';
-import { type AuthContext, revokeAndTell } from './session.service.js';
+import type { AuthContext } from './session.service.js';
 import type { TokenPurpose } from './tokens/token.types.js';
 
 const invalidLink = () => new AppError('invalid_token', 'This link is invalid, expired or already used');
@@ -104,9 +105,7 @@ export async function register(
     }
     if (!user) return;
     await recordAuthEvent(deps.db, { type: 'register', userId: user.id, origin: input.origin, now });
-    deps.mail.enqueue(
-      verificationEmail(user.email, user.display_name, await issueEmailLink(deps, user, VERIFY)),
-    );
+    deps.mail.enqueue(verificationEmail(user.email, await issueEmailLink(deps, user, VERIFY)));
     return;
   }
   if (user.email_verified_at !== null) {
@@ -120,18 +119,14 @@ export async function register(
     now,
   );
   const updated = { ...user, password_hash: passwordHash, display_name: input.displayName };
-  deps.mail.enqueue(
-    verificationEmail(updated.email, updated.display_name, await issueEmailLink(deps, updated, VERIFY)),
-  );
+  deps.mail.enqueue(verificationEmail(updated.email, await issueEmailLink(deps, updated, VERIFY)));
 }
 
 /** Sends a new verification link to an unverified account; the same 202 for any email. */
 export async function resendVerification(deps: AuthDeps, email: string): Promise<void> {
   const user = await findLiveUserByEmail(deps.db, email);
   if (!user || user.email_verified_at !== null) return;
-  deps.mail.enqueue(
-    verificationEmail(user.email, user.display_name, await issueEmailLink(deps, user, VERIFY)),
-  );
+  deps.mail.enqueue(verificationEmail(user.email, await issueEmailLink(deps, user, VERIFY)));
 }
 
 /** Checks the signed token, then consumes its row; binding to the current email/password is checked inside. */
@@ -220,10 +215,11 @@ export async function resetPassword(
       { password_hash: passwordHash, email_verified_at: fresh.email_verified_at ?? toDbTime(now) },
       now,
     );
+    const revoked = await revokeAllSessions(trx, { userId: fresh.id, reason: 'password_reset', now });
     await recordAuthEvent(trx, { type: 'password_reset', userId: fresh.id, origin: input.origin, now });
-    return fresh;
+    return { ...fresh, revoked };
   });
-  await revokeAndTell(deps, { userId: user.id, reason: 'password_reset' });
+  deps.onSessionsRevoked(user.revoked);
   deps.mail.enqueue(passwordChangedEmail(user.email, 'reset'));
 }
 
@@ -238,19 +234,25 @@ export async function changePassword(
   }
   assertAcceptablePassword('newPassword', input.newPassword, auth.user.email);
   const now = deps.now();
-  await updateLiveUser(deps.db, auth.userId, { password_hash: await hashPassword(input.newPassword) }, now);
-  await revokeAndTell(deps, {
-    userId: auth.userId,
-    reason: 'password_changed',
-    exceptSessionId: auth.sessionId,
+  const passwordHash = await hashPassword(input.newPassword);
+  // One transaction: the new password and the end of the other sessions cannot be separated by a crash.
+  const revoked = await deps.db.transaction().execute(async (trx) => {
+    await updateLiveUser(trx, auth.userId, { password_hash: passwordHash }, now);
+    await recordAuthEvent(trx, {
+      type: 'password_changed',
+      userId: auth.userId,
+      sessionId: auth.sessionId,
+      origin: input.origin,
+      now,
+    });
+    return revokeAllSessions(trx, {
+      userId: auth.userId,
+      reason: 'password_changed',
+      now,
+      exceptSessionId: auth.sessionId,
+    });
   });
-  await recordAuthEvent(deps.db, {
-    type: 'password_changed',
-    userId: auth.userId,
-    sessionId: auth.sessionId,
-    origin: input.origin,
-    now,
-  });
+  deps.onSessionsRevoked(revoked);
   deps.mail.enqueue(passwordChangedEmail(auth.user.email, 'changed'));
 }
 
@@ -263,7 +265,7 @@ export async function deleteAccount(
   if (!(await verifyPassword(auth.user.password_hash, input.password)))
     throw fieldError('password', 'is incorrect');
   const now = deps.now();
-  await deps.db.transaction().execute(async (trx) => {
+  const revoked = await deps.db.transaction().execute(async (trx) => {
     await softDelete(trx, 'users', auth.userId, now);
     await recordAuthEvent(trx, {
       type: 'account_deleted',
@@ -272,8 +274,9 @@ export async function deleteAccount(
       origin: input.origin,
       now,
     });
+    return revokeAllSessions(trx, { userId: auth.userId, reason: 'account_deleted', now });
   });
-  await revokeAndTell(deps, { userId: auth.userId, reason: 'account_deleted' });
+  deps.onSessionsRevoked(revoked);
 }
 
 export async function updateDisplayName(

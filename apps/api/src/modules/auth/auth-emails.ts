@@ -24,12 +24,13 @@ function message(
   return { to, subject, text, html };
 }
 
-export function verificationEmail(to: string, displayName: string, url: string): MailMessage {
+/** Carries no text the registrant chose: the address is not proven yet, so nobody may put words in our mail. */
+export function verificationEmail(to: string, url: string): MailMessage {
   return message(
     to,
     'Confirm your email for Parley',
     [
-      `Hi ${displayName},`,
+      'Hello,',
       'Confirm your email address to finish setting up your Parley account. The link works once, for 24 hours.',
     ],
     { label: 'Confirm your email', url },

@@ -172,5 +172,3 @@ export async function revokeOwnSession(
   deps.onSessionsRevoked([sessionId]);
   await recordAuthEvent(deps.db, { type: 'session_revoked', userId: auth.userId, sessionId, origin, now });
 }
-
-export { revokeAndTell };

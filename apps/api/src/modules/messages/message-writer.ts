@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, MysqlAdapter, sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
@@ -50,16 +50,21 @@ function isRetryable(error: unknown): boolean {
  * an acknowledged message is durable. Retries of a clientId return the stored message.
  */
 export class MessageWriter {
-  readonly #queue: Pending[] = [];
+  #queue: Pending[] = [];
   #running = 0;
+  /** Conversations whose counter row a batch of ours is writing (and holds locked until it commits). */
+  readonly #busy = new Set<string>();
   #closed = false;
+  readonly #mysql: boolean;
 
   constructor(
     private readonly db: Kysely<DB>,
     private readonly now: () => Date,
     /** Transactions in flight at once; more lets MySQL group-commit several batches. */
     private readonly concurrency: number,
-  ) {}
+  ) {
+    this.#mysql = db.getExecutor().adapter instanceof MysqlAdapter;
+  }
 
   send(request: SendRequest): Promise<SendResult> {
     if (this.#closed) return Promise.reject(new AppError('service_unavailable', 'Server is shutting down'));
@@ -76,11 +81,33 @@ export class MessageWriter {
       await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
+  /**
+   * Starts batches while fewer than `concurrency` run. A batch takes only sends to conversations no other
+   * batch of ours is writing: those would wait for that batch's counter-row lock (until its commit) and
+   * hold every other send of their batch behind it, so batches would commit one after the other instead
+   * of together. Such sends stay queued, in order, for the next batch, so a conversation's sends still get
+   * their seq in arrival order.
+   */
   #pump(): void {
     while (this.#running < this.concurrency && this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, MAX_BATCH);
+      const batch: Pending[] = [];
+      const rest: Pending[] = [];
+      const conversations = new Set<string>();
+      for (const pending of this.#queue) {
+        const conversationId = pending.request.conversationId;
+        if (batch.length < MAX_BATCH && !this.#busy.has(conversationId)) {
+          batch.push(pending);
+          conversations.add(conversationId);
+        } else {
+          rest.push(pending);
+        }
+      }
+      if (batch.length === 0) return;
+      this.#queue = rest;
+      for (const conversationId of conversations) this.#busy.add(conversationId);
       this.#running += 1;
       void this.#run(batch).finally(() => {
+        for (const conversationId of conversations) this.#busy.delete(conversationId);
         this.#running -= 1;
         this.#pump();
       });
@@ -221,23 +248,33 @@ export class MessageWriter {
         item,
       ]);
     const rows: MessageRow[] = [];
-    for (const conversationId of [...byConversation.keys()].sort()) {
+    const conversationIds = [...byConversation.keys()].sort();
+    // One UPDATE for every conversation of the batch, then one read of the new counters: two round trips,
+    // not two per conversation. On MySQL the primary key is forced: on a small table the optimizer would
+    // rather scan it, and an UPDATE locks every row it scans, so every batch would wait for every other.
+    if (conversationIds.length > 0) {
+      const increment = sql`case ${sql.ref('id')} ${sql.join(
+        conversationIds.map((id) => sql`when ${id} then ${(byConversation.get(id) ?? []).length}`),
+        sql` `,
+      )} else 0 end`;
+      await sql`update ${sql.table('conversations')}${this.#mysql ? sql` force index (primary)` : sql``}
+        set ${sql.ref('last_seq')} = ${sql.ref('last_seq')} + ${increment},
+          ${sql.ref('last_rev')} = ${sql.ref('last_rev')} + ${increment},
+          ${sql.ref('last_message_at')} = ${nowText}, ${sql.ref('updated_at')} = ${nowText}
+        where ${sql.ref('id')} in (${sql.join(conversationIds)})`.execute(trx);
+    }
+    const counterRows = conversationIds.length
+      ? await trx
+          .selectFrom('conversations')
+          .select(['id', 'last_seq', 'last_rev'])
+          .where('id', 'in', conversationIds)
+          .execute()
+      : [];
+    const countersById = new Map(counterRows.map((row) => [row.id, row]));
+    for (const conversationId of conversationIds) {
       const items = byConversation.get(conversationId) ?? [];
-      await trx
-        .updateTable('conversations')
-        .set((eb) => ({
-          last_seq: eb('last_seq', '+', items.length),
-          last_rev: eb('last_rev', '+', items.length),
-          last_message_at: nowText,
-          updated_at: nowText,
-        }))
-        .where('id', '=', conversationId)
-        .execute();
-      const counters = await trx
-        .selectFrom('conversations')
-        .select(['last_seq', 'last_rev'])
-        .where('id', '=', conversationId)
-        .executeTakeFirstOrThrow();
+      const counters = countersById.get(conversationId);
+      if (!counters) throw new Error(`conversation ${conversationId} has no counter row`);
       const firstSeq = Number(counters.last_seq) - items.length + 1;
       const firstRev = Number(counters.last_rev) - items.length + 1;
       items.forEach((item, offset) => {

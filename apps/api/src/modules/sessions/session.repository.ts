@@ -95,7 +95,11 @@ export async function revokeSession(
   return result.numUpdatedRows > 0n;
 }
 
-/** Revokes every live session of a user, optionally sparing one; returns the ids it revoked. */
+/**
+ * Revokes every live session of a user, optionally sparing one, with one UPDATE on the user's rows (so a
+ * session created meanwhile is revoked too); returns the ids that were live, for closing their sockets.
+ * Run it in the transaction that changes the password, so the two cannot be separated by a crash.
+ */
 export async function revokeAllSessions(
   db: Executor,
   input: { userId: string; reason: RevokeReason; now: Date; exceptSessionId?: string },
@@ -107,12 +111,12 @@ export async function revokeAllSessions(
     .where('revoked_at', 'is', null);
   if (input.exceptSessionId) live = live.where('id', '!=', input.exceptSessionId);
   const ids = (await live.execute()).map((row) => row.id);
-  if (ids.length === 0) return [];
-  await db
+  let update = db
     .updateTable('sessions')
     .set({ revoked_at: toDbTime(input.now), revoked_reason: input.reason })
-    .where('id', 'in', ids)
-    .where('revoked_at', 'is', null)
-    .execute();
+    .where('user_id', '=', input.userId)
+    .where('revoked_at', 'is', null);
+  if (input.exceptSessionId) update = update.where('id', '!=', input.exceptSessionId);
+  await update.execute();
   return ids;
 }

@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const rootDir = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface BenchServer {
+  readonly pid: number | undefined;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the compiled API (`node apps/api/dist/main.js`, as `npm start` does) in its own process and waits
+ * for its "Parley is running" line. With `profileDir`, Node writes a V8 CPU profile there on exit.
+ */
+export async function startServer(env: Record<string, string>, profileDir?: string): Promise<BenchServer> {
+  const args = [
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    'apps/api/dist/main.js',
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: rootDir,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const logFile = process.env.BENCH_SERVER_LOG;
+  const onData = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-100_000);
+    if (logFile) appendFileSync(logFile, chunk);
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  while (!/Parley is running at/.test(output)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`Parley did not start:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
+  return {
+    pid: child.pid,
+    output: () => output,
+    async stop() {
+      process.off('exit', onExit);
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -77,9 +77,8 @@ describe('account settings', () => {
       .toContain('Signed out Headless Chrome');
     expect(await cards.nth(0).getByText('This device', { exact: true }).isVisible()).toBe(true);
 
-    // The revoked device finds out on its next action.
-    await phone.page.getByRole('button', { name: /account menu/ }).click();
-    await phone.page.getByRole('link', { name: 'Account settings' }).click();
+    // The revoked device, on the conversations screen, hears it over its WebSocket and goes to sign-in
+    // without any action of its own.
     await expectHeading(phone.page, 'Sign in to Parley');
     expect(await phone.page.getByText('Your session ended').isVisible()).toBe(true);
   });

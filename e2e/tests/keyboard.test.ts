@@ -14,9 +14,9 @@ function focused(page: Page): Promise<string> {
   });
 }
 
-/** Presses Tab and says where focus went; the focused element must show a visible focus indicator. */
-async function tab(page: Page): Promise<string> {
-  await page.keyboard.press('Tab');
+/** Presses Tab (or Shift+Tab) and says where focus went; the focused element must show a visible focus indicator. */
+async function tab(page: Page, key: 'Tab' | 'Shift+Tab' = 'Tab'): Promise<string> {
+  await page.keyboard.press(key);
   const outline = await page.evaluate(() => {
     const element = document.activeElement;
     return element ? getComputedStyle(element).outlineStyle : 'none';
@@ -59,8 +59,13 @@ describe('keyboard only', () => {
     // Focus moved to the new page's heading.
     expect(await focused(page)).toBe('h1:Conversations');
 
-    // Skip link, brand, main navigation, then the user menu.
-    expect(await tab(page)).toBe('a:Skip to content');
+    // From the heading, Tab reaches the page's first control; backwards: the user menu, the main
+    // navigation, the brand, the skip link.
+    expect(await tab(page)).toBe('a:+ New conversation');
+    expect(await tab(page, 'Shift+Tab')).toMatch(/^button:.*account menu$/);
+    expect(await tab(page, 'Shift+Tab')).toBe('a:Conversations');
+    expect(await tab(page, 'Shift+Tab')).toBe('a:Parley');
+    expect(await tab(page, 'Shift+Tab')).toBe('a:Skip to content');
     expect(await tab(page)).toBe('a:Parley');
     expect(await tab(page)).toBe('a:Conversations');
     expect(await tab(page)).toMatch(/^button:.*account menu$/);

@@ -162,6 +162,14 @@ describe.each(DB_KINDS)('WebSocket gateway on %s', (kind) => {
     expect(a.frames.filter((f) => f.type === 'typing')).toHaveLength(0);
   });
 
+  it('a conversation created after connecting is followed live by the creator\'s own tab', async () => {
+    const a = await tab(ada);
+    const group = await createGroup(app, ada.session, 'Fresh', [bob.userId]);
+    expect((await a.next('conversation')).conversation.id).toBe(group.id);
+    const message = await send(app, bob.session, group.id, 'first in fresh');
+    expect((await a.next('message', (f) => f.message.id === message.id)).message.body).toBe('first in fresh');
+  });
+
   it('tells a member they were added, then delivers that conversation live', async () => {
     const carl = await signUp(app, smtp, { displayName: 'Carl' });
     const c = await tab(carl);

@@ -149,7 +149,8 @@ export async function createConversation(
     if (!existing) throw error;
     return { conversation: await getConversation(deps, userId, existing.id), created: false };
   }
-  announce(deps, id, others);
+  // The creator too: their open sockets must start following the new conversation.
+  announce(deps, id, [userId, ...others]);
   return { conversation: await getConversation(deps, userId, id), created: true };
 }
 

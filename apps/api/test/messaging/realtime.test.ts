@@ -162,7 +162,7 @@ describe.each(DB_KINDS)('WebSocket gateway on %s', (kind) => {
     expect(a.frames.filter((f) => f.type === 'typing')).toHaveLength(0);
   });
 
-  it('a conversation created after connecting is followed live by the creator\'s own tab', async () => {
+  it("a conversation created after connecting is followed live by the creator's own tab", async () => {
     const a = await tab(ada);
     const group = await createGroup(app, ada.session, 'Fresh', [bob.userId]);
     expect((await a.next('conversation')).conversation.id).toBe(group.id);

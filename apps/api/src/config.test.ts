@@ -24,6 +24,8 @@ describe('loadConfig', () => {
       url: `sqlite:${path.resolve('data', 'parley.db')}`,
       adminUrl: undefined,
       tlsCaFile: undefined,
+      secretId: undefined,
+      name: 'parley',
     });
     expect(config.corsOrigins).toEqual([]);
     expect(config.trustProxy).toBe(false);

@@ -12,7 +12,7 @@ import { tokenScope } from '../../src/platform/platform.js';
 import { createLocalKeyringSource } from '../../src/platform/secrets/local-keyring.source.js';
 import { buildTestApp } from '../helpers/app.js';
 import { call, signUp } from '../helpers/auth.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { countRows, createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 const ROUTES: { method: 'POST' | 'PATCH' | 'DELETE' | 'GET'; url: string; auth: boolean }[] = [
   { method: 'POST', url: '/api/auth/register', auth: false },
@@ -119,15 +119,7 @@ describe('bad input on every auth route', () => {
 
   async function snapshot() {
     const db = testDb.database.db;
-    const count = async (table: 'users' | 'sessions' | 'email_tokens' | 'auth_events') =>
-      Number(
-        (
-          await db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const count = (table: 'users' | 'sessions' | 'email_tokens' | 'auth_events') => countRows(db, table);
     const users = await db
       .selectFrom('users')
       .select(['id', 'display_name', 'password_hash', 'email_verified_at', 'deleted_at'])

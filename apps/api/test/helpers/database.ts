@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Kysely } from 'kysely';
 import { inject } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { bootstrapMysql } from '../../src/db/bootstrap.js';
 import { createDatabase, type Database } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import type { DB } from '../../src/db/schema.js';
 
 export type TestDbKind = 'sqlite' | 'mariadb';
 /** Integration tests run once per kind: the embedded default and a real MySQL-compatible server. */
@@ -76,4 +78,13 @@ export async function createTestDatabase(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Number of rows in a table, read directly (tests that prove "nothing changed"). */
+export async function countRows(db: Kysely<DB>, table: keyof DB): Promise<number> {
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

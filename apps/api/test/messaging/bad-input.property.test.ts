@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
 import { buildTestApp } from '../helpers/app.js';
 import { signUp } from '../helpers/auth.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { countRows, createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { createGroup, send } from '../helpers/messaging.js';
 import { connectWs } from '../helpers/ws-client.js';
 
@@ -59,15 +59,8 @@ describe('bad input on messaging routes and WebSocket frames', () => {
 
   async function snapshot() {
     const db = testDb.database.db;
-    const count = async (table: 'conversations' | 'conversation_members' | 'messages' | 'attachments') =>
-      Number(
-        (
-          await db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const count = (table: 'conversations' | 'conversation_members' | 'messages' | 'attachments') =>
+      countRows(db, table);
     const messages = await db
       .selectFrom('messages')
       .select(['id', 'body', 'rev', 'deleted_at'])

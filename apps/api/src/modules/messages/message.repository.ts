@@ -51,19 +51,23 @@ export async function listMessages(
   return { rows: pageRows, hasMore };
 }
 
-/** Messages a reconnecting client has not seen: new ones after `seq`, changed ones after `rev`; in seq order. */
+/**
+ * One page of what a reconnecting client has not seen: new messages after `since.seq` and changed ones
+ * after `since.rev`, in seq order, continuing after `afterSeq` (keyset paging).
+ */
 export function messagesSince(
   db: Executor,
   conversationId: string,
   since: { seq: number; rev: number },
-  limit: number,
+  page: { afterSeq: number; limit: number },
 ) {
   return db
     .selectFrom('messages')
     .selectAll()
     .where('conversation_id', '=', conversationId)
+    .where('seq', '>', page.afterSeq)
     .where((eb) => eb.or([eb('seq', '>', since.seq), eb('rev', '>', since.rev)]))
     .orderBy('seq', 'asc')
-    .limit(limit)
+    .limit(page.limit)
     .execute();
 }

@@ -2,7 +2,7 @@ import type { ServerFrame } from '@parley/contract';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { presentMessage } from '../messages/message.presenter.js';
-import { attachmentsByMessage } from '../messages/message.repository.js';
+import { attachmentsByMessage, messagesSince } from '../messages/message.repository.js';
 
 const PAGE = 500;
 
@@ -80,15 +80,12 @@ export class ConversationCursor {
       if (!counters) return;
       let afterSeq = 0;
       for (;;) {
-        const rows = await trx
-          .selectFrom('messages')
-          .selectAll()
-          .where('conversation_id', '=', this.conversationId)
-          .where('seq', '>', afterSeq)
-          .where((eb) => eb.or([eb('seq', '>', sinceSeq), eb('rev', '>', sinceRev)]))
-          .orderBy('seq')
-          .limit(PAGE)
-          .execute();
+        const rows = await messagesSince(
+          trx,
+          this.conversationId,
+          { seq: sinceSeq, rev: sinceRev },
+          { afterSeq, limit: PAGE },
+        );
         const attachments = await attachmentsByMessage(
           trx,
           rows.map((r) => r.id),

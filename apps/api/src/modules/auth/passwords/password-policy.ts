@@ -51,7 +51,7 @@ export const CONTEXT_WORDS: ReadonlySet<string> = new Set([
  * ("qwertyqwerty", "abcabcabcabc"), and combinations. The 12-character minimum makes most list entries
  * too short to match exactly; these reductions let the list catch what users actually type instead.
  */
-export function guessableCores(folded: string): string[] {
+function guessableCores(folded: string): string[] {
   const cores = new Set<string>([folded]);
   const trimmed = folded.replace(/^[\d\W_]+|[\d\W_]+$/gu, '');
   if (trimmed.length >= 4) cores.add(trimmed);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { Stack } from './stack.js';
 
@@ -57,6 +57,14 @@ export async function signIn(page: Page, user: Pick<TestUser, 'email' | 'passwor
 /** The page's h1 text once it matches, for asserting where a navigation ended up. */
 export async function expectHeading(page: Page, name: string | RegExp): Promise<void> {
   await page.getByRole('heading', { level: 1, name }).waitFor();
+}
+
+/**
+ * Waits until an element is visible (fails after Playwright's timeout). UI that arrives asynchronously
+ * (lazy chunks, fetches, socket events) must be awaited, never sampled once with isVisible().
+ */
+export async function expectVisible(locator: Locator): Promise<void> {
+  await locator.waitFor({ state: 'visible' });
 }
 
 /** Signs up through the sign-up page, confirms through the link in the email received, and signs in. */

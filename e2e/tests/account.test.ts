@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { auditScreen } from '../support/audit.js';
-import { createVerifiedUser, expectHeading, signIn } from '../support/parley.js';
+import { createVerifiedUser, expectHeading, expectVisible, signIn } from '../support/parley.js';
 import { browserSuite } from '../support/suite.js';
 
 /** Opens a settings section from the user menu, as a user would. */
@@ -19,7 +19,7 @@ describe('account settings', () => {
     await signIn(page, user);
     await openSettings(page, 'Account settings');
     await expectHeading(page, 'Profile');
-    expect(await page.getByRole('main').getByText(user.email).isVisible()).toBe(true);
+    await expectVisible(page.getByRole('main').getByText(user.email));
     await auditScreen(page, 'settings-profile');
 
     const name = page.getByLabel('Display name');
@@ -56,7 +56,7 @@ describe('account settings', () => {
     const cards = laptop.page.getByTestId('session');
     await expect.poll(() => cards.count()).toBe(2);
     // This device is listed first and marked; only the other one has a sign-out button.
-    expect(await cards.nth(0).getByText('This device', { exact: true }).isVisible()).toBe(true);
+    await expectVisible(cards.nth(0).getByText('This device', { exact: true }));
     expect(await cards.nth(1).getByText('This device', { exact: true }).count()).toBe(0);
     expect(await cards.nth(0).getByRole('button').count()).toBe(0);
     for (const index of [0, 1]) {
@@ -75,12 +75,12 @@ describe('account settings', () => {
     await expect
       .poll(() => laptop.page.getByRole('status').textContent())
       .toContain('Signed out Headless Chrome');
-    expect(await cards.nth(0).getByText('This device', { exact: true }).isVisible()).toBe(true);
+    await expectVisible(cards.nth(0).getByText('This device', { exact: true }));
 
     // The revoked device, on the conversations screen, hears it over its WebSocket and goes to sign-in
     // without any action of its own.
     await expectHeading(phone.page, 'Sign in to Parley');
-    expect(await phone.page.getByText('Your session ended').isVisible()).toBe(true);
+    await expectVisible(phone.page.getByText('Your session ended'));
   });
 
   it('changes the password: the wrong current one is refused next to its field, then other devices sign out', async () => {
@@ -124,7 +124,7 @@ describe('account settings', () => {
     await second.page.getByRole('button', { name: /account menu/ }).click();
     await second.page.getByRole('button', { name: 'Sign out' }).click();
     await expectHeading(second.page, 'Sign in to Parley');
-    expect(await second.page.getByText('You signed out.').isVisible()).toBe(true);
+    await expectVisible(second.page.getByText('You signed out.'));
     await signIn(second.page, user);
 
     await first.page.goto('/settings/sessions');
@@ -134,7 +134,7 @@ describe('account settings', () => {
     await expect.poll(() => confirm.evaluate((element) => element === document.activeElement)).toBe(true);
     await confirm.click();
     await expectHeading(first.page, 'Sign in to Parley');
-    expect(await first.page.getByText('You signed out on every device.').isVisible()).toBe(true);
+    await expectVisible(first.page.getByText('You signed out on every device.'));
 
     await second.page.goto('/settings');
     await expectHeading(second.page, 'Sign in to Parley');
@@ -155,7 +155,7 @@ describe('account settings', () => {
     await page.getByLabel('Password', { exact: true }).fill(user.password);
     await page.getByRole('button', { name: 'Delete my account' }).click();
     await expectHeading(page, 'Sign in to Parley');
-    expect(await page.getByText('Your account was deleted').isVisible()).toBe(true);
+    await expectVisible(page.getByText('Your account was deleted'));
 
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password', { exact: true }).fill(user.password);

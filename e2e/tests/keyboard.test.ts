@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { auditScreen } from '../support/audit.js';
-import { createVerifiedUser, expectHeading } from '../support/parley.js';
+import { createVerifiedUser, expectHeading, expectVisible } from '../support/parley.js';
 import { browserSuite } from '../support/suite.js';
 
 /** What has keyboard focus, as a user would name it: its role and label or text. */
@@ -75,7 +75,7 @@ describe('keyboard only', () => {
     expect(await tab(page)).toBe('button:Sign out');
     await page.keyboard.press('Enter');
     await expectHeading(page, 'Sign in to Parley');
-    expect(await page.getByText('You signed out.').isVisible()).toBe(true);
+    await expectVisible(page.getByText('You signed out.'));
   });
 
   it('closes the user menu with Escape and returns focus to its button', async () => {
@@ -90,7 +90,7 @@ describe('keyboard only', () => {
     await menuButton.focus();
     await page.keyboard.press('Enter');
     expect(await menuButton.getAttribute('aria-expanded')).toBe('true');
-    expect(await page.getByRole('link', { name: 'Account settings' }).isVisible()).toBe(true);
+    await expectVisible(page.getByRole('link', { name: 'Account settings' }));
     await auditScreen(page, 'user-menu-open');
     await menuButton.focus();
     await page.keyboard.press('Escape');

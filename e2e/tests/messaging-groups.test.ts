@@ -3,6 +3,7 @@ import { auditScreen } from '../support/audit.js';
 import {
   createVerifiedUser,
   expectHeading,
+  expectVisible,
   listEntry,
   messageTexts,
   sendMessage,
@@ -44,7 +45,7 @@ describe('groups', () => {
     await auditScreen(page, 'new-group');
     await page.getByRole('button', { name: 'Create group' }).click();
     await expectHeading(page, 'Apollo guidance');
-    expect(await page.getByText('Group · 2 members').isVisible()).toBe(true);
+    await expectVisible(page.getByText('Group · 2 members'));
     await sendMessage(page, 'Welcome to the group');
 
     await page.getByRole('button', { name: 'Members', exact: true }).click();

@@ -3,6 +3,7 @@ import { auditScreen } from '../support/audit.js';
 import {
   createVerifiedUser,
   expectHeading,
+  expectVisible,
   linkIn,
   listEntry,
   messageTexts,
@@ -21,7 +22,7 @@ describe('messaging in real time', () => {
     const ben = await suite.open();
     const adaUser = await signUpThroughEmail(ada.page, suite.stack, 'Ada');
     const benUser = await signUpThroughEmail(ben.page, suite.stack, 'Ben');
-    expect(await ben.page.getByRole('heading', { name: 'No conversations yet' }).isVisible()).toBe(true);
+    await expectVisible(ben.page.getByRole('heading', { name: 'No conversations yet' }));
 
     // Ada finds Ben by email; a first message appears in Ben's list, live, with an unread badge.
     await startDirectMessage(ada.page, benUser.email, benUser.displayName);
@@ -120,6 +121,6 @@ describe('messaging in real time', () => {
 
     // No click needed: the socket hears session_revoked and the page moves to sign-in.
     await expectHeading(page, 'Sign in to Parley');
-    expect(await page.getByText('Your session ended').isVisible()).toBe(true);
+    await expectVisible(page.getByText('Your session ended'));
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditScreen } from '../support/audit.js';
-import { createVerifiedUser, expectHeading, linkIn, signIn } from '../support/parley.js';
+import { createVerifiedUser, expectHeading, expectVisible, linkIn, signIn } from '../support/parley.js';
 import { browserSuite } from '../support/suite.js';
 
 describe('forgotten password', () => {
@@ -30,7 +30,7 @@ describe('forgotten password', () => {
     await page.goto(link);
     await expectHeading(page, 'Choose a new password');
     expect(page.url()).not.toContain('token=');
-    expect(await page.getByText('At least 12 characters').isVisible()).toBe(true);
+    await expectVisible(page.getByText('At least 12 characters'));
     await auditScreen(page, 'reset-password');
 
     // Refused before the link is spent: too short, then too common.
@@ -47,7 +47,7 @@ describe('forgotten password', () => {
     await field.fill(newPassword);
     await page.getByRole('button', { name: 'Set new password' }).click();
     await expectHeading(page, 'Sign in to Parley');
-    expect(await page.getByText('Your password was changed').isVisible()).toBe(true);
+    await expectVisible(page.getByText('Your password was changed'));
 
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password', { exact: true }).fill(user.password);
@@ -62,7 +62,7 @@ describe('forgotten password', () => {
     // The browser that was signed in before the reset is signed out on its next action.
     await elsewhere.page.getByRole('button', { name: 'Save display name' }).click();
     await expectHeading(elsewhere.page, 'Sign in to Parley');
-    expect(await elsewhere.page.getByText('Your session ended').isVisible()).toBe(true);
+    await expectVisible(elsewhere.page.getByText('Your session ended'));
 
     // The link works once (tried from a signed-out browser, which can then ask for a new one).
     const { page: later } = await suite.open();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditScreen } from '../support/audit.js';
-import { createVerifiedUser, expectHeading, linkIn, newUser } from '../support/parley.js';
+import { createVerifiedUser, expectHeading, expectVisible, linkIn, newUser } from '../support/parley.js';
 import { browserSuite } from '../support/suite.js';
 
 describe('signing up and signing in', () => {
@@ -59,13 +59,13 @@ describe('signing up and signing in', () => {
 
     await page.getByRole('link', { name: 'Sign in' }).click();
     await expectHeading(page, 'Sign in to Parley');
-    expect(await page.getByText('Your email is confirmed').isVisible()).toBe(true);
+    await expectVisible(page.getByText('Your email is confirmed'));
     expect(await page.getByLabel('Email').inputValue()).toBe(user.email);
     await page.getByLabel('Password', { exact: true }).fill(user.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expectHeading(page, 'Conversations');
-    expect(await page.getByRole('heading', { name: 'No conversations yet' }).isVisible()).toBe(true);
-    expect(await page.getByRole('button', { name: new RegExp(user.displayName) }).isVisible()).toBe(true);
+    await expectVisible(page.getByRole('heading', { name: 'No conversations yet' }));
+    await expectVisible(page.getByRole('button', { name: new RegExp(user.displayName) }));
     await auditScreen(page, 'home');
 
     // A used link is refused, in words.

@@ -75,7 +75,8 @@ async function verifiedUser(stack: Stack, name: string) {
   const link = /https?:\/\/\S+\/verify-email\?token=\S+/.exec(mail.text)?.[0];
   if (!link) throw new Error('no verification link in the email');
   const token = new URL(link).searchParams.get('token');
-  if ((await post(stack, '/auth/verify-email', { token })).status !== 200) throw new Error('verify failed');
+  if ((await post(stack, '/auth/verify-email', { token, password: user.password })).status !== 200)
+    throw new Error('verify failed');
   const login = await post(stack, '/auth/login', { email: user.email, password: user.password });
   const { token: session, user: me } = (await login.json()) as { token: string; user: { id: string } };
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';

@@ -41,7 +41,7 @@ export async function createVerifiedUser(stack: Stack, name: string): Promise<Te
   expect((await post('/auth/register', user)).status).toBe(202);
   const mail = await stack.mail.waitFor(user.email, /Confirm your email/);
   const token = new URL(linkIn(mail.text, 'verify-email')).searchParams.get('token');
-  expect((await post('/auth/verify-email', { token })).status).toBe(200);
+  expect((await post('/auth/verify-email', { token, password: user.password })).status).toBe(200);
   return user;
 }
 

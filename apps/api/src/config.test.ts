@@ -43,6 +43,8 @@ describe('loadConfig', () => {
       PORT: '3000',
       HOST: '0.0.0.0',
       PUBLIC_URL: 'https://chat.example.com',
+      SMTP_URL: 'smtps://mail.example.com:465',
+      MAIL_NOTICE_INTERVAL_SECONDS: '7200',
       DATABASE_URL: 'mysql://app:pw@db.internal:3306/parley',
       DATABASE_ADMIN_URL: 'mysql://admin:pw@db.internal:3306/',
       DATABASE_TLS_CA: '/etc/ssl/rds.pem',
@@ -55,6 +57,8 @@ describe('loadConfig', () => {
     expect(config.corsOrigins).toEqual(['https://a.example.com', 'https://b.example.com:8443']);
     expect(config.trustProxy).toEqual(['10.0.0.0/16', '10.1.0.0/16']);
     expect(config.publicUrl.origin).toBe('https://chat.example.com');
+    expect(config.smtpUrl).toBe('smtps://mail.example.com:465');
+    expect(config.mailNoticeIntervalMs).toBe(7_200_000);
   });
 
   it.each([
@@ -107,6 +111,28 @@ describe('loadConfig', () => {
         .map((p) => p.split(':')[0])
         .sort(),
     ).toEqual(['SECRET_ID_ACTIVE_SESSION', 'SECRET_ID_PASSWORD_RESET', 'SECRET_ID_VERIFY_EMAIL', 'SMTP_URL']);
+  });
+
+  it('requires an SMTP server whenever PUBLIC_URL is https, so no link is ever logged in production', () => {
+    expect(problems({ PUBLIC_URL: 'https://chat.example.com' })).toEqual([
+      'SMTP_URL: required when PUBLIC_URL is https (the dev outbox would log every email link)',
+    ]);
+    expect(problems({ PUBLIC_URL: 'HTTPS://Chat.Example.com/app' }).map((p) => p.split(':')[0])).toEqual([
+      'SMTP_URL',
+    ]);
+    expect(problems({ PUBLIC_URL: 'https://chat.example.com', SMTP_URL: 'smtp://relay:587' })).toEqual([]);
+    // Plain http (a laptop) keeps the dev outbox.
+    expect(loadConfig({ PUBLIC_URL: 'http://parley.test:8080' }).smtpUrl).toBeUndefined();
+  });
+
+  it('sends at most one notice per address per hour unless MAIL_NOTICE_INTERVAL_SECONDS says otherwise', () => {
+    expect(loadConfig({}).mailNoticeIntervalMs).toBe(3_600_000);
+    expect(problems({ MAIL_NOTICE_INTERVAL_SECONDS: '0' }).map((p) => p.split(':')[0])).toEqual([
+      'MAIL_NOTICE_INTERVAL_SECONDS',
+    ]);
+    expect(problems({ MAIL_NOTICE_INTERVAL_SECONDS: 'hourly' }).map((p) => p.split(':')[0])).toEqual([
+      'MAIL_NOTICE_INTERVAL_SECONDS',
+    ]);
   });
 
   it('is deeply frozen', () => {

@@ -91,6 +91,15 @@ const EnvSchema = z.object({
       .optional(),
   ),
   SMTP_FROM: z.preprocess(emptyToUndefined, z.string().min(3).default('Parley <no-reply@localhost>')),
+  MAIL_NOTICE_INTERVAL_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 3600)
+      .default(3600),
+  ),
   REDIS_URL: z.preprocess(
     emptyToUndefined,
     z
@@ -169,6 +178,8 @@ export interface Config {
   /** Unset: the dev outbox (`DATA_DIR/outbox/*.eml`, links logged). */
   readonly smtpUrl: string | undefined;
   readonly smtpFrom: string;
+  /** Least time between two informational emails of one kind ("someone tried to sign up") to one address. */
+  readonly mailNoticeIntervalMs: number;
   /** Unset: fan-out and rate limits stay in this process. */
   readonly redisUrl: string | undefined;
   /** Secrets Manager id of the Redis/Valkey AUTH token (aws only). */
@@ -256,8 +267,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push(`BLOB_STORE: ${error instanceof Error ? error.message : 'invalid'}`);
     }
   }
-  if (e.SECRETS_SOURCE === 'aws' && !e.SMTP_URL) {
-    problems.push('SMTP_URL: required when SECRETS_SOURCE=aws (the dev outbox would log every email link)');
+  // Without SMTP the dev outbox logs every link; a public (https or AWS) deployment must never do that.
+  const https = e.PUBLIC_URL !== undefined && new URL(e.PUBLIC_URL).protocol === 'https:';
+  if (!e.SMTP_URL && (e.SECRETS_SOURCE === 'aws' || https)) {
+    const when = e.SECRETS_SOURCE === 'aws' ? 'SECRETS_SOURCE=aws' : 'PUBLIC_URL is https';
+    problems.push(`SMTP_URL: required when ${when} (the dev outbox would log every email link)`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -282,6 +296,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webDistDir: path.resolve(e.WEB_DIST_DIR),
     smtpUrl: e.SMTP_URL,
     smtpFrom: e.SMTP_FROM,
+    mailNoticeIntervalMs: e.MAIL_NOTICE_INTERVAL_SECONDS * 1000,
     redisUrl: e.REDIS_URL,
     redisAuthSecretId: e.REDIS_AUTH_SECRET_ID,
     secrets: {

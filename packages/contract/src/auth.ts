@@ -39,8 +39,14 @@ export const Id = z
 export const RegisterBody = z.strictObject({ email: Email, password: Password, displayName: DisplayName });
 export type RegisterBody = z.infer<typeof RegisterBody>;
 
-/** POST /api/auth/verify-email */
-export const VerifyEmailBody = z.strictObject({ token: TokenString });
+/**
+ * POST /api/auth/verify-email: the token of the emailed link and the password chosen at sign-up, which
+ * picks the registration to activate (any length, like login: it is compared, not set).
+ */
+export const VerifyEmailBody = z.strictObject({
+  token: TokenString,
+  password: z.string().min(1).max(1024).describe('The password chosen when signing up with this address'),
+});
 export type VerifyEmailBody = z.infer<typeof VerifyEmailBody>;
 
 /** POST /api/auth/resend-verification and POST /api/auth/forgot-password */

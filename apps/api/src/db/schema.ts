@@ -55,6 +55,24 @@ export interface AuthEventsTable {
   created_at: DbTime;
 }
 
+/** One sign-up of an unverified address, with the password chosen in it (migration 0004). */
+export interface RegistrationsTable {
+  id: string;
+  user_id: string;
+  password_hash: string;
+  display_name: string;
+  created_at: DbTime;
+  activated_at: DbTime | null;
+  superseded_at: DbTime | null;
+}
+
+/** When an informational email of one kind last went to an address. */
+export interface MailNoticesTable {
+  email: string;
+  kind: string;
+  last_sent_at: DbTime;
+}
+
 export interface ConversationsTable {
   id: string;
   type: 'direct' | 'group';
@@ -114,6 +132,8 @@ export interface DB {
   sessions: SessionsTable;
   email_tokens: EmailTokensTable;
   auth_events: AuthEventsTable;
+  registrations: RegistrationsTable;
+  mail_notices: MailNoticesTable;
 }
 
 /** Tables whose rows are never removed: reads go through `db/soft-delete.ts`. */

@@ -42,7 +42,9 @@ describe.each(DB_KINDS)('account flows on %s', (kind) => {
     expect(beforeVerify.json().error.code).toBe('email_not_verified');
 
     const token = tokenFromEmail(mail.text, 'verify-email');
-    const verified = await call(app, 'POST', '/api/auth/verify-email', { body: { token } });
+    const verified = await call(app, 'POST', '/api/auth/verify-email', {
+      body: { token, password: GOOD_PASSWORD },
+    });
     expect(verified.statusCode).toBe(200);
     expect(verified.json().user).toMatchObject({
       email: email.toLowerCase(),
@@ -51,7 +53,9 @@ describe.each(DB_KINDS)('account flows on %s', (kind) => {
     });
     expect(verified.json().user).not.toHaveProperty('passwordHash');
 
-    const again = await call(app, 'POST', '/api/auth/verify-email', { body: { token } });
+    const again = await call(app, 'POST', '/api/auth/verify-email', {
+      body: { token, password: GOOD_PASSWORD },
+    });
     expect(again.statusCode).toBe(400);
     expect(again.json().error.code).toBe('invalid_token');
 

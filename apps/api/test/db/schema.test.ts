@@ -77,6 +77,32 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
     if (other) expect(columns).toEqual(other);
   });
 
+  it.each([
+    [
+      'registrations',
+      ['activated_at', 'created_at', 'display_name', 'id', 'password_hash', 'superseded_at', 'user_id'],
+    ],
+    ['mail_notices', ['email', 'kind', 'last_sent_at']],
+  ])('creates the %s table with the same columns as the other dialect', async (table, names) => {
+    const columns = await describeTable(testDb, table);
+    expect(columns.map((c) => c.name)).toEqual(names);
+    const key = `${table}:${kind}`;
+    schemas[key] = columns;
+    const other = schemas[`${table}:${kind === 'sqlite' ? 'mariadb' : 'sqlite'}`];
+    if (other) expect(columns).toEqual(other);
+  });
+
+  it('keeps one mail_notices row per address and kind', async () => {
+    const db = testDb.database.db;
+    const row = { email: 'notice@example.com', kind: 'signup_attempt', last_sent_at: now };
+    await db.insertInto('mail_notices').values(row).execute();
+    await expect(db.insertInto('mail_notices').values(row).execute()).rejects.toThrow();
+    await db
+      .insertInto('mail_notices')
+      .values({ ...row, kind: 'other' })
+      .execute();
+  });
+
   it('round-trips times in one format', async () => {
     await testDb.database.db.insertInto('users').values(user('time1', 'time@example.com')).execute();
     const row = await testDb.database.db

@@ -85,7 +85,7 @@ export async function signUp(
   expect(registered.statusCode, registered.body).toBe(202);
   const mail = await smtp.waitFor(email, /Confirm your email/);
   const verified = await call(app, 'POST', '/api/auth/verify-email', {
-    body: { token: tokenFromEmail(mail.text, 'verify-email') },
+    body: { token: tokenFromEmail(mail.text, 'verify-email'), password },
   });
   expect(verified.statusCode, verified.body).toBe(200);
   const session = await login(app, email, password);

@@ -1,16 +1,18 @@
 import { softDelete } from '../../db/soft-delete.js';
 import { toDbTime } from '../../db/time.js';
+import { isUniqueViolation } from '../../db/unique-violation.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { revokeAllSessions } from '../sessions/session.repository.js';
 import {
+  activateUnverifiedUser,
   findLiveUserByEmail,
   findLiveUserById,
   insertUser,
   type UserRow,
   updateLiveUser,
 } from '../users/user.repository.js';
-import { PASSWORD_RESET_TTL_SECONDS, VERIFY_EMAIL_TTL_SECONDS } from './auth.constants.js';
+import { NO_PASSWORD, PASSWORD_RESET_TTL_SECONDS, VERIFY_EMAIL_TTL_SECONDS } from './auth.constants.js';
 import { type AuthDeps, linkTo } from './auth.context.js';
 import {
   alreadyRegisteredEmail,
@@ -19,9 +21,21 @@ import {
   verificationEmail,
 } from './auth-emails.js';
 import { type RequestOrigin, recordAuthEvent } from './auth-event.repository.js';
-import { consumeEmailToken, insertEmailToken, passwordFingerprint } from './email-token.repository.js';
+import {
+  consumeEmailToken,
+  findUsableEmailToken,
+  insertEmailToken,
+  passwordFingerprint,
+} from './email-token.repository.js';
+import { claimMailNotice } from './mail-notice.repository.js';
 import { hashPassword, verifyPassword } from './passwords/password-hasher.js';
 import { passwordProblem } from './passwords/password-policy.js';
+import { registrationWithPassword } from './pending-registration.js';
+import {
+  activateRegistration,
+  insertRegistration,
+  supersedePendingRegistrations,
+} from './registration.repository.js';
 import type { AuthContext } from './session.service.js';
 import type { TokenPurpose } from './tokens/token.types.js';
 
@@ -70,15 +84,48 @@ const RESET = {
   page: 'reset-password',
 } as const;
 
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; errno?: number };
-  return e.code === 'ER_DUP_ENTRY' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.errno === 1062;
+/**
+ * Creates an unverified account that holds no password yet, with its first registration. Undefined when
+ * another request created the address's account first (the caller then treats this as a re-registration).
+ */
+async function createUnverifiedAccount(
+  deps: AuthDeps,
+  input: { email: string; displayName: string; passwordHash: string; origin: RequestOrigin },
+  now: Date,
+): Promise<UserRow | undefined> {
+  const id = newId();
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      await insertUser(trx, {
+        id,
+        email: input.email,
+        passwordHash: NO_PASSWORD,
+        displayName: input.displayName,
+        now,
+      });
+      await insertRegistration(trx, {
+        id: newId(),
+        userId: id,
+        passwordHash: input.passwordHash,
+        displayName: input.displayName,
+        now,
+      });
+      await recordAuthEvent(trx, { type: 'register', userId: id, origin: input.origin, now });
+    });
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    return undefined;
+  }
+  return findLiveUserById(deps.db, id);
 }
 
 /**
- * Register answers the same 202 whether or not the email is taken. A new address gets a verification link;
- * a verified one gets a "someone tried to sign up" notice; an unverified one takes the new password and
- * gets a fresh link (older links die with the old password, which defeats account pre-hijacking).
+ * Register answers the same 202 whether or not the email is taken, and never changes the password of an
+ * account. A new address gets an unverified account (no password yet), a registration holding the chosen
+ * password, and a verification link. An unverified address gets one more registration of its own and a
+ * link; the account's password is chosen only when the mailbox owner opens a link and types the password
+ * of their registration (`verifyEmail`), which ends every other registration. A verified address gets a
+ * "someone tried to sign up" notice, at most one per address per interval.
  */
 export async function register(
   deps: AuthDeps,
@@ -87,39 +134,36 @@ export async function register(
   assertAcceptablePassword('password', input.password, input.email);
   const passwordHash = await hashPassword(input.password);
   const now = deps.now();
-  let user = await findLiveUserByEmail(deps.db, input.email);
-  if (!user) {
-    const id = newId();
-    try {
-      await insertUser(deps.db, {
-        id,
-        email: input.email,
-        passwordHash,
-        displayName: input.displayName,
-        now,
-      });
-      user = await findLiveUserById(deps.db, id);
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      user = await findLiveUserByEmail(deps.db, input.email);
-    }
-    if (!user) return;
-    await recordAuthEvent(deps.db, { type: 'register', userId: user.id, origin: input.origin, now });
-    deps.mail.enqueue(verificationEmail(user.email, await issueEmailLink(deps, user, VERIFY)));
+  const existing = await findLiveUserByEmail(deps.db, input.email);
+  const created = existing ? undefined : await createUnverifiedAccount(deps, { ...input, passwordHash }, now);
+  if (created) {
+    deps.mail.enqueue(verificationEmail(created.email, await issueEmailLink(deps, created, VERIFY)));
     return;
   }
+  const user = existing ?? (await findLiveUserByEmail(deps.db, input.email));
+  if (!user) return;
   if (user.email_verified_at !== null) {
-    deps.mail.enqueue(alreadyRegisteredEmail(user.email, linkTo(deps.publicUrl, 'forgot-password')));
+    await recordAuthEvent(deps.db, { type: 'register_existing', userId: user.id, origin: input.origin, now });
+    const due = await claimMailNotice(deps.db, {
+      email: user.email,
+      kind: 'signup_attempt',
+      now,
+      intervalMs: deps.mailNoticeIntervalMs,
+    });
+    if (due) deps.mail.enqueue(alreadyRegisteredEmail(user.email, linkTo(deps.publicUrl, 'forgot-password')));
     return;
   }
-  await updateLiveUser(
-    deps.db,
-    user.id,
-    { password_hash: passwordHash, display_name: input.displayName },
-    now,
-  );
-  const updated = { ...user, password_hash: passwordHash, display_name: input.displayName };
-  deps.mail.enqueue(verificationEmail(updated.email, await issueEmailLink(deps, updated, VERIFY)));
+  await deps.db.transaction().execute(async (trx) => {
+    await insertRegistration(trx, {
+      id: newId(),
+      userId: user.id,
+      passwordHash,
+      displayName: input.displayName,
+      now,
+    });
+    await recordAuthEvent(trx, { type: 'register_again', userId: user.id, origin: input.origin, now });
+  });
+  deps.mail.enqueue(verificationEmail(user.email, await issueEmailLink(deps, user, VERIFY)));
 }
 
 /** Sends a new verification link to an unverified account; the same 202 for any email. */
@@ -129,7 +173,7 @@ export async function resendVerification(deps: AuthDeps, email: string): Promise
   deps.mail.enqueue(verificationEmail(user.email, await issueEmailLink(deps, user, VERIFY)));
 }
 
-/** Checks the signed token, then consumes its row; binding to the current email/password is checked inside. */
+/** Checks the signature, purpose and lifetime of an emailed token; any failure is `invalid_token`. */
 async function verifyLinkToken(deps: AuthDeps, purpose: TokenPurpose, token: string) {
   try {
     return await deps.tokens.verify(purpose, token);
@@ -138,30 +182,56 @@ async function verifyLinkToken(deps: AuthDeps, purpose: TokenPurpose, token: str
   }
 }
 
-export async function verifyEmail(deps: AuthDeps, token: string, origin: RequestOrigin): Promise<UserRow> {
-  const verified = await verifyLinkToken(deps, 'verify_email_session', token);
+/**
+ * Activates an unverified account from a verification link and a password. The link proves control of the
+ * mailbox; the password picks which of the address's pending registrations the mailbox owner made. That
+ * registration's password and name become the account's, every other registration dies, and so does every
+ * other link (the account is no longer unverified). A wrong password is a 400 on the password field and
+ * does not spend the link.
+ */
+export async function verifyEmail(
+  deps: AuthDeps,
+  input: { token: string; password: string; origin: RequestOrigin },
+): Promise<UserRow> {
+  const verified = await verifyLinkToken(deps, 'verify_email_session', input.token);
+  const link = await findUsableEmailToken(deps.db, {
+    id: verified.jti,
+    userId: verified.sub,
+    purpose: 'verify_email',
+    now: deps.now(),
+  });
+  const user = link ? await findLiveUserById(deps.db, verified.sub) : undefined;
+  if (!link || !user || user.email !== link.email || user.email_verified_at !== null) throw invalidLink();
+  const registration = await registrationWithPassword(deps.db, user.id, input.password);
+  if (!registration) {
+    await recordAuthEvent(deps.db, {
+      type: 'email_verify_failed',
+      userId: user.id,
+      origin: input.origin,
+      now: deps.now(),
+    });
+    throw fieldError('password', 'does not match the password chosen when signing up with this address');
+  }
   return deps.db.transaction().execute(async (trx) => {
     const now = deps.now();
-    const row = await consumeEmailToken(trx, {
-      id: verified.jti,
-      userId: verified.sub,
-      purpose: 'verify_email',
+    // The account row first: its conditional UPDATE lets exactly one of two racing activations through.
+    const activated = await activateUnverifiedUser(trx, user.id, {
+      passwordHash: registration.password_hash,
+      displayName: registration.display_name,
       now,
     });
-    if (!row) throw invalidLink();
-    const user = await findLiveUserById(trx, verified.sub);
-    if (
-      !user ||
-      user.email !== row.email ||
-      passwordFingerprint(user.password_hash) !== row.password_fingerprint
-    ) {
-      throw invalidLink();
-    }
-    if (user.email_verified_at === null) {
-      await updateLiveUser(trx, user.id, { email_verified_at: toDbTime(now) }, now);
-      await recordAuthEvent(trx, { type: 'email_verified', userId: user.id, origin, now });
-    }
-    return { ...user, email_verified_at: user.email_verified_at ?? toDbTime(now) };
+    const consumed =
+      activated &&
+      (await consumeEmailToken(trx, { id: verified.jti, userId: user.id, purpose: 'verify_email', now }));
+    if (!consumed || !(await activateRegistration(trx, registration.id, now))) throw invalidLink();
+    await supersedePendingRegistrations(trx, user.id, now);
+    await recordAuthEvent(trx, { type: 'email_verified', userId: user.id, origin: input.origin, now });
+    return {
+      ...user,
+      password_hash: registration.password_hash,
+      display_name: registration.display_name,
+      email_verified_at: toDbTime(now),
+    };
   });
 }
 
@@ -215,6 +285,8 @@ export async function resetPassword(
       { password_hash: passwordHash, email_verified_at: fresh.email_verified_at ?? toDbTime(now) },
       now,
     );
+    // An unverified account gets its password here: no pending registration may be activated later.
+    await supersedePendingRegistrations(trx, fresh.id, now);
     const revoked = await revokeAllSessions(trx, { userId: fresh.id, reason: 'password_reset', now });
     await recordAuthEvent(trx, { type: 'password_reset', userId: fresh.id, origin: input.origin, now });
     return { ...fresh, revoked };

@@ -7,6 +7,12 @@ type Executor = Kysely<DB> | Transaction<DB>;
 
 export type AuthEventType =
   | 'register'
+  /** A new registration of an address whose account is not verified yet (its own pending record). */
+  | 'register_again'
+  /** A registration for an address whose account is verified: nothing changes, a notice is sent. */
+  | 'register_existing'
+  /** A verification link opened with a password that matches no pending registration. */
+  | 'email_verify_failed'
   | 'login_succeeded'
   | 'login_failed'
   | 'email_verified'

@@ -8,3 +8,13 @@ export const VERIFY_EMAIL_TTL_SECONDS = 24 * 60 * 60;
 export const PASSWORD_RESET_TTL_SECONDS = 30 * 60;
 /** `last_seen_at` is written at most this often per session, not on every request. */
 export const SESSION_TOUCH_INTERVAL_MS = 60 * 1000;
+/**
+ * An unverified account's `password_hash`: not an argon2 hash, so no password matches it. The password is
+ * chosen by activating one of its registrations (migration 0004 writes the same value).
+ */
+export const NO_PASSWORD = '!unverified';
+/**
+ * Verify and login compare a password with at most this many of an address's newest pending registrations,
+ * so someone registering an address over and over cannot make either cost more than this many argon2 runs.
+ */
+export const MATCHABLE_REGISTRATIONS = 5;

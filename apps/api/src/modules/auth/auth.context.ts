@@ -11,6 +11,8 @@ export interface AuthDeps {
   /** PUBLIC_URL: email links are built from it, never from the request's Host header. */
   readonly publicUrl: URL;
   readonly now: () => Date;
+  /** MAIL_NOTICE_INTERVAL_SECONDS: least time between two notices of one kind to one address. */
+  readonly mailNoticeIntervalMs: number;
   /** Told about every revoked session id, so open WebSockets can be closed. */
   readonly onSessionsRevoked: (sessionIds: readonly string[]) => void;
 }

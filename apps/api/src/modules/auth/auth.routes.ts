@@ -46,7 +46,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  // Public: the signed, single-use token is the authorization.
+  // Public: the signed, single-use token proves the mailbox, the password picks the registration.
   app.post(
     '/auth/verify-email',
     {
@@ -54,7 +54,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.limit(AUTH_LIMITS.tokenPerIp),
     },
     async (request) => ({
-      user: presentUser(await verifyEmail(deps, request.body.token, requestOrigin(request))),
+      user: presentUser(await verifyEmail(deps, { ...request.body, origin: requestOrigin(request) })),
     }),
   );
 

@@ -38,6 +38,22 @@ export async function insertEmailToken(
     .execute();
 }
 
+/** The row of a link that is still usable (not consumed, not expired), without consuming it. */
+export function findUsableEmailToken(
+  db: Executor,
+  input: { id: string; userId: string; purpose: EmailTokenPurpose; now: Date },
+): Promise<EmailTokenRow | undefined> {
+  return db
+    .selectFrom('email_tokens')
+    .selectAll()
+    .where('id', '=', input.id)
+    .where('user_id', '=', input.userId)
+    .where('purpose', '=', input.purpose)
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', toDbTime(input.now))
+    .executeTakeFirst();
+}
+
 /**
  * Marks a link used with one conditional UPDATE: of two concurrent uses exactly one changes the row.
  * Returns the row when this call consumed it, undefined when it was unknown, used, expired or of

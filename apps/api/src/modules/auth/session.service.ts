@@ -19,6 +19,7 @@ import {
 import type { AuthDeps } from './auth.context.js';
 import { type RequestOrigin, recordAuthEvent } from './auth-event.repository.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords/password-hasher.js';
+import { registrationWithPassword } from './pending-registration.js';
 import type { IssuedToken } from './tokens/token.types.js';
 
 /** Who is making a request, once their session token checked out. */
@@ -60,6 +61,17 @@ export async function login(
 ): Promise<LoginResult> {
   const now = deps.now();
   const user = await findLiveUserByEmail(deps.db, input.email);
+  if (user && user.email_verified_at === null) {
+    // An unverified account has no password yet: a password of one of its registrations earns the hint.
+    if (await registrationWithPassword(deps.db, user.id, input.password)) {
+      throw new AppError(
+        'email_not_verified',
+        'Confirm your email address first; we can send the link again',
+      );
+    }
+    await recordAuthEvent(deps.db, { type: 'login_failed', userId: user.id, origin: input.origin, now });
+    throw invalidCredentials();
+  }
   // Runs argon2 even without an account, so timing does not reveal which emails are registered.
   const passwordOk = await verifyPassword(user?.password_hash, input.password);
   if (!user || !passwordOk) {
@@ -70,9 +82,6 @@ export async function login(
       now,
     });
     throw invalidCredentials();
-  }
-  if (user.email_verified_at === null) {
-    throw new AppError('email_not_verified', 'Confirm your email address first; we can send the link again');
   }
   if (needsRehash(user.password_hash)) {
     await updateLiveUser(deps.db, user.id, { password_hash: await hashPassword(input.password) }, now);

@@ -63,3 +63,29 @@ export async function updateLiveUser(
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/**
+ * Gives an unverified account the password and name of the registration being activated and marks it
+ * verified. Conditional on the account still being unverified, so of two racing activations exactly one
+ * changes the row; returns whether this call did.
+ */
+export async function activateUnverifiedUser(
+  db: Executor,
+  id: string,
+  input: { passwordHash: string; displayName: string; now: Date },
+): Promise<boolean> {
+  const now = toDbTime(input.now);
+  const result = await db
+    .updateTable('users')
+    .set({
+      password_hash: input.passwordHash,
+      display_name: input.displayName,
+      email_verified_at: now,
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .where('email_verified_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}

@@ -67,6 +67,18 @@ export async function expectVisible(locator: Locator): Promise<void> {
   await locator.waitFor({ state: 'visible' });
 }
 
+/**
+ * Opens an emailed verification link and types the password of the sign-up, which confirms the address
+ * and signs in; waits for the signed-in home.
+ */
+export async function confirmThroughLink(page: Page, link: string, password: string): Promise<void> {
+  await page.goto(link);
+  await expectHeading(page, 'Confirm your email');
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Confirm and sign in' }).click();
+  await expectHeading(page, 'Conversations');
+}
+
 /** Signs up through the sign-up page, confirms through the link in the email received, and signs in. */
 export async function signUpThroughEmail(page: Page, stack: Stack, name: string): Promise<TestUser> {
   const user = newUser(name);
@@ -77,13 +89,7 @@ export async function signUpThroughEmail(page: Page, stack: Stack, name: string)
   await page.getByRole('button', { name: 'Create account' }).click();
   await expectHeading(page, 'Check your email');
   const mail = await stack.mail.waitFor(user.email, /Confirm your email/);
-  await page.goto(linkIn(mail.text, 'verify-email'));
-  await expectHeading(page, 'Your email is confirmed');
-  await page.getByRole('link', { name: 'Sign in' }).click();
-  await expectHeading(page, 'Sign in to Parley');
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expectHeading(page, 'Conversations');
+  await confirmThroughLink(page, linkIn(mail.text, 'verify-email'), user.password);
   return user;
 }
 

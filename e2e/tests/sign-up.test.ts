@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { auditScreen } from '../support/audit.js';
-import { createVerifiedUser, expectHeading, expectVisible, linkIn, newUser } from '../support/parley.js';
+import {
+  confirmThroughLink,
+  createVerifiedUser,
+  expectHeading,
+  expectVisible,
+  linkIn,
+  newUser,
+} from '../support/parley.js';
 import { browserSuite } from '../support/suite.js';
 
 describe('signing up and signing in', () => {
   const suite = browserSuite();
 
-  it('signs up, confirms through the emailed link, signs in and lands on the home', async () => {
+  it('signs up, opens the emailed link, types the password and lands on the home', async () => {
     const { page } = await suite.open();
     const user = newUser('Ada');
     await page.goto('/sign-up');
@@ -52,24 +59,29 @@ describe('signing up and signing in', () => {
     expect(linkIn(second.text, 'verify-email')).not.toBe(linkIn(first.text, 'verify-email'));
 
     await page.goto(linkIn(second.text, 'verify-email'));
-    await expectHeading(page, 'Your email is confirmed');
+    await expectHeading(page, 'Confirm your email');
     // The token leaves the address bar once read.
     expect(page.url()).not.toContain('token=');
-    await auditScreen(page, 'verify-email-done');
+    await auditScreen(page, 'verify-email-password');
 
-    await page.getByRole('link', { name: 'Sign in' }).click();
-    await expectHeading(page, 'Sign in to Parley');
-    await expectVisible(page.getByText('Your email is confirmed'));
-    expect(await page.getByLabel('Email').inputValue()).toBe(user.email);
-    await page.getByLabel('Password', { exact: true }).fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // A mistyped password is named on the field, and the link still works afterwards.
+    const confirmPassword = page.getByLabel('Password', { exact: true });
+    await confirmPassword.fill('not what I chose at sign-up');
+    await page.getByRole('button', { name: 'Confirm and sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Password does not match');
+    expect(await confirmPassword.getAttribute('aria-invalid')).toBe('true');
+    await auditScreen(page, 'verify-email-wrong-password');
+    await confirmPassword.fill(user.password);
+    await page.getByRole('button', { name: 'Confirm and sign in' }).click();
     await expectHeading(page, 'Conversations');
     await expectVisible(page.getByRole('heading', { name: 'No conversations yet' }));
     await expectVisible(page.getByRole('button', { name: new RegExp(user.displayName) }));
     await auditScreen(page, 'home');
 
-    // A used link is refused, in words.
+    // A used link is refused, in words, even with the right password.
     await page.goto(linkIn(second.text, 'verify-email'));
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: 'Confirm and sign in' }).click();
     await expectHeading(page, "We couldn't confirm your email");
     expect(await page.getByRole('alert').first().textContent()).toContain('already used');
     await auditScreen(page, 'verify-email-failed');
@@ -99,12 +111,47 @@ describe('signing up and signing in', () => {
       .toContain(`We sent a new confirmation link to ${user.email}`);
     const mail = await suite.stack.mail.waitFor(user.email, /Confirm your email/);
 
-    await page.goto(linkIn(mail.text, 'verify-email'));
-    await expectHeading(page, 'Your email is confirmed');
-    await page.getByRole('link', { name: 'Sign in' }).click();
-    await page.getByLabel('Password', { exact: true }).fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expectHeading(page, 'Conversations');
+    await confirmThroughLink(page, linkIn(mail.text, 'verify-email'), user.password);
+  });
+
+  it('someone else signed up with my address first and last: my password on their newest link gets me in, theirs is refused', async () => {
+    const { page } = await suite.open();
+    const me = newUser('Owner');
+    const attacker = { ...newUser('Mallory'), email: me.email };
+    const register = async (user: typeof me) => {
+      const response = await fetch(`${suite.stack.baseUrl}/api/auth/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(user),
+      });
+      expect(response.status).toBe(202);
+      return linkIn((await suite.stack.mail.waitFor(me.email, /Confirm your email/)).text, 'verify-email');
+    };
+    const attackersFirst = await register(attacker);
+    const mine = await register(me);
+    const attackersLast = await register(attacker);
+
+    // The newest email in my inbox is the attacker's; I open it and type my own password.
+    await confirmThroughLink(page, attackersLast, me.password);
+    await expectVisible(page.getByRole('button', { name: new RegExp(me.displayName) }));
+
+    const login = (password: string) =>
+      fetch(`${suite.stack.baseUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: me.email, password }),
+      });
+    expect((await login(attacker.password)).status).toBe(401);
+    expect((await login(me.password)).status).toBe(200);
+
+    // Every other link is dead now, mine included.
+    for (const link of [attackersFirst, mine]) {
+      await page.goto(link);
+      await expectHeading(page, 'Confirm your email');
+      await page.getByLabel('Password', { exact: true }).fill(me.password);
+      await page.getByRole('button', { name: 'Confirm and sign in' }).click();
+      await expectHeading(page, "We couldn't confirm your email");
+    }
   });
 
   it('says clearly when the password is wrong, and keeps the email typed', async () => {

@@ -16,7 +16,8 @@ export function CheckEmailPage() {
         ) : (
           'We sent a confirmation link to the address you signed up with.'
         )}{' '}
-        Open it to finish creating your account. The link works once, for 24 hours.
+        Open it and enter the password you just chose to finish creating your account. The link works once,
+        for 24 hours.
       </p>
       <p className="muted">Nothing arrived after a few minutes? Check your spam folder, or send it again.</p>
       <ResendForm email={email} />

@@ -1,95 +1,98 @@
 import type { User } from '@parley/contract';
-import { useEffect, useState } from 'react';
-import { api, describeError, isApiError } from '../../api/client.js';
+import { useState } from 'react';
+import { api, isApiError } from '../../api/client.js';
+import { ErrorSummary } from '../../components/ErrorSummary.js';
+import { Field } from '../../components/Field.js';
 import { Page } from '../../components/Page.js';
-import { Link } from '../../router/router.js';
+import { SubmitButton } from '../../components/SubmitButton.js';
+import { useForm } from '../../forms/use-form.js';
+import { Link, useNavigate } from '../../router/router.js';
 import { useSession } from '../../session/session-context.js';
 import { ResendForm } from './ResendForm.js';
 import { useLinkToken } from './use-link-token.js';
 
-// The token is single use: a second POST (React's development double effects, a re-render) would fail.
-const verifications = new Map<string, Promise<User>>();
-const verifyOnce = (token: string) => {
-  let pending = verifications.get(token);
-  if (!pending) {
-    pending = api.verifyEmail({ token }).then(({ user }) => user);
-    verifications.set(token, pending);
-  }
-  return pending;
-};
-
-type Outcome =
-  | { state: 'verifying' }
-  | { state: 'verified'; user: User }
-  | { state: 'failed'; message: string };
-
-/** Opened from the confirmation email: posts the token, then offers to sign in. */
+/**
+ * Opened from the confirmation email. The link proves the mailbox is yours; the password you chose at
+ * sign-up proves which sign-up was yours (someone else may have signed up with your address too). Both
+ * together activate the account, and the same password then signs you in.
+ */
 export function VerifyEmailPage() {
   const token = useLinkToken();
-  const { session } = useSession();
-  const [outcome, setOutcome] = useState<Outcome>(
-    token ? { state: 'verifying' } : { state: 'failed', message: 'This link is missing its code.' },
-  );
+  const navigate = useNavigate();
+  const { setUser } = useSession();
+  const form = useForm({ password: '' }, { password: 'Password' });
+  // Confirmed, but signing in right after failed (rate limit, network): offer the sign-in page.
+  const [confirmed, setConfirmed] = useState<User>();
 
-  useEffect(() => {
-    if (!token) return;
-    let current = true;
-    verifyOnce(token).then(
-      (user) => current && setOutcome({ state: 'verified', user }),
-      (error: unknown) =>
-        current &&
-        setOutcome({
-          state: 'failed',
-          message: isApiError(error, 'invalid_token')
-            ? 'This link is invalid, has expired, or was already used.'
-            : describeError(error),
-        }),
-    );
-    return () => {
-      current = false;
-    };
-  }, [token]);
+  const submit = form.onSubmit(async ({ password }) => {
+    const { user } = await api.verifyEmail({ token: token ?? '', password });
+    try {
+      const signedIn = await api.login({ email: user.email, password });
+      setUser(signedIn.user);
+      navigate('/', { replace: true });
+    } catch {
+      setConfirmed(user);
+    }
+  });
 
-  if (outcome.state === 'verifying') {
-    return (
-      <Page title="Confirming your email">
-        <p className="loading-line" role="status">
-          <span className="spinner" aria-hidden="true" /> One moment…
-        </p>
-      </Page>
-    );
-  }
-  if (outcome.state === 'verified') {
-    const signedIn = session.status === 'signed-in';
+  if (confirmed) {
     return (
       <Page title="Your email is confirmed">
-        <p>Thanks, {outcome.user.displayName}. Your Parley account is ready.</p>
-        {signedIn ? (
-          <Link className="button button-primary" to="/">
-            Continue to Parley
-          </Link>
-        ) : (
-          <Link
-            className="button button-primary"
-            to="/sign-in"
-            state={{ reason: 'verified', email: outcome.user.email }}
-          >
-            Sign in
-          </Link>
-        )}
+        <p>Thanks, {confirmed.displayName}. Your Parley account is ready.</p>
+        <Link
+          className="button button-primary"
+          to="/sign-in"
+          state={{ reason: 'verified', email: confirmed.email }}
+        >
+          Sign in
+        </Link>
       </Page>
     );
   }
+
+  if (!token || isApiError(form.error, 'invalid_token')) {
+    return (
+      <Page title="We couldn't confirm your email">
+        <p role="alert" className="alert-text">
+          {token
+            ? 'This link is invalid, has expired, or was already used.'
+            : 'This link is missing its code.'}
+        </p>
+        <p>If you already confirmed your address, just sign in. Otherwise, we can send you a new link.</p>
+        <ResendForm label="Send a new link" />
+        <ul className="auth-links">
+          <li>
+            <Link to="/sign-in">Sign in</Link>
+          </li>
+        </ul>
+      </Page>
+    );
+  }
+
   return (
-    <Page title="We couldn't confirm your email">
-      <p role="alert" className="alert-text">
-        {outcome.message}
+    <Page title="Confirm your email">
+      <p>
+        Enter the password you chose when you signed up. It shows that this sign-up is yours, and signs you
+        in.
       </p>
-      <p>If you already confirmed your address, just sign in. Otherwise, we can send you a new link.</p>
-      <ResendForm label="Send a new link" />
+      <ErrorSummary fieldErrors={form.fieldErrors} formError={form.formError} />
+      <form onSubmit={submit} noValidate className="form">
+        <Field
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          hint="Signed up more than once? Any link we sent you works with the password of your sign-up."
+          revealable
+          error={form.fieldErrors.password}
+          {...form.bind('password')}
+        />
+        <SubmitButton busy={form.busy} busyLabel="Confirming…">
+          Confirm and sign in
+        </SubmitButton>
+      </form>
       <ul className="auth-links">
         <li>
-          <Link to="/sign-in">Sign in</Link>
+          Forgot the password? <Link to="/forgot-password">Choose a new one</Link>
         </li>
       </ul>
     </Page>

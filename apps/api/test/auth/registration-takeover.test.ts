@@ -196,6 +196,25 @@ describe.each(DB_KINDS)('unverified-account takeover on %s', (kind) => {
     await expectDead([first, attacker, second], VICTIM_AGAIN);
   });
 
+  it('only the 5 newest pending registrations can be matched; an owner crowded out signs up again and wins', async () => {
+    const email = uniqueEmail('crowded');
+    const victimLink = await register(email, VICTIM, 'Victim');
+    const flood: string[] = [];
+    for (let i = 0; i < 5; i += 1) flood.push(await register(email, `${ATTACKER}-${i}`, 'Mallory'));
+    // The owner's registration is sixth newest: neither verify nor login compares with it any more.
+    const crowded = await verify(victimLink, VICTIM);
+    expect(crowded.statusCode).toBe(400);
+    expect(crowded.json().error.code).toBe('validation_failed');
+    expect(await loginStatus(email, VICTIM)).toBe(401);
+    expect(await loginStatus(email, `${ATTACKER}-0`)).toBe(403);
+
+    const again = await register(email, VICTIM, 'Victim');
+    expect((await verify(victimLink, VICTIM)).statusCode).toBe(200);
+    for (let i = 0; i < 5; i += 1) expect(await loginStatus(email, `${ATTACKER}-${i}`)).toBe(401);
+    await login(app, email, VICTIM);
+    await expectDead([again, ...flood], VICTIM);
+  });
+
   it('two activations racing with different links and passwords: exactly one wins, the other is a 400', async () => {
     const email = uniqueEmail('race');
     const one = await register(email, VICTIM, 'One');

@@ -135,7 +135,13 @@ export async function register(
   const passwordHash = await hashPassword(input.password);
   const now = deps.now();
   const existing = await findLiveUserByEmail(deps.db, input.email);
-  const created = existing ? undefined : await createUnverifiedAccount(deps, { ...input, passwordHash }, now);
+  const created = existing
+    ? undefined
+    : await createUnverifiedAccount(
+        deps,
+        { email: input.email, displayName: input.displayName, passwordHash, origin: input.origin },
+        now,
+      );
   if (created) {
     deps.mail.enqueue(verificationEmail(created.email, await issueEmailLink(deps, created, VERIFY)));
     return;

@@ -101,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     mail: deps.platform.mail,
     publicUrl: config.publicUrl,
     now,
+    bus,
     onSessionsRevoked: (sessionIds) => {
       if (sessionIds.length > 0)
         bus.publish(channels.sessions, { kind: 'sessions_revoked', sessionIds: [...sessionIds] });

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { MailQueue } from '../../platform/mail/mail-queue.js';
 import type { TokenService } from './tokens/token.types.js';
 
@@ -11,6 +12,8 @@ export interface AuthDeps {
   /** PUBLIC_URL: email links are built from it, never from the request's Host header. */
   readonly publicUrl: URL;
   readonly now: () => Date;
+  /** For telling other members when an account deletion changed their conversations. */
+  readonly bus: EventBus;
   /** Told about every revoked session id, so open WebSockets can be closed. */
   readonly onSessionsRevoked: (sessionIds: readonly string[]) => void;
 }

@@ -71,9 +71,15 @@ export const Conversation = z.object({
    * your own messages can still be deleted. Today that is a direct conversation whose other person
    * deleted their account (`peerDeleted`). Added later: older servers leave it out, which means false.
    */
-  readOnly: z.boolean().optional(),
+  readOnly: z
+    .boolean()
+    .optional()
+    .describe('True when nobody may send, edit, upload or show typing here any more; absent means false.'),
   /** True in a direct conversation whose other person deleted their account (they show as "Deleted user"). */
-  peerDeleted: z.boolean().optional(),
+  peerDeleted: z
+    .boolean()
+    .optional()
+    .describe('True in a direct conversation whose other person deleted their account.'),
 });
 export type Conversation = z.infer<typeof Conversation>;
 

@@ -85,7 +85,10 @@ export const VisibleName = (max: number) =>
     .trim()
     .normalize('NFC')
     .min(1, { message: 'must not be empty' })
-    .max(max, { message: `must be at most ${max} characters` });
+    .max(max, { message: `must be at most ${max} characters` })
+    .describe(
+      `1–${max} characters, trimmed, stored in NFC; no control, NUL, bidi-control or invisible format characters (emoji ZWJ sequences and script joiners are allowed)`,
+    );
 
 /** Message text is kept as typed except NUL, which no database column or client should have to carry. */
 export const stripNul = (value: string): string => value.replaceAll('\0', '');

@@ -176,19 +176,27 @@ export class MessageWriter {
     const members = await trx
       .selectFrom('conversation_members as m')
       .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-      .select(['m.conversation_id', 'm.user_id', 'c.type'])
+      .select(['m.conversation_id', 'm.user_id'])
+      // Only direct conversations are looked at (CASE evaluates the branch it takes), so a send to a
+      // large group does not scan its members.
       .select((eb) =>
         eb
-          .exists(
-            eb
-              .selectFrom('conversation_members as p')
-              .innerJoin('users as u', 'u.id', 'p.user_id')
-              .select('p.user_id')
-              .whereRef('p.conversation_id', '=', 'm.conversation_id')
-              .whereRef('p.user_id', '!=', 'm.user_id')
-              .where('p.left_at', 'is', null)
-              .where('u.deleted_at', 'is not', null),
+          .case()
+          .when('c.type', '=', 'direct')
+          .then(
+            eb.exists(
+              eb
+                .selectFrom('conversation_members as p')
+                .innerJoin('users as u', 'u.id', 'p.user_id')
+                .select('p.user_id')
+                .whereRef('p.conversation_id', '=', 'm.conversation_id')
+                .whereRef('p.user_id', '!=', 'm.user_id')
+                .where('p.left_at', 'is', null)
+                .where('u.deleted_at', 'is not', null),
+            ),
           )
+          .else(eb.lit(false))
+          .end()
           .as('peer_deleted'),
       )
       .where((eb) =>
@@ -204,9 +212,7 @@ export class MessageWriter {
       .execute();
     const memberSet = new Set(members.map((m) => `${m.conversation_id}|${m.user_id}`));
     const readOnly = new Set(
-      members
-        .filter((m) => m.type === 'direct' && Boolean(Number(m.peer_deleted)))
-        .map((m) => `${m.conversation_id}|${m.user_id}`),
+      members.filter((m) => Boolean(Number(m.peer_deleted))).map((m) => `${m.conversation_id}|${m.user_id}`),
     );
 
     const attachmentIds = [...new Set(requests.flatMap((r) => r.attachmentIds))];

@@ -102,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     publicUrl: config.publicUrl,
     now,
     mailNoticeIntervalMs: config.mailNoticeIntervalMs,
+    bus,
     onSessionsRevoked: (sessionIds) => {
       if (sessionIds.length > 0)
         bus.publish(channels.sessions, { kind: 'sessions_revoked', sessionIds: [...sessionIds] });

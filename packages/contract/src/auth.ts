@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VisibleName } from './text.js';
 
 /** Emails are compared case-insensitively: trimmed and lower-cased before anything else sees them. */
 export const Email = z
@@ -14,16 +15,11 @@ export const Password = z
   .refine((value) => [...value].length >= 12, { message: 'must be at least 12 characters' })
   .refine((value) => [...value].length <= 128, { message: 'must be at most 128 characters' });
 
-/** Unicode general category Cc (C0/C1 controls) plus the line/paragraph separators. */
-const CONTROL_CHARS = /[\p{Cc}\u2028\u2029]/u;
-
-/** A name shown to other users: 1–100 characters after trimming, no control characters. */
-export const DisplayName = z
-  .string()
-  .trim()
-  .min(1, { message: 'must not be empty' })
-  .max(100)
-  .refine((value) => !CONTROL_CHARS.test(value), { message: 'must not contain control characters' });
+/**
+ * A name shown to other users: 1–100 characters after trimming, NFC, and nothing invisible, no control or
+ * text-direction characters (see `VisibleName`).
+ */
+export const DisplayName = VisibleName(100);
 
 /** A signed token from an email link or login; opaque to clients. */
 export const TokenString = z.string().min(1).max(4096);

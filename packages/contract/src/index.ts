@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './health.js';
 export * from './messaging.js';
 export * from './realtime.js';
+export * from './text.js';

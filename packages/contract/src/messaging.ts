@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import { Id, PublicUser } from './auth.js';
+import { stripNul, VisibleName } from './text.js';
 
-/** Message text: 1–4,000 characters (code points), stored exactly as sent; not only whitespace. */
+/**
+ * Message text: 1–4,000 characters (code points), stored as sent except that NUL characters are removed;
+ * not only whitespace. Everything else is kept as typed (emoji ZWJ sequences, right-to-left text, marks):
+ * a message is shown as the sender's words, never as a name.
+ */
 export const MessageBody = z
   .string()
+  .overwrite(stripNul)
   .refine((value) => [...value].length <= 4000, { message: 'must be at most 4000 characters' });
 
 /** Client-chosen UUID that makes a send idempotent: the same clientId returns the stored message. */
@@ -60,6 +66,20 @@ export const Conversation = z.object({
   /** Your read marker. */
   lastReadSeq: z.number().int(),
   updatedAt: z.string(),
+  /**
+   * True when nobody may send, edit, upload or show typing here any more; history stays readable and
+   * your own messages can still be deleted. Today that is a direct conversation whose other person
+   * deleted their account (`peerDeleted`). Added later: older servers leave it out, which means false.
+   */
+  readOnly: z
+    .boolean()
+    .optional()
+    .describe('True when nobody may send, edit, upload or show typing here any more; absent means false.'),
+  /** True in a direct conversation whose other person deleted their account (they show as "Deleted user"). */
+  peerDeleted: z
+    .boolean()
+    .optional()
+    .describe('True in a direct conversation whose other person deleted their account.'),
 });
 export type Conversation = z.infer<typeof Conversation>;
 
@@ -68,7 +88,8 @@ export const CreateConversationBody = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('direct'), memberIds: z.array(Id).length(1) }),
   z.strictObject({
     type: z.literal('group'),
-    title: z.string().trim().min(1).max(200),
+    /** 1–200 characters, trimmed, NFC, nothing hidden (see `VisibleName`). */
+    title: VisibleName(200),
     memberIds: z.array(Id).max(999),
   }),
 ]);
@@ -120,6 +141,7 @@ export type ReadMarkerBody = z.infer<typeof ReadMarkerBody>;
 /** POST /api/attachments?conversationId= */
 export const AttachmentUploadQuery = z.strictObject({
   conversationId: Id,
-  name: z.string().trim().min(1).max(200).optional(),
+  /** The file's name as shown to members: 1–200 characters, NFC, nothing hidden (see `VisibleName`). */
+  name: VisibleName(200).optional(),
 });
 export type AttachmentUploadQuery = z.infer<typeof AttachmentUploadQuery>;

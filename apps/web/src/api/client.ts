@@ -1,6 +1,7 @@
 import {
   AddMemberBody,
   Attachment,
+  AttachmentUploadQuery,
   ChangePasswordBody,
   Conversation,
   ConversationList,
@@ -47,7 +48,7 @@ function fieldErrorsOf(details: unknown): FieldErrors {
   if (!issues.success) return {};
   const errors: Record<string, string> = {};
   for (const issue of issues.data) {
-    const field = issue.path.replace(/^(body|query|params)\./, '').split('.')[0] ?? '';
+    const field = issue.path.replace(/^(body|querystring|query|params)\./, '').split('.')[0] ?? '';
     if (field && !(field in errors)) errors[field] = issue.message;
   }
   return errors;
@@ -242,9 +243,18 @@ function uploadAttachment(
   file: File,
   options: UploadOptions = {},
 ): Promise<Attachment> {
+  // NFC first (macOS names files in NFD), then at most 200 UTF-16 units without splitting a surrogate pair.
+  let name = file.name.normalize('NFC').slice(0, 200);
+  if (/[\uD800-\uDBFF]$/.test(name)) name = name.slice(0, -1);
+  let checked: z.output<typeof AttachmentUploadQuery>;
+  try {
+    checked = validate(AttachmentUploadQuery, { conversationId, name: name.trim() === '' ? 'file' : name });
+  } catch (error) {
+    return Promise.reject(error);
+  }
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    const query = new URLSearchParams({ conversationId, name: file.name.slice(0, 200) || 'file' });
+    const query = new URLSearchParams({ conversationId, name: checked.name ?? 'file' });
     xhr.open('POST', `/api/attachments?${query}`);
     xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
     xhr.setRequestHeader('Accept', 'application/json');

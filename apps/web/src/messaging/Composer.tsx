@@ -8,7 +8,7 @@ import {
   useRef,
   useState,
 } from 'react';
-import { api, describeError } from '../api/client.js';
+import { api, describeError, isApiError } from '../api/client.js';
 import { uuid } from '../realtime/store.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
 import { fileSize } from './names.js';
@@ -16,6 +16,12 @@ import { fileSize } from './names.js';
 const ACCEPT =
   'image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,application/zip,.zip,.txt,.pdf';
 const MAX_LENGTH = 4000;
+
+/** Why an upload failed, in words; a refused file name (e.g. hidden characters) says what to do. */
+function uploadProblem(error: unknown): string {
+  const name = isApiError(error, 'validation_failed') ? error.fieldErrors.name : undefined;
+  return name ? `The file name ${name}. Rename the file and attach it again.` : describeError(error);
+}
 
 interface Upload {
   key: string;
@@ -81,7 +87,7 @@ export function Composer({ conversationId, name, onSent }: ComposerProps) {
         (attachment) => update(upload.key, { status: 'done', attachment, sent: upload.total }),
         (error: unknown) => {
           if (upload.controller.signal.aborted) return;
-          update(upload.key, { status: 'failed', error: describeError(error) });
+          update(upload.key, { status: 'failed', error: uploadProblem(error) });
         },
       );
   };

@@ -213,7 +213,9 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
           </h1>
           <p className="thread-sub">
             {conversation.type === 'direct'
-              ? 'Direct message'
+              ? conversation.peerDeleted
+                ? 'Direct message · account deleted'
+                : 'Direct message'
               : `Group · ${conversation.members.length} ${conversation.members.length === 1 ? 'member' : 'members'}`}
           </p>
         </div>
@@ -297,6 +299,7 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
               members={conversation.members}
               me={me}
               seenBy={seen?.id === message.id ? seen.text : undefined}
+              readOnly={conversation.readOnly}
             />
           ))}
           {outbox.map((item) => (
@@ -308,13 +311,29 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
       <div className="visually-hidden" aria-live="polite">
         {announcement}
       </div>
-      <Composer
-        conversationId={conversation.id}
-        name={name}
-        onSent={() => {
-          stick.current = true;
-        }}
-      />
+      {conversation.readOnly ? (
+        <ReadOnlyNotice conversation={conversation} />
+      ) : (
+        <Composer
+          conversationId={conversation.id}
+          name={name}
+          onSent={() => {
+            stick.current = true;
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+/** In place of the composer where nobody can write any more (the API answers 403 there). */
+function ReadOnlyNotice({ conversation }: { conversation: Conversation }) {
+  return (
+    <div className="read-only-notice" role="status">
+      <p className="read-only-title">
+        {conversation.peerDeleted ? 'This person deleted their account' : 'This conversation is read-only'}
+      </p>
+      <p>You can still read this conversation and delete your own messages, but no one can send new ones.</p>
     </div>
   );
 }

@@ -40,10 +40,12 @@ interface MessageItemProps {
   me: string;
   /** Shown under the user's latest message: who has read up to it. */
   seenBy?: string | undefined;
+  /** In a read-only conversation your messages can be deleted but no longer edited. */
+  readOnly?: boolean | undefined;
 }
 
 /** One stored message: sender, time, text (as text nodes, links only for http/https), attachments, actions. */
-export function MessageItem({ message, members, me, seenBy }: MessageItemProps) {
+export function MessageItem({ message, members, me, seenBy, readOnly }: MessageItemProps) {
   const store = useMessagingStore();
   const mine = message.senderId === me;
   const deleted = message.deletedAt !== null;
@@ -181,7 +183,7 @@ export function MessageItem({ message, members, me, seenBy }: MessageItemProps) 
             </>
           ) : (
             <>
-              {message.body ? (
+              {message.body && !readOnly ? (
                 <button type="button" className="button-link" onClick={() => setMode('edit')}>
                   Edit<span className="visually-hidden"> message sent {messageTime(message.createdAt)}</span>
                 </button>

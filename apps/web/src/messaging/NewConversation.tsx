@@ -1,8 +1,9 @@
 import type { PublicUser } from '@parley/contract';
 import { type FormEvent, useEffect, useId, useState } from 'react';
-import { api, describeError } from '../api/client.js';
+import { api, describeError, isApiError } from '../api/client.js';
 import { Field } from '../components/Field.js';
 import { SubmitButton } from '../components/SubmitButton.js';
+import { fieldMessage } from '../forms/use-form.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
 import { Link, useNavigate } from '../router/router.js';
 import { useHeadingFocus } from './heading-focus.js';
@@ -142,7 +143,14 @@ function GroupForm() {
       },
       (caught: unknown) => {
         setBusy(false);
-        setFormError(describeError(caught));
+        // The contract's rules (e.g. no invisible or text-direction characters) name the field.
+        const problem = isApiError(caught, 'validation_failed') ? caught.fieldErrors.title : undefined;
+        if (problem) {
+          setTitleError(fieldMessage('Group name', problem, title));
+          document.getElementById('field-group-title')?.focus();
+        } else {
+          setFormError(describeError(caught));
+        }
       },
     );
   };

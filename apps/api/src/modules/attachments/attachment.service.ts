@@ -8,7 +8,7 @@ import { newId } from '../../ids.js';
 import type { BlobStore } from '../../platform/blobs/blob-store.js';
 import { checkDeclaredType } from '../../platform/blobs/content-type.js';
 import { limitAndReadHead } from '../../platform/blobs/limited-stream.js';
-import { requireMembership } from '../conversations/conversation.service.js';
+import { requireMembership, requireWritableMembership } from '../conversations/conversation.service.js';
 import { presentAttachment } from '../messages/message.presenter.js';
 
 export interface AttachmentDeps {
@@ -31,7 +31,7 @@ export function cleanFileName(name: string | undefined): string {
 }
 
 /**
- * Streams an upload to the blob store: members only, size checked while streaming, type checked against
+ * Streams an upload to the blob store: members only (not into a read-only conversation), size checked while streaming, type checked against
  * the bytes, stored under a random key. The attachment belongs to the uploader until a message uses it.
  */
 export async function uploadAttachment(
@@ -45,7 +45,7 @@ export async function uploadAttachment(
     body: Readable;
   },
 ): Promise<Attachment> {
-  await requireMembership(deps.db, input.conversationId, input.userId);
+  await requireWritableMembership(deps.db, input.conversationId, input.userId);
   if (input.declaredLength !== undefined && input.declaredLength > deps.maxBytes) {
     throw new AppError('payload_too_large', `Attachments are limited to ${deps.maxBytes} bytes`);
   }

@@ -3,6 +3,8 @@ import { toDbTime } from '../../db/time.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { announceConversations } from '../conversations/conversation.service.js';
+import { directConversationIds, endGroupMemberships } from '../conversations/group-ownership.js';
 import { revokeAllSessions } from '../sessions/session.repository.js';
 import {
   activateUnverifiedUser,
@@ -334,7 +336,11 @@ export async function changePassword(
   deps.mail.enqueue(passwordChangedEmail(auth.user.email, 'changed'));
 }
 
-/** Soft-deletes the account after re-checking the password; every session ends. No row is removed. */
+/**
+ * Soft-deletes the account after re-checking the password; every session ends. No row is removed. In the
+ * same transaction the account leaves every group (each group it owned passes to its successor, see
+ * `ensureGroupOwner`); its direct conversations stay, read-only. Members are told after the commit.
+ */
 export async function deleteAccount(
   deps: AuthDeps,
   auth: AuthContext,
@@ -343,7 +349,8 @@ export async function deleteAccount(
   if (!(await verifyPassword(auth.user.password_hash, input.password)))
     throw fieldError('password', 'is incorrect');
   const now = deps.now();
-  const revoked = await deps.db.transaction().execute(async (trx) => {
+  const { revoked, groups } = await deps.db.transaction().execute(async (trx) => {
+    const groups = await endGroupMemberships(trx, auth.userId, toDbTime(now));
     await softDelete(trx, 'users', auth.userId, now);
     await recordAuthEvent(trx, {
       type: 'account_deleted',
@@ -352,9 +359,11 @@ export async function deleteAccount(
       origin: input.origin,
       now,
     });
-    return revokeAllSessions(trx, { userId: auth.userId, reason: 'account_deleted', now });
+    const revoked = await revokeAllSessions(trx, { userId: auth.userId, reason: 'account_deleted', now });
+    return { revoked, groups };
   });
   deps.onSessionsRevoked(revoked);
+  await announceConversations(deps, [...groups, ...(await directConversationIds(deps.db, auth.userId))]);
 }
 
 export async function updateDisplayName(

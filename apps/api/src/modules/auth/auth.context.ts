@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { MailQueue } from '../../platform/mail/mail-queue.js';
 import type { TokenService } from './tokens/token.types.js';
 
@@ -13,6 +14,8 @@ export interface AuthDeps {
   readonly now: () => Date;
   /** MAIL_NOTICE_INTERVAL_SECONDS: least time between two notices of one kind to one address. */
   readonly mailNoticeIntervalMs: number;
+  /** For telling other members when an account deletion changed their conversations. */
+  readonly bus: EventBus;
   /** Told about every revoked session id, so open WebSockets can be closed. */
   readonly onSessionsRevoked: (sessionIds: readonly string[]) => void;
 }

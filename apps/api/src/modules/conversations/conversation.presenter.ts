@@ -27,23 +27,27 @@ export async function presentConversations(
   const lastById = new Map(last.map((m) => [m.conversation_id, m]));
   return rows.map((row) => {
     const lastRow = lastById.get(row.id);
+    const rowMembers = members.filter((m) => m.conversation_id === row.id);
+    // A deleted account leaves its groups, so only a direct conversation can still list one.
+    const peerDeleted =
+      row.type === 'direct' && rowMembers.some((m) => m.user_id !== userId && m.deleted_at !== null);
     return {
       id: row.id,
       type: row.type,
       title: row.title,
-      members: members
-        .filter((m) => m.conversation_id === row.id)
-        .map((m) => ({
-          id: m.user_id,
-          displayName: m.deleted_at === null ? m.display_name : 'Deleted user',
-          role: m.role,
-        })),
+      members: rowMembers.map((m) => ({
+        id: m.user_id,
+        displayName: m.deleted_at === null ? m.display_name : 'Deleted user',
+        role: m.role,
+      })),
       lastMessage: lastRow ? presentMessage(lastRow, attachments.get(lastRow.id)) : null,
       unreadCount: unread.get(row.id) ?? 0,
       lastSeq: Number(row.last_seq),
       lastRev: Number(row.last_rev),
       lastReadSeq: Number(row.last_read_seq),
       updatedAt: fromDbTime(row.updated_at),
+      readOnly: peerDeleted,
+      peerDeleted,
     };
   });
 }

@@ -20,6 +20,20 @@ export function findMembership(db: Executor, conversationId: string, userId: str
 }
 export type Membership = NonNullable<Awaited<ReturnType<typeof findMembership>>>;
 
+/** Whether another member of the conversation deleted their account (what makes a direct one read-only). */
+export async function isPeerDeleted(db: Executor, conversationId: string, userId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('conversation_members as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select('m.user_id')
+    .where('m.conversation_id', '=', conversationId)
+    .where('m.user_id', '!=', userId)
+    .where('m.left_at', 'is', null)
+    .where('u.deleted_at', 'is not', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export function findMemberRow(
   db: Executor,
   conversationId: string,

@@ -10,10 +10,12 @@ import { presentConversations } from './conversation.presenter.js';
 import {
   findMemberRow,
   findMembership,
+  isPeerDeleted,
   listMembers,
   listUserConversations,
   type Membership,
 } from './conversation.repository.js';
+import { activeMembersOf, ensureGroupOwner, lockConversations } from './group-ownership.js';
 
 export interface ConversationDeps {
   readonly db: Kysely<DB>;
@@ -34,6 +36,27 @@ export async function requireMembership(
   return membership;
 }
 
+/** Nobody writes in a direct conversation whose other person deleted their account. */
+export const readOnlyConversation = () =>
+  new AppError('forbidden', 'This conversation is read-only: the other person deleted their account');
+
+/**
+ * Active membership of a conversation the caller may write to (send, edit, type, upload): 404 for
+ * non-members, 403 `forbidden` when it is read-only. The message writer checks the same inside its
+ * transaction.
+ */
+export async function requireWritableMembership(
+  db: Kysely<DB>,
+  conversationId: string,
+  userId: string,
+): Promise<Membership> {
+  const membership = await requireMembership(db, conversationId, userId);
+  if (membership.type === 'direct' && (await isPeerDeleted(db, conversationId, userId))) {
+    throw readOnlyConversation();
+  }
+  return membership;
+}
+
 async function assertUsersExist(db: Kysely<DB>, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   const found = await selectLive(db, 'users')
@@ -49,9 +72,25 @@ async function assertUsersExist(db: Kysely<DB>, ids: readonly string[]): Promise
 }
 
 /** Tells each member's sockets that a conversation (its members, title) changed or appeared. */
-function announce(deps: ConversationDeps, conversationId: string, userIds: readonly string[]): void {
+function announce(
+  deps: Pick<ConversationDeps, 'bus'>,
+  conversationId: string,
+  userIds: readonly string[],
+): void {
   for (const userId of userIds)
     deps.bus.publish(channels.user(userId), { kind: 'conversation_changed', userId, conversationId });
+}
+
+/**
+ * Tells every active member of these conversations that they changed, e.g. after an account deletion
+ * ended group memberships (new owner) or made direct conversations read-only.
+ */
+export async function announceConversations(
+  deps: Pick<ConversationDeps, 'db' | 'bus'>,
+  conversationIds: readonly string[],
+): Promise<void> {
+  for (const [conversationId, userIds] of await activeMembersOf(deps.db, conversationIds))
+    announce(deps, conversationId, userIds);
 }
 
 async function activeMemberIds(db: Kysely<DB>, conversationId: string): Promise<string[]> {
@@ -209,7 +248,7 @@ export async function addMember(
 
 /**
  * Owner/admins remove members (admins cannot remove the owner); anyone may remove themselves (leave).
- * The row stays with left_at set. When the owner leaves, the longest-standing member becomes owner.
+ * The row stays with left_at set. When the owner leaves, `ensureGroupOwner` names the successor.
  */
 export async function removeMember(
   deps: ConversationDeps,
@@ -229,6 +268,7 @@ export async function removeMember(
   const now = toDbTime(deps.now());
   const before = await activeMemberIds(deps.db, conversationId);
   await deps.db.transaction().execute(async (trx) => {
+    await lockConversations(trx, [conversationId], now);
     await trx
       .updateTable('conversation_members')
       .set({ left_at: now })
@@ -236,30 +276,7 @@ export async function removeMember(
       .where('user_id', '=', memberId)
       .where('left_at', 'is', null)
       .execute();
-    if (memberId === userId && membership.role === 'owner') {
-      const heir = await trx
-        .selectFrom('conversation_members')
-        .select('user_id')
-        .where('conversation_id', '=', conversationId)
-        .where('left_at', 'is', null)
-        .orderBy((eb) => eb.case().when('role', '=', 'admin').then(0).else(1).end())
-        .orderBy('joined_at')
-        .orderBy('user_id')
-        .executeTakeFirst();
-      if (heir) {
-        await trx
-          .updateTable('conversation_members')
-          .set({ role: 'owner' })
-          .where('conversation_id', '=', conversationId)
-          .where('user_id', '=', heir.user_id)
-          .execute();
-      }
-    }
-    await trx
-      .updateTable('conversations')
-      .set({ updated_at: now })
-      .where('id', '=', conversationId)
-      .execute();
+    await ensureGroupOwner(trx, conversationId);
   });
   deps.bus.publish(channels.user(memberId), {
     kind: 'conversation_removed',

@@ -3,6 +3,7 @@ import type { DB } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { readOnlyConversation } from '../conversations/conversation.service.js';
 import { type AttachmentRow, attachmentsByMessage, type MessageRow } from './message.repository.js';
 
 export interface SendRequest {
@@ -171,10 +172,33 @@ export class MessageWriter {
 
     // Membership, checked inside the transaction so a removal that committed first is respected.
     const pairs = [...new Set(requests.map((r) => `${r.conversationId}|${r.senderId}`))];
+    // A direct conversation whose other person deleted their account is read-only: flagged in the same query.
     const members = await trx
       .selectFrom('conversation_members as m')
       .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
       .select(['m.conversation_id', 'm.user_id'])
+      // Only direct conversations are looked at (CASE evaluates the branch it takes), so a send to a
+      // large group does not scan its members.
+      .select((eb) =>
+        eb
+          .case()
+          .when('c.type', '=', 'direct')
+          .then(
+            eb.exists(
+              eb
+                .selectFrom('conversation_members as p')
+                .innerJoin('users as u', 'u.id', 'p.user_id')
+                .select('p.user_id')
+                .whereRef('p.conversation_id', '=', 'm.conversation_id')
+                .whereRef('p.user_id', '!=', 'm.user_id')
+                .where('p.left_at', 'is', null)
+                .where('u.deleted_at', 'is not', null),
+            ),
+          )
+          .else(eb.lit(false))
+          .end()
+          .as('peer_deleted'),
+      )
       .where((eb) =>
         eb.or(
           pairs.map((pair) => {
@@ -187,6 +211,9 @@ export class MessageWriter {
       .where('c.deleted_at', 'is', null)
       .execute();
     const memberSet = new Set(members.map((m) => `${m.conversation_id}|${m.user_id}`));
+    const readOnly = new Set(
+      members.filter((m) => Boolean(Number(m.peer_deleted))).map((m) => `${m.conversation_id}|${m.user_id}`),
+    );
 
     const attachmentIds = [...new Set(requests.flatMap((r) => r.attachmentIds))];
     const attachmentRows = attachmentIds.length
@@ -218,6 +245,10 @@ export class MessageWriter {
       }
       if (!memberSet.has(`${request.conversationId}|${request.senderId}`)) {
         results[index] = notMember();
+        return;
+      }
+      if (readOnly.has(`${request.conversationId}|${request.senderId}`)) {
+        results[index] = readOnlyConversation();
         return;
       }
       for (const id of request.attachmentIds) {

@@ -4,7 +4,12 @@ import type { DB } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
 import { channels, type EventBus } from '../../platform/bus/event-bus.js';
-import { requireMembership } from '../conversations/conversation.service.js';
+import { isPeerDeleted } from '../conversations/conversation.repository.js';
+import {
+  readOnlyConversation,
+  requireMembership,
+  requireWritableMembership,
+} from '../conversations/conversation.service.js';
 import { presentMessage } from './message.presenter.js';
 import { attachmentsByMessage, findMessage, listMessages } from './message.repository.js';
 import type { MessageWriter } from './message-writer.js';
@@ -89,10 +94,18 @@ async function changeMessage(
   const existing = await findMessage(deps.db, messageId);
   if (!existing) throw messageNotFound();
   // Non-members learn nothing, not even that the message exists.
-  await requireMembership(deps.db, existing.conversation_id, userId).catch(() => {
+  const membership = await requireMembership(deps.db, existing.conversation_id, userId).catch(() => {
     throw messageNotFound();
   });
   if (existing.sender_id !== userId) throw new AppError('forbidden', 'Only the sender can change a message');
+  // A read-only conversation takes no new words; deleting your own stays possible.
+  if (
+    'body' in change &&
+    membership.type === 'direct' &&
+    (await isPeerDeleted(deps.db, existing.conversation_id, userId))
+  ) {
+    throw readOnlyConversation();
+  }
   if (existing.deleted_at !== null) throw new AppError('conflict', 'The message was deleted');
   const now = toDbTime(deps.now());
   const row = await deps.db.transaction().execute(async (trx) => {
@@ -169,12 +182,12 @@ export async function markRead(
   }
 }
 
-/** Typing indicators are not stored; members get them live or not at all. */
+/** Typing indicators are not stored; members get them live or not at all. None in read-only ones. */
 export async function announceTyping(
   deps: MessageDeps,
   userId: string,
   conversationId: string,
 ): Promise<void> {
-  await requireMembership(deps.db, conversationId, userId);
+  await requireWritableMembership(deps.db, conversationId, userId);
   deps.bus.publish(channels.conversation(conversationId), { kind: 'typing', conversationId, userId });
 }

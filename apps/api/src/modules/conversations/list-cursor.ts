@@ -26,7 +26,7 @@ export function encodeListCursor(position: ActivityPosition): string {
   );
 }
 
-/** The position in a cursor, or a 400 `validation_failed` on `query.cursor`. */
+/** The position in a cursor, or a 400 `validation_failed` on `querystring.cursor` (as the schema check names it). */
 export function decodeListCursor(cursor: string): ActivityPosition {
   let parsed: unknown;
   try {
@@ -40,7 +40,7 @@ export function decodeListCursor(cursor: string): ActivityPosition {
   const result = Payload.safeParse(parsed);
   if (!result.success) {
     throw new AppError('validation_failed', 'Request is not valid', [
-      { path: 'query.cursor', message: 'is not a cursor from this API' },
+      { path: 'querystring.cursor', message: 'is not a cursor from this API' },
     ]);
   }
   const [, updatedAt, id] = result.data;

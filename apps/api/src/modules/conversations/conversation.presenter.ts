@@ -25,19 +25,23 @@ export async function presentConversations(
     last.map((m) => m.id),
   );
   const lastById = new Map(last.map((m) => [m.conversation_id, m]));
+  const membersById = new Map<string, typeof members>();
+  for (const member of members) {
+    const list = membersById.get(member.conversation_id);
+    if (list) list.push(member);
+    else membersById.set(member.conversation_id, [member]);
+  }
   return rows.map((row) => {
     const lastRow = lastById.get(row.id);
     return {
       id: row.id,
       type: row.type,
       title: row.title,
-      members: members
-        .filter((m) => m.conversation_id === row.id)
-        .map((m) => ({
-          id: m.user_id,
-          displayName: m.deleted_at === null ? m.display_name : 'Deleted user',
-          role: m.role,
-        })),
+      members: (membersById.get(row.id) ?? []).map((m) => ({
+        id: m.user_id,
+        displayName: m.deleted_at === null ? m.display_name : 'Deleted user',
+        role: m.role,
+      })),
       lastMessage: lastRow ? presentMessage(lastRow, attachments.get(lastRow.id)) : null,
       unreadCount: unread.get(row.id) ?? 0,
       lastSeq: Number(row.last_seq),

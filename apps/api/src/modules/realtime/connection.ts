@@ -344,12 +344,12 @@ export class Connection {
     const auth = this.#auth;
     if (!auth) return;
     if (event.kind === 'conversation_removed') {
-      // Through the inbox: a connect still walking the user's conversations must not follow it afterwards.
+      this.#unfollow(event.conversationId);
+      this.send({ type: 'conversation_removed', conversationId: event.conversationId });
+      // Once more after work already queued: a connect still walking the user's conversations may have
+      // read this one before the removal and would follow it again.
       this.#inbox = this.#inbox
-        .then(() => {
-          this.#unfollow(event.conversationId);
-          this.send({ type: 'conversation_removed', conversationId: event.conversationId });
-        })
+        .then(() => this.#unfollow(event.conversationId))
         .catch((error: unknown) => this.#fail(error));
       return;
     }

@@ -10,6 +10,7 @@ import { loggerOptions } from './logger.js';
 import { attachmentsRoutes } from './modules/attachments/attachments.routes.js';
 import type { AuthDeps } from './modules/auth/auth.context.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
+import type { ConversationDeps } from './modules/conversations/conversation.service.js';
 import { conversationsRoutes } from './modules/conversations/conversations.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import type { MessageDeps } from './modules/messages/message.service.js';
@@ -32,7 +33,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     db: Kysely<DB>;
-    messaging: MessageDeps;
+    messaging: MessageDeps & ConversationDeps;
     blobs: BlobStore;
     /** Every route as registered (method and URL), for the authorization matrix and docs. */
     routeTable: { method: string; url: string }[];
@@ -110,7 +111,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
   // SQLite has one writer; MySQL group-commits a few concurrent batch transactions.
   const writer = new MessageWriter(database.db, now, database.kind === 'mysql' ? 4 : 1);
-  app.decorate('messaging', { db: database.db, bus, writer, now });
+  const limits = {
+    maxConversationsPerUser: config.maxConversationsPerUser,
+    maxGroupMembers: config.maxGroupMembers,
+  };
+  app.decorate('messaging', { db: database.db, bus, writer, now, limits });
   app.decorate('blobs', deps.platform.blobs);
   app.addHook('preClose', async () => {
     await writer.close();

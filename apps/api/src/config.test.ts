@@ -135,6 +135,18 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('caps conversations per user and group members, with defaults that allow a 1,000-member group', () => {
+    const defaults = loadConfig({});
+    expect(defaults.maxConversationsPerUser).toBe(10_000);
+    expect(defaults.maxGroupMembers).toBe(1_000);
+    const set = loadConfig({ MAX_CONVERSATIONS_PER_USER: '50', MAX_GROUP_MEMBERS: '20' });
+    expect([set.maxConversationsPerUser, set.maxGroupMembers]).toEqual([50, 20]);
+    expect(
+      problems({ MAX_CONVERSATIONS_PER_USER: '0', MAX_GROUP_MEMBERS: 'many' }).map((p) => p.split(':')[0]),
+    ).toEqual(['MAX_CONVERSATIONS_PER_USER', 'MAX_GROUP_MEMBERS']);
+    expect(problems({ MAX_GROUP_MEMBERS: '1' })[0]).toMatch(/^MAX_GROUP_MEMBERS:/);
+  });
+
   it('is deeply frozen', () => {
     const config = loadConfig({ CORS_ORIGINS: 'https://a.example.com' });
     expect(Object.isFrozen(config)).toBe(true);

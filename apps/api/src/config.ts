@@ -132,6 +132,14 @@ const EnvSchema = z.object({
       .max(5 * 1024 ** 3)
       .default(25 * 1024 * 1024),
   ),
+  MAX_CONVERSATIONS_PER_USER: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  ),
+  MAX_GROUP_MEMBERS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(2).max(100_000).default(1_000),
+  ),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -188,6 +196,10 @@ export interface Config {
   /** Where attachment bytes go: a folder, or an S3 bucket and prefix. */
   readonly blobStore: BlobStoreLocation;
   readonly attachmentMaxBytes: number;
+  /** Live conversations one user can be an active member of (creating or adding beyond: 409 limit_reached). */
+  readonly maxConversationsPerUser: number;
+  /** Active members one group can have, owner included. */
+  readonly maxGroupMembers: number;
 }
 
 export class ConfigError extends Error {
@@ -315,5 +327,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     blobStore,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
+    maxConversationsPerUser: e.MAX_CONVERSATIONS_PER_USER,
+    maxGroupMembers: e.MAX_GROUP_MEMBERS,
   });
 }

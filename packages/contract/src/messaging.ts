@@ -95,8 +95,32 @@ export const CreateConversationBody = z.discriminatedUnion('type', [
 ]);
 export type CreateConversationBody = z.infer<typeof CreateConversationBody>;
 
-export const ConversationList = z.object({ conversations: z.array(Conversation) });
+/** GET /api/conversations?cursor=&limit= — `cursor` is a previous page's `nextCursor`, as given. */
+export const ConversationsQuery = z.strictObject({
+  cursor: z
+    .string()
+    .min(1)
+    .max(300)
+    .regex(/^[A-Za-z0-9_-]+$/, { message: 'is not a cursor from this API' })
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+export type ConversationsQuery = z.infer<typeof ConversationsQuery>;
+
+/** One page of conversations, newest activity first; `nextCursor` is null on the last page. */
+export const ConversationList = z.object({
+  conversations: z.array(Conversation),
+  nextCursor: z.string().nullable(),
+});
 export type ConversationList = z.infer<typeof ConversationList>;
+
+/** `details` of a 409 `limit_reached`: which cap, its value, and (for a per-user cap) who is at it. */
+export const LimitReachedDetails = z.object({
+  limit: z.enum(['conversations_per_user', 'group_members']),
+  max: z.number().int(),
+  userIds: z.array(z.string()).optional(),
+});
+export type LimitReachedDetails = z.infer<typeof LimitReachedDetails>;
 
 /** POST /api/conversations/:id/members */
 export const AddMemberBody = z.strictObject({ userId: Id });

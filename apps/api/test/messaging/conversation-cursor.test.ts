@@ -2,7 +2,7 @@ import type { Message, ServerFrame } from '@parley/contract';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
-import { ConversationCursor } from '../../src/modules/realtime/conversation-cursor.js';
+import { ConversationCursor, resumeCursors } from '../../src/modules/realtime/conversation-cursor.js';
 import { buildTestApp } from '../helpers/app.js';
 import { call, signUp } from '../helpers/auth.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
@@ -84,5 +84,29 @@ describe.each(DB_KINDS)('conversation cursor on %s', (kind) => {
     expect(summary()).toEqual(['message_updated:2:7', 'message:5:5', 'message:6:6']);
     await cursor.resume({ seq: 6 });
     expect(summary()).toHaveLength(3);
+  });
+
+  it('resumes many cursors with one counters read: only changed ones catch up, parked live events follow once', async () => {
+    const behind = cursorAt(6, 7);
+    const current = cursorAt(6, 7);
+    const seqOnly = cursorAt(6, 7);
+    // A live event queued before the batch: the batch waits for it, then replays from the client's position.
+    behind.cursor.onMessageEvent(event(6));
+    await resumeCursors(testDb.database.db, [
+      { cursor: behind.cursor, position: { seq: 4, rev: 4 } },
+      { cursor: current.cursor, position: { seq: 6, rev: 7 } },
+      { cursor: seqOnly.cursor, position: { seq: 6 } },
+    ]);
+    expect(behind.summary()).toEqual(['message_updated:2:7', 'message:5:5', 'message:6:6']);
+    expect(behind.cursor.position).toEqual({ seq: 6, rev: 7 });
+    expect(current.summary()).toEqual([]);
+    expect(current.cursor.position).toEqual({ seq: 6, rev: 7 });
+    // Without a rev the client gets new messages only: the edit (rev 7) is not replayed.
+    expect(seqOnly.summary()).toEqual([]);
+    // Late copies of what the catch-up covered change nothing.
+    behind.cursor.onMessageEvent(event(4));
+    behind.cursor.onMessageEvent(event(6));
+    await behind.cursor.settled();
+    expect(behind.summary()).toHaveLength(3);
   });
 });

@@ -173,7 +173,14 @@ export const api = {
       path: `/users/lookup?${new URLSearchParams({ email })}`,
       response: PublicUser,
     }),
-  conversations: () => request({ method: 'GET', path: '/conversations', response: ConversationList }),
+  /** One page of conversations, newest activity first; pass the previous page's `nextCursor` for the next. */
+  conversations: (query: { cursor?: string; limit?: number } = {}) => {
+    const params = new URLSearchParams();
+    if (query.cursor) params.set('cursor', query.cursor);
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    const search = params.size > 0 ? `?${params}` : '';
+    return request({ method: 'GET', path: `/conversations${search}`, response: ConversationList });
+  },
   conversation: (id: string) =>
     request({ method: 'GET', path: `/conversations/${enc(id)}`, response: Conversation }),
   createConversation: (input: z.input<typeof CreateConversationBody>) =>

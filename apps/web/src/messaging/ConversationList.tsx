@@ -1,11 +1,14 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { activityOf } from '../realtime/merge.js';
 import { MessagingStore } from '../realtime/store.js';
 import { useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
 import { conversationName, initialOf, listTime, previewOf } from './names.js';
 
-/** Conversations, newest activity first, with unread badges and the last message. */
+/**
+ * Conversations, newest activity first, with unread badges and the last message. The list arrives a page
+ * at a time: scrolling to its end loads the next page (a button does the same for keyboards).
+ */
 export function ConversationList({ activeId }: { activeId: string | undefined }) {
   const store = useMessagingStore();
   const conversations = useMessaging((state) => state.conversations);
@@ -39,45 +42,92 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
     );
   }
   return (
-    <ul className="conversation-list">
-      {sorted.map((conversation) => {
-        const name = conversationName(conversation, store.userId);
-        const unread = conversation.unreadCount;
-        const active = conversation.id === activeId;
-        return (
-          <li key={conversation.id}>
-            <Link
-              to={`/conversations/${encodeURIComponent(conversation.id)}`}
-              className={`conversation-link${unread > 0 ? ' has-unread' : ''}`}
-              aria-current={active ? 'page' : undefined}
-            >
-              <span
-                className={`avatar${conversation.type === 'group' ? ' avatar-group' : ''}`}
-                aria-hidden="true"
+    <>
+      <ul className="conversation-list">
+        {sorted.map((conversation) => {
+          const name = conversationName(conversation, store.userId);
+          const unread = conversation.unreadCount;
+          const active = conversation.id === activeId;
+          return (
+            <li key={conversation.id}>
+              <Link
+                to={`/conversations/${encodeURIComponent(conversation.id)}`}
+                className={`conversation-link${unread > 0 ? ' has-unread' : ''}`}
+                aria-current={active ? 'page' : undefined}
               >
-                {initialOf(name)}
-              </span>
-              <span className="conversation-text">
-                <span className="conversation-top">
-                  <span className="conversation-name">{name}</span>
-                  <time className="conversation-time" dateTime={activityOf(conversation)}>
-                    {listTime(activityOf(conversation))}
-                  </time>
+                <span
+                  className={`avatar${conversation.type === 'group' ? ' avatar-group' : ''}`}
+                  aria-hidden="true"
+                >
+                  {initialOf(name)}
                 </span>
-                <span className="conversation-bottom">
-                  <span className="conversation-preview">{previewOf(conversation, store.userId)}</span>
-                  {unread > 0 ? (
-                    <span className="unread-badge">
-                      {unread > 99 ? '99+' : unread}
-                      <span className="visually-hidden"> unread {unread === 1 ? 'message' : 'messages'}</span>
-                    </span>
-                  ) : null}
+                <span className="conversation-text">
+                  <span className="conversation-top">
+                    <span className="conversation-name">{name}</span>
+                    <time className="conversation-time" dateTime={activityOf(conversation)}>
+                      {listTime(activityOf(conversation))}
+                    </time>
+                  </span>
+                  <span className="conversation-bottom">
+                    <span className="conversation-preview">{previewOf(conversation, store.userId)}</span>
+                    {unread > 0 ? (
+                      <span className="unread-badge">
+                        {unread > 99 ? '99+' : unread}
+                        <span className="visually-hidden">
+                          {' '}
+                          unread {unread === 1 ? 'message' : 'messages'}
+                        </span>
+                      </span>
+                    ) : null}
+                  </span>
                 </span>
-              </span>
-            </Link>
-          </li>
-        );
-      })}
-    </ul>
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+      {list.hasMore ? <MoreConversations /> : null}
+    </>
+  );
+}
+
+/** The end of a partly loaded list: loads the next page when it scrolls into view, or on click. */
+function MoreConversations() {
+  const store = useMessagingStore();
+  const list = useMessaging((state) => state.list);
+  const count = useMessaging((state) => Object.keys(state.conversations).length);
+  const sentinel = useRef<HTMLDivElement>(null);
+
+  // A new observer after every page reports at once whether the end is still in view (a tall screen).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new page (count) is the trigger, not an input.
+  useEffect(() => {
+    const element = sentinel.current;
+    if (!element || list.loadingMore || list.moreError || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) void store.loadMore();
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [store, list.loadingMore, list.moreError, count]);
+
+  return (
+    <div className="list-more" ref={sentinel}>
+      {list.loadingMore ? (
+        <p className="loading-line" role="status">
+          <span className="spinner" aria-hidden="true" /> Loading older conversations…
+        </p>
+      ) : (
+        <>
+          {list.moreError ? <p className="alert-text">{list.moreError}</p> : null}
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            onClick={() => void store.loadMore()}
+          >
+            {list.moreError ? 'Try again' : 'Show older conversations'}
+          </button>
+        </>
+      )}
+    </div>
   );
 }

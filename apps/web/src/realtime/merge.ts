@@ -36,10 +36,10 @@ export function activityOf(conversation: Conversation): string {
   return last && last > conversation.updatedAt ? last : conversation.updatedAt;
 }
 
-/** Newest activity first; ties by id so the order is stable. */
+/** Newest activity first; ties by id, descending, as the API pages them, so the order is stable. */
 export function byActivity(a: Conversation, b: Conversation): number {
   const left = activityOf(a);
   const right = activityOf(b);
   if (left !== right) return left < right ? 1 : -1;
-  return a.id < b.id ? -1 : 1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }

@@ -33,7 +33,14 @@ export type ConnectionStatus = SocketStatus | 'syncing' | 'live';
 
 export interface MessagingState {
   readonly connection: ConnectionStatus;
-  readonly list: { readonly status: 'loading' | 'ready' | 'error'; readonly error?: string };
+  readonly list: {
+    readonly status: 'loading' | 'ready' | 'error';
+    readonly error?: string;
+    /** Older conversations exist beyond those loaded (the list loads a page at a time). */
+    readonly hasMore: boolean;
+    readonly loadingMore: boolean;
+    readonly moreError?: string;
+  };
   readonly conversations: Readonly<Record<string, Conversation>>;
   readonly threads: Readonly<Record<string, Thread>>;
   readonly outbox: readonly OutboxItem[];
@@ -49,6 +56,8 @@ export interface MessagingState {
 
 const EMPTY_THREAD: Thread = { messages: [], history: 'unloaded', hasMoreBefore: false, loadingOlder: false };
 const PAGE_SIZE = 50;
+/** Conversations per page of the list. */
+const LIST_PAGE_SIZE = 50;
 /** An unacknowledged send is shown as failed (with Retry) after this long. */
 const ACK_TIMEOUT_MS = 15_000;
 /** Typing frames go out at most this often per conversation; others show "typing" this long after one. */
@@ -82,7 +91,7 @@ export interface StoreCallbacks {
 export class MessagingStore {
   #state: MessagingState = {
     connection: 'connecting',
-    list: { status: 'loading' },
+    list: { status: 'loading', hasMore: false, loadingMore: false },
     conversations: {},
     threads: {},
     outbox: [],
@@ -99,6 +108,11 @@ export class MessagingStore {
   #timer: number | undefined;
   #running = false;
   #listRequest: Promise<void> | undefined;
+  /** Where the next page of the list starts; null once the oldest conversation is loaded. */
+  #nextCursor: string | null = null;
+  #moreRequest: Promise<void> | undefined;
+  /** Conversations being fetched because a message arrived for one not loaded yet. */
+  readonly #discovering = new Set<string>();
   #readInFlight = new Set<string>();
 
   constructor(
@@ -167,25 +181,45 @@ export class MessagingStore {
 
   // --- conversations ----------------------------------------------------------------------------
 
-  /** (Re)loads the conversation list and merges it with what live events already told us. */
+  /**
+   * (Re)loads the first page of the list and merges it with what live events and later pages already
+   * told us. A conversation the first page should hold but does not was left or removed meanwhile; one
+   * older than the page's last stays (a later page holds it), and loading more goes on after it.
+   */
   refreshList(): Promise<void> {
     this.#listRequest ??= api
-      .conversations()
+      .conversations({ limit: LIST_PAGE_SIZE })
       .then(
-        ({ conversations }) => {
+        ({ conversations, nextCursor }) => {
           const merged: Record<string, Conversation> = {};
           for (const fetched of conversations) merged[fetched.id] = this.#mergeInfo(fetched);
-          // Conversations opened directly (deep link) before the list arrived stay known.
+          const last = conversations.at(-1);
+          let keptOlder = false;
           for (const [id, local] of Object.entries(this.#state.conversations)) {
-            if (!(id in merged) && !this.#state.removed[id] && this.#state.list.status !== 'ready') {
+            if (id in merged || this.#state.removed[id]) continue;
+            // Conversations opened directly (deep link) before the list arrived stay known.
+            const beyondPage = nextCursor !== null && (!last || byActivity(local, last) > 0);
+            if (this.#state.list.status !== 'ready' || beyondPage) {
               merged[id] = local;
+              if (beyondPage) keptOlder = true;
             }
           }
-          this.#set({ conversations: merged, list: { status: 'ready' } });
+          // Pages already loaded further down stay loaded: continue after the oldest of them.
+          if (nextCursor === null || !keptOlder || this.#state.list.status !== 'ready') {
+            this.#nextCursor = nextCursor;
+          }
+          this.#set({
+            conversations: merged,
+            list: {
+              status: 'ready',
+              hasMore: this.#nextCursor !== null,
+              loadingMore: this.#state.list.loadingMore,
+            },
+          });
         },
         (error: unknown) => {
           if (this.#state.list.status !== 'ready') {
-            this.#set({ list: { status: 'error', error: describeError(error) } });
+            this.#set({ list: { ...this.#state.list, status: 'error', error: describeError(error) } });
           }
         },
       )
@@ -193,6 +227,48 @@ export class MessagingStore {
         this.#listRequest = undefined;
       });
     return this.#listRequest;
+  }
+
+  /** The next page of older conversations (infinite scroll down the list). */
+  loadMore(): Promise<void> {
+    const cursor = this.#nextCursor;
+    if (!cursor || this.#state.list.status !== 'ready') return Promise.resolve();
+    this.#moreRequest ??= (async () => {
+      this.#set({ list: { ...this.#state.list, loadingMore: true, moreError: undefined } });
+      try {
+        const page = await api.conversations({ cursor, limit: LIST_PAGE_SIZE });
+        // A refresh meanwhile may have moved the cursor on; this page is still true, so keep it.
+        if (this.#nextCursor === cursor) this.#nextCursor = page.nextCursor;
+        const conversations = { ...this.#state.conversations };
+        for (const fetched of page.conversations) {
+          if (!this.#state.removed[fetched.id]) conversations[fetched.id] = this.#mergeInfo(fetched);
+        }
+        this.#set({
+          conversations,
+          list: { ...this.#state.list, hasMore: this.#nextCursor !== null, loadingMore: false },
+        });
+      } catch (error) {
+        this.#set({ list: { ...this.#state.list, loadingMore: false, moreError: describeError(error) } });
+      } finally {
+        this.#moreRequest = undefined;
+      }
+    })();
+    return this.#moreRequest;
+  }
+
+  /** A message arrived for a conversation the list has not loaded (an older page): fetch it, once. */
+  #discover(id: string): void {
+    if (this.#discovering.has(id) || this.#state.removed[id] || this.#state.conversations[id]) return;
+    this.#discovering.add(id);
+    api
+      .conversation(id)
+      .then(
+        (conversation) => {
+          if (!this.#state.removed[id]) this.adopt(conversation);
+        },
+        () => undefined,
+      )
+      .finally(() => this.#discovering.delete(id));
   }
 
   /**
@@ -548,7 +624,10 @@ export class MessagingStore {
       }));
     }
     const conversation = this.#state.conversations[id];
-    if (!conversation) return;
+    if (!conversation) {
+      if (kind === 'new') this.#discover(id);
+      return;
+    }
     const isNew = message.seq > conversation.lastSeq;
     const fromOther = message.senderId !== this.userId;
     const lastMessage =

@@ -3,6 +3,7 @@ import * as m0001 from './0001-users.js';
 import * as m0002 from './0002-auth.js';
 import * as m0003 from './0003-messaging.js';
 import * as m0004 from './0004-registrations.js';
+import * as m0005 from './0005-scale.js';
 import * as m0008 from './0008-smaller.js';
 
 /**
@@ -14,5 +15,6 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0002-auth': m0002,
   '0003-messaging': m0003,
   '0004-registrations': m0004,
+  '0005-scale': m0005,
   '0008-smaller': m0008,
 });

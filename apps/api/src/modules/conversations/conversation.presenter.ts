@@ -25,9 +25,15 @@ export async function presentConversations(
     last.map((m) => m.id),
   );
   const lastById = new Map(last.map((m) => [m.conversation_id, m]));
+  const membersById = new Map<string, typeof members>();
+  for (const member of members) {
+    const list = membersById.get(member.conversation_id);
+    if (list) list.push(member);
+    else membersById.set(member.conversation_id, [member]);
+  }
   return rows.map((row) => {
     const lastRow = lastById.get(row.id);
-    const rowMembers = members.filter((m) => m.conversation_id === row.id);
+    const rowMembers = membersById.get(row.id) ?? [];
     // A deleted account leaves its groups, so only a direct conversation can still list one.
     const peerDeleted =
       row.type === 'direct' && rowMembers.some((m) => m.user_id !== userId && m.deleted_at !== null);

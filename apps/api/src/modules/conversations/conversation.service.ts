@@ -1,5 +1,11 @@
-import type { Conversation, CreateConversationBody } from '@parley/contract';
-import type { Kysely } from 'kysely';
+import type {
+  Conversation,
+  ConversationList,
+  CreateConversationBody,
+  LimitReachedDetails,
+} from '@parley/contract';
+import type { Kysely, Transaction } from 'kysely';
+import { selectInChunks } from '../../db/chunks.js';
 import type { DB } from '../../db/schema.js';
 import { selectLive } from '../../db/soft-delete.js';
 import { toDbTime } from '../../db/time.js';
@@ -8,6 +14,8 @@ import { newId } from '../../ids.js';
 import { channels, type EventBus } from '../../platform/bus/event-bus.js';
 import { presentConversations } from './conversation.presenter.js';
 import {
+  conversationCounts,
+  countMembers,
   findMemberRow,
   findMembership,
   isPeerDeleted,
@@ -16,11 +24,20 @@ import {
   type Membership,
 } from './conversation.repository.js';
 import { activeMembersOf, ensureGroupOwner, lockConversations } from './group-ownership.js';
+import { decodeListCursor, encodeListCursor } from './list-cursor.js';
+
+export interface ConversationLimits {
+  /** Live conversations one user can be an active member of (MAX_CONVERSATIONS_PER_USER). */
+  readonly maxConversationsPerUser: number;
+  /** Active members of one group, owner included (MAX_GROUP_MEMBERS). */
+  readonly maxGroupMembers: number;
+}
 
 export interface ConversationDeps {
   readonly db: Kysely<DB>;
   readonly bus: EventBus;
   readonly now: () => Date;
+  readonly limits: ConversationLimits;
 }
 
 /** For anyone who is not an active member, a conversation does not exist. */
@@ -57,13 +74,40 @@ export async function requireWritableMembership(
   return membership;
 }
 
+function limitReached(details: LimitReachedDetails): AppError {
+  const message =
+    details.limit === 'group_members'
+      ? `A group can have at most ${details.max} members`
+      : `A user can be in at most ${details.max} conversations`;
+  return new AppError('limit_reached', message, details);
+}
+
+/** Refuses when any of these users is already in as many conversations as one user may be. */
+async function assertRoomForConversation(
+  db: Kysely<DB> | Transaction<DB>,
+  limits: ConversationLimits,
+  userIds: readonly string[],
+): Promise<void> {
+  const counts = await conversationCounts(db, userIds);
+  const full = userIds.filter((id) => (counts.get(id) ?? 0) >= limits.maxConversationsPerUser);
+  if (full.length > 0) {
+    throw limitReached({
+      limit: 'conversations_per_user',
+      max: limits.maxConversationsPerUser,
+      userIds: full,
+    });
+  }
+}
+
 async function assertUsersExist(db: Kysely<DB>, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  const found = await selectLive(db, 'users')
-    .select('id')
-    .where('id', 'in', [...ids])
-    .where('email_verified_at', 'is not', null)
-    .execute();
+  const found = await selectInChunks(ids, (slice) =>
+    selectLive(db, 'users')
+      .select('id')
+      .where('id', 'in', slice)
+      .where('email_verified_at', 'is not', null)
+      .execute(),
+  );
   const known = new Set(found.map((row) => row.id));
   const details = ids.flatMap((id, index) =>
     known.has(id) ? [] : [{ path: `body.memberIds.${index}`, message: 'unknown user' }],
@@ -108,8 +152,22 @@ export async function getConversation(
   return conversation;
 }
 
-export async function listConversations(deps: ConversationDeps, userId: string): Promise<Conversation[]> {
-  return presentConversations(deps.db, userId, await listUserConversations(deps.db, userId));
+/** One page of the caller's conversations, newest activity first, and the cursor of the next page. */
+export async function listConversations(
+  deps: ConversationDeps,
+  userId: string,
+  page: { cursor?: string | undefined; limit: number },
+): Promise<ConversationList> {
+  const after = page.cursor === undefined ? undefined : decodeListCursor(page.cursor);
+  // One row more than asked says whether another page follows, without a count.
+  const rows = await listUserConversations(deps.db, userId, { after, limit: page.limit + 1 });
+  const pageRows = rows.slice(0, page.limit);
+  const last = pageRows.at(-1);
+  return {
+    conversations: await presentConversations(deps.db, userId, pageRows),
+    nextCursor:
+      rows.length > page.limit && last ? encodeListCursor({ updatedAt: last.updated_at, id: last.id }) : null,
+  };
 }
 
 /** Direct: one per pair (a repeat returns the existing one, created=false). Group: the creator owns it. */
@@ -123,6 +181,9 @@ export async function createConversation(
     throw new AppError('validation_failed', 'Request is not valid', [
       { path: 'body.memberIds', message: 'a direct conversation needs one other user' },
     ]);
+  }
+  if (body.type === 'group' && others.length + 1 > deps.limits.maxGroupMembers) {
+    throw limitReached({ limit: 'group_members', max: deps.limits.maxGroupMembers });
   }
   await assertUsersExist(deps.db, others);
   const now = toDbTime(deps.now());
@@ -138,6 +199,7 @@ export async function createConversation(
   const id = newId();
   try {
     await deps.db.transaction().execute(async (trx) => {
+      await assertRoomForConversation(trx, deps.limits, [userId, ...others]);
       await trx
         .insertInto('conversations')
         .values({
@@ -177,6 +239,7 @@ export async function createConversation(
         .execute();
     });
   } catch (error) {
+    if (error instanceof AppError) throw error;
     // Two people opening the same direct conversation at once: the unique key lets one through.
     const existing = directKey
       ? await deps.db
@@ -218,31 +281,39 @@ export async function addMember(
   const now = toDbTime(deps.now());
   const existing = await findMemberRow(deps.db, conversationId, newMemberId);
   if (existing && existing.left_at === null) return;
-  if (existing) {
-    await deps.db
-      .updateTable('conversation_members')
-      .set({ left_at: null, joined_at: now, role: 'member' })
-      .where('conversation_id', '=', conversationId)
-      .where('user_id', '=', newMemberId)
+  await deps.db.transaction().execute(async (trx) => {
+    // Touching the conversation first locks its row (MySQL) or takes the write lock (SQLite), so two adds
+    // to one group cannot both see room for one more member.
+    await trx
+      .updateTable('conversations')
+      .set({ updated_at: now })
+      .where('id', '=', conversationId)
       .execute();
-  } else {
-    await deps.db
-      .insertInto('conversation_members')
-      .values({
-        conversation_id: conversationId,
-        user_id: newMemberId,
-        role: 'member',
-        joined_at: now,
-        left_at: null,
-        last_read_seq: 0,
-      })
-      .execute();
-  }
-  await deps.db
-    .updateTable('conversations')
-    .set({ updated_at: now })
-    .where('id', '=', conversationId)
-    .execute();
+    if ((await countMembers(trx, conversationId)) >= deps.limits.maxGroupMembers) {
+      throw limitReached({ limit: 'group_members', max: deps.limits.maxGroupMembers });
+    }
+    await assertRoomForConversation(trx, deps.limits, [newMemberId]);
+    if (existing) {
+      await trx
+        .updateTable('conversation_members')
+        .set({ left_at: null, joined_at: now, role: 'member' })
+        .where('conversation_id', '=', conversationId)
+        .where('user_id', '=', newMemberId)
+        .execute();
+    } else {
+      await trx
+        .insertInto('conversation_members')
+        .values({
+          conversation_id: conversationId,
+          user_id: newMemberId,
+          role: 'member',
+          joined_at: now,
+          left_at: null,
+          last_read_seq: 0,
+        })
+        .execute();
+    }
+  });
   announce(deps, conversationId, await activeMemberIds(deps.db, conversationId));
 }
 

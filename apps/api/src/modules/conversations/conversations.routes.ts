@@ -2,6 +2,7 @@ import {
   AddMemberBody,
   Conversation,
   ConversationList,
+  ConversationsQuery,
   CreateConversationBody,
   ErrorBody,
   IdParams,
@@ -18,11 +19,12 @@ import {
   removeMember,
 } from './conversation.service.js';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
 /**
  * Conversations. Every route needs a session; only active members see a conversation (404 for anyone
- * else); only a group's owner and admins add or remove others; anyone may leave a group.
+ * else); only a group's owner and admins add or remove others; anyone may leave a group. Creating and
+ * adding stop at the caps (conversations per user, members per group) with 409 `limit_reached`.
  */
 export const conversationsRoutes: FastifyPluginAsyncZod = async (app) => {
   const deps = app.messaging;
@@ -49,10 +51,14 @@ export const conversationsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/conversations',
-    { schema: { tags: ['conversations'], response: { 200: ConversationList, ...errors } } },
-    async (request) => ({
-      conversations: await listConversations(deps, signedIn(request.auth).userId),
-    }),
+    {
+      schema: {
+        tags: ['conversations'],
+        querystring: ConversationsQuery,
+        response: { 200: ConversationList, ...errors },
+      },
+    },
+    async (request) => listConversations(deps, signedIn(request.auth).userId, request.query),
   );
 
   app.get(

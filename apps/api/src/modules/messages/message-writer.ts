@@ -1,4 +1,5 @@
 import { type Kysely, MysqlAdapter, sql, type Transaction } from 'kysely';
+import { IN_CHUNK, runInChunks, selectInChunks } from '../../db/chunks.js';
 import type { DB } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
@@ -27,7 +28,8 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-const MAX_BATCH = 500;
+/** Sends per transaction; every list a batch builds (conversations, senders, clientIds) fits one IN chunk. */
+const MAX_BATCH = IN_CHUNK;
 
 const notMember = () => new AppError('not_found', 'Conversation not found');
 const clientIdReused = () =>
@@ -156,15 +158,17 @@ export class MessageWriter {
     const nowText = toDbTime(now);
 
     // Retries: the same (sender, clientId) stored before, or twice in this batch.
-    const existing = await trx
-      .selectFrom('messages')
-      .selectAll()
-      .where((eb) =>
-        eb.or(
-          requests.map((r) => eb.and([eb('sender_id', '=', r.senderId), eb('client_id', '=', r.clientId)])),
-        ),
-      )
-      .execute();
+    const existing = await selectInChunks(requests, (slice) =>
+      trx
+        .selectFrom('messages')
+        .selectAll()
+        .where((eb) =>
+          eb.or(
+            slice.map((r) => eb.and([eb('sender_id', '=', r.senderId), eb('client_id', '=', r.clientId)])),
+          ),
+        )
+        .execute(),
+    );
     const existingByKey = new Map(existing.map((row) => [`${row.sender_id}|${row.client_id}`, row]));
     const firstInBatch = new Map<string, number>();
     /** Index of a request that repeats an earlier one in this batch → index of that earlier one. */
@@ -173,57 +177,59 @@ export class MessageWriter {
     // Membership, checked inside the transaction so a removal that committed first is respected.
     const pairs = [...new Set(requests.map((r) => `${r.conversationId}|${r.senderId}`))];
     // A direct conversation whose other person deleted their account is read-only: flagged in the same query.
-    const members = await trx
-      .selectFrom('conversation_members as m')
-      .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-      .select(['m.conversation_id', 'm.user_id'])
-      // Only direct conversations are looked at (CASE evaluates the branch it takes), so a send to a
-      // large group does not scan its members.
-      .select((eb) =>
-        eb
-          .case()
-          .when('c.type', '=', 'direct')
-          .then(
-            eb.exists(
-              eb
-                .selectFrom('conversation_members as p')
-                .innerJoin('users as u', 'u.id', 'p.user_id')
-                .select('p.user_id')
-                .whereRef('p.conversation_id', '=', 'm.conversation_id')
-                .whereRef('p.user_id', '!=', 'm.user_id')
-                .where('p.left_at', 'is', null)
-                .where('u.deleted_at', 'is not', null),
-            ),
-          )
-          .else(eb.lit(false))
-          .end()
-          .as('peer_deleted'),
-      )
-      .where((eb) =>
-        eb.or(
-          pairs.map((pair) => {
-            const [conversationId = '', userId = ''] = pair.split('|');
-            return eb.and([eb('m.conversation_id', '=', conversationId), eb('m.user_id', '=', userId)]);
-          }),
-        ),
-      )
-      .where('m.left_at', 'is', null)
-      .where('c.deleted_at', 'is', null)
-      .execute();
+    const members = await selectInChunks(pairs, (slice) =>
+      trx
+        .selectFrom('conversation_members as m')
+        .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+        .select(['m.conversation_id', 'm.user_id'])
+        // Only direct conversations are looked at (CASE evaluates the branch it takes), so a send to a
+        // large group does not scan its members.
+        .select((eb) =>
+          eb
+            .case()
+            .when('c.type', '=', 'direct')
+            .then(
+              eb.exists(
+                eb
+                  .selectFrom('conversation_members as p')
+                  .innerJoin('users as u', 'u.id', 'p.user_id')
+                  .select('p.user_id')
+                  .whereRef('p.conversation_id', '=', 'm.conversation_id')
+                  .whereRef('p.user_id', '!=', 'm.user_id')
+                  .where('p.left_at', 'is', null)
+                  .where('u.deleted_at', 'is not', null),
+              ),
+            )
+            .else(eb.lit(false))
+            .end()
+            .as('peer_deleted'),
+        )
+        .where((eb) =>
+          eb.or(
+            slice.map((pair) => {
+              const [conversationId = '', userId = ''] = pair.split('|');
+              return eb.and([eb('m.conversation_id', '=', conversationId), eb('m.user_id', '=', userId)]);
+            }),
+          ),
+        )
+        .where('m.left_at', 'is', null)
+        .where('c.deleted_at', 'is', null)
+        .execute(),
+    );
     const memberSet = new Set(members.map((m) => `${m.conversation_id}|${m.user_id}`));
     const readOnly = new Set(
       members.filter((m) => Boolean(Number(m.peer_deleted))).map((m) => `${m.conversation_id}|${m.user_id}`),
     );
 
     const attachmentIds = [...new Set(requests.flatMap((r) => r.attachmentIds))];
-    const attachmentRows = attachmentIds.length
-      ? await trx
-          .selectFrom('attachments')
-          .selectAll()
-          .where('id', 'in', attachmentIds)
-          .where('deleted_at', 'is', null)
-          .execute()
-      : [];
+    const attachmentRows = await selectInChunks(attachmentIds, (slice) =>
+      trx
+        .selectFrom('attachments')
+        .selectAll()
+        .where('id', 'in', slice)
+        .where('deleted_at', 'is', null)
+        .execute(),
+    );
     const attachmentById = new Map(attachmentRows.map((a) => [a.id, a]));
     const claimed = new Set<string>();
 
@@ -283,24 +289,25 @@ export class MessageWriter {
     // One UPDATE for every conversation of the batch, then one read of the new counters: two round trips,
     // not two per conversation. On MySQL the primary key is forced: on a small table the optimizer would
     // rather scan it, and an UPDATE locks every row it scans, so every batch would wait for every other.
-    if (conversationIds.length > 0) {
+    // (A batch holds at most MAX_BATCH = IN_CHUNK conversations, so this is one statement in practice.)
+    await runInChunks(conversationIds, (slice) => {
       const increment = sql`case ${sql.ref('id')} ${sql.join(
-        conversationIds.map((id) => sql`when ${id} then ${(byConversation.get(id) ?? []).length}`),
+        slice.map((id) => sql`when ${id} then ${(byConversation.get(id) ?? []).length}`),
         sql` `,
       )} else 0 end`;
-      await sql`update ${sql.table('conversations')}${this.#mysql ? sql` force index (primary)` : sql``}
+      return sql`update ${sql.table('conversations')}${this.#mysql ? sql` force index (primary)` : sql``}
         set ${sql.ref('last_seq')} = ${sql.ref('last_seq')} + ${increment},
           ${sql.ref('last_rev')} = ${sql.ref('last_rev')} + ${increment},
           ${sql.ref('last_message_at')} = ${nowText}, ${sql.ref('updated_at')} = ${nowText}
-        where ${sql.ref('id')} in (${sql.join(conversationIds)})`.execute(trx);
-    }
-    const counterRows = conversationIds.length
-      ? await trx
-          .selectFrom('conversations')
-          .select(['id', 'last_seq', 'last_rev'])
-          .where('id', 'in', conversationIds)
-          .execute()
-      : [];
+        where ${sql.ref('id')} in (${sql.join(slice)})`.execute(trx);
+    });
+    const counterRows = await selectInChunks(conversationIds, (slice) =>
+      trx
+        .selectFrom('conversations')
+        .select(['id', 'last_seq', 'last_rev'])
+        .where('id', 'in', slice)
+        .execute(),
+    );
     const countersById = new Map(counterRows.map((row) => [row.id, row]));
     for (const conversationId of conversationIds) {
       const items = byConversation.get(conversationId) ?? [];

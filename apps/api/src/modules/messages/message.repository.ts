@@ -1,4 +1,5 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { selectInChunks } from '../../db/chunks.js';
 import type { AttachmentsTable, DB, MessagesTable } from '../../db/schema.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
@@ -11,18 +12,24 @@ export async function attachmentsByMessage(
   messageIds: readonly string[],
 ): Promise<Map<string, AttachmentRow[]>> {
   const byMessage = new Map<string, AttachmentRow[]>();
-  if (messageIds.length === 0) return byMessage;
-  const rows = await db
-    .selectFrom('attachments')
-    .selectAll()
-    .where('message_id', 'in', [...messageIds])
-    .where('deleted_at', 'is', null)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
+  const rows = await selectInChunks(messageIds, (slice) =>
+    db
+      .selectFrom('attachments')
+      .selectAll()
+      .where('message_id', 'in', slice)
+      .where('deleted_at', 'is', null)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute(),
+  );
   for (const row of rows) {
     const id = row.message_id ?? '';
-    byMessage.set(id, [...(byMessage.get(id) ?? []), row]);
+    let list = byMessage.get(id);
+    if (!list) {
+      list = [];
+      byMessage.set(id, list);
+    }
+    list.push(row);
   }
   return byMessage;
 }

@@ -1,26 +1,38 @@
 import {
   ClientFrame,
   type ErrorCode,
+  type ResumePosition,
   type ServerFrame,
   WS_CLOSE_SESSION_REVOKED,
   WS_CLOSE_UNAUTHENTICATED,
 } from '@parley/contract';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
+import { chunked, IN_CHUNK, yieldToEventLoop } from '../../db/chunks.js';
 import { AppError } from '../../errors.js';
 import { type BusEvent, channels, type Subscription } from '../../platform/bus/event-bus.js';
 import type { AuthDeps } from '../auth/auth.context.js';
 import { type AuthContext, authenticate } from '../auth/session.service.js';
 import { presentConversations } from '../conversations/conversation.presenter.js';
-import { findMembership, listUserConversations } from '../conversations/conversation.repository.js';
+import {
+  conversationCounters,
+  findMembership,
+  userConversationIds,
+} from '../conversations/conversation.repository.js';
 import { announceTyping, type MessageDeps, sendMessage } from '../messages/message.service.js';
 import { findActiveSession } from '../sessions/session.repository.js';
-import { ConversationCursor } from './conversation-cursor.js';
+import { ConversationCursor, resumeCursors } from './conversation-cursor.js';
 
 /** A first `auth` frame must arrive this fast when the upgrade carried no session cookie. */
 export const AUTH_TIMEOUT_MS = 5_000;
 /** At most one typing indicator per conversation per connection this often. */
 const TYPING_INTERVAL_MS = 1_500;
+/**
+ * Conversations followed per step on connect, and resumed per step on resume: each step runs a few
+ * queries, then the event loop gets a turn, so a user in thousands of conversations cannot stall others.
+ */
+const FOLLOW_STEP = IN_CHUNK;
+const RESUME_STEP = 100;
 
 export interface ConnectionDeps {
   readonly auth: AuthDeps;
@@ -190,13 +202,7 @@ export class Connection {
         this.send(errorFrame(new AppError('bad_request', 'Already authenticated')));
         return;
       case 'resume': {
-        await Promise.all(
-          Object.entries(frame.positions).map(([conversationId, position]) =>
-            this.#cursors
-              .get(conversationId)
-              ?.resume(typeof position === 'number' ? { seq: position } : position),
-          ),
-        );
+        await this.#resume(frame.positions);
         this.send({ type: 'resumed' });
         return;
       }
@@ -229,9 +235,9 @@ export class Connection {
     if (this.#closed) return;
     this.#auth = auth;
     this.deps.register(this);
-    this.#subscribe(channels.user(auth.userId), (event) => this.#onUserEvent(event));
-    const rows = await listUserConversations(this.deps.auth.db, auth.userId);
-    await Promise.all(rows.map((row) => this.#follow(row.id)));
+    // The user's channel first: a conversation joined while the walk below runs arrives as an event.
+    await this.#subscribe(channels.user(auth.userId), (event) => this.#onUserEvent(event)).ready;
+    await this.#followAll(auth.userId);
     this.send({ type: 'ready', userId: auth.userId });
   }
 
@@ -241,28 +247,63 @@ export class Connection {
     return subscription;
   }
 
-  /** Subscribes first, then reads the current position, so nothing published in between is missed. */
-  async #follow(conversationId: string): Promise<void> {
-    if (this.#cursors.has(conversationId) || this.#closed) return;
-    const channel = channels.conversation(conversationId);
-    const subscription = this.#subscribe(channel, (event) => this.#onConversationEvent(event));
-    await subscription.ready;
-    const counters = await this.deps.auth.db
-      .selectFrom('conversations')
-      .select(['last_seq', 'last_rev'])
-      .where('id', '=', conversationId)
-      .executeTakeFirst();
-    if (!counters || this.#closed) return;
-    this.#cursors.set(
-      conversationId,
-      new ConversationCursor(
-        conversationId,
-        { seq: Number(counters.last_seq), rev: Number(counters.last_rev) },
-        this.deps.auth.db,
-        (frame) => this.send(frame),
-        (error) => this.#fail(error),
-      ),
+  /**
+   * Follows every conversation of the user, a step of ids at a time in id order: two queries per step
+   * (ids, then counters) and a turn of the event loop between steps, never one list of every id.
+   */
+  async #followAll(userId: string): Promise<void> {
+    let afterId = '';
+    for (;;) {
+      const ids = await userConversationIds(this.deps.auth.db, userId, { afterId, limit: FOLLOW_STEP });
+      await this.#follow(ids);
+      const last = ids.at(-1);
+      if (last === undefined || ids.length < FOLLOW_STEP || this.#closed) return;
+      afterId = last;
+      await yieldToEventLoop();
+    }
+  }
+
+  /** Subscribes first, then reads the current positions, so nothing published in between is missed. */
+  async #follow(conversationIds: readonly string[]): Promise<void> {
+    if (this.#closed) return;
+    const fresh = conversationIds.filter((id) => !this.#subscriptions.has(channels.conversation(id)));
+    if (fresh.length === 0) return;
+    const subscriptions = fresh.map((id) =>
+      this.#subscribe(channels.conversation(id), (event) => this.#onConversationEvent(event)),
     );
+    await Promise.all(subscriptions.map((subscription) => subscription.ready));
+    if (this.#closed) return;
+    const counters = await conversationCounters(this.deps.auth.db, fresh);
+    if (this.#closed) return;
+    for (const row of counters) {
+      this.#cursors.set(
+        row.id,
+        new ConversationCursor(
+          row.id,
+          { seq: Number(row.last_seq), rev: Number(row.last_rev) },
+          this.deps.auth.db,
+          (frame) => this.send(frame),
+          (error) => this.#fail(error),
+        ),
+      );
+    }
+    // Deleted in between: nothing to follow.
+    for (const id of fresh) if (!this.#cursors.has(id)) this.#unfollow(id);
+  }
+
+  /** Replays what the client missed, a step of conversations at a time (see resumeCursors). */
+  async #resume(positions: Readonly<Record<string, ResumePosition>>): Promise<void> {
+    const items = Object.entries(positions).flatMap(([conversationId, position]) => {
+      const cursor = this.#cursors.get(conversationId);
+      return cursor
+        ? [{ cursor, position: typeof position === 'number' ? { seq: position } : position }]
+        : [];
+    });
+    for (const [index, step] of chunked(items, RESUME_STEP).entries()) {
+      if (index > 0) await yieldToEventLoop();
+      if (this.#closed) return;
+      await resumeCursors(this.deps.auth.db, step);
+    }
   }
 
   #unfollow(conversationId: string): void {
@@ -305,6 +346,11 @@ export class Connection {
     if (event.kind === 'conversation_removed') {
       this.#unfollow(event.conversationId);
       this.send({ type: 'conversation_removed', conversationId: event.conversationId });
+      // Once more after work already queued: a connect still walking the user's conversations may have
+      // read this one before the removal and would follow it again.
+      this.#inbox = this.#inbox
+        .then(() => this.#unfollow(event.conversationId))
+        .catch((error: unknown) => this.#fail(error));
       return;
     }
     if (event.kind !== 'conversation_changed') return;
@@ -312,7 +358,7 @@ export class Connection {
       .then(async () => {
         const membership = await findMembership(this.deps.auth.db, event.conversationId, auth.userId);
         if (!membership) return;
-        await this.#follow(event.conversationId);
+        await this.#follow([event.conversationId]);
         const [conversation] = await presentConversations(this.deps.auth.db, auth.userId, [membership]);
         if (conversation) this.send({ type: 'conversation', conversation });
       })

@@ -1,10 +1,15 @@
 import type { ServerFrame } from '@parley/contract';
 import type { Kysely } from 'kysely';
+import { yieldToEventLoop } from '../../db/chunks.js';
 import type { DB } from '../../db/schema.js';
+import { conversationCounters } from '../conversations/conversation.repository.js';
 import { presentMessage } from '../messages/message.presenter.js';
 import { attachmentsByMessage, messagesSince } from '../messages/message.repository.js';
 
 const PAGE = 500;
+
+type Position = { seq: number; rev?: number | undefined };
+type Counters = { seq: number; rev: number };
 
 /**
  * One conversation as one connection sees it. Every message change carries the conversation's change
@@ -57,10 +62,33 @@ export class ConversationCursor {
    * Resume from a client's position: everything after it, in seq order, then live events. Without a rev
    * the client gets new messages only (it cannot say which changes it saw).
    */
-  resume(position: { seq: number; rev?: number | undefined }): Promise<void> {
+  resume(position: Position): Promise<void> {
     return this.#enqueue(async () => {
       this.#lastSeq = position.seq;
       await this.#catchUp(position.seq, position.rev ?? Number.MAX_SAFE_INTEGER);
+    });
+  }
+
+  /**
+   * `resume` when the conversation's counters are read for many cursors at once (resumeCursors): `turn`
+   * is called once this cursor's earlier work is done and returns the counters read after that. When
+   * nothing changed after the client's position, the cursor only moves its watermark: no query of its own.
+   */
+  resumeWith(
+    position: Position,
+    turn: () => Promise<ReadonlyMap<string, Counters> | undefined>,
+  ): Promise<void> {
+    return this.#enqueue(async () => {
+      const counters = (await turn())?.get(this.conversationId);
+      if (!counters) return;
+      const sinceRev = position.rev ?? Number.MAX_SAFE_INTEGER;
+      this.#lastSeq = position.seq;
+      if (counters.seq > position.seq || counters.rev > sinceRev) {
+        await this.#catchUp(position.seq, sinceRev);
+        return;
+      }
+      this.#lastSeq = Math.max(position.seq, counters.seq);
+      this.#lastRev = counters.rev;
     });
   }
 
@@ -96,9 +124,54 @@ export class ConversationCursor {
           afterSeq = message.seq;
         }
         if (rows.length < PAGE) break;
+        // A long backlog goes out page by page without holding the event loop for all of it.
+        await yieldToEventLoop();
       }
       this.#lastSeq = Math.max(sinceSeq, Number(counters.last_seq));
       this.#lastRev = Number(counters.last_rev);
     });
   }
+}
+
+/**
+ * Resumes many cursors of one connection with one read of their counters. Each cursor's queue is parked
+ * first, so no live event moves it between that read and its use; then cursors whose conversation did not
+ * change after the client's position just take the counters, and only changed ones read their messages.
+ * Queries: one for the counters (per 500 conversations) plus a catch-up per changed conversation.
+ */
+export async function resumeCursors(
+  db: Kysely<DB>,
+  items: readonly { cursor: ConversationCursor; position: Position }[],
+): Promise<void> {
+  let deliver: (counters: ReadonlyMap<string, Counters> | undefined) => void = () => undefined;
+  const counters = new Promise<ReadonlyMap<string, Counters> | undefined>((resolve) => {
+    deliver = resolve;
+  });
+  const parked: Promise<void>[] = [];
+  const resumed = items.map(({ cursor, position }) => {
+    let arrived: () => void = () => undefined;
+    parked.push(
+      new Promise<void>((resolve) => {
+        arrived = resolve;
+      }),
+    );
+    return cursor.resumeWith(position, () => {
+      arrived();
+      return counters;
+    });
+  });
+  try {
+    await Promise.all(parked);
+    const rows = await conversationCounters(
+      db,
+      items.map(({ cursor }) => cursor.conversationId),
+    );
+    deliver(new Map(rows.map((row) => [row.id, { seq: Number(row.last_seq), rev: Number(row.last_rev) }])));
+  } catch (error) {
+    // Cursors stay where they were; the connection reports the failure once.
+    deliver(undefined);
+    await Promise.all(resumed);
+    throw error;
+  }
+  await Promise.all(resumed);
 }

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { auditScreen } from '../support/audit.js';
+import { apiToken, createVerifiedUser, expectVisible, listEntry, signIn } from '../support/parley.js';
+import { browserSuite } from '../support/suite.js';
+
+/** More than one page of the list (the app loads 50 at a time). */
+const GROUPS = 60;
+const title = (index: number) => `Archive ${String(index).padStart(2, '0')}`;
+
+describe('conversation list', () => {
+  const suite = browserSuite();
+
+  it('shows the newest page first and the older conversations after scrolling down the list', async () => {
+    const user = await createVerifiedUser(suite.stack, 'Grace');
+    const headers = {
+      'Content-Type': 'application/json',
+      Authorization: `Bearer ${await apiToken(suite.stack, user)}`,
+    };
+    const ids = new Map<string, string>();
+    // One after the other, so "Archive 60" is the newest and "Archive 01" the oldest.
+    for (let index = 1; index <= GROUPS; index++) {
+      const response = await fetch(`${suite.stack.baseUrl}/api/conversations`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ type: 'group', title: title(index), memberIds: [] }),
+      });
+      expect(response.status).toBe(201);
+      ids.set(title(index), ((await response.json()) as { id: string }).id);
+    }
+
+    const { page } = await suite.open();
+    await signIn(page, user);
+    const entries = page.locator('.conversation-link');
+    await expect.poll(() => entries.count()).toBe(50);
+    await expectVisible(listEntry(page, title(GROUPS)));
+    // The first page ends at "Archive 11": the ten oldest are not loaded yet.
+    expect(await listEntry(page, title(10)).count()).toBe(0);
+    await expectVisible(page.getByRole('button', { name: 'Show older conversations' }));
+    await auditScreen(page, 'conversation-list-more');
+
+    // A message in a conversation the list has not loaded brings it to the top at once.
+    const posted = await fetch(`${suite.stack.baseUrl}/api/conversations/${ids.get(title(2))}/messages`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ clientId: crypto.randomUUID(), body: 'Back from the archive' }),
+    });
+    expect(posted.status).toBe(201);
+    await expect.poll(() => entries.first().textContent()).toContain(title(2));
+    expect(await entries.first().textContent()).toContain('Back from the archive');
+
+    // Scrolling to the end of the list loads the rest.
+    await expect
+      .poll(
+        async () => {
+          await page.locator('.list-pane').evaluate((element) => {
+            element.scrollTop = element.scrollHeight;
+          });
+          return listEntry(page, title(1)).count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1);
+    await expect.poll(() => entries.count()).toBe(GROUPS);
+    expect(await page.getByRole('button', { name: 'Show older conversations' }).count()).toBe(0);
+    const names = await page.locator('.conversation-link .conversation-name').allTextContents();
+    expect(names).toEqual([
+      title(2),
+      ...Array.from({ length: GROUPS }, (_, i) => title(GROUPS - i)).filter((name) => name !== title(2)),
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { WS_CLOSE_RATE_LIMITED } from '@parley/contract';
+import { ServerFrame, WS_CLOSE_RATE_LIMITED } from '@parley/contract';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
@@ -110,6 +110,7 @@ describe.each(DB_KINDS)('per-user and per-socket limits on %s', (kind) => {
     c.send({ type: 'send', conversationId: direct.id, clientId: refusedId, body: 'ws 2' });
     const error = await c.next('error');
     expect(error).toMatchObject({ type: 'error', clientId: refusedId, error: { code: 'rate_limited' } });
+    expect(ServerFrame.safeParse(error).success).toBe(true);
     const { retryAfter } = error.error.details as { retryAfter: number };
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);

@@ -11,15 +11,15 @@ export interface Suite {
 
 /**
  * Per test file: the real server with its SMTP capture, one Chromium, and for every page opened by a test
- * the assertion that it logged no console error or CSP violation.
+ * the assertion that it logged no console error or CSP violation. `env` is passed to the server.
  */
-export function browserSuite(): Suite {
+export function browserSuite(env: Readonly<Record<string, string>> = {}): Suite {
   let stack: Stack | undefined;
   let browser: Browser | undefined;
   const opened: { context: BrowserContext; problems: string[] }[] = [];
 
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+    [stack, browser] = await Promise.all([startStack(env), launchBrowser()]);
   });
   afterEach(async () => {
     const contexts = opened.splice(0);

@@ -124,7 +124,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(errorsPlugin);
   await app.register(securityPlugin, { config });
   await app.register(docsPlugin);
-  await app.register(rateLimitPlugin, { redis: deps.platform.redis });
+  await app.register(rateLimitPlugin, { limiter: deps.platform.limiter, rates: config.limits.rates });
   await app.register(authPlugin, { config, deps: authDeps });
 
   await app.register(

@@ -147,6 +147,39 @@ describe('loadConfig', () => {
     expect(problems({ MAX_GROUP_MEMBERS: '1' })[0]).toMatch(/^MAX_GROUP_MEMBERS:/);
   });
 
+  it('has a generous default for every limit and reads each LIMIT_* variable', () => {
+    const defaults = loadConfig({}).limits;
+    expect(defaults.rates.messages).toEqual({ count: 60, windowMs: 10_000 });
+    expect(defaults.rates.loginAccountIp).toEqual({ count: 10, windowMs: 900_000 });
+    expect(defaults.wsSocketsPerUser).toBe(20);
+    expect(defaults.wsSocketsPerIp).toBe(200);
+    const raised = loadConfig({
+      LIMIT_MESSAGES: '100000/1s',
+      LIMIT_WS_FRAMES: '5/2s',
+      LIMIT_WS_SOCKETS_PER_IP: '5000',
+      LIMIT_TYPING: '',
+    }).limits;
+    expect(raised.rates.messages).toEqual({ count: 100_000, windowMs: 1_000 });
+    expect(raised.rates.wsFrames).toEqual({ count: 5, windowMs: 2_000 });
+    expect(raised.rates.typing).toEqual(defaults.rates.typing);
+    expect(raised.wsSocketsPerIp).toBe(5000);
+    expect(Object.isFrozen(raised.rates.messages)).toBe(true);
+  });
+
+  it('names every malformed limit', () => {
+    const found = problems({
+      LIMIT_MESSAGES: '60 per 10s',
+      LIMIT_LOOKUPS: '0/60s',
+      LIMIT_WS_SOCKETS_PER_USER: '0',
+    });
+    expect(found.map((problem) => problem.split(':')[0]).sort()).toEqual([
+      'LIMIT_LOOKUPS',
+      'LIMIT_MESSAGES',
+      'LIMIT_WS_SOCKETS_PER_USER',
+    ]);
+    expect(found.find((p) => p.startsWith('LIMIT_MESSAGES'))).toMatch(/<count>\/<seconds>s/);
+  });
+
   it('is deeply frozen', () => {
     const config = loadConfig({ CORS_ORIGINS: 'https://a.example.com' });
     expect(Object.isFrozen(config)).toBe(true);

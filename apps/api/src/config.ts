@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { type BlobStoreLocation, parseBlobStoreUrl } from './platform/blobs/blob-url.js';
+import { parseRate, type Rate } from './platform/limits/rate.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -51,6 +52,27 @@ const trustProxy = z
     });
     return z.NEVER;
   });
+
+/** A `LIMIT_*` rate variable: `<count>/<seconds>s`, with the given default. */
+const rate = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .transform((value, ctx): Rate => {
+        try {
+          return parseRate(value);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'invalid' });
+          return z.NEVER;
+        }
+      }),
+  );
+
+/** A concurrency cap (open sockets): a plain count, since it has no window. */
+const cap = (fallback: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1_000_000).default(fallback));
 
 const EnvSchema = z.object({
   PORT: z.preprocess(emptyToUndefined, port.default(8080)),
@@ -140,6 +162,26 @@ const EnvSchema = z.object({
     emptyToUndefined,
     z.coerce.number().int().min(2).max(100_000).default(1_000),
   ),
+  // Rate limits (docs/security.md §2.7 lists what each guards and how it is keyed).
+  LIMIT_MESSAGES: rate('60/10s'),
+  LIMIT_MESSAGE_EDITS: rate('30/60s'),
+  LIMIT_READ_MARKERS: rate('60/10s'),
+  LIMIT_TYPING: rate('20/10s'),
+  LIMIT_LOOKUPS: rate('60/60s'),
+  LIMIT_CONVERSATIONS_CREATED: rate('30/3600s'),
+  LIMIT_MEMBERS_ADDED: rate('100/3600s'),
+  LIMIT_MEMBERS_REMOVED: rate('100/3600s'),
+  LIMIT_WS_CONNECTS: rate('30/60s'),
+  LIMIT_WS_FRAMES: rate('30/1s'),
+  LIMIT_WS_SOCKETS_PER_USER: cap(20),
+  LIMIT_WS_SOCKETS_PER_IP: cap(200),
+  LIMIT_LOGIN_ACCOUNT_IP: rate('10/900s'),
+  LIMIT_LOGIN_IP: rate('100/900s'),
+  LIMIT_REGISTER_IP: rate('10/3600s'),
+  LIMIT_EMAIL_ADDRESS: rate('5/3600s'),
+  LIMIT_EMAIL_IP: rate('20/3600s'),
+  LIMIT_TOKEN_IP: rate('20/3600s'),
+  LIMIT_PASSWORD_CHECKS: rate('10/900s'),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -171,6 +213,43 @@ export interface SecretsConfig {
   readonly smtpSecretId: string | undefined;
 }
 
+/** Every rate limit, by the name rules refer to (`LimitRule.rate`); one `LIMIT_*` variable each. */
+export interface RateLimits {
+  /** Messages sent, HTTP and WebSocket together, per user. */
+  readonly messages: Rate;
+  /** Message edits and deletes per user. */
+  readonly messageEdits: Rate;
+  readonly readMarkers: Rate;
+  /** Typing frames per user (after the per-conversation 1.5 s throttle). */
+  readonly typing: Rate;
+  /** `GET /api/users/lookup` per user. */
+  readonly lookups: Rate;
+  /** `POST /api/conversations` per user (opening an existing direct conversation counts too). */
+  readonly conversationsCreated: Rate;
+  readonly membersAdded: Rate;
+  /** Removals and leaving, per user. */
+  readonly membersRemoved: Rate;
+  /** WebSocket connections authenticated per user. */
+  readonly wsConnects: Rate;
+  /** Frames per WebSocket, whatever they are. */
+  readonly wsFrames: Rate;
+  readonly loginAccountIp: Rate;
+  readonly loginIp: Rate;
+  readonly registerIp: Rate;
+  readonly emailAddress: Rate;
+  readonly emailIp: Rate;
+  readonly tokenIp: Rate;
+  readonly passwordChecks: Rate;
+}
+export type RateName = keyof RateLimits;
+
+export interface LimitsConfig {
+  readonly rates: RateLimits;
+  /** Open WebSockets at once per user, and per client address (IPv6: per /64). */
+  readonly wsSocketsPerUser: number;
+  readonly wsSocketsPerIp: number;
+}
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -200,6 +279,7 @@ export interface Config {
   readonly maxConversationsPerUser: number;
   /** Active members one group can have, owner included. */
   readonly maxGroupMembers: number;
+  readonly limits: LimitsConfig;
 }
 
 export class ConfigError extends Error {
@@ -329,5 +409,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
     maxConversationsPerUser: e.MAX_CONVERSATIONS_PER_USER,
     maxGroupMembers: e.MAX_GROUP_MEMBERS,
+    limits: {
+      rates: {
+        messages: e.LIMIT_MESSAGES,
+        messageEdits: e.LIMIT_MESSAGE_EDITS,
+        readMarkers: e.LIMIT_READ_MARKERS,
+        typing: e.LIMIT_TYPING,
+        lookups: e.LIMIT_LOOKUPS,
+        conversationsCreated: e.LIMIT_CONVERSATIONS_CREATED,
+        membersAdded: e.LIMIT_MEMBERS_ADDED,
+        membersRemoved: e.LIMIT_MEMBERS_REMOVED,
+        wsConnects: e.LIMIT_WS_CONNECTS,
+        wsFrames: e.LIMIT_WS_FRAMES,
+        loginAccountIp: e.LIMIT_LOGIN_ACCOUNT_IP,
+        loginIp: e.LIMIT_LOGIN_IP,
+        registerIp: e.LIMIT_REGISTER_IP,
+        emailAddress: e.LIMIT_EMAIL_ADDRESS,
+        emailIp: e.LIMIT_EMAIL_IP,
+        tokenIp: e.LIMIT_TOKEN_IP,
+        passwordChecks: e.LIMIT_PASSWORD_CHECKS,
+      },
+      wsSocketsPerUser: e.LIMIT_WS_SOCKETS_PER_USER,
+      wsSocketsPerIp: e.LIMIT_WS_SOCKETS_PER_IP,
+    },
   });
 }

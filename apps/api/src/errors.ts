@@ -14,3 +14,12 @@ export class AppError extends Error {
 }
 
 export const notFound = (what = 'resource') => new AppError('not_found', `${what} not found`);
+
+/** Over a rate limit: 429 with `Retry-After`, and the same wait in `details` for WebSocket clients. */
+export const rateLimited = (retryAfter: number, what = 'Too many requests') =>
+  new AppError(
+    'rate_limited',
+    `${what}; try again in ${retryAfter} s`,
+    { retryAfter },
+    { 'retry-after': String(retryAfter) },
+  );

@@ -27,6 +27,10 @@ export const FieldIssue = z.object({
 });
 export type FieldIssue = z.infer<typeof FieldIssue>;
 
+/** `details` of `rate_limited` (HTTP 429 and WebSocket error frames): whole seconds to wait. */
+export const RateLimitedDetails = z.object({ retryAfter: z.number().int().min(1) });
+export type RateLimitedDetails = z.infer<typeof RateLimitedDetails>;
+
 /** The body of every error response: `{ error: { code, message, details? } }`. */
 export const ErrorBody = z.object({
   error: z.object({

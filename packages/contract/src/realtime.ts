@@ -52,6 +52,11 @@ export type ServerFrame = z.infer<typeof ServerFrame>;
 
 /** Close code sent after `session_revoked`. */
 export const WS_CLOSE_SESSION_REVOKED = 4001;
+/**
+ * Close code when a connection is refused for a limit (too many open sockets for the user or address,
+ * too many connects): sent after a `rate_limited` error frame whose `details.retryAfter` says when to retry.
+ */
+export const WS_CLOSE_RATE_LIMITED = 4029;
 /** Close code when no valid auth arrived in time. */
 export const WS_CLOSE_UNAUTHENTICATED = 4401;
 /** The server pings this often; load balancers must allow at least twice this idle time. */

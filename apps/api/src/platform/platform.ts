@@ -12,6 +12,9 @@ import { createS3BlobStore } from './blobs/s3-blob.store.js';
 import type { EventBus } from './bus/event-bus.js';
 import { createLocalEventBus } from './bus/local-event.bus.js';
 import { createRedisEventBus } from './bus/redis-event.bus.js';
+import type { Limiter } from './limits/limiter.js';
+import { createMemoryLimiter } from './limits/memory-limiter.js';
+import { createRedisLimiter } from './limits/redis-limiter.js';
 import { MailQueue } from './mail/mail-queue.js';
 import type { Mailer } from './mail/mailer.js';
 import { createOutboxMailer } from './mail/outbox.mailer.js';
@@ -35,6 +38,8 @@ export interface Platform {
   readonly redis: Redis | undefined;
   /** Real-time fan-out between instances. */
   readonly bus: EventBus;
+  /** Rate limits and socket caps: in this process, or shared in Redis. */
+  readonly limiter: Limiter;
   /** Attachment bytes. */
   readonly blobs: BlobStore;
   close(): Promise<void>;
@@ -129,6 +134,10 @@ export async function createPlatform(
     : undefined;
   redis?.on('error', (error) => log.warn({ err: error }, 'redis connection problem'));
   const bus = redis ? createRedisEventBus(redis, log) : createLocalEventBus();
+  const clock = overrides.now;
+  const limiter = redis
+    ? createRedisLimiter(redis, { log })
+    : createMemoryLimiter(clock ? () => clock().getTime() : Date.now);
   const location = config.blobStore;
   const s3 =
     !overrides.blobs && location.kind === 's3'
@@ -145,9 +154,11 @@ export async function createPlatform(
     mail,
     redis,
     bus,
+    limiter,
     blobs,
     async close() {
       keyrings.close();
+      limiter.close();
       await bus.close();
       await blobs.close();
       s3?.destroy();

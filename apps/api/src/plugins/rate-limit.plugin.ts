@@ -1,67 +1,54 @@
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
-import { AppError } from '../errors.js';
+import type { RateLimits, RateName } from '../config.js';
+import { rateLimited } from '../errors.js';
+import { addressKey } from '../platform/limits/address-key.js';
+import type { LimitDecision, Limiter } from '../platform/limits/limiter.js';
 
-/** One limit: at most `max` requests per `windowMs` for each key. */
+/** One limit on a route: the configured rate it spends, and whose allowance it spends. */
 export interface LimitRule {
-  /** Names the counter; two rules never share counts. */
-  name: string;
-  max: number;
-  windowMs: number;
-  /** The thing being limited (IP, account+IP, email, user). Undefined skips the rule for this request. */
+  /**
+   * The `LIMIT_*` rate (config `limits.rates`) and the counter's name: every rule, route and WebSocket
+   * frame spending the same rate for the same key shares one count.
+   */
+  rate: RateName;
+  /** Whose allowance: a user id, an address key, an email. Undefined skips the rule for this request. */
   key: (request: FastifyRequest) => string | undefined;
 }
+
+/** The signed-in user's allowance (routes behind `requireAuth`). */
+export const perUser = (request: FastifyRequest): string | undefined => request.auth?.userId;
+/** The client address's allowance; IPv6 clients share their /64. */
+export const perAddress = (request: FastifyRequest): string => addressKey(request.ip);
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** A preHandler enforcing every given rule; the first exceeded one answers 429 with Retry-After. */
     limit(...rules: LimitRule[]): preHandlerAsyncHookHandler;
+    /** Counts one hit of `rate` for `key` outside HTTP (WebSocket frames); same counters as `limit`. */
+    checkLimit(rate: RateName, key: string): Promise<LimitDecision>;
+    /** The limiter itself, for concurrency caps (open WebSockets). */
+    limiter: Limiter;
   }
 }
 
 /**
- * Rate limits on @fastify/rate-limit's stores: in memory by default, in Redis (shared by every instance)
- * when a client is given. A Redis outage lets requests through rather than locking everyone out.
+ * Rate limits on the platform's limiter: in memory by default, in Redis (shared by every instance) when
+ * REDIS_URL is set. Rules run in the preHandler phase, after validation, so a 400 costs nothing.
  */
 export const rateLimitPlugin = fp(
-  async (app: FastifyInstance, options: { redis: Redis | undefined }) => {
-    await app.register(rateLimit, {
-      global: false,
-      nameSpace: 'parley:rl:',
-      skipOnError: true,
-      ...(options.redis ? { redis: options.redis } : {}),
-    });
-
-    // One counter per rule name, shared by every route that uses the rule (in memory as in Redis).
-    const checks = new Map<string, ReturnType<FastifyInstance['createRateLimit']>>();
-    const checkFor = (rule: LimitRule) => {
-      let check = checks.get(rule.name);
-      if (!check) {
-        check = app.createRateLimit({
-          max: rule.max,
-          timeWindow: rule.windowMs,
-          keyGenerator: (request: FastifyRequest) => `${rule.name}:${rule.key(request) ?? ''}`,
-        });
-        checks.set(rule.name, check);
-      }
-      return check;
-    };
-
-    app.decorate('limit', (...rules: LimitRule[]) => {
-      const limiters = rules.map((rule) => ({ rule, check: checkFor(rule) }));
-      return async (request, reply) => {
-        for (const { rule, check } of limiters) {
-          if (rule.key(request) === undefined) continue;
-          const result = await check(request);
-          if (!result.isAllowed && result.isExceeded) {
-            const retryAfter = String(Math.max(1, result.ttlInSeconds));
-            reply.header('retry-after', retryAfter);
-            throw new AppError('rate_limited', `Too many requests; try again in ${retryAfter} s`, undefined, {
-              'retry-after': retryAfter,
-            });
-          }
+  async (app: FastifyInstance, options: { limiter: Limiter; rates: RateLimits }) => {
+    const { limiter, rates } = options;
+    const checkLimit = (rate: RateName, key: string) => limiter.hit(`${rate}:${key}`, rates[rate]);
+    app.decorate('limiter', limiter);
+    app.decorate('checkLimit', checkLimit);
+    app.decorate('limit', (...rules: LimitRule[]): preHandlerAsyncHookHandler => {
+      return async (request) => {
+        for (const rule of rules) {
+          const key = rule.key(request);
+          if (key === undefined) continue;
+          const decision = await checkLimit(rule.rate, key);
+          if (!decision.allowed) throw rateLimited(decision.retryAfter);
         }
       };
     });

@@ -20,7 +20,15 @@ export interface WsClient {
 /** Opens /api/ws on a listening app, like a browser tab (cookie + Origin) or an API client (no cookie). */
 export async function connectWs(
   app: FastifyInstance,
-  options: { cookie?: string; origin?: string | null; token?: string; bearer?: string; query?: string } = {},
+  options: {
+    cookie?: string;
+    origin?: string | null;
+    token?: string;
+    bearer?: string;
+    query?: string;
+    /** Speak as this client address (the test apps trust X-Forwarded-For). */
+    forwardedFor?: string;
+  } = {},
 ): Promise<WsClient> {
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('app is not listening');
@@ -29,6 +37,7 @@ export async function connectWs(
   if (origin !== null) headers.origin = origin;
   if (options.cookie) headers.cookie = options.cookie;
   if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
+  if (options.forwardedFor) headers['x-forwarded-for'] = options.forwardedFor;
   const socket = new WebSocket(`ws://127.0.0.1:${address.port}/api/ws${options.query ?? ''}`, { headers });
   const frames: ServerFrame[] = [];
   const waiters = new Set<() => void>();

@@ -44,7 +44,11 @@ describe('bad input on messaging routes and WebSocket frames', () => {
 
   beforeAll(async () => {
     smtp = await startSmtpCapture();
-    testDb = await createTestDatabase('sqlite', { env: { SMTP_URL: smtp.url } });
+    // Hundreds of frames in a few seconds on one socket: the per-socket frame limit (tested in
+    // limits/messaging-limits.test.ts) would answer them all alike, hiding what this test looks at.
+    testDb = await createTestDatabase('sqlite', {
+      env: { SMTP_URL: smtp.url, LIMIT_WS_FRAMES: '100000/1s' },
+    });
     app = await buildTestApp(testDb);
     await app.listen({ port: 0, host: '127.0.0.1' });
     [ada, eve] = await Promise.all([signUp(app, smtp), signUp(app, smtp)]);

@@ -28,8 +28,13 @@ export function isApiError(error: unknown, ...codes: ErrorCode[]): error is ApiE
   return error instanceof ApiError && (codes.length === 0 || codes.includes(error.code));
 }
 
-function minutes(seconds: number): string {
-  const count = Math.max(1, Math.ceil(seconds / 60));
+/** A wait in words: seconds under a minute (message limits), minutes above (sign-in limits). */
+function wait(seconds: number): string {
+  if (seconds < 60) {
+    const count = Math.max(1, Math.ceil(seconds));
+    return count === 1 ? 'a second' : `${count} seconds`;
+  }
+  const count = Math.ceil(seconds / 60);
   return count === 1 ? 'a minute' : `${count} minutes`;
 }
 
@@ -42,7 +47,7 @@ export function describeError(error: unknown): string {
     case 'validation_failed':
       return Object.keys(error.fieldErrors).length > 0 ? 'Check the highlighted fields.' : error.message;
     case 'rate_limited':
-      return `Too many attempts. Try again in ${minutes(error.retryAfterSeconds ?? 60)}.`;
+      return `Too many attempts. Try again in ${wait(error.retryAfterSeconds ?? 60)}.`;
     case 'payload_too_large':
       return 'That file is too large to attach.';
     case 'unsupported_media_type':

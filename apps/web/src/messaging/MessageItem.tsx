@@ -200,16 +200,25 @@ export function MessageItem({ message, members, me, seenBy, readOnly }: MessageI
   );
 }
 
+/** Whole seconds from now until `at` (ms), in words. */
+function secondsUntil(at: number): string {
+  const seconds = Math.max(1, Math.ceil((at - Date.now()) / 1000));
+  return seconds === 1 ? 'a second' : `${seconds} seconds`;
+}
+
 /** A message the server has not acknowledged yet: "Sending…", or failed with Retry and Discard. */
 export function PendingItem({ item }: { item: OutboxItem }) {
   const store = useMessagingStore();
   const failed = item.status === 'failed';
+  const waiting = !failed && item.retryAt !== undefined;
   return (
     <li className={`message message-mine message-pending${failed ? ' message-failed' : ''}`}>
       <div className="bubble">
         <p className="message-meta">
           <span className="message-sender">You</span>{' '}
-          <span className="message-state">{failed ? 'Not sent' : 'Sending…'}</span>
+          <span className="message-state">
+            {failed ? 'Not sent' : waiting ? 'Waiting to send' : 'Sending…'}
+          </span>
         </p>
         {item.body ? <p className="message-body">{linkify(item.body)}</p> : null}
         {item.attachments.length > 0 ? (
@@ -222,6 +231,12 @@ export function PendingItem({ item }: { item: OutboxItem }) {
           </ul>
         ) : null}
       </div>
+      {waiting ? (
+        <p className="message-actions message-waiting" role="status">
+          You’re sending messages faster than Parley allows. This one will be sent automatically in{' '}
+          {secondsUntil(item.retryAt ?? 0)}.
+        </p>
+      ) : null}
       {failed ? (
         <div className="message-actions message-failure" role="alert">
           <span className="failure-text">{item.error ?? 'Not sent.'}</span>

@@ -1,6 +1,8 @@
 import {
   type ClientFrame,
+  RateLimitedDetails,
   ServerFrame,
+  WS_CLOSE_RATE_LIMITED,
   WS_CLOSE_SESSION_REVOKED,
   WS_CLOSE_UNAUTHENTICATED,
   WS_HEARTBEAT_MS,
@@ -136,6 +138,8 @@ export class RealtimeSocket {
     this.#ws = ws;
     this.#ready = false;
     let revoked = false;
+    /** From a `rate_limited` error about the connection itself (too many sockets or connects). */
+    let refusedForMs = 0;
     ws.onmessage = (event) => {
       if (this.#ws !== ws) return;
       let data: unknown;
@@ -164,6 +168,10 @@ export class RealtimeSocket {
           this.handlers.onRevoked();
           return;
         default:
+          if (frame.type === 'error' && frame.error.code === 'rate_limited' && !this.#ready) {
+            const details = RateLimitedDetails.safeParse(frame.error.details);
+            refusedForMs = (details.success ? details.data.retryAfter : 30) * 1000;
+          }
           this.handlers.onFrame(frame);
       }
     };
@@ -174,6 +182,11 @@ export class RealtimeSocket {
       if (revoked || event.code === WS_CLOSE_SESSION_REVOKED) {
         this.stop();
         this.handlers.onRevoked();
+        return;
+      }
+      if (event.code === WS_CLOSE_RATE_LIMITED) {
+        // Refused for a limit (too many open tabs or connects), not for the session: wait as told.
+        this.#scheduleReconnect(refusedForMs);
         return;
       }
       if (!wasReady || event.code === WS_CLOSE_UNAUTHENTICATED) this.handlers.onRefused();
@@ -195,14 +208,14 @@ export class RealtimeSocket {
     }
   }
 
-  #scheduleReconnect(): void {
+  #scheduleReconnect(atLeastMs = 0): void {
     if (!this.#running) return;
     if (navigator.onLine === false) {
       this.#setStatus('offline');
       return;
     }
     this.#setStatus('reconnecting');
-    const delay = backoffDelay(this.#attempt, this.backoff);
+    const delay = Math.max(atLeastMs, backoffDelay(this.#attempt, this.backoff));
     this.#attempt += 1;
     window.clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = window.setTimeout(() => this.#connect(), delay);

@@ -1,5 +1,12 @@
-import type { Attachment, Conversation, Message, ResumePosition, ServerFrame } from '@parley/contract';
-import { ApiError, api, describeError } from '../api/client.js';
+import {
+  type Attachment,
+  type Conversation,
+  type Message,
+  RateLimitedDetails,
+  type ResumePosition,
+  type ServerFrame,
+} from '@parley/contract';
+import { ApiError, api, describeError, isApiError } from '../api/client.js';
 import { byActivity, firstGap, mergeMessages } from './merge.js';
 import { RealtimeSocket, type SocketStatus } from './socket.js';
 
@@ -17,6 +24,17 @@ export interface OutboxItem {
   readonly reason?: 'timeout' | 'rejected';
   /** When it was last handed to the socket (ms), if it was. */
   readonly sentAt?: number;
+  /**
+   * The server refused it for the send limit (`rate_limited`): it goes out again by itself at this time
+   * (ms), and is shown as waiting until then. Messages sent meanwhile wait behind it, in order.
+   */
+  readonly retryAt?: number;
+}
+
+/** Seconds to wait from a `rate_limited` error's details; a short pause if the server named none. */
+export function retryAfterMs(details: unknown): number {
+  const parsed = RateLimitedDetails.safeParse(details);
+  return (parsed.success ? parsed.data.retryAfter : 5) * 1000;
 }
 
 /** The messages of one conversation the client holds: a seq-ordered, contiguous window ending at the newest. */
@@ -114,6 +132,8 @@ export class MessagingStore {
   /** Conversations being fetched because a message arrived for one not loaded yet. */
   readonly #discovering = new Set<string>();
   #readInFlight = new Set<string>();
+  /** Until when (ms) sends are held because the server said `rate_limited`; 0 when not holding. */
+  #holdUntil = 0;
 
   constructor(
     readonly userId: string,
@@ -420,6 +440,13 @@ export class MessagingStore {
   #transmit(clientId: string): void {
     const item = this.#state.outbox.find((entry) => entry.clientId === clientId);
     if (!item || !this.#live) return;
+    if (Date.now() < this.#holdUntil) {
+      // Over the send limit: wait with the others, then go out in order (see #tick).
+      if (item.retryAt !== this.#holdUntil) {
+        this.#updateOutbox(clientId, (entry) => ({ ...entry, retryAt: this.#holdUntil, sentAt: undefined }));
+      }
+      return;
+    }
     const sent = this.#socket.send({
       type: 'send',
       conversationId: item.conversationId,
@@ -427,7 +454,20 @@ export class MessagingStore {
       body: item.body,
       ...(item.attachments.length > 0 ? { attachmentIds: item.attachments.map((a) => a.id) } : {}),
     });
-    if (sent) this.#updateOutbox(clientId, (entry) => ({ ...entry, sentAt: Date.now() }));
+    if (sent) this.#updateOutbox(clientId, (entry) => ({ ...entry, sentAt: Date.now(), retryAt: undefined }));
+  }
+
+  /** The server refused a send for the rate limit: hold every send until the window has passed. */
+  #onRateLimited(clientId: string, waitMs: number): void {
+    this.#holdUntil = Math.max(this.#holdUntil, Date.now() + waitMs);
+    this.#updateOutbox(clientId, (item) => ({
+      ...item,
+      status: 'sending',
+      error: undefined,
+      reason: undefined,
+      sentAt: undefined,
+      retryAt: this.#holdUntil,
+    }));
   }
 
   #updateOutbox(clientId: string, update: (item: OutboxItem) => OutboxItem): void {
@@ -476,12 +516,31 @@ export class MessagingStore {
     if (newest <= conversation.lastReadSeq && conversation.unreadCount === 0) return;
     const seq = Math.max(newest, conversation.lastReadSeq);
     this.#setConversation({ ...conversation, lastReadSeq: seq, unreadCount: 0 });
-    if (this.#readInFlight.has(conversationId)) return;
+    this.#postRead(conversationId);
+  }
+
+  /**
+   * Stores the local read position, one request per conversation at a time. Over the read-marker limit it
+   * posts again once the window has passed, so the marker is never left behind on the server.
+   */
+  #postRead(conversationId: string): void {
+    const seq = this.#state.conversations[conversationId]?.lastReadSeq;
+    if (seq === undefined || !this.#running || this.#readInFlight.has(conversationId)) return;
     this.#readInFlight.add(conversationId);
-    api
-      .markRead(conversationId, seq)
-      .catch(() => undefined)
-      .finally(() => this.#readInFlight.delete(conversationId));
+    api.markRead(conversationId, seq).then(
+      () => {
+        this.#readInFlight.delete(conversationId);
+        // Read further while this request was in flight: store that too.
+        if ((this.#state.conversations[conversationId]?.lastReadSeq ?? 0) > seq)
+          this.#postRead(conversationId);
+      },
+      (error: unknown) => {
+        this.#readInFlight.delete(conversationId);
+        if (isApiError(error, 'rate_limited')) {
+          window.setTimeout(() => this.#postRead(conversationId), (error.retryAfterSeconds ?? 5) * 1000);
+        }
+      },
+    );
   }
 
   /** After leaving a group or being removed: forget it. */
@@ -549,7 +608,9 @@ export class MessagingStore {
         this.#applyMessage(frame.message, 'ack');
         return;
       case 'error':
-        if (frame.clientId) {
+        if (frame.clientId && frame.error.code === 'rate_limited') {
+          this.#onRateLimited(frame.clientId, retryAfterMs(frame.error.details));
+        } else if (frame.clientId) {
           const error = frame.error;
           this.#updateOutbox(frame.clientId, (item) => ({
             ...item,
@@ -679,9 +740,16 @@ export class MessagingStore {
       typing[conversationId] = kept;
     }
     if (typingChanged) this.#set({ typing });
-    // Sends that were not acknowledged in time become visible failures.
+    // The send limit's window has passed: everything held goes out again, in outbox order.
+    if (this.#holdUntil !== 0 && now >= this.#holdUntil && this.#live) {
+      this.#holdUntil = 0;
+      for (const item of this.#state.outbox) {
+        if (item.status === 'sending' && item.retryAt !== undefined) this.#transmit(item.clientId);
+      }
+    }
+    // Sends that were not acknowledged in time become visible failures (held ones are not waiting on the server).
     for (const item of this.#state.outbox) {
-      if (item.status !== 'sending') continue;
+      if (item.status !== 'sending' || item.retryAt !== undefined) continue;
       const since = item.sentAt ?? Date.parse(item.createdAt);
       if (now - since > ACK_TIMEOUT_MS) {
         this.#updateOutbox(item.clientId, (entry) => ({

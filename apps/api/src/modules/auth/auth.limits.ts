@@ -1,37 +1,30 @@
 import type { FastifyRequest } from 'fastify';
-import type { LimitRule } from '../../plugins/rate-limit.plugin.js';
+import { addressKey } from '../../platform/limits/address-key.js';
+import { type LimitRule, perAddress, perUser } from '../../plugins/rate-limit.plugin.js';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-
-const byIp = (request: FastifyRequest) => request.ip;
 const bodyEmail = (request: FastifyRequest) => {
   const body = request.body as { email?: unknown } | undefined;
   return typeof body?.email === 'string' ? body.email : undefined;
 };
 
-/** The auth rate limits of the security model; every instance shares them through Redis when configured. */
+/**
+ * The auth rate limits of the security model; the numbers are config (`LIMIT_*`, docs/security.md §2.7),
+ * and every instance shares them through Redis when configured.
+ */
 export const AUTH_LIMITS = {
   loginPerAccountAndIp: {
-    name: 'login-account-ip',
-    max: 10,
-    windowMs: 15 * MINUTE,
+    rate: 'loginAccountIp',
     key: (request) => {
       const email = bodyEmail(request);
-      return email === undefined ? undefined : `${email}|${request.ip}`;
+      return email === undefined ? undefined : `${email}|${addressKey(request.ip)}`;
     },
   },
-  loginPerIp: { name: 'login-ip', max: 100, windowMs: 15 * MINUTE, key: byIp },
-  registerPerIp: { name: 'register-ip', max: 10, windowMs: HOUR, key: byIp },
-  emailPerAddress: { name: 'email-address', max: 5, windowMs: HOUR, key: bodyEmail },
-  emailPerIp: { name: 'email-ip', max: 20, windowMs: HOUR, key: byIp },
-  tokenPerIp: { name: 'token-ip', max: 20, windowMs: HOUR, key: byIp },
-  lookupPerUser: { name: 'lookup-user', max: 60, windowMs: MINUTE, key: (request) => request.auth?.userId },
+  loginPerIp: { rate: 'loginIp', key: perAddress },
+  registerPerIp: { rate: 'registerIp', key: perAddress },
+  emailPerAddress: { rate: 'emailAddress', key: bodyEmail },
+  emailPerIp: { rate: 'emailIp', key: perAddress },
+  tokenPerIp: { rate: 'tokenIp', key: perAddress },
+  lookupPerUser: { rate: 'lookups', key: perUser },
   /** Change password and delete account re-check the password: a stolen session must not brute-force it. */
-  passwordCheckPerUser: {
-    name: 'password-check-user',
-    max: 10,
-    windowMs: 15 * MINUTE,
-    key: (request) => request.auth?.userId,
-  },
+  passwordCheckPerUser: { rate: 'passwordChecks', key: perUser },
 } satisfies Record<string, LimitRule>;

@@ -11,6 +11,7 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { signedIn } from '../auth/auth.routes.js';
+import { CONVERSATION_LIMITS } from './conversation.limits.js';
 import {
   addMember,
   createConversation,
@@ -19,7 +20,7 @@ import {
   removeMember,
 } from './conversation.service.js';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody };
 
 /**
  * Conversations. Every route needs a session; only active members see a conversation (404 for anyone
@@ -38,6 +39,7 @@ export const conversationsRoutes: FastifyPluginAsyncZod = async (app) => {
         body: CreateConversationBody,
         response: { 200: Conversation, 201: Conversation, ...errors },
       },
+      preHandler: app.limit(CONVERSATION_LIMITS.create),
     },
     async (request, reply) => {
       const { conversation, created } = await createConversation(
@@ -76,6 +78,7 @@ export const conversationsRoutes: FastifyPluginAsyncZod = async (app) => {
         body: AddMemberBody,
         response: { 204: z.null(), ...errors },
       },
+      preHandler: app.limit(CONVERSATION_LIMITS.addMember),
     },
     async (request, reply) => {
       await addMember(deps, signedIn(request.auth).userId, request.params.id, request.body.userId);
@@ -85,7 +88,10 @@ export const conversationsRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.delete(
     '/conversations/:id/members/:userId',
-    { schema: { tags: ['conversations'], params: MemberParams, response: { 204: z.null(), ...errors } } },
+    {
+      schema: { tags: ['conversations'], params: MemberParams, response: { 204: z.null(), ...errors } },
+      preHandler: app.limit(CONVERSATION_LIMITS.removeMember),
+    },
     async (request, reply) => {
       await removeMember(deps, signedIn(request.auth).userId, request.params.id, request.params.userId);
       return reply.code(204).send(null);

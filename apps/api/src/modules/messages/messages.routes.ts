@@ -11,9 +11,17 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { signedIn } from '../auth/auth.routes.js';
+import { MESSAGE_LIMITS } from './message.limits.js';
 import { deleteMessage, editMessage, listHistory, markRead, sendMessage } from './message.service.js';
 
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const errors = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  409: ErrorBody,
+  429: ErrorBody,
+};
 
 /**
  * Messages. Every route needs a session and active membership of the conversation (404 otherwise);
@@ -45,6 +53,7 @@ export const messagesRoutes: FastifyPluginAsyncZod = async (app) => {
         body: SendMessageBody,
         response: { 200: Message, 201: Message, ...errors },
       },
+      preHandler: app.limit(MESSAGE_LIMITS.send),
     },
     async (request, reply) => {
       const { message, created } = await sendMessage(deps, signedIn(request.auth).userId, {
@@ -64,13 +73,17 @@ export const messagesRoutes: FastifyPluginAsyncZod = async (app) => {
         body: EditMessageBody,
         response: { 200: Message, ...errors },
       },
+      preHandler: app.limit(MESSAGE_LIMITS.change),
     },
     async (request) => editMessage(deps, signedIn(request.auth).userId, request.params.id, request.body.body),
   );
 
   app.delete(
     '/messages/:id',
-    { schema: { tags: ['messages'], params: IdParams, response: { 204: z.null(), ...errors } } },
+    {
+      schema: { tags: ['messages'], params: IdParams, response: { 204: z.null(), ...errors } },
+      preHandler: app.limit(MESSAGE_LIMITS.change),
+    },
     async (request, reply) => {
       await deleteMessage(deps, signedIn(request.auth).userId, request.params.id);
       return reply.code(204).send(null);
@@ -86,6 +99,7 @@ export const messagesRoutes: FastifyPluginAsyncZod = async (app) => {
         body: ReadMarkerBody,
         response: { 204: z.null(), ...errors },
       },
+      preHandler: app.limit(MESSAGE_LIMITS.read),
     },
     async (request, reply) => {
       await markRead(deps, signedIn(request.auth).userId, request.params.id, request.body.seq);

@@ -3,14 +3,16 @@ import {
   type ErrorCode,
   type ResumePosition,
   type ServerFrame,
+  WS_CLOSE_RATE_LIMITED,
   WS_CLOSE_SESSION_REVOKED,
   WS_CLOSE_UNAUTHENTICATED,
 } from '@parley/contract';
 import type { FastifyBaseLogger } from 'fastify';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { chunked, IN_CHUNK, yieldToEventLoop } from '../../db/chunks.js';
-import { AppError } from '../../errors.js';
+import { AppError, rateLimited } from '../../errors.js';
 import { type BusEvent, channels, type Subscription } from '../../platform/bus/event-bus.js';
+import type { SlotLease } from '../../platform/limits/limiter.js';
 import type { AuthDeps } from '../auth/auth.context.js';
 import { type AuthContext, authenticate } from '../auth/session.service.js';
 import { presentConversations } from '../conversations/conversation.presenter.js';
@@ -22,6 +24,7 @@ import {
 import { announceTyping, type MessageDeps, sendMessage } from '../messages/message.service.js';
 import { findActiveSession } from '../sessions/session.repository.js';
 import { ConversationCursor, resumeCursors } from './conversation-cursor.js';
+import type { FrameBudget, RealtimeLimits } from './realtime.limits.js';
 
 /** A first `auth` frame must arrive this fast when the upgrade carried no session cookie. */
 export const AUTH_TIMEOUT_MS = 5_000;
@@ -34,10 +37,19 @@ const TYPING_INTERVAL_MS = 1_500;
 const FOLLOW_STEP = IN_CHUNK;
 const RESUME_STEP = 100;
 
+/**
+ * Over its frame budget, a socket gets a `rate_limited` error per frame only while it reads them: a client
+ * that lets this much pile up unread gets nothing more, so its flood cannot grow our send buffer.
+ */
+const MAX_UNREAD_BYTES = 64 * 1024;
+
 export interface ConnectionDeps {
   readonly auth: AuthDeps;
   readonly messaging: MessageDeps;
   readonly log: FastifyBaseLogger;
+  readonly limits: RealtimeLimits;
+  /** The client address (`request.ip`), for the per-address socket cap. */
+  readonly address: string;
   /** Called once the connection is authenticated / closed, for the session registry. */
   readonly register: (connection: Connection) => void;
   readonly unregister: (connection: Connection) => void;
@@ -57,6 +69,12 @@ function errorFrame(error: unknown, clientId?: string): ServerFrame {
   };
 }
 
+/** A `clientId` a client put in a frame, so an error about that frame can name it. */
+function clientIdOf(parsed: unknown): string | undefined {
+  const clientId = (parsed as { clientId?: unknown } | null)?.clientId;
+  return typeof clientId === 'string' ? clientId.slice(0, 64) : undefined;
+}
+
 /** One authenticated WebSocket: its conversations' cursors, its subscriptions, its frames. */
 export class Connection {
   #auth: AuthContext | undefined;
@@ -66,6 +84,9 @@ export class Connection {
   #closed = false;
   #corked = false;
   #authTimer: NodeJS.Timeout | undefined;
+  readonly #frames: FrameBudget;
+  /** Socket-cap slots held (address, user), released when the socket ends. */
+  readonly #leases: SlotLease[] = [];
   /** Frames are handled one at a time, in arrival order. */
   #inbox: Promise<void> = Promise.resolve();
 
@@ -74,13 +95,12 @@ export class Connection {
     private readonly deps: ConnectionDeps,
     initialAuth: AuthContext | undefined,
   ) {
-    socket.on('message', (data, isBinary) => {
-      this.#inbox = this.#inbox
-        .then(() => this.#onRaw(data, isBinary))
-        .catch((error: unknown) => this.#fail(error));
-    });
+    this.#frames = deps.limits.frameBudget();
+    socket.on('message', (data, isBinary) => this.#receive(data, isBinary));
     socket.on('close', () => this.#teardown());
     socket.on('error', () => this.#teardown());
+    // Admission first: every frame waits in the inbox behind it.
+    this.#inbox = this.#inbox.then(() => this.#admitAddress()).catch((error: unknown) => this.#fail(error));
     if (initialAuth) {
       this.#inbox = this.#inbox
         .then(() => this.#start(initialAuth))
@@ -151,6 +171,53 @@ export class Connection {
     this.send(errorFrame(error));
   }
 
+  /** Holds one of the client address's socket slots, or refuses the socket (error frame, close 4029). */
+  async #admitAddress(): Promise<void> {
+    const admitted = await this.deps.limits.admitAddress(this.deps.address);
+    this.#hold(admitted);
+  }
+
+  /** Keeps a slot until teardown, or refuses the socket when it was not granted. False when refused/closed. */
+  #hold(admitted: SlotLease | AppError): boolean {
+    if (admitted instanceof AppError) {
+      this.send(errorFrame(admitted));
+      this.close(WS_CLOSE_RATE_LIMITED, 'rate limited');
+      return false;
+    }
+    if (this.#closed) {
+      admitted.release();
+      return false;
+    }
+    this.#leases.push(admitted);
+    return true;
+  }
+
+  /**
+   * Every frame spends the socket's frame budget before it is queued: one over it is answered at once with
+   * `rate_limited` (naming its clientId, so the client retries that send) and never parsed further or
+   * queued, so a flood neither grows the inbox nor reaches the database. The socket stays open.
+   */
+  #receive(data: RawData, isBinary: boolean): void {
+    if (this.#closed) return;
+    const wait = this.#frames.take();
+    if (wait === undefined) {
+      this.#inbox = this.#inbox
+        .then(() => this.#onRaw(data, isBinary))
+        .catch((error: unknown) => this.#fail(error));
+      return;
+    }
+    if (this.socket.bufferedAmount > MAX_UNREAD_BYTES) return;
+    let clientId: string | undefined;
+    if (!isBinary) {
+      try {
+        clientId = clientIdOf(JSON.parse(String(data)));
+      } catch {
+        // Not JSON: the error names no frame.
+      }
+    }
+    this.send(errorFrame(rateLimited(wait, 'Too many frames'), clientId));
+  }
+
   async #onRaw(data: unknown, isBinary: boolean): Promise<void> {
     if (this.#closed) return;
     let parsed: unknown;
@@ -163,10 +230,7 @@ export class Connection {
     }
     const frame = ClientFrame.safeParse(parsed);
     if (!frame.success) {
-      const clientId =
-        typeof (parsed as { clientId?: unknown })?.clientId === 'string'
-          ? (parsed as { clientId: string }).clientId.slice(0, 64)
-          : undefined;
+      const clientId = clientIdOf(parsed);
       const details = frame.error.issues.map((issue) => ({
         path: issue.path.join('.'),
         message: issue.message,
@@ -207,6 +271,11 @@ export class Connection {
         return;
       }
       case 'send': {
+        const limited = await this.deps.limits.spend('messages', auth.userId);
+        if (limited) {
+          this.send(errorFrame(limited, frame.clientId));
+          return;
+        }
         // Not awaited in the inbox: sends from one socket are batched together by the writer.
         void sendMessage(this.deps.messaging, auth.userId, frame).then(
           ({ message }) => this.send({ type: 'ack', clientId: frame.clientId, message }),
@@ -222,6 +291,11 @@ export class Connection {
         const now = Date.now();
         if (now - last < TYPING_INTERVAL_MS) return;
         this.#lastTyping.set(frame.conversationId, now);
+        const limited = await this.deps.limits.spend('typing', auth.userId);
+        if (limited) {
+          this.send(errorFrame(limited));
+          return;
+        }
         await announceTyping(this.deps.messaging, auth.userId, frame.conversationId).catch((error: unknown) =>
           this.send(errorFrame(error)),
         );
@@ -233,6 +307,7 @@ export class Connection {
   async #start(auth: AuthContext): Promise<void> {
     clearTimeout(this.#authTimer);
     if (this.#closed) return;
+    if (!this.#hold(await this.deps.limits.admitUser(auth.userId))) return;
     this.#auth = auth;
     this.deps.register(this);
     // The user's channel first: a conversation joined while the walk below runs arrives as an event.
@@ -372,6 +447,7 @@ export class Connection {
     for (const subscription of this.#subscriptions.values()) subscription.unsubscribe();
     this.#subscriptions.clear();
     this.#cursors.clear();
+    for (const lease of this.#leases.splice(0)) lease.release();
     if (this.#auth) this.deps.unregister(this);
   }
 }

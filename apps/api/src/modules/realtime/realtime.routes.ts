@@ -6,6 +6,7 @@ import { channels } from '../../platform/bus/event-bus.js';
 import { sessionCookieName } from '../../plugins/auth.plugin.js';
 import { allowedOrigins } from '../../plugins/security.plugin.js';
 import { Connection } from './connection.js';
+import { RealtimeLimits } from './realtime.limits.js';
 
 /** Largest frame a client may send; a bigger one closes that socket (1009) and nothing else. */
 const MAX_FRAME_BYTES = 64 * 1024;
@@ -18,6 +19,9 @@ export const realtimeRoutes: FastifyPluginAsync = async (app) => {
   const origins = allowedOrigins(app.config);
   const cookieName = sessionCookieName(app.config);
   const bySession = new Map<string, Set<Connection>>();
+  const limits = new RealtimeLimits(app.limiter, app.checkLimit, app.config.limits, () =>
+    app.messaging.now().getTime(),
+  );
 
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
 
@@ -45,6 +49,8 @@ export const realtimeRoutes: FastifyPluginAsync = async (app) => {
         auth: app.authDeps,
         messaging: app.messaging,
         log: request.log,
+        limits,
+        address: request.ip,
         register: (c) => {
           const id = c.sessionId;
           if (!id) return;

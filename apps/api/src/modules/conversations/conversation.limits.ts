@@ -1,0 +1,11 @@
+import { type LimitRule, perUser } from '../../plugins/rate-limit.plugin.js';
+
+/**
+ * Per-user limits on conversation writes: creating conversations and adding people are how one account
+ * pushes rows, events and notifications onto others, so they are counted per hour.
+ */
+export const CONVERSATION_LIMITS = {
+  create: { rate: 'conversationsCreated', key: perUser },
+  addMember: { rate: 'membersAdded', key: perUser },
+  removeMember: { rate: 'membersRemoved', key: perUser },
+} satisfies Record<string, LimitRule>;

@@ -1,0 +1,9 @@
+import { type LimitRule, perUser } from '../../plugins/rate-limit.plugin.js';
+
+/** Per-user limits on message writes; a WebSocket `send` spends the same `messages` allowance. */
+export const MESSAGE_LIMITS = {
+  send: { rate: 'messages', key: perUser },
+  /** Edits and deletes share one allowance: both rewrite a stored message and fan out an update. */
+  change: { rate: 'messageEdits', key: perUser },
+  read: { rate: 'readMarkers', key: perUser },
+} satisfies Record<string, LimitRule>;

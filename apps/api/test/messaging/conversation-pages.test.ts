@@ -20,7 +20,10 @@ describe.each(DB_KINDS)('GET /api/conversations pages on %s', (kind) => {
 
   beforeAll(async () => {
     smtp = await startSmtpCapture();
-    testDb = await createTestDatabase(kind, { env: { SMTP_URL: smtp.url } });
+    testDb = await createTestDatabase(kind, {
+      // The test creates more conversations than one user may create per hour by default.
+      env: { SMTP_URL: smtp.url, LIMIT_CONVERSATIONS_CREATED: '1000/3600s' },
+    });
     app = await buildTestApp(testDb);
     [ada, bob] = await Promise.all([
       signUp(app, smtp, { displayName: 'Ada' }),

@@ -52,6 +52,54 @@ const trustProxy = z
     return z.NEVER;
   });
 
+const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** A duration: `<n>ms`, `<n>s`, `<n>m`, `<n>h`, or a bare number of seconds; in milliseconds, at least `minMs`. */
+const duration = (fallback: string, minMs: number) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const match = /^(\d{1,9})(ms|s|m|h)?$/.exec(value.trim());
+      const ms = match
+        ? Number(match[1]) * DURATION_UNITS[(match[2] ?? 's') as keyof typeof DURATION_UNITS]
+        : NaN;
+      if (Number.isSafeInteger(ms) && ms >= minMs) return ms;
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a duration like 30s, 10m, 24h or 500ms (at least ${minMs} ms)`,
+      });
+      return z.NEVER;
+    });
+
+/** At most `max` per `windowMs`. */
+export interface WindowLimit {
+  readonly max: number;
+  readonly windowMs: number;
+}
+
+/** `<count>/<seconds>s`, e.g. `60/3600s`: at most count per window of that many seconds. */
+const perWindow = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx): WindowLimit => {
+      const match = /^(\d{1,16})\/(\d{1,9})s$/.exec(value.trim());
+      const max = Number(match?.[1]);
+      const seconds = Number(match?.[2]);
+      if (match && Number.isSafeInteger(max) && max >= 1 && seconds >= 1) {
+        return { max, windowMs: seconds * 1000 };
+      }
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be <count>/<seconds>s with both at least 1, e.g. 60/3600s',
+      });
+      return z.NEVER;
+    });
+
+const byteCount = (fallback: number) =>
+  z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(fallback);
+
 const EnvSchema = z.object({
   PORT: z.preprocess(emptyToUndefined, port.default(8080)),
   HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('localhost')),
@@ -123,6 +171,17 @@ const EnvSchema = z.object({
       .max(5 * 1024 ** 3)
       .default(25 * 1024 * 1024),
   ),
+  LIMIT_UPLOADS: z.preprocess(emptyToUndefined, perWindow('60/3600s')),
+  LIMIT_UPLOAD_BYTES: z.preprocess(emptyToUndefined, perWindow(`${500 * 1024 * 1024}/3600s`)),
+  UPLOAD_QUOTA_BYTES: z.preprocess(emptyToUndefined, byteCount(2 * 1024 ** 3)),
+  UPLOAD_ORPHAN_TTL: z.preprocess(emptyToUndefined, duration('24h', 60_000)),
+  UPLOAD_SWEEP_INTERVAL: z.preprocess(emptyToUndefined, duration('10m', 100)),
+  UPLOAD_IDLE_TIMEOUT: z.preprocess(emptyToUndefined, duration('30s', 100)),
+  UPLOAD_MIN_BYTES_PER_SECOND: z.preprocess(emptyToUndefined, byteCount(1024)),
+  HTTP_CONNECTION_TIMEOUT: z.preprocess(emptyToUndefined, duration('120s', 100)),
+  HTTP_REQUEST_TIMEOUT: z.preprocess(emptyToUndefined, duration('300s', 100)),
+  HTTP_KEEP_ALIVE_TIMEOUT: z.preprocess(emptyToUndefined, duration('72s', 100)),
+  HTTP_MAX_REQUESTS_PER_SOCKET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(0)),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -177,6 +236,38 @@ export interface Config {
   /** Where attachment bytes go: a folder, or an S3 bucket and prefix. */
   readonly blobStore: BlobStoreLocation;
   readonly attachmentMaxBytes: number;
+  readonly uploads: UploadConfig;
+  readonly http: HttpConfig;
+}
+
+/** What one user may upload (attachments), and how long an unsent upload is kept. */
+export interface UploadConfig {
+  /** LIMIT_UPLOADS: upload requests per user per window (the shared rate limiter, Redis when set). */
+  readonly count: WindowLimit;
+  /** LIMIT_UPLOAD_BYTES: bytes per user per window, summed from the attachments stored in the window. */
+  readonly bytes: WindowLimit;
+  /** UPLOAD_QUOTA_BYTES: total size of a user's live (not deleted) attachments. */
+  readonly quotaBytes: number;
+  /** UPLOAD_ORPHAN_TTL: an upload no message uses is deleted after this long. */
+  readonly orphanTtlMs: number;
+  /** UPLOAD_SWEEP_INTERVAL: how often each instance looks for such uploads. */
+  readonly sweepIntervalMs: number;
+  /** UPLOAD_IDLE_TIMEOUT: the window over which an upload must make progress… */
+  readonly idleTimeoutMs: number;
+  /** UPLOAD_MIN_BYTES_PER_SECOND: …of at least this many bytes per second on average (at least 1 byte). */
+  readonly minBytesPerSecond: number;
+}
+
+/** Node HTTP server limits against slow and idle clients (Fastify's options of the same names). */
+export interface HttpConfig {
+  /** Socket inactivity (no byte either way) before it is destroyed. */
+  readonly connectionTimeoutMs: number;
+  /** Time to receive a whole request, body included; headers get min(60 s, this). */
+  readonly requestTimeoutMs: number;
+  /** Idle time a kept-alive connection waits for its next request. */
+  readonly keepAliveTimeoutMs: number;
+  /** Requests served on one connection before it is closed; 0 means no limit. */
+  readonly maxRequestsPerSocket: number;
 }
 
 export class ConfigError extends Error {
@@ -300,5 +391,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     blobStore,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
+    uploads: {
+      count: e.LIMIT_UPLOADS,
+      bytes: e.LIMIT_UPLOAD_BYTES,
+      quotaBytes: e.UPLOAD_QUOTA_BYTES,
+      orphanTtlMs: e.UPLOAD_ORPHAN_TTL,
+      sweepIntervalMs: e.UPLOAD_SWEEP_INTERVAL,
+      idleTimeoutMs: e.UPLOAD_IDLE_TIMEOUT,
+      minBytesPerSecond: e.UPLOAD_MIN_BYTES_PER_SECOND,
+    },
+    http: {
+      connectionTimeoutMs: e.HTTP_CONNECTION_TIMEOUT,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT,
+      maxRequestsPerSocket: e.HTTP_MAX_REQUESTS_PER_SOCKET,
+    },
   });
 }

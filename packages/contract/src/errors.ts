@@ -13,6 +13,8 @@ export const ErrorCode = z.enum([
   'payload_too_large',
   'unsupported_media_type',
   'rate_limited',
+  'quota_exceeded',
+  'request_timeout',
   'service_unavailable',
   'bad_request',
   'internal_error',
@@ -49,6 +51,10 @@ export const errorStatus: Readonly<Record<ErrorCode, number>> = Object.freeze({
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  /** A stored-bytes quota would be exceeded (e.g. UPLOAD_QUOTA_BYTES); retrying does not help. */
+  quota_exceeded: 413,
+  /** The request body arrived too slowly (an upload trickling bytes) and was cut off. */
+  request_timeout: 408,
   service_unavailable: 503,
   bad_request: 400,
   internal_error: 500,

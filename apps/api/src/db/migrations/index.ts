@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-users.js';
 import * as m0002 from './0002-auth.js';
 import * as m0003 from './0003-messaging.js';
+import * as m0007 from './0007-uploads.js';
 
 /**
  * Every migration, in order. Listed in code rather than read from a folder so the bundled bootstrap
@@ -11,4 +12,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001-users': m0001,
   '0002-auth': m0002,
   '0003-messaging': m0003,
+  '0007-uploads': m0007,
 });

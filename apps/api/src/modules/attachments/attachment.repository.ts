@@ -55,16 +55,12 @@ export async function insertAttachment(db: Executor, row: Insertable<Attachments
   await db.insertInto('attachments').values(row).execute();
 }
 
-/**
- * Claims up to `limit` orphans (never used by a message, not deleted, created before `cutoff`) for the
- * sweep run `claim`, soft-deleting them in the same conditional UPDATE: a row another instance claimed,
- * or a message took, in the meantime no longer matches. Returns how many rows this run got.
- */
-export async function claimOrphans(
+/** Up to `limit` orphans, oldest first: never used by a message, not deleted, created before `cutoff`. */
+export async function findOrphans(
   db: Executor,
-  options: { claim: string; now: DbTime; cutoff: DbTime; limit: number },
-): Promise<number> {
-  const candidates = await db
+  options: { cutoff: DbTime; limit: number },
+): Promise<string[]> {
+  const rows = await db
     .selectFrom('attachments')
     .select('id')
     .where('message_id', 'is', null)
@@ -73,15 +69,24 @@ export async function claimOrphans(
     .orderBy('created_at')
     .limit(options.limit)
     .execute();
-  if (candidates.length === 0) return 0;
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Claims these orphans for the sweep run `claim`, soft-deleting them in the same UPDATE. Conditional: a
+ * row another instance claimed, or a message took, since findOrphans no longer matches, so no two runs
+ * ever own one row. Returns how many this run got.
+ */
+export async function claimOrphans(
+  db: Executor,
+  ids: readonly string[],
+  options: { claim: string; now: DbTime; cutoff: DbTime },
+): Promise<number> {
+  if (ids.length === 0) return 0;
   const result = await db
     .updateTable('attachments')
     .set({ deleted_at: options.now, purge_claim: options.claim, purge_claimed_at: options.now })
-    .where(
-      'id',
-      'in',
-      candidates.map((row) => row.id),
-    )
+    .where('id', 'in', [...ids])
     .where('message_id', 'is', null)
     .where('deleted_at', 'is', null)
     .where('created_at', '<', options.cutoff)
@@ -89,15 +94,12 @@ export async function claimOrphans(
   return Number(result.numUpdatedRows);
 }
 
-/**
- * Takes over claims whose bytes are still there after the lease (`claimedBefore`): their instance died
- * or the blob store failed. Conditional like claimOrphans, so only one instance takes each over.
- */
-export async function reclaimExpired(
+/** Up to `limit` claims whose bytes are still there, made before `claimedBefore` (their lease ended). */
+export async function findExpiredClaims(
   db: Executor,
-  options: { claim: string; now: DbTime; claimedBefore: DbTime; limit: number },
-): Promise<number> {
-  const expired = await db
+  options: { claimedBefore: DbTime; limit: number },
+): Promise<string[]> {
+  const rows = await db
     .selectFrom('attachments')
     .select('id')
     .where('purged_at', 'is', null)
@@ -105,15 +107,23 @@ export async function reclaimExpired(
     .orderBy('purge_claimed_at')
     .limit(options.limit)
     .execute();
-  if (expired.length === 0) return 0;
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Takes over expired claims (their instance died, or the blob store failed). Conditional like
+ * claimOrphans: a claim renewed or finished since findExpiredClaims is left alone.
+ */
+export async function takeOverClaims(
+  db: Executor,
+  ids: readonly string[],
+  options: { claim: string; now: DbTime; claimedBefore: DbTime },
+): Promise<number> {
+  if (ids.length === 0) return 0;
   const result = await db
     .updateTable('attachments')
     .set({ purge_claim: options.claim, purge_claimed_at: options.now })
-    .where(
-      'id',
-      'in',
-      expired.map((row) => row.id),
-    )
+    .where('id', 'in', [...ids])
     .where('purged_at', 'is', null)
     .where('purge_claimed_at', '<', options.claimedBefore)
     .executeTakeFirst();

@@ -3,7 +3,14 @@ import type { DB } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { newId } from '../../ids.js';
 import type { BlobStore } from '../../platform/blobs/blob-store.js';
-import { claimedForPurge, claimOrphans, markPurged, reclaimExpired } from './attachment.repository.js';
+import {
+  claimedForPurge,
+  claimOrphans,
+  findExpiredClaims,
+  findOrphans,
+  markPurged,
+  takeOverClaims,
+} from './attachment.repository.js';
 
 /**
  * How long a sweep run owns the rows it claimed. Longer than any run takes to remove one batch of
@@ -50,20 +57,15 @@ export async function sweepOrphanUploads(deps: SweepDeps): Promise<SweepResult> 
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
     const now = deps.now().getTime();
     const claim = newId();
-    const claimed =
-      (await claimOrphans(deps.db, {
-        claim,
-        now: toDbTime(new Date(now)),
-        cutoff: toDbTime(new Date(now - deps.orphanTtlMs)),
-        limit,
-      })) +
-      (await reclaimExpired(deps.db, {
-        claim,
-        now: toDbTime(new Date(now)),
-        claimedBefore: toDbTime(new Date(now - PURGE_LEASE_MS)),
-        limit,
-      }));
-    if (claimed === 0) break;
+    const at = toDbTime(new Date(now));
+    const cutoff = toDbTime(new Date(now - deps.orphanTtlMs));
+    const claimedBefore = toDbTime(new Date(now - PURGE_LEASE_MS));
+    const orphans = await findOrphans(deps.db, { cutoff, limit });
+    await claimOrphans(deps.db, orphans, { claim, now: at, cutoff });
+    const expired = await findExpiredClaims(deps.db, { claimedBefore, limit });
+    await takeOverClaims(deps.db, expired, { claim, now: at, claimedBefore });
+    // Done when nothing is left; rows another instance got first only mean looking again.
+    if (orphans.length + expired.length === 0) break;
     for (const row of await claimedForPurge(deps.db, claim)) {
       try {
         await deps.blobs.delete(row.storage_key);

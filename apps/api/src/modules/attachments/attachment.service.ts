@@ -5,7 +5,7 @@ import type { DB } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
-import type { BlobStore } from '../../platform/blobs/blob-store.js';
+import type { BlobStore, StoredBlob } from '../../platform/blobs/blob-store.js';
 import { checkDeclaredType, nameForType } from '../../platform/blobs/content-type.js';
 import { limitAndReadHead } from '../../platform/blobs/limited-stream.js';
 import { guardProgress } from '../../platform/blobs/progress-guard.js';
@@ -20,6 +20,7 @@ export interface AttachmentDeps {
   readonly maxBytes: number;
   readonly limits: UploadLimits;
   readonly now: () => Date;
+  readonly log: { error(obj: object, msg: string): void };
 }
 
 const attachmentNotFound = () => new AppError('not_found', 'Attachment not found');
@@ -67,23 +68,29 @@ export async function uploadAttachment(
   const overBudget = (error: unknown) => {
     throw error instanceof AppError && error.code === 'payload_too_large' ? budget.refusal() : error;
   };
-  const { head, body } = await limitAndReadHead(guarded, { maxBytes: budget.bytes }).catch(overBudget);
-  const type = await checkDeclaredType(input.declaredType, head);
-  if (!type.ok) {
-    body.destroy();
-    throw new AppError('unsupported_media_type', type.reason);
+  let contentType: string;
+  let stored: StoredBlob;
+  try {
+    const { head, body } = await limitAndReadHead(guarded, { maxBytes: budget.bytes }).catch(overBudget);
+    const type = await checkDeclaredType(input.declaredType, head);
+    if (!type.ok) {
+      body.destroy();
+      throw new AppError('unsupported_media_type', type.reason);
+    }
+    contentType = type.contentType;
+    stored = await deps.blobs.put(body, { contentType, maxBytes: budget.bytes }).catch(overBudget);
+  } finally {
+    // Stop watching the client whatever happened; a refused body is left for the server to drain or close.
+    guarded.destroy();
   }
-  const stored = await deps.blobs
-    .put(body, { contentType: type.contentType, maxBytes: budget.bytes })
-    .catch(overBudget);
   const row = {
     id: newId(),
     conversation_id: input.conversationId,
     uploader_id: input.userId,
     message_id: null,
     storage_key: stored.key,
-    name: nameForType(cleanFileName(input.name), type.contentType),
-    content_type: type.contentType,
+    name: nameForType(cleanFileName(input.name), contentType),
+    content_type: contentType,
     size: stored.size,
     sha256: stored.sha256,
     created_at: toDbTime(now),
@@ -103,7 +110,9 @@ export async function uploadAttachment(
     });
   } catch (error) {
     // No row, so no sweeper would ever find these bytes: remove them now.
-    await deps.blobs.delete(stored.key);
+    await deps.blobs.delete(stored.key).catch((deleteError: unknown) => {
+      deps.log.error({ err: deleteError, key: stored.key }, 'could not delete the bytes of a refused upload');
+    });
     throw error;
   }
   return presentAttachment(row);

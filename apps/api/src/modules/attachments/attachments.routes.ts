@@ -37,6 +37,7 @@ export const attachmentsRoutes: FastifyPluginAsyncZod = async (app) => {
       progress: { windowMs: uploads.idleTimeoutMs, minBytesPerSecond: uploads.minBytesPerSecond },
     },
     now: app.messaging.now,
+    log: app.log,
   };
   // Upload requests per user (LIMIT_UPLOADS), counted before any byte is read; bytes per window and the
   // quota are summed from the database by the service.

@@ -43,6 +43,7 @@ export class ProgressGuard extends Transform {
     super();
     this.#minBytes = minBytesPerWindow(rule);
     this.#timer = setInterval(() => this.#check(), rule.windowMs);
+    this.#timer.unref();
     this.once('close', () => clearInterval(this.#timer));
   }
 

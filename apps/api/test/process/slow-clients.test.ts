@@ -162,7 +162,9 @@ describe('slow and idle clients (the app on a loopback port)', () => {
   });
 
   it('answers 408 and closes a connection whose headers or body trickle past HTTP_REQUEST_TIMEOUT', async () => {
-    const { port, client } = await listening({ http: { requestTimeoutMs: 1000 } });
+    const { app, port, client } = await listening({ http: { requestTimeoutMs: 1000 } });
+    const ada = await signUp(app, smtp);
+    const ws = await connectWs(app, { cookie: ada.session.cookie });
 
     const headers = await client();
     headers.socket.write(`GET /api/health/live HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Slow: `);
@@ -180,8 +182,11 @@ describe('slow and idle clients (the app on a loopback port)', () => {
     expect(bodyBytes).toBeLessThan(9000);
     expect(statusLine(body.received())).toBe('HTTP/1.1 408 Request Timeout');
 
-    // A client at a normal pace is served.
+    // A client at a normal pace is served, and a WebSocket open all along is not a slow request.
     expect((await fetch(`http://127.0.0.1:${port}/api/health/live`)).status).toBe(200);
+    ws.send({ type: 'ping' });
+    await ws.next('pong');
+    ws.close();
   });
 
   it('closes idle connections (HTTP_CONNECTION_TIMEOUT, HTTP_KEEP_ALIVE_TIMEOUT) but not an idle WebSocket', async () => {

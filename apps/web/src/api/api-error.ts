@@ -50,7 +50,7 @@ export function describeError(error: unknown): string {
     case 'quota_exceeded':
       return 'That file doesn’t fit in your storage for attachments. Files you attach but never send are removed after a day.';
     case 'request_timeout':
-      return 'The upload was too slow and was stopped. Check your connection and try again.';
+      return 'Sending took too long and was stopped. Check your connection and try again.';
     case 'internal_error':
     case 'service_unavailable':
       return 'Parley is having trouble right now. Please try again in a moment.';

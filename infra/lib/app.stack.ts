@@ -129,6 +129,8 @@ export class AppStack extends Stack {
         SECRET_ID_VERIFY_EMAIL: keyringEnv('verify_email_session'),
         SECRET_ID_PASSWORD_RESET: keyringEnv('password_reset_session'),
         BLOB_STORE: `s3://${this.attachments.bucket.bucketName}/${ATTACHMENTS_PREFIX}`,
+        // Longer than the ALB's idle timeout, so the ALB never reuses a connection the app just closed.
+        HTTP_KEEP_ALIVE_TIMEOUT: `${this.loadBalancer.idleTimeout.toSeconds() + 10}s`,
       },
     });
     const asgResource = this.fleet.asg.node.defaultChild as autoscaling.CfnAutoScalingGroup;
@@ -148,7 +150,9 @@ export class AppStack extends Stack {
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'AttachmentObjects',
-        actions: ['s3:GetObject', 's3:PutObject'],
+        // Delete: the orphan-upload sweeper and refused uploads remove bytes (rows stay, soft-deleted).
+        // Abort: an upload cut off mid-way (size, quota, too slow) abandons its multipart upload.
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
         resources: [this.attachments.bucket.arnForObjects(`${ATTACHMENTS_PREFIX}*`)],
       }),
     );

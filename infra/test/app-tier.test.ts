@@ -163,6 +163,8 @@ describe('EC2 Auto Scaling group', () => {
       'SECRET_ID_VERIFY_EMAIL=',
       'SECRET_ID_PASSWORD_RESET=',
       'REDIS_AUTH_SECRET_ID=',
+      // Longer than the ALB's 300 s idle timeout.
+      'HTTP_KEEP_ALIVE_TIMEOUT=310s',
     ]) {
       expect(userData).toContain(name);
     }
@@ -182,7 +184,12 @@ describe('EC2 Auto Scaling group', () => {
     const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
     expect(actions.filter((action) => action.includes('*'))).toEqual([]);
     const objects = statements.find((s) => s.Sid === 'AttachmentObjects');
-    expect(objects?.Action).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect([...(objects?.Action ?? [])].sort()).toEqual([
+      's3:AbortMultipartUpload',
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:PutObject',
+    ]);
     expect(JSON.stringify(objects?.Resource)).toContain('/attachments/*');
     expect(json).toMatch(/logs:PutLogEvents/);
     https.templates.app.hasResourceProperties('AWS::IAM::Role', {
@@ -205,6 +212,22 @@ describe('attachments bucket', () => {
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [
           Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+        ],
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+  });
+
+  it('expires the old versions of deleted attachments after 14 days and abandoned multipart uploads after a day', () => {
+    https.templates.app.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: [
+          Match.objectLike({
+            Status: 'Enabled',
+            NoncurrentVersionExpiration: { NoncurrentDays: 14 },
+            ExpiredObjectDeleteMarker: true,
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          }),
         ],
       },
       VersioningConfiguration: { Status: 'Enabled' },

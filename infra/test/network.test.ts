@@ -84,6 +84,8 @@ describe('VPC and CIDR plan', () => {
     const own = statements?.find((s) => s.Sid === 'OwnAccountBucketsOnly');
     expect(own?.Condition).toEqual({ StringEquals: { 'aws:ResourceAccount': '111111111111' } });
     expect(JSON.stringify(own?.Action)).not.toContain('*');
+    // The app removes the bytes of orphan uploads through the endpoint.
+    expect(own?.Action).toContain('s3:DeleteObject');
     const aws = statements?.find((s) => s.Sid === 'AwsOwnedReadOnly');
     expect(aws?.Action).toBe('s3:GetObject');
     expect(aws?.Resource).toContain('arn:aws:s3:::al2023-repos-eu-west-1-de612dc2/*');

@@ -8,6 +8,7 @@ import type { Database } from './db/database.js';
 import type { DB } from './db/schema.js';
 import { loggerOptions } from './logger.js';
 import { attachmentsRoutes } from './modules/attachments/attachments.routes.js';
+import { OrphanSweeper } from './modules/attachments/orphan-sweeper.js';
 import type { AuthDeps } from './modules/auth/auth.context.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import type { ConversationDeps } from './modules/conversations/conversation.service.js';
@@ -40,6 +41,26 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Timeouts against slow and idle clients (slowloris). Node checks the header and request deadlines every
+ * `connectionsCheckingInterval`, 30 s by default: a quarter of the headers deadline keeps the check
+ * within 25 % of it. Headers must arrive within a minute even when whole requests may take longer.
+ */
+function httpTimeouts(http: Config['http']) {
+  const headersTimeout = Math.min(60_000, http.requestTimeoutMs);
+  return {
+    connectionTimeout: http.connectionTimeoutMs,
+    requestTimeout: http.requestTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    maxRequestsPerSocket: http.maxRequestsPerSocket,
+    http: {
+      requestTimeout: http.requestTimeoutMs,
+      headersTimeout,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(headersTimeout / 4))),
+    },
+  };
+}
+
 /** Fastify takes a hop count as a function: trust the nearest `hops` proxies, no further. */
 function trustProxyOption(value: Config['trustProxy']) {
   if (typeof value === 'number') return (_address: string, hop: number) => hop < value;
@@ -70,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    ...httpTimeouts(config.http),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
   const routeTable: { method: string; url: string }[] = [];
@@ -119,6 +141,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('blobs', deps.platform.blobs);
   app.addHook('preClose', async () => {
     await writer.close();
+  });
+  // Uploads no message used are removed by every listening instance (claims keep them from colliding);
+  // apps that only serve `inject` (most tests) never start it.
+  const sweeper = new OrphanSweeper({
+    db: database.db,
+    blobs: deps.platform.blobs,
+    now,
+    orphanTtlMs: config.uploads.orphanTtlMs,
+    intervalMs: config.uploads.sweepIntervalMs,
+    log: app.log.child({ component: 'upload-sweeper' }),
+  });
+  app.addHook('onListen', async () => {
+    sweeper.start();
+  });
+  app.addHook('preClose', async () => {
+    await sweeper.stop();
   });
 
   await app.register(errorsPlugin);

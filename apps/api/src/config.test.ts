@@ -186,4 +186,66 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.database)).toBe(true);
     expect(() => (config.corsOrigins as string[]).push('https://evil.example')).toThrow(TypeError);
   });
+  it('has upload limits and HTTP timeouts with documented defaults', () => {
+    const config = loadConfig({});
+    expect(config.uploads).toEqual({
+      count: { max: 60, windowMs: 3_600_000 },
+      bytes: { max: 500 * 1024 * 1024, windowMs: 3_600_000 },
+      quotaBytes: 2 * 1024 ** 3,
+      orphanTtlMs: 24 * 3_600_000,
+      sweepIntervalMs: 600_000,
+      idleTimeoutMs: 30_000,
+      minBytesPerSecond: 1024,
+    });
+    expect(config.http).toEqual({
+      connectionTimeoutMs: 120_000,
+      requestTimeoutMs: 300_000,
+      keepAliveTimeoutMs: 72_000,
+      maxRequestsPerSocket: 0,
+    });
+  });
+
+  it('reads upload limits as <count>/<seconds>s and durations with a unit or in seconds', () => {
+    const config = loadConfig({
+      LIMIT_UPLOADS: '5/60s',
+      LIMIT_UPLOAD_BYTES: '1048576/10s',
+      UPLOAD_QUOTA_BYTES: '0',
+      UPLOAD_ORPHAN_TTL: '90m',
+      UPLOAD_SWEEP_INTERVAL: '45',
+      UPLOAD_IDLE_TIMEOUT: '250ms',
+      HTTP_REQUEST_TIMEOUT: '2h',
+      HTTP_MAX_REQUESTS_PER_SOCKET: '100',
+    });
+    expect(config.limits.rates.uploads).toEqual({ count: 5, windowMs: 60_000 });
+    expect(config.uploads.bytes).toEqual({ count: 1_048_576, windowMs: 10_000 });
+    expect(config.uploads.quotaBytes).toBe(0);
+    expect(config.uploads.orphanTtlMs).toBe(90 * 60_000);
+    expect(config.uploads.sweepIntervalMs).toBe(45_000);
+    expect(config.uploads.idleTimeoutMs).toBe(250);
+    expect(config.http.requestTimeoutMs).toBe(7_200_000);
+    expect(config.http.maxRequestsPerSocket).toBe(100);
+  });
+
+  it('names every malformed limit and duration', () => {
+    const found = problems({
+      LIMIT_UPLOADS: '60 per hour',
+      LIMIT_UPLOAD_BYTES: '0/3600s',
+      UPLOAD_QUOTA_BYTES: '-1',
+      UPLOAD_ORPHAN_TTL: '5s',
+      UPLOAD_SWEEP_INTERVAL: 'often',
+      UPLOAD_IDLE_TIMEOUT: '1d',
+      HTTP_CONNECTION_TIMEOUT: '0',
+      HTTP_KEEP_ALIVE_TIMEOUT: '-5s',
+    });
+    expect(found.map((problem) => problem.split(':')[0]).sort()).toEqual([
+      'HTTP_CONNECTION_TIMEOUT',
+      'HTTP_KEEP_ALIVE_TIMEOUT',
+      'LIMIT_UPLOADS',
+      'LIMIT_UPLOAD_BYTES',
+      'UPLOAD_IDLE_TIMEOUT',
+      'UPLOAD_ORPHAN_TTL',
+      'UPLOAD_QUOTA_BYTES',
+      'UPLOAD_SWEEP_INTERVAL',
+    ]);
+  });
 });

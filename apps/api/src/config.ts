@@ -74,6 +74,29 @@ const rate = (fallback: string) =>
 const cap = (fallback: number) =>
   z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1_000_000).default(fallback));
 
+const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** A duration: `<n>ms`, `<n>s`, `<n>m`, `<n>h`, or a bare number of seconds; in milliseconds, at least `minMs`. */
+const duration = (fallback: string, minMs: number) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const match = /^(\d{1,9})(ms|s|m|h)?$/.exec(value.trim());
+      const ms = match
+        ? Number(match[1]) * DURATION_UNITS[(match[2] ?? 's') as keyof typeof DURATION_UNITS]
+        : NaN;
+      if (Number.isSafeInteger(ms) && ms >= minMs) return ms;
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a duration like 30s, 10m, 24h or 500ms (at least ${minMs} ms)`,
+      });
+      return z.NEVER;
+    });
+
+const byteCount = (fallback: number) =>
+  z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(fallback);
+
 const EnvSchema = z.object({
   PORT: z.preprocess(emptyToUndefined, port.default(8080)),
   HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('localhost')),
@@ -182,6 +205,17 @@ const EnvSchema = z.object({
   LIMIT_EMAIL_IP: rate('20/3600s'),
   LIMIT_TOKEN_IP: rate('20/3600s'),
   LIMIT_PASSWORD_CHECKS: rate('10/900s'),
+  LIMIT_UPLOADS: rate('60/3600s'),
+  LIMIT_UPLOAD_BYTES: rate(`${500 * 1024 * 1024}/3600s`),
+  UPLOAD_QUOTA_BYTES: z.preprocess(emptyToUndefined, byteCount(2 * 1024 ** 3)),
+  UPLOAD_ORPHAN_TTL: z.preprocess(emptyToUndefined, duration('24h', 60_000)),
+  UPLOAD_SWEEP_INTERVAL: z.preprocess(emptyToUndefined, duration('10m', 100)),
+  UPLOAD_IDLE_TIMEOUT: z.preprocess(emptyToUndefined, duration('30s', 100)),
+  UPLOAD_MIN_BYTES_PER_SECOND: z.preprocess(emptyToUndefined, byteCount(1024)),
+  HTTP_CONNECTION_TIMEOUT: z.preprocess(emptyToUndefined, duration('120s', 100)),
+  HTTP_REQUEST_TIMEOUT: z.preprocess(emptyToUndefined, duration('300s', 100)),
+  HTTP_KEEP_ALIVE_TIMEOUT: z.preprocess(emptyToUndefined, duration('72s', 100)),
+  HTTP_MAX_REQUESTS_PER_SOCKET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(0)),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -240,6 +274,8 @@ export interface RateLimits {
   readonly emailIp: Rate;
   readonly tokenIp: Rate;
   readonly passwordChecks: Rate;
+  /** Upload requests per user (`LIMIT_UPLOADS`); the bytes are limited by `uploads.bytes`. */
+  readonly uploads: Rate;
 }
 export type RateName = keyof RateLimits;
 
@@ -280,6 +316,36 @@ export interface Config {
   /** Active members one group can have, owner included. */
   readonly maxGroupMembers: number;
   readonly limits: LimitsConfig;
+  readonly uploads: UploadConfig;
+  readonly http: HttpConfig;
+}
+
+/** What one user may upload (attachments), and how long an unsent upload is kept. */
+export interface UploadConfig {
+  /** LIMIT_UPLOAD_BYTES: bytes per user per window, summed from the attachments stored in the window. */
+  readonly bytes: Rate;
+  /** UPLOAD_QUOTA_BYTES: total size of a user's live (not deleted) attachments. */
+  readonly quotaBytes: number;
+  /** UPLOAD_ORPHAN_TTL: an upload no message uses is deleted after this long. */
+  readonly orphanTtlMs: number;
+  /** UPLOAD_SWEEP_INTERVAL: how often each instance looks for such uploads. */
+  readonly sweepIntervalMs: number;
+  /** UPLOAD_IDLE_TIMEOUT: the window over which an upload must make progress… */
+  readonly idleTimeoutMs: number;
+  /** UPLOAD_MIN_BYTES_PER_SECOND: …of at least this many bytes per second on average (at least 1 byte). */
+  readonly minBytesPerSecond: number;
+}
+
+/** Node HTTP server limits against slow and idle clients (Fastify's options of the same names). */
+export interface HttpConfig {
+  /** Socket inactivity (no byte either way) before it is destroyed. */
+  readonly connectionTimeoutMs: number;
+  /** Time to receive a whole request, body included; headers get min(60 s, this). */
+  readonly requestTimeoutMs: number;
+  /** Idle time a kept-alive connection waits for its next request. */
+  readonly keepAliveTimeoutMs: number;
+  /** Requests served on one connection before it is closed; 0 means no limit. */
+  readonly maxRequestsPerSocket: number;
 }
 
 export class ConfigError extends Error {
@@ -428,9 +494,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         emailIp: e.LIMIT_EMAIL_IP,
         tokenIp: e.LIMIT_TOKEN_IP,
         passwordChecks: e.LIMIT_PASSWORD_CHECKS,
+        uploads: e.LIMIT_UPLOADS,
       },
       wsSocketsPerUser: e.LIMIT_WS_SOCKETS_PER_USER,
       wsSocketsPerIp: e.LIMIT_WS_SOCKETS_PER_IP,
+    },
+    uploads: {
+      bytes: e.LIMIT_UPLOAD_BYTES,
+      quotaBytes: e.UPLOAD_QUOTA_BYTES,
+      orphanTtlMs: e.UPLOAD_ORPHAN_TTL,
+      sweepIntervalMs: e.UPLOAD_SWEEP_INTERVAL,
+      idleTimeoutMs: e.UPLOAD_IDLE_TIMEOUT,
+      minBytesPerSecond: e.UPLOAD_MIN_BYTES_PER_SECOND,
+    },
+    http: {
+      connectionTimeoutMs: e.HTTP_CONNECTION_TIMEOUT,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT,
+      maxRequestsPerSocket: e.HTTP_MAX_REQUESTS_PER_SOCKET,
     },
   });
 }

@@ -34,9 +34,12 @@ export class AppLoadBalancer extends Construct {
   readonly alb: elbv2.ApplicationLoadBalancer;
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   readonly https: boolean;
+  /** How long the ALB keeps an idle connection; the app's keep-alive timeout must be longer. */
+  readonly idleTimeout: Duration;
 
   constructor(scope: Construct, id: string, props: AppLoadBalancerProps) {
     super(scope, id);
+    this.idleTimeout = props.idleTimeout ?? Duration.seconds(300);
     this.https = props.certificateArn !== undefined && props.certificateArn !== '';
     const [httpsGroup, httpGroup] = props.securityGroups;
     this.alb = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
@@ -44,7 +47,7 @@ export class AppLoadBalancer extends Construct {
       internetFacing: true,
       vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
       securityGroup: httpsGroup,
-      idleTimeout: props.idleTimeout ?? Duration.seconds(300),
+      idleTimeout: this.idleTimeout,
       http2Enabled: true,
       dropInvalidHeaderFields: true,
       desyncMitigationMode: elbv2.DesyncMitigationMode.STRICTEST,

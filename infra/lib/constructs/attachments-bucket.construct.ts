@@ -1,9 +1,12 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+
+/** Days a deleted attachment's bytes stay restorable as an old object version (RDS keeps 14 days of backups). */
+export const ATTACHMENT_VERSION_RETENTION_DAYS = 14;
 
 /** Key prefix the app stores attachment blobs under; the instance role is limited to it. */
 export const ATTACHMENTS_PREFIX = 'attachments/';
@@ -57,6 +60,17 @@ export class AttachmentsBucket extends Construct {
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: 'attachments-bucket/',
       removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'RemovedAttachments',
+          // The app deletes the bytes of uploads nobody sent; in a versioned bucket that leaves the old
+          // version. Kept as long as database point-in-time restore reaches back, then gone for good.
+          noncurrentVersionExpiration: Duration.days(ATTACHMENT_VERSION_RETENTION_DAYS),
+          expiredObjectDeleteMarker: true,
+          // Backstop for multipart uploads an instance could not abort (it died mid-upload).
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
     });
     this.bucket.addToResourcePolicy(
       new iam.PolicyStatement({

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 export const OWN_BUCKET_ACTIONS = [
   's3:GetObject',
   's3:PutObject',
+  's3:DeleteObject',
   's3:ListBucket',
   's3:GetBucketLocation',
   's3:AbortMultipartUpload',

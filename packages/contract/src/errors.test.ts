@@ -21,6 +21,8 @@ describe('error contract', () => {
     expect(errorStatus.payload_too_large).toBe(413);
     expect(errorStatus.unsupported_media_type).toBe(415);
     expect(errorStatus.rate_limited).toBe(429);
+    expect(errorStatus.quota_exceeded).toBe(413);
+    expect(errorStatus.request_timeout).toBe(408);
   });
 
   it('accepts the documented error body and rejects other shapes', () => {

@@ -14,6 +14,8 @@ export const ErrorCode = z.enum([
   'unsupported_media_type',
   'rate_limited',
   'limit_reached',
+  'quota_exceeded',
+  'request_timeout',
   'service_unavailable',
   'bad_request',
   'internal_error',
@@ -55,6 +57,10 @@ export const errorStatus: Readonly<Record<ErrorCode, number>> = Object.freeze({
   unsupported_media_type: 415,
   rate_limited: 429,
   limit_reached: 409,
+  /** A stored-bytes quota would be exceeded (e.g. UPLOAD_QUOTA_BYTES); retrying does not help. */
+  quota_exceeded: 413,
+  /** The request body arrived too slowly (an upload trickling bytes) and was cut off. */
+  request_timeout: 408,
   service_unavailable: 503,
   bad_request: 400,
   internal_error: 500,

@@ -121,6 +121,11 @@ export interface AttachmentsTable {
   sha256: string;
   created_at: DbTime;
   deleted_at: DbTime | null;
+  /** The orphan-sweep run removing this attachment's bytes (see migration 0007). */
+  purge_claim: string | null;
+  purge_claimed_at: DbTime | null;
+  /** When the bytes were removed from the blob store. */
+  purged_at: DbTime | null;
 }
 
 export interface DB {

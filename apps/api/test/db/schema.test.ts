@@ -103,6 +103,29 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
       .execute();
   });
 
+  it('creates the attachments table (with the sweeper columns of 0007) the same on both dialects', async () => {
+    const columns = await describeTable(testDb, 'attachments');
+    expect(columns.map((c) => c.name)).toEqual([
+      'content_type',
+      'conversation_id',
+      'created_at',
+      'deleted_at',
+      'id',
+      'message_id',
+      'name',
+      'purge_claim',
+      'purge_claimed_at',
+      'purged_at',
+      'sha256',
+      'size',
+      'storage_key',
+      'uploader_id',
+    ]);
+    schemas[`${kind}:attachments`] = columns;
+    const other = schemas[`${kind === 'sqlite' ? 'mariadb' : 'sqlite'}:attachments`];
+    if (other) expect(columns).toEqual(other);
+  });
+
   it('round-trips times in one format', async () => {
     await testDb.database.db.insertInto('users').values(user('time1', 'time@example.com')).execute();
     const row = await testDb.database.db

@@ -147,6 +147,34 @@ describe.each(STORES)('attachments through the API (%s blob store)', (store) => 
     ).toBe('text/plain; charset=utf-8');
   });
 
+  it('stores a name with the extension of the checked type: an HTML-looking .html kept as text/plain is served as .txt', async () => {
+    const markup = Buffer.from('<p onmouseover="alert(1)">hello</p>\n');
+    const uploaded = await upload(
+      ada.session,
+      markup,
+      'text/plain',
+      `conversationId=${conversationId}&name=${encodeURIComponent('invite.html')}`,
+    );
+    expect(uploaded.statusCode, uploaded.body).toBe(201);
+    expect(uploaded.json()).toMatchObject({
+      name: 'invite.html.txt',
+      contentType: 'text/plain; charset=utf-8',
+    });
+    const got = await download(ada.session, uploaded.json().id);
+    expect(got.headers['content-disposition']).toBe(
+      `attachment; filename="invite.html.txt"; filename*=UTF-8''invite.html.txt`,
+    );
+    expect(got.rawPayload.equals(markup)).toBe(true);
+    // A name that already says its type is kept as it is.
+    const pdf = await upload(
+      ada.session,
+      PDF,
+      'application/pdf',
+      `conversationId=${conversationId}&name=${encodeURIComponent('Report.PDF')}`,
+    );
+    expect(pdf.json().name).toBe('Report.PDF');
+  });
+
   it('enforces the size cap while streaming, with or without Content-Length, and stores nothing', async () => {
     const before = await testDb.database.db
       .selectFrom('attachments')

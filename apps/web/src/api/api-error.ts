@@ -52,6 +52,10 @@ export function describeError(error: unknown): string {
       return 'That file is too large to attach.';
     case 'unsupported_media_type':
       return 'That type of file can’t be attached. Attach an image (PNG, JPEG, GIF or WebP), a PDF, a text file or a ZIP archive.';
+    case 'quota_exceeded':
+      return 'That file doesn’t fit in your storage for attachments. Files you attach but never send are removed after a day.';
+    case 'request_timeout':
+      return 'Sending took too long and was stopped. Check your connection and try again.';
     case 'internal_error':
     case 'service_unavailable':
       return 'Parley is having trouble right now. Please try again in a moment.';

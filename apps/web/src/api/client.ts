@@ -74,6 +74,8 @@ async function toApiError(response: Response): Promise<ApiError | NetworkError> 
 /** An error answer (already parsed JSON) as a typed error; also used for XHR uploads. */
 function errorFrom(body: unknown, status: number, retryAfterHeader: string | null): ApiError | NetworkError {
   const parsed = ErrorBody.safeParse(body);
+  // The server's own request timeout (HTTP_REQUEST_TIMEOUT) answers a bare 408 before any route runs.
+  if (!parsed.success && status === 408) return new ApiError('request_timeout', 'Request timed out', status);
   if (!parsed.success) return new NetworkError(`Unexpected HTTP ${status} from the server`);
   const { code, message, details } = parsed.data.error;
   const retryAfter = Number(retryAfterHeader);

@@ -4,6 +4,7 @@ import * as m0002 from './0002-auth.js';
 import * as m0003 from './0003-messaging.js';
 import * as m0004 from './0004-registrations.js';
 import * as m0005 from './0005-scale.js';
+import * as m0007 from './0007-uploads.js';
 import * as m0008 from './0008-smaller.js';
 
 /**
@@ -16,5 +17,6 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0003-messaging': m0003,
   '0004-registrations': m0004,
   '0005-scale': m0005,
+  '0007-uploads': m0007,
   '0008-smaller': m0008,
 });

@@ -5,17 +5,22 @@ import type { DB } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
-import type { BlobStore } from '../../platform/blobs/blob-store.js';
-import { checkDeclaredType } from '../../platform/blobs/content-type.js';
+import type { BlobStore, StoredBlob } from '../../platform/blobs/blob-store.js';
+import { checkDeclaredType, nameForType } from '../../platform/blobs/content-type.js';
 import { limitAndReadHead } from '../../platform/blobs/limited-stream.js';
+import { guardProgress } from '../../platform/blobs/progress-guard.js';
 import { requireMembership, requireWritableMembership } from '../conversations/conversation.service.js';
 import { presentAttachment } from '../messages/message.presenter.js';
+import { insertAttachment, lockUploader, uploadUsage } from './attachment.repository.js';
+import { type UploadLimits, uploadBudget, windowStart } from './upload-limits.js';
 
 export interface AttachmentDeps {
   readonly db: Kysely<DB>;
   readonly blobs: BlobStore;
   readonly maxBytes: number;
+  readonly limits: UploadLimits;
   readonly now: () => Date;
+  readonly log: { error(obj: object, msg: string): void };
 }
 
 const attachmentNotFound = () => new AppError('not_found', 'Attachment not found');
@@ -31,8 +36,11 @@ export function cleanFileName(name: string | undefined): string {
 }
 
 /**
- * Streams an upload to the blob store: members only (not into a read-only conversation), size checked while streaming, type checked against
- * the bytes, stored under a random key. The attachment belongs to the uploader until a message uses it.
+ * Streams an upload to the blob store: members only (not into a read-only conversation); size, the user's quota and bytes-per-window limit
+ * checked while streaming (and again, exactly, before the row is written); a body that arrives too slowly
+ * cut off; type checked against the bytes; stored under a random key and a name with the type's
+ * extension. Whatever is refused leaves nothing behind: no row, no bytes. The attachment belongs to the
+ * uploader until a message uses it.
  */
 export async function uploadAttachment(
   deps: AttachmentDeps,
@@ -46,30 +54,67 @@ export async function uploadAttachment(
   },
 ): Promise<Attachment> {
   await requireWritableMembership(deps.db, input.conversationId, input.userId);
-  if (input.declaredLength !== undefined && input.declaredLength > deps.maxBytes) {
-    throw new AppError('payload_too_large', `Attachments are limited to ${deps.maxBytes} bytes`);
+  const now = deps.now();
+  const budget = uploadBudget(
+    deps.limits,
+    deps.maxBytes,
+    await uploadUsage(deps.db, input.userId, windowStart(deps.limits, now)),
+    now,
+  );
+  if (budget.bytes <= 0 || (input.declaredLength !== undefined && input.declaredLength > budget.bytes)) {
+    throw budget.refusal();
   }
-  const { head, body } = await limitAndReadHead(input.body, { maxBytes: deps.maxBytes });
-  const type = await checkDeclaredType(input.declaredType, head);
-  if (!type.ok) {
-    body.destroy();
-    throw new AppError('unsupported_media_type', type.reason);
+  const guarded = guardProgress(input.body, deps.limits.progress);
+  const overBudget = (error: unknown) => {
+    throw error instanceof AppError && error.code === 'payload_too_large' ? budget.refusal() : error;
+  };
+  let contentType: string;
+  let stored: StoredBlob;
+  try {
+    const { head, body } = await limitAndReadHead(guarded, { maxBytes: budget.bytes }).catch(overBudget);
+    const type = await checkDeclaredType(input.declaredType, head);
+    if (!type.ok) {
+      body.destroy();
+      throw new AppError('unsupported_media_type', type.reason);
+    }
+    contentType = type.contentType;
+    stored = await deps.blobs.put(body, { contentType, maxBytes: budget.bytes }).catch(overBudget);
+  } finally {
+    // Stop watching the client whatever happened; a refused body is left for the server to drain or close.
+    guarded.destroy();
   }
-  const stored = await deps.blobs.put(body, { contentType: type.contentType, maxBytes: deps.maxBytes });
   const row = {
     id: newId(),
     conversation_id: input.conversationId,
     uploader_id: input.userId,
     message_id: null,
     storage_key: stored.key,
-    name: cleanFileName(input.name),
-    content_type: type.contentType,
+    name: nameForType(cleanFileName(input.name), contentType),
+    content_type: contentType,
     size: stored.size,
     sha256: stored.sha256,
-    created_at: toDbTime(deps.now()),
+    created_at: toDbTime(now),
     deleted_at: null,
+    purge_claim: null,
+    purge_claimed_at: null,
+    purged_at: null,
   };
-  await deps.db.insertInto('attachments').values(row).execute();
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      // Exact check: concurrent uploads of the same user were each measured against the same usage.
+      await lockUploader(trx, input.userId);
+      const usage = await uploadUsage(trx, input.userId, windowStart(deps.limits, now));
+      const refusal = uploadBudget(deps.limits, deps.maxBytes, usage, now).refuse(stored.size);
+      if (refusal) throw refusal;
+      await insertAttachment(trx, row);
+    });
+  } catch (error) {
+    // No row, so no sweeper would ever find these bytes: remove them now.
+    await deps.blobs.delete(stored.key).catch((deleteError: unknown) => {
+      deps.log.error({ err: deleteError, key: stored.key }, 'could not delete the bytes of a refused upload');
+    });
+    throw error;
+  }
   return presentAttachment(row);
 }
 

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Attachment, AttachmentUploadQuery, ErrorBody, IdParams } from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { perUser } from '../../plugins/rate-limit.plugin.js';
 import { signedIn } from '../auth/auth.routes.js';
 import { openAttachment, uploadAttachment } from './attachment.service.js';
 
@@ -9,8 +10,10 @@ const errors = {
   401: ErrorBody,
   403: ErrorBody,
   404: ErrorBody,
+  408: ErrorBody,
   413: ErrorBody,
   415: ErrorBody,
+  429: ErrorBody,
 };
 
 /** RFC 6266 filename: an ASCII fallback and the exact UTF-8 name. */
@@ -24,12 +27,22 @@ function contentDisposition(name: string): string {
  * upload and download; nothing else may read them.
  */
 export const attachmentsRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { uploads } = app.config;
   const deps = {
     db: app.db,
     blobs: app.blobs,
     maxBytes: app.config.attachmentMaxBytes,
+    limits: {
+      bytes: uploads.bytes,
+      quotaBytes: uploads.quotaBytes,
+      progress: { windowMs: uploads.idleTimeoutMs, minBytesPerSecond: uploads.minBytesPerSecond },
+    },
     now: app.messaging.now,
+    log: app.log,
   };
+  // Upload requests per user (LIMIT_UPLOADS), counted before any byte is read; bytes per window and the
+  // quota are summed from the database by the service.
+  const uploadsPerUser = app.limit({ rate: 'uploads', key: perUser });
   app.addHook('onRequest', app.requireAuth);
   // Uploads are raw bytes of any declared type: hand the stream over instead of parsing it here.
   app.removeAllContentTypeParsers();
@@ -40,6 +53,7 @@ export const attachmentsRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       // The size cap is enforced while streaming (ATTACHMENT_MAX_BYTES), not by the JSON body limit.
       bodyLimit: Number.MAX_SAFE_INTEGER,
+      preHandler: uploadsPerUser,
       schema: {
         tags: ['attachments'],
         querystring: AttachmentUploadQuery,

@@ -228,6 +228,9 @@ export class MessageWriter {
         .selectAll()
         .where('id', 'in', slice)
         .where('deleted_at', 'is', null)
+        // Locked until commit: the orphan sweeper's conditional UPDATE cannot soft-delete an attachment
+        // between this check and the message taking it (SQLite runs one transaction at a time anyway).
+        .$if(this.#mysql, (query) => query.forUpdate())
         .execute(),
     );
     const attachmentById = new Map(attachmentRows.map((a) => [a.id, a]));

@@ -13,8 +13,8 @@ export interface StoredBlob {
  * Attachment bytes. Two implementations: a local folder (the default) and S3; `blobs.contract.test.ts`
  * runs the same suite against both.
  *
- * There is no delete: nothing in Parley removes data (soft delete everywhere), and the app's S3 role
- * is not granted s3:DeleteObject.
+ * Rows are never removed (soft delete everywhere), but bytes are: the orphan-upload sweeper deletes
+ * the blobs of uploads no message used, and an upload refused after storing (over a quota) is removed.
  */
 export interface BlobStore {
   /** Streams `body` to storage under a new random key (prefix + 32 random bytes base64url), never buffering it whole.
@@ -22,5 +22,7 @@ export interface BlobStore {
   put(body: Readable, options: { contentType: string; maxBytes: number }): Promise<StoredBlob>;
   /** Reads a stored blob; rejects with AppError('not_found') for an unknown key. */
   get(key: string): Promise<{ body: Readable; size: number; contentType: string }>;
+  /** Removes a blob so get() answers not_found. Idempotent: an unknown (or malformed) key is already gone. */
+  delete(key: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -95,3 +95,32 @@ export async function checkDeclaredType(
   if (actual !== type) return { ok: false, reason: `declared ${type} but the bytes are ${actual}` };
   return { ok: true, contentType: type === 'text/plain' ? 'text/plain; charset=utf-8' : type };
 }
+
+/** File name extensions of each attachment type, lower case; the first is the one a name gets. */
+const EXTENSIONS: Readonly<Record<AttachmentType, readonly string[]>> = Object.freeze({
+  'image/png': ['png'],
+  'image/jpeg': ['jpg', 'jpeg', 'jpe'],
+  'image/gif': ['gif'],
+  'image/webp': ['webp'],
+  'application/pdf': ['pdf'],
+  'text/plain': ['txt', 'text'],
+  'application/zip': ['zip'],
+});
+
+/**
+ * The name to store for a file of a checked type: kept when its extension already says that type, else
+ * with the type's extension added (`page.html` accepted as text/plain becomes `page.html.txt`), so a
+ * downloaded file never opens as something else (HTML, a program) on the recipient's computer.
+ * At most `maxLength` characters (code points), trimmed before the extension.
+ */
+export function nameForType(name: string, contentType: string, maxLength = 200): string {
+  const type = essence(contentType);
+  if (!isAttachmentType(type)) throw new RangeError(`${type} is not an attachment type`);
+  const extensions = EXTENSIONS[type];
+  const dot = name.lastIndexOf('.');
+  const current = dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
+  if (extensions.includes(current)) return name;
+  const extension = `.${extensions[0]}`;
+  const base = Array.from(name.replace(/[.\s]+$/u, '') || 'attachment');
+  return base.slice(0, maxLength - extension.length).join('') + extension;
+}

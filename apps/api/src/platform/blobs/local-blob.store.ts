@@ -107,6 +107,15 @@ export function createLocalBlobStore(options: { dir: string }): BlobStore {
       return { body: handle.createReadStream(), size: sidecar.size, contentType: sidecar.contentType };
     },
 
+    async delete(key) {
+      if (!isBlobKey(key)) return;
+      const file = path.join(shardOf(key), key);
+      // The sidecar first: once it is gone the blob does not exist, even if removing the bytes fails.
+      await rm(`${file}.json`, { force: true });
+      await rm(file, { force: true });
+      await syncDir(shardOf(key));
+    },
+
     async close() {},
   };
 }

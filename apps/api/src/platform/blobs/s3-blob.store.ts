@@ -1,5 +1,11 @@
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, NoSuchKey, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  NoSuchKey,
+  type S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { AppError, notFound } from '../../errors.js';
 import { isBlobKey, newBlobKey } from './blob-key.js';
@@ -89,6 +95,13 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
         if (isNoSuchKey(error)) throw notFound('blob');
         throw error;
       }
+    },
+
+    async delete(key) {
+      if (!isBlobKey(key)) return;
+      // S3 answers 204 for a key that does not exist, so a repeated delete succeeds. In a versioned
+      // bucket this adds a delete marker; the bucket's lifecycle rule expires the old version.
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: prefix + key }));
     },
 
     async close() {},

@@ -12,7 +12,7 @@ const MAX_WINDOW_SECONDS = 7 * 24 * 3600;
  * Throws an Error saying what is wrong; config.ts turns it into a ConfigError line.
  */
 export function parseRate(value: string): Rate {
-  const match = /^\s*(\d{1,9})\s*\/\s*(\d{1,7})s\s*$/.exec(value);
+  const match = /^\s*(\d{1,15})\s*\/\s*(\d{1,7})s\s*$/.exec(value);
   const count = Number(match?.[1]);
   const seconds = Number(match?.[2]);
   if (!match || count < 1 || seconds < 1 || seconds > MAX_WINDOW_SECONDS) {

@@ -160,6 +160,35 @@ describe.each(factories)('BlobStore contract: %s', (_name, factory) => {
     expect((error as AppError).code).toBe('not_found');
   });
 
+  it('deletes a blob and its bytes, leaves the others, and deletes again without error', async () => {
+    const before = await h.storage();
+    const keep = await h.store.put(chunked(Buffer.from('keep me')), {
+      contentType: 'text/plain',
+      maxBytes: 100,
+    });
+    const drop = await h.store.put(chunked(bytes(6 * MiB)), {
+      contentType: 'application/zip',
+      maxBytes: 8 * MiB,
+    });
+    const withBoth = await h.storage();
+    await h.store.delete(drop.key);
+    const error = await rejection(h.store.get(drop.key));
+    expect((error as AppError).code).toBe('not_found');
+    // Nothing of the deleted blob is left in storage; the other blob is untouched.
+    const after = await h.storage();
+    expect(after.filter((name) => name.includes(drop.key))).toEqual([]);
+    expect(after.length).toBeLessThan(withBoth.length);
+    expect(after.filter((name) => !before.includes(name)).every((name) => name.includes(keep.key))).toBe(
+      true,
+    );
+    expect(await readAll((await h.store.get(keep.key)).body)).toEqual(Buffer.from('keep me'));
+    // Idempotent: a second delete, a never-stored key and a malformed one all succeed and change nothing.
+    await h.store.delete(drop.key);
+    await h.store.delete(newBlobKey());
+    await h.store.delete('../../etc/passwd');
+    expect(await h.storage()).toEqual(after);
+  });
+
   it('gives random keys, unique even for identical bodies, not derived from the content', async () => {
     const data = Buffer.from('same bytes');
     const keys = new Set<string>();

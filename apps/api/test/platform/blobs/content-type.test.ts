@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ATTACHMENT_TYPES,
   checkDeclaredType,
+  nameForType,
   sniffContentType,
 } from '../../../src/platform/blobs/content-type.js';
 
@@ -170,5 +171,31 @@ describe('attachment content types', () => {
       ok: false,
       reason: 'the body is empty',
     });
+  });
+});
+
+describe('nameForType', () => {
+  it.each([
+    ['page.html', 'text/plain; charset=utf-8', 'page.html.txt'],
+    ['notes.TXT', 'text/plain; charset=utf-8', 'notes.TXT'],
+    ['README', 'text/plain; charset=utf-8', 'README.txt'],
+    ['setup.exe', 'application/zip', 'setup.exe.zip'],
+    ['photo.JPEG', 'image/jpeg', 'photo.JPEG'],
+    ['photo.jpg', 'image/jpeg', 'photo.jpg'],
+    ['photo.png', 'image/jpeg', 'photo.png.jpg'],
+    ['report.pdf', 'application/pdf', 'report.pdf'],
+    ['scan.svg', 'image/png', 'scan.svg.png'],
+    ['trailing.', 'image/gif', 'trailing.gif'],
+    ['', 'image/webp', 'attachment.webp'],
+  ])('%s stored as %s is named %s', (name, type, expected) => {
+    expect(nameForType(name, type)).toBe(expected);
+  });
+
+  it('gives every allowed type an extension, and keeps the name within the length limit by code points', () => {
+    for (const type of ATTACHMENT_TYPES) expect(nameForType('x', type)).toMatch(/^x\.[a-z]+$/);
+    const long = `${'🦊'.repeat(199)}.html`;
+    const named = nameForType(long, 'text/plain');
+    expect(Array.from(named)).toHaveLength(200);
+    expect(named.endsWith('🦊.txt')).toBe(true);
   });
 });

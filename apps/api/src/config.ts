@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WS_HEARTBEAT_MS as WS_HEARTBEAT_DEFAULT_MS } from '@parley/contract';
 import { z } from 'zod';
+import { MAX_TOKEN_TTL_SECONDS } from './modules/auth/tokens/keyring.js';
 import { type BlobStoreLocation, parseBlobStoreUrl } from './platform/blobs/blob-url.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -123,6 +125,15 @@ const EnvSchema = z.object({
       .max(5 * 1024 ** 3)
       .default(25 * 1024 * 1024),
   ),
+  WS_HEARTBEAT_MS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(50).max(300_000).default(WS_HEARTBEAT_DEFAULT_MS),
+  ),
+  SESSION_TOKEN_TTL_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(10).max(MAX_TOKEN_TTL_SECONDS).default(MAX_TOKEN_TTL_SECONDS),
+  ),
+  BUS_PROBE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(300_000).default(5_000)),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -177,6 +188,12 @@ export interface Config {
   /** Where attachment bytes go: a folder, or an S3 bucket and prefix. */
   readonly blobStore: BlobStoreLocation;
   readonly attachmentMaxBytes: number;
+  /** Every WebSocket is pinged this often and its session, token expiry and signing key re-checked. */
+  readonly wsHeartbeatMs: number;
+  /** Lifetime of an `active_session` token (the inactivity timeout); at most 24 h. */
+  readonly sessionTokenTtlSeconds: number;
+  /** With Redis: how often each instance proves the fan-out delivers (a probe published to itself). */
+  readonly busProbeMs: number;
 }
 
 export class ConfigError extends Error {
@@ -300,5 +317,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     blobStore,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
+    wsHeartbeatMs: e.WS_HEARTBEAT_MS,
+    sessionTokenTtlSeconds: e.SESSION_TOKEN_TTL_SECONDS,
+    busProbeMs: e.BUS_PROBE_MS,
   });
 }

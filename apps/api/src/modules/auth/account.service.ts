@@ -2,7 +2,6 @@ import { softDelete } from '../../db/soft-delete.js';
 import { toDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
-import { revokeAllSessions } from '../sessions/session.repository.js';
 import {
   findLiveUserByEmail,
   findLiveUserById,
@@ -23,6 +22,7 @@ import { consumeEmailToken, insertEmailToken, passwordFingerprint } from './emai
 import { hashPassword, verifyPassword } from './passwords/password-hasher.js';
 import { passwordProblem } from './passwords/password-policy.js';
 import type { AuthContext } from './session.service.js';
+import { endSessionsWithin } from './session-end.js';
 import type { TokenPurpose } from './tokens/token.types.js';
 
 const invalidLink = () => new AppError('invalid_token', 'This link is invalid, expired or already used');
@@ -191,7 +191,7 @@ export async function resetPassword(
   if (!current) throw invalidLink();
   assertAcceptablePassword('password', input.password, current.email);
   const passwordHash = await hashPassword(input.password);
-  const user = await deps.db.transaction().execute(async (trx) => {
+  const user = await endSessionsWithin(deps, async (trx, endSessions) => {
     const now = deps.now();
     const row = await consumeEmailToken(trx, {
       id: verified.jti,
@@ -215,11 +215,10 @@ export async function resetPassword(
       { password_hash: passwordHash, email_verified_at: fresh.email_verified_at ?? toDbTime(now) },
       now,
     );
-    const revoked = await revokeAllSessions(trx, { userId: fresh.id, reason: 'password_reset', now });
+    await endSessions({ userId: fresh.id, reason: 'password_reset' });
     await recordAuthEvent(trx, { type: 'password_reset', userId: fresh.id, origin: input.origin, now });
-    return { ...fresh, revoked };
+    return fresh;
   });
-  deps.onSessionsRevoked(user.revoked);
   deps.mail.enqueue(passwordChangedEmail(user.email, 'reset'));
 }
 
@@ -236,7 +235,7 @@ export async function changePassword(
   const now = deps.now();
   const passwordHash = await hashPassword(input.newPassword);
   // One transaction: the new password and the end of the other sessions cannot be separated by a crash.
-  const revoked = await deps.db.transaction().execute(async (trx) => {
+  await endSessionsWithin(deps, async (trx, endSessions) => {
     await updateLiveUser(trx, auth.userId, { password_hash: passwordHash }, now);
     await recordAuthEvent(trx, {
       type: 'password_changed',
@@ -245,14 +244,8 @@ export async function changePassword(
       origin: input.origin,
       now,
     });
-    return revokeAllSessions(trx, {
-      userId: auth.userId,
-      reason: 'password_changed',
-      now,
-      exceptSessionId: auth.sessionId,
-    });
+    await endSessions({ userId: auth.userId, reason: 'password_changed', exceptSessionId: auth.sessionId });
   });
-  deps.onSessionsRevoked(revoked);
   deps.mail.enqueue(passwordChangedEmail(auth.user.email, 'changed'));
 }
 
@@ -265,7 +258,7 @@ export async function deleteAccount(
   if (!(await verifyPassword(auth.user.password_hash, input.password)))
     throw fieldError('password', 'is incorrect');
   const now = deps.now();
-  const revoked = await deps.db.transaction().execute(async (trx) => {
+  await endSessionsWithin(deps, async (trx, endSessions) => {
     await softDelete(trx, 'users', auth.userId, now);
     await recordAuthEvent(trx, {
       type: 'account_deleted',
@@ -274,9 +267,8 @@ export async function deleteAccount(
       origin: input.origin,
       now,
     });
-    return revokeAllSessions(trx, { userId: auth.userId, reason: 'account_deleted', now });
+    await endSessions({ userId: auth.userId, reason: 'account_deleted' });
   });
-  deps.onSessionsRevoked(revoked);
 }
 
 export async function updateDisplayName(

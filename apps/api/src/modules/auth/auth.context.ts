@@ -1,18 +1,22 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { MailQueue } from '../../platform/mail/mail-queue.js';
+import type { SessionEndDeps } from './session-end.js';
 import type { TokenService } from './tokens/token.types.js';
 
 /** What the auth commands need; built once in app.ts. */
-export interface AuthDeps {
+export interface AuthDeps extends SessionEndDeps {
   readonly db: Kysely<DB>;
   readonly tokens: TokenService;
   readonly mail: MailQueue;
   /** PUBLIC_URL: email links are built from it, never from the request's Host header. */
   readonly publicUrl: URL;
   readonly now: () => Date;
-  /** Told about every revoked session id, so open WebSockets can be closed. */
-  readonly onSessionsRevoked: (sessionIds: readonly string[]) => void;
+  /** Every session end is announced here (see `endSessions`), so open WebSockets close everywhere. */
+  readonly bus: EventBus;
+  /** Lifetime of an `active_session` token (SESSION_TOKEN_TTL_SECONDS). */
+  readonly sessionTokenTtlSeconds: number;
 }
 
 /** Builds `<PUBLIC_URL>/<page>?token=…`, keeping any path prefix of PUBLIC_URL. */

@@ -2,6 +2,7 @@ import {
   ClientFrame,
   type ErrorCode,
   type ServerFrame,
+  WS_CLOSE_SESSION_EXPIRED,
   WS_CLOSE_SESSION_REVOKED,
   WS_CLOSE_UNAUTHENTICATED,
 } from '@parley/contract';
@@ -10,11 +11,10 @@ import type { WebSocket } from 'ws';
 import { AppError } from '../../errors.js';
 import { type BusEvent, channels, type Subscription } from '../../platform/bus/event-bus.js';
 import type { AuthDeps } from '../auth/auth.context.js';
-import { type AuthContext, authenticate } from '../auth/session.service.js';
+import { type AuthContext, authenticate, sessionStanding } from '../auth/session.service.js';
 import { presentConversations } from '../conversations/conversation.presenter.js';
 import { findMembership, listUserConversations } from '../conversations/conversation.repository.js';
 import { announceTyping, type MessageDeps, sendMessage } from '../messages/message.service.js';
-import { findActiveSession } from '../sessions/session.repository.js';
 import { ConversationCursor } from './conversation-cursor.js';
 
 /** A first `auth` frame must arrive this fast when the upgrade carried no session cookie. */
@@ -85,6 +85,11 @@ export class Connection {
     return this.#auth?.sessionId;
   }
 
+  /** The key that signed the token this connection authenticated with. */
+  get tokenKid(): string | undefined {
+    return this.#auth?.token.kid;
+  }
+
   send(frame: ServerFrame): void {
     if (this.#closed || this.socket.readyState !== this.socket.OPEN) return;
     this.#cork();
@@ -121,17 +126,23 @@ export class Connection {
     this.close(WS_CLOSE_SESSION_REVOKED, 'session revoked');
   }
 
-  /** Heartbeat check: the session must still be live (revocation also arrives through the bus). */
+  /** Its token expired (the session may live on): say so, then close with 4002 for a refresh. */
+  expire(): void {
+    this.send({ type: 'session_expired' });
+    this.close(WS_CLOSE_SESSION_EXPIRED, 'session expired');
+  }
+
+  /**
+   * Heartbeat check, the backstop for when the bus is down (ends normally arrive through it): the
+   * session must still be live, its token's signing key still in the keyring, its token unexpired.
+   */
   async checkSession(): Promise<void> {
     const auth = this.#auth;
     if (!auth || this.#closed) return;
-    const active = await findActiveSession(
-      this.deps.auth.db,
-      auth.sessionId,
-      auth.userId,
-      this.deps.auth.now(),
-    );
-    if (!active) this.revoke();
+    const standing = await sessionStanding(this.deps.auth, auth);
+    if (this.#closed) return;
+    if (standing === 'ended') this.revoke();
+    else if (standing === 'expired') this.expire();
   }
 
   #fail(error: unknown): void {
@@ -232,7 +243,7 @@ export class Connection {
     this.#subscribe(channels.user(auth.userId), (event) => this.#onUserEvent(event));
     const rows = await listUserConversations(this.deps.auth.db, auth.userId);
     await Promise.all(rows.map((row) => this.#follow(row.id)));
-    this.send({ type: 'ready', userId: auth.userId });
+    this.send({ type: 'ready', userId: auth.userId, expiresAt: auth.token.expiresAt.toISOString() });
   }
 
   #subscribe(channel: string, handler: (event: BusEvent) => void): Subscription {

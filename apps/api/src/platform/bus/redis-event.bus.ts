@@ -1,23 +1,106 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { BusEvent, EventBus } from './event-bus.js';
 
 const PREFIX = 'parley:';
+/** Channels per SUBSCRIBE when re-subscribing everything after a reconnect. */
+const SUBSCRIBE_CHUNK = 1_000;
+const QUIT_TIMEOUT_MS = 1_000;
 
 export interface RedisBusLog {
+  info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
 }
+
+export interface RedisBusOptions {
+  /**
+   * A probe is published to this instance's own channel this often; one that has not come back through
+   * the subscriber by the next probe means events are not being delivered. @default 5000
+   */
+  probeIntervalMs?: number;
+}
+
+type Health = 'starting' | 'healthy' | 'degraded';
 
 /**
  * Redis pub/sub: one publishing connection (shared) and one subscriber connection per instance, with
  * channels reference-counted so an instance listens only to conversations it has sockets for.
+ *
+ * Subscriptions survive any outage. The subscriber's commands wait in its offline queue however long
+ * Redis is away (a SUBSCRIBE that gave up after a few retries used to leave an instance started before
+ * Redis was reachable deaf to the `sessions` channel for good), and after every reconnect it subscribes
+ * again to every channel that has handlers. A probe published to this instance's own channel proves
+ * the whole round trip; when it does not come back the bus is degraded (logged once, with the reason),
+ * and if Redis took the probe but the subscriber never delivered it, the subscriber reconnects.
  */
-export function createRedisEventBus(redis: Redis, log: RedisBusLog): EventBus {
-  const subscriber = redis.duplicate();
-  subscriber.on('error', (error) => log.warn({ err: error }, 'redis subscriber problem'));
+export interface RedisEventBus extends EventBus {
+  /** Resolves once every event published so far reached Redis; rejects if one could not (for CLIs). */
+  flush(): Promise<void>;
+}
+
+export function createRedisEventBus(
+  redis: Redis,
+  log: RedisBusLog,
+  options: RedisBusOptions = {},
+): RedisEventBus {
+  const probeIntervalMs = options.probeIntervalMs ?? 5_000;
+  const subscriber = redis.duplicate({
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: true,
+    autoResubscribe: false,
+  });
   const handlers = new Map<string, Set<(event: BusEvent) => void>>();
   const confirmed = new Map<string, Promise<void>>();
+  const probeChannel = `${PREFIX}probe:${randomBytes(9).toString('base64url')}`;
+  const healthListeners = new Set<(healthy: boolean) => void>();
+  let health: Health = 'starting';
+  let closed = false;
+  /** Resolves the next time the bus degrades; waiting for a subscription stops there. */
+  let degraded = deferred();
+
+  function setHealth(next: Health, reason: string): void {
+    if (closed || next === health) return;
+    const wasHealthy = health === 'healthy';
+    const previous = health;
+    health = next;
+    if (next === 'degraded') {
+      log.warn(
+        { reason },
+        'event bus degraded: Redis fan-out is not delivering; WebSocket heartbeats close the sockets of ended sessions until it recovers',
+      );
+      degraded.resolve();
+    } else {
+      degraded = deferred();
+      log.info(
+        { reason },
+        previous === 'starting' ? 'event bus delivering through Redis' : 'event bus recovered',
+      );
+    }
+    if (wasHealthy !== (next === 'healthy')) {
+      for (const listener of [...healthListeners]) listener(next === 'healthy');
+    }
+  }
+
+  subscriber.on('error', (error) => log.warn({ err: error }, 'redis subscriber problem'));
+  subscriber.on('close', () => setHealth('degraded', 'redis subscriber disconnected'));
+  subscriber.on('ready', () => {
+    const all = [probeChannel, ...[...handlers.keys()].map((channel) => PREFIX + channel)];
+    for (let i = 0; i < all.length; i += SUBSCRIBE_CHUNK) {
+      subscriber
+        .subscribe(...all.slice(i, i + SUBSCRIBE_CHUNK))
+        .catch((error: unknown) => log.warn({ err: error }, 're-subscribe failed'));
+    }
+    probe();
+  });
 
   subscriber.on('message', (channel: string, payload: string) => {
+    if (channel === probeChannel) {
+      if (outstanding && payload === outstanding.id) {
+        outstanding = undefined;
+        setHealth('healthy', 'probe delivered');
+      }
+      return;
+    }
     const set = handlers.get(channel.slice(PREFIX.length));
     if (!set) return;
     let event: BusEvent;
@@ -29,23 +112,73 @@ export function createRedisEventBus(redis: Redis, log: RedisBusLog): EventBus {
     for (const handler of [...set]) handler(event);
   });
 
+  const inFlight = new Set<Promise<void>>();
+  let probeSeq = 0;
+  /** The probe in flight: what PUBLISH answered (receivers), if it has. */
+  let outstanding: { id: string; receivers: number | 'pending' | 'failed' } | undefined;
+
+  function probe(): void {
+    if (closed) return;
+    const last = outstanding;
+    if (last) {
+      if (last.receivers === 'pending') setHealth('degraded', 'redis is not answering');
+      else if (last.receivers === 'failed') setHealth('degraded', 'publish failed');
+      else {
+        // Redis took the probe, yet this subscriber did not deliver it (not subscribed any more, or a
+        // connection that died without closing): start it afresh; it re-subscribes when ready.
+        setHealth('degraded', last.receivers === 0 ? 'subscription lost' : 'subscriber not receiving');
+        if (subscriber.status === 'ready') subscriber.disconnect(true);
+      }
+    }
+    const current: { id: string; receivers: number | 'pending' | 'failed' } = {
+      id: String(++probeSeq),
+      receivers: 'pending',
+    };
+    outstanding = current;
+    redis.publish(probeChannel, current.id).then(
+      (receivers) => {
+        current.receivers = receivers;
+      },
+      () => {
+        current.receivers = 'failed';
+      },
+    );
+  }
+  const probeTimer = setInterval(probe, probeIntervalMs);
+  probeTimer.unref();
+
   return {
     publish(channel, event) {
-      redis.publish(PREFIX + channel, JSON.stringify(event)).catch((error: unknown) => {
-        log.warn({ err: error, channel }, 'publish failed');
-      });
+      const sent = redis.publish(PREFIX + channel, JSON.stringify(event)).then(
+        () => undefined,
+        (error: unknown) => {
+          log.warn({ err: error, channel }, 'publish failed');
+          throw error;
+        },
+      );
+      inFlight.add(sent);
+      sent.then(
+        () => inFlight.delete(sent),
+        () => inFlight.delete(sent),
+      );
+    },
+    async flush() {
+      await Promise.all([...inFlight]);
     },
     subscribe(channel, handler) {
       let set = handlers.get(channel);
       if (!set) {
         set = new Set();
         handlers.set(channel, set);
+        const subscribed = subscriber.subscribe(PREFIX + channel).then(
+          () => undefined,
+          (error: unknown) => log.warn({ err: error, channel }, 'subscribe failed'),
+        );
+        // While the bus is degraded nobody waits for Redis: the subscription completes when it is back,
+        // and the gateway's cursors fill any gap from the database at the next event.
         confirmed.set(
           channel,
-          subscriber.subscribe(PREFIX + channel).then(
-            () => undefined,
-            (error: unknown) => log.warn({ err: error, channel }, 'subscribe failed'),
-          ),
+          Promise.race([subscribed, health === 'degraded' ? undefined : degraded.promise]),
         );
       }
       set.add(handler);
@@ -62,9 +195,35 @@ export function createRedisEventBus(redis: Redis, log: RedisBusLog): EventBus {
         },
       };
     },
+    get healthy() {
+      return health === 'healthy';
+    },
+    onHealthChange(listener) {
+      healthListeners.add(listener);
+      return () => healthListeners.delete(listener);
+    },
     async close() {
+      closed = true;
+      clearInterval(probeTimer);
       handlers.clear();
+      healthListeners.clear();
+      degraded.resolve();
+      // QUIT would wait in the offline queue (or on a Redis that stopped answering) for ever.
+      if (subscriber.status !== 'ready') {
+        subscriber.disconnect();
+        return;
+      }
+      const timer = setTimeout(() => subscriber.disconnect(), QUIT_TIMEOUT_MS);
       await subscriber.quit().catch(() => subscriber.disconnect());
+      clearTimeout(timer);
     },
   };
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }

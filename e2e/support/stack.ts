@@ -13,8 +13,11 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** A real SMTP capture server and the real Parley server (SQLite in a temp dir) sending mail to it. */
-export async function startStack(): Promise<Stack> {
+/**
+ * A real SMTP capture server and the real Parley server (SQLite in a temp dir) sending mail to it;
+ * `env` adds or overrides server settings (e.g. short token lifetimes for an expiry test).
+ */
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const mail = await startSmtpCapture();
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-e2e-'));
@@ -26,6 +29,7 @@ export async function startStack(): Promise<Stack> {
     DATA_DIR: dataDir,
     SMTP_URL: mail.url,
     LOG_LEVEL: 'warn',
+    ...env,
   });
   try {
     await server.waitForOutput(/Parley is running at/, 60_000);

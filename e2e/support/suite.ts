@@ -13,13 +13,13 @@ export interface Suite {
  * Per test file: the real server with its SMTP capture, one Chromium, and for every page opened by a test
  * the assertion that it logged no console error or CSP violation.
  */
-export function browserSuite(): Suite {
+export function browserSuite(options: { env?: Record<string, string> } = {}): Suite {
   let stack: Stack | undefined;
   let browser: Browser | undefined;
   const opened: { context: BrowserContext; problems: string[] }[] = [];
 
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+    [stack, browser] = await Promise.all([startStack(options.env), launchBrowser()]);
   });
   afterEach(async () => {
     const contexts = opened.splice(0);

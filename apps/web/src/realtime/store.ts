@@ -1,5 +1,5 @@
 import type { Attachment, Conversation, Message, ResumePosition, ServerFrame } from '@parley/contract';
-import { ApiError, api, describeError } from '../api/client.js';
+import { ApiError, api, describeError, isApiError } from '../api/client.js';
 import { byActivity, firstGap, mergeMessages } from './merge.js';
 import { RealtimeSocket, type SocketStatus } from './socket.js';
 
@@ -115,6 +115,12 @@ export class MessagingStore {
       onRevoked: () => this.callbacks.onSessionEnded(),
       // Refused before `ready`: ask the API who we are; a 401 there signs the app out.
       onRefused: () => void api.me().catch(() => undefined),
+      // A 401 here also signs the app out (the API client tells the session context).
+      refreshSession: () =>
+        api.me().then(
+          () => 'live' as const,
+          (error: unknown) => (isApiError(error, 'unauthenticated') ? 'ended' : 'unknown'),
+        ),
     });
   }
 

@@ -240,6 +240,8 @@ export class Connection {
     if (this.#closed) return;
     this.#auth = auth;
     this.deps.register(this);
+    // The registry closes it at once if its session's end was already announced.
+    if (this.#closed) return;
     this.#subscribe(channels.user(auth.userId), (event) => this.#onUserEvent(event));
     const rows = await listUserConversations(this.deps.auth.db, auth.userId);
     await Promise.all(rows.map((row) => this.#follow(row.id)));

@@ -115,11 +115,13 @@ export function createRedisEventBus(
   const inFlight = new Set<Promise<void>>();
   let probeSeq = 0;
   /** The probe in flight: what PUBLISH answered (receivers), if it has. */
-  let outstanding: { id: string; receivers: number | 'pending' | 'failed' } | undefined;
+  let outstanding: { id: string; sentAt: number; receivers: number | 'pending' | 'failed' } | undefined;
 
   function probe(): void {
     if (closed) return;
     const last = outstanding;
+    // A probe sent moments ago (on reconnect) gets a full interval before it is judged.
+    if (last && Date.now() - last.sentAt < probeIntervalMs / 2) return;
     if (last) {
       if (last.receivers === 'pending') setHealth('degraded', 'redis is not answering');
       else if (last.receivers === 'failed') setHealth('degraded', 'publish failed');
@@ -130,8 +132,9 @@ export function createRedisEventBus(
         if (subscriber.status === 'ready') subscriber.disconnect(true);
       }
     }
-    const current: { id: string; receivers: number | 'pending' | 'failed' } = {
+    const current: NonNullable<typeof outstanding> = {
       id: String(++probeSeq),
+      sentAt: Date.now(),
       receivers: 'pending',
     };
     outstanding = current;

@@ -7,6 +7,11 @@ import { freePort } from './free-port.js';
 
 export interface RedisServer {
   readonly url: string;
+  readonly port: number;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered, like a hung node. */
+  pause(): void;
+  /** Lets a paused server carry on (SIGCONT). */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -33,11 +38,14 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-/** A private, non-persistent Redis on a free loopback port, for tests and benchmarks. */
-export async function startRedis(): Promise<RedisServer> {
+/**
+ * A private, non-persistent Redis on a free loopback port (or the one given, e.g. to start it where
+ * an app already tries to connect), for tests and benchmarks.
+ */
+export async function startRedis(options: { port?: number } = {}): Promise<RedisServer> {
   const binary = findRedis();
   const dir = mkdtempSync(path.join(tmpdir(), 'parley-redis-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(
     binary,
     [
@@ -67,8 +75,12 @@ export async function startRedis(): Promise<RedisServer> {
   process.once('exit', () => child.kill('SIGKILL'));
   return {
     url: `redis://127.0.0.1:${port}`,
+    port,
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
     async stop() {
       if (child.exitCode === null) {
+        child.kill('SIGCONT');
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await exited;

@@ -126,11 +126,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     now,
     mailNoticeIntervalMs: config.mailNoticeIntervalMs,
     bus,
-    onSessionsRevoked: (sessionIds) => {
-      if (sessionIds.length > 0)
-        bus.publish(channels.sessions, { kind: 'sessions_revoked', sessionIds: [...sessionIds] });
-    },
+    sessionTokenTtlSeconds: config.sessionTokenTtlSeconds,
   };
+  // A signing key that leaves the active_session keyring (noticed at this instance's next load of it)
+  // takes its tokens' sockets with it on every instance, like any other session end.
+  const stopWatchingKeys = deps.platform.tokens.onKeysRetired((purpose, kids) => {
+    if (purpose === 'active_session')
+      bus.publish(channels.sessions, { kind: 'signing_keys_retired', kids: [...kids] });
+  });
+  app.addHook('onClose', async () => stopWatchingKeys());
   // SQLite has one writer; MySQL group-commits a few concurrent batch transactions.
   const writer = new MessageWriter(database.db, now, database.kind === 'mysql' ? 4 : 1);
   const limits = {

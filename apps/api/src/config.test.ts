@@ -180,6 +180,26 @@ describe('loadConfig', () => {
     expect(found.find((p) => p.startsWith('LIMIT_MESSAGES'))).toMatch(/<count>\/<seconds>s/);
   });
 
+  it('reads the WebSocket heartbeat, session token lifetime and bus probe interval, within bounds', () => {
+    const defaults = loadConfig({});
+    expect([defaults.wsHeartbeatMs, defaults.sessionTokenTtlSeconds, defaults.busProbeMs]).toEqual([
+      25_000, 86_400, 5_000,
+    ]);
+    const set = loadConfig({
+      WS_HEARTBEAT_MS: '1000',
+      SESSION_TOKEN_TTL_SECONDS: '3600',
+      BUS_PROBE_MS: '250',
+    });
+    expect([set.wsHeartbeatMs, set.sessionTokenTtlSeconds, set.busProbeMs]).toEqual([1000, 3600, 250]);
+    // No token may outlive 24 h: key retention is computed from that bound.
+    const names = problems({
+      WS_HEARTBEAT_MS: '0',
+      SESSION_TOKEN_TTL_SECONDS: '86401',
+      BUS_PROBE_MS: 'often',
+    }).map((problem) => problem.split(':')[0]);
+    expect(names.sort()).toEqual(['BUS_PROBE_MS', 'SESSION_TOKEN_TTL_SECONDS', 'WS_HEARTBEAT_MS']);
+  });
+
   it('is deeply frozen', () => {
     const config = loadConfig({ CORS_ORIGINS: 'https://a.example.com' });
     expect(Object.isFrozen(config)).toBe(true);

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WS_HEARTBEAT_MS as WS_HEARTBEAT_DEFAULT_MS } from '@parley/contract';
 import { z } from 'zod';
+import { MAX_TOKEN_TTL_SECONDS } from './modules/auth/tokens/keyring.js';
 import { type BlobStoreLocation, parseBlobStoreUrl } from './platform/blobs/blob-url.js';
 import { parseRate, type Rate } from './platform/limits/rate.js';
 
@@ -216,6 +218,15 @@ const EnvSchema = z.object({
   HTTP_REQUEST_TIMEOUT: z.preprocess(emptyToUndefined, duration('300s', 100)),
   HTTP_KEEP_ALIVE_TIMEOUT: z.preprocess(emptyToUndefined, duration('72s', 100)),
   HTTP_MAX_REQUESTS_PER_SOCKET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(0)),
+  WS_HEARTBEAT_MS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(50).max(300_000).default(WS_HEARTBEAT_DEFAULT_MS),
+  ),
+  SESSION_TOKEN_TTL_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(10).max(MAX_TOKEN_TTL_SECONDS).default(MAX_TOKEN_TTL_SECONDS),
+  ),
+  BUS_PROBE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(300_000).default(5_000)),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -318,6 +329,12 @@ export interface Config {
   readonly limits: LimitsConfig;
   readonly uploads: UploadConfig;
   readonly http: HttpConfig;
+  /** Every WebSocket is pinged this often and its session, token expiry and signing key re-checked. */
+  readonly wsHeartbeatMs: number;
+  /** Lifetime of an `active_session` token (the inactivity timeout); at most 24 h. */
+  readonly sessionTokenTtlSeconds: number;
+  /** With Redis: how often each instance proves the fan-out delivers (a probe published to itself). */
+  readonly busProbeMs: number;
 }
 
 /** What one user may upload (attachments), and how long an unsent upload is kept. */
@@ -513,5 +530,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT,
       maxRequestsPerSocket: e.HTTP_MAX_REQUESTS_PER_SOCKET,
     },
+    wsHeartbeatMs: e.WS_HEARTBEAT_MS,
+    sessionTokenTtlSeconds: e.SESSION_TOKEN_TTL_SECONDS,
+    busProbeMs: e.BUS_PROBE_MS,
   });
 }

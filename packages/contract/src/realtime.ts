@@ -30,7 +30,16 @@ export type ClientFrame = z.infer<typeof ClientFrame>;
 
 /** Frames the server sends on /api/ws. */
 export const ServerFrame = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready'), userId: z.string() }),
+  z.object({
+    type: z.literal('ready'),
+    userId: z.string(),
+    /**
+     * When the token this connection authenticated with expires (ISO 8601). The server then closes the
+     * socket with `session_expired`/4002; a client keeps its session token fresh before that (any
+     * request re-issues an old enough one) and reconnects with `resume` after 4002.
+     */
+    expiresAt: z.string().optional(),
+  }),
   z.object({ type: z.literal('resumed') }),
   z.object({ type: z.literal('ack'), clientId: z.string(), message: Message }),
   z.object({ type: z.literal('error'), clientId: z.string().optional(), error: ErrorBody.shape.error }),
@@ -46,18 +55,33 @@ export const ServerFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('conversation'), conversation: Conversation }),
   z.object({ type: z.literal('conversation_removed'), conversationId: z.string() }),
   z.object({ type: z.literal('session_revoked') }),
+  z.object({ type: z.literal('session_expired') }),
   z.object({ type: z.literal('pong') }),
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 
-/** Close code sent after `session_revoked`. */
+/**
+ * Close code sent after `session_revoked`: the session ended (logout, logout everywhere, ended from the
+ * sessions page, password change or reset, account deletion, operator revocation, signing key retired).
+ * Do not reconnect; sign in again.
+ */
 export const WS_CLOSE_SESSION_REVOKED = 4001;
 /**
  * Close code when a connection is refused for a limit (too many open sockets for the user or address,
  * too many connects): sent after a `rate_limited` error frame whose `details.retryAfter` says when to retry.
  */
 export const WS_CLOSE_RATE_LIMITED = 4029;
+
+/**
+ * Close code sent after `session_expired`: the token this connection authenticated with expired while
+ * the session may still be live. Refresh the session (e.g. `GET /api/me` re-issues the cookie), then
+ * reconnect and `resume`; sign in again if the refresh answers 401.
+ */
+export const WS_CLOSE_SESSION_EXPIRED = 4002;
 /** Close code when no valid auth arrived in time. */
 export const WS_CLOSE_UNAUTHENTICATED = 4401;
-/** The server pings this often; load balancers must allow at least twice this idle time. */
+/**
+ * The server pings this often by default (`WS_HEARTBEAT_MS`) and re-checks each socket's session, token
+ * expiry and signing key each time; load balancers must allow at least twice this idle time.
+ */
 export const WS_HEARTBEAT_MS = 25_000;

@@ -91,6 +91,32 @@ export function openDatabase(
   return createDatabase(config.database, { pool });
 }
 
+/** The shared Redis (REDIS_URL, AUTH token from Secrets Manager on AWS), or undefined without one. */
+export async function connectRedis(
+  config: Config,
+  log: PlatformLog,
+  client: SecretsManagerClient | undefined = secretsClient(config),
+): Promise<Redis | undefined> {
+  if (!config.redisUrl) return undefined;
+  const password =
+    client && config.redisAuthSecretId ? await getSecretString(client, config.redisAuthSecretId) : undefined;
+  const redis = new Redis(config.redisUrl, {
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: true,
+    connectTimeout: 5_000,
+    ...(password ? { password } : {}),
+  });
+  redis.on('error', (error) => log.warn({ err: error }, 'redis connection problem'));
+  return redis;
+}
+
+/** Fan-out between instances through Redis when there is one, else within this process. */
+export function createEventBus(config: Config, redis: Redis | undefined, log: PlatformLog): EventBus {
+  return redis
+    ? createRedisEventBus(redis, log, { probeIntervalMs: config.busProbeMs })
+    : createLocalEventBus();
+}
+
 /** Builds every adapter once, in one place, from the configuration. */
 export async function createPlatform(
   config: Config,
@@ -122,18 +148,8 @@ export async function createPlatform(
       ? createSmtpMailer({ url: config.smtpUrl, from: config.smtpFrom, auth: await smtpAuth(config, aws) })
       : createOutboxMailer({ dir: `${config.dataDir}/outbox`, from: config.smtpFrom, log }));
   const mail = new MailQueue(mailer, log);
-  const redisPassword =
-    aws && config.redisAuthSecretId ? await getSecretString(aws, config.redisAuthSecretId) : undefined;
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, {
-        maxRetriesPerRequest: 2,
-        enableOfflineQueue: true,
-        connectTimeout: 5_000,
-        ...(redisPassword ? { password: redisPassword } : {}),
-      })
-    : undefined;
-  redis?.on('error', (error) => log.warn({ err: error }, 'redis connection problem'));
-  const bus = redis ? createRedisEventBus(redis, log) : createLocalEventBus();
+  const redis = await connectRedis(config, log, aws);
+  const bus = createEventBus(config, redis, log);
   const clock = overrides.now;
   const limiter = redis
     ? createRedisLimiter(redis, { log })

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import { createPlatform, type PlatformOverrides } from '../../src/platform/platform.js';
+import type { Config } from '../../src/config.js';
+import { createPlatform, type PlatformLog, type PlatformOverrides } from '../../src/platform/platform.js';
 import type { TestDatabase } from './database.js';
 
 /** A stand-in for `vite build` output so SPA serving is tested without building the web app. */
@@ -39,6 +40,10 @@ export interface TestAppOptions {
   /** A controllable clock shared by the app and its token service. */
   now?: () => Date;
   platform?: PlatformOverrides;
+  /** Settings for this instance only (e.g. a different WebSocket heartbeat per instance). */
+  config?: Partial<Config>;
+  /** Receives the platform's log lines (e.g. the Redis bus health) instead of dropping them. */
+  platformLog?: PlatformLog;
 }
 
 /** The real app over a test database, with the platform its config selects (local keyrings in DATA_DIR). */
@@ -46,12 +51,13 @@ export async function buildTestApp(
   testDb: TestDatabase,
   options: TestAppOptions = {},
 ): Promise<FastifyInstance> {
-  const platform = await createPlatform(testDb.config, quiet, {
+  const config: Config = options.config ? { ...testDb.config, ...options.config } : testDb.config;
+  const platform = await createPlatform(config, options.platformLog ?? quiet, {
     ...options.platform,
     ...(options.now ? { now: options.now } : {}),
   });
   const app = await buildApp({
-    config: testDb.config,
+    config,
     database: testDb.database,
     platform,
     ...(options.now ? { now: options.now } : {}),

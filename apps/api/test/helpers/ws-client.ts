@@ -96,3 +96,18 @@ export async function connectWs(
     },
   };
 }
+
+/**
+ * How the socket closed, if it does within `ms` from now; `'open'` otherwise. Used where a bound is
+ * the requirement (a session end reaches every instance within 1 s) and nothing else can close it.
+ */
+export function closedWithin(
+  client: WsClient,
+  ms: number,
+): Promise<{ code: number; reason: string } | 'open'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'open'>((resolve) => {
+    timer = setTimeout(() => resolve('open'), ms);
+  });
+  return Promise.race([client.closed, timeout]).finally(() => clearTimeout(timer));
+}

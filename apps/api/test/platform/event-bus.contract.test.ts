@@ -5,7 +5,7 @@ import type { BusEvent, EventBus } from '../../src/platform/bus/event-bus.js';
 import { createLocalEventBus } from '../../src/platform/bus/local-event.bus.js';
 import { createRedisEventBus } from '../../src/platform/bus/redis-event.bus.js';
 
-const quiet = { warn: () => undefined };
+const quiet = { info: () => undefined, warn: () => undefined };
 const MANY = 2_500;
 
 const typing = (conversationId: string): BusEvent => ({ kind: 'typing', conversationId, userId: 'u' });

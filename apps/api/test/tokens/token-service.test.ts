@@ -305,4 +305,42 @@ describe('token service', () => {
     await expect(service.issue('active_session', { ...base, subject: '' })).rejects.toThrow(TypeError);
     await expect(service.issue('nope' as TokenPurpose, base)).rejects.toThrow(TypeError);
   });
+
+  it('knows which keys its keyrings hold, and reports keys that disappear between two loads', async () => {
+    const { source, service } = setup();
+    const retired: [TokenPurpose, readonly string[]][] = [];
+    const stop = service.onKeysRetired((purpose, kids) => retired.push([purpose, kids]));
+    const issued = await issueSession(service);
+    expect(await service.hasKey('active_session', issued.kid)).toBe(true);
+    expect(await service.hasKey('verify_email_session', issued.kid)).toBe(false);
+
+    // A rotation that keeps the old key retires nothing.
+    const added = generateKeyringKey(T0);
+    source.keyrings.active_session = { keys: [...source.keyrings.active_session.keys, added] };
+    expect(await service.hasKey('active_session', issued.kid)).toBe(true);
+    expect(retired).toEqual([]);
+
+    // Dropping it is reported once, with its kid, at the next load; the token no longer verifies.
+    source.keyrings.active_session = { keys: [added] };
+    expect(await service.hasKey('active_session', issued.kid)).toBe(false);
+    expect(retired).toEqual([['active_session', [issued.kid]]]);
+    await expectInvalid(service.verify('active_session', issued.token), 'unknown_kid');
+    expect(retired).toHaveLength(1);
+
+    stop();
+    source.keyrings.active_session = { keys: [generateKeyringKey(T0)] };
+    await service.hasKey('active_session', added.kid);
+    expect(retired).toHaveLength(1);
+  });
+
+  it('a failing key-retirement listener does not fail the token operation that noticed', async () => {
+    const { source, service } = setup();
+    service.onKeysRetired(() => {
+      throw new Error('listener bug');
+    });
+    await issueSession(service);
+    source.keyrings.active_session = { keys: [generateKeyringKey(T0)] };
+    const fresh = await issueSession(service);
+    expect((await service.verify('active_session', fresh.token)).sub).toBe('user-1');
+  });
 });

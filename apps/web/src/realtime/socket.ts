@@ -3,6 +3,7 @@ import {
   RateLimitedDetails,
   ServerFrame,
   WS_CLOSE_RATE_LIMITED,
+  WS_CLOSE_SESSION_EXPIRED,
   WS_CLOSE_SESSION_REVOKED,
   WS_CLOSE_UNAUTHENTICATED,
   WS_HEARTBEAT_MS,
@@ -21,7 +22,14 @@ export interface SocketHandlers {
   onRevoked(): void;
   /** The socket closed before it was ever ready (e.g. 4401 or a refused upgrade): the session may be gone. */
   onRefused(): void;
+  /**
+   * Refreshes the session over HTTP (`GET /api/me` re-issues an old enough session cookie): `live`,
+   * `ended` (401: the session is over) or `unknown` (offline, server trouble).
+   */
+  refreshSession(): Promise<SessionRefresh>;
 }
+
+export type SessionRefresh = 'live' | 'ended' | 'unknown';
 
 export interface BackoffOptions {
   baseMs: number;
@@ -41,6 +49,13 @@ export function backoffDelay(
 /** A ping goes out this often; without a pong this soon after, the connection is presumed dead. */
 const PING_EVERY_MS = WS_HEARTBEAT_MS;
 const PONG_TIMEOUT_MS = 10_000;
+/**
+ * While open, the session is refreshed over HTTP every half of the socket token's remaining life, within
+ * these bounds. An open socket makes no HTTP request of its own, so without this the cookie would expire
+ * together with the socket's token and the refresh after `session_expired` (4002) would find it dead.
+ */
+const REFRESH_MIN_MS = 5_000;
+const REFRESH_MAX_MS = 30 * 60_000;
 /** A timer that fires this much later than scheduled means the machine slept. */
 const SLEEP_GAP_MS = 15_000;
 const TICK_MS = 5_000;
@@ -54,6 +69,8 @@ function socketUrl(): string {
  * The tab's one WebSocket to `/api/ws`, kept alive: it reconnects with exponential backoff and jitter,
  * waits for the browser's `online` event when offline, and pings the server (reconnecting when no pong
  * comes back) after the laptop sleeps, the tab comes back to the foreground, or every heartbeat interval.
+ * `session_revoked`/4001 ends it (sign in again); `session_expired`/4002 refreshes the session over
+ * HTTP and reconnects at once, and the session is refreshed periodically while the socket is open.
  */
 export class RealtimeSocket {
   #ws: WebSocket | undefined;
@@ -63,6 +80,7 @@ export class RealtimeSocket {
   #reconnectTimer: number | undefined;
   #pongTimer: number | undefined;
   #tickTimer: number | undefined;
+  #refreshTimer: number | undefined;
   #lastTick = Date.now();
   #lastPing = 0;
   #running = false;
@@ -140,6 +158,7 @@ export class RealtimeSocket {
     let revoked = false;
     /** From a `rate_limited` error about the connection itself (too many sockets or connects). */
     let refusedForMs = 0;
+    let expired = false;
     ws.onmessage = (event) => {
       if (this.#ws !== ws) return;
       let data: unknown;
@@ -156,6 +175,7 @@ export class RealtimeSocket {
           this.#ready = true;
           this.#attempt = 0;
           this.#setStatus('open');
+          this.#scheduleRefresh(frame.expiresAt);
           this.handlers.onReady();
           return;
         case 'pong':
@@ -166,6 +186,9 @@ export class RealtimeSocket {
           revoked = true;
           this.stop();
           this.handlers.onRevoked();
+          return;
+        case 'session_expired':
+          expired = true;
           return;
         default:
           if (frame.type === 'error' && frame.error.code === 'rate_limited' && !this.#ready) {
@@ -189,6 +212,10 @@ export class RealtimeSocket {
         this.#scheduleReconnect(refusedForMs);
         return;
       }
+      if (expired || event.code === WS_CLOSE_SESSION_EXPIRED) {
+        void this.#renew();
+        return;
+      }
       if (!wasReady || event.code === WS_CLOSE_UNAUTHENTICATED) this.handlers.onRefused();
       this.#scheduleReconnect();
     };
@@ -201,11 +228,49 @@ export class RealtimeSocket {
     this.#ready = false;
     window.clearTimeout(this.#pongTimer);
     this.#pongTimer = undefined;
+    window.clearInterval(this.#refreshTimer);
+    this.#refreshTimer = undefined;
     if (ws) {
       ws.onmessage = null;
       ws.onclose = null;
       if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1000);
     }
+  }
+
+  /**
+   * After `session_expired` (4002): the socket's token ran out, the session may not have. Refresh it,
+   * then reconnect at once (the store resumes from its positions, so nothing is lost); sign in again if
+   * the session is over; retry with backoff if the refresh could not tell.
+   */
+  async #renew(): Promise<void> {
+    this.#setStatus('reconnecting');
+    const result = await this.handlers.refreshSession();
+    if (!this.#running || this.#ws) return;
+    if (result === 'ended') {
+      this.stop();
+      this.handlers.onRevoked();
+    } else if (result === 'live') {
+      this.#attempt = 0;
+      this.#connect();
+    } else {
+      this.#scheduleReconnect();
+    }
+  }
+
+  /** Keeps the session cookie fresh while the socket is open (see REFRESH_MIN_MS). */
+  #scheduleRefresh(expiresAt: string | undefined): void {
+    window.clearInterval(this.#refreshTimer);
+    this.#refreshTimer = undefined;
+    const expires = expiresAt === undefined ? Number.NaN : Date.parse(expiresAt);
+    if (!Number.isFinite(expires)) return;
+    const every = Math.min(REFRESH_MAX_MS, Math.max(REFRESH_MIN_MS, (expires - Date.now()) / 2));
+    this.#refreshTimer = window.setInterval(() => {
+      void this.handlers.refreshSession().then((result) => {
+        if (result !== 'ended' || !this.#running) return;
+        this.stop();
+        this.handlers.onRevoked();
+      });
+    }, every);
   }
 
   #scheduleReconnect(atLeastMs = 0): void {

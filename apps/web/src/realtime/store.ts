@@ -149,6 +149,12 @@ export class MessagingStore {
       onRevoked: () => this.callbacks.onSessionEnded(),
       // Refused before `ready`: ask the API who we are; a 401 there signs the app out.
       onRefused: () => void api.me().catch(() => undefined),
+      // A 401 here also signs the app out (the API client tells the session context).
+      refreshSession: () =>
+        api.me().then(
+          () => 'live' as const,
+          (error: unknown) => (isApiError(error, 'unauthenticated') ? 'ended' : 'unknown'),
+        ),
     });
   }
 

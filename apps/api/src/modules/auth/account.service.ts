@@ -5,7 +5,6 @@ import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { announceConversations } from '../conversations/conversation.service.js';
 import { directConversationIds, endGroupMemberships } from '../conversations/group-ownership.js';
-import { revokeAllSessions } from '../sessions/session.repository.js';
 import {
   activateUnverifiedUser,
   findLiveUserByEmail,
@@ -39,6 +38,7 @@ import {
   supersedePendingRegistrations,
 } from './registration.repository.js';
 import type { AuthContext } from './session.service.js';
+import { endSessionsWithin } from './session-end.js';
 import type { TokenPurpose } from './tokens/token.types.js';
 
 const invalidLink = () => new AppError('invalid_token', 'This link is invalid, expired or already used');
@@ -269,7 +269,7 @@ export async function resetPassword(
   if (!current) throw invalidLink();
   assertAcceptablePassword('password', input.password, current.email);
   const passwordHash = await hashPassword(input.password);
-  const user = await deps.db.transaction().execute(async (trx) => {
+  const user = await endSessionsWithin(deps, async (trx, endSessions) => {
     const now = deps.now();
     const row = await consumeEmailToken(trx, {
       id: verified.jti,
@@ -295,11 +295,10 @@ export async function resetPassword(
     );
     // An unverified account gets its password here: no pending registration may be activated later.
     await supersedePendingRegistrations(trx, fresh.id, now);
-    const revoked = await revokeAllSessions(trx, { userId: fresh.id, reason: 'password_reset', now });
+    await endSessions({ userId: fresh.id, reason: 'password_reset' });
     await recordAuthEvent(trx, { type: 'password_reset', userId: fresh.id, origin: input.origin, now });
-    return { ...fresh, revoked };
+    return fresh;
   });
-  deps.onSessionsRevoked(user.revoked);
   deps.mail.enqueue(passwordChangedEmail(user.email, 'reset'));
 }
 
@@ -316,7 +315,7 @@ export async function changePassword(
   const now = deps.now();
   const passwordHash = await hashPassword(input.newPassword);
   // One transaction: the new password and the end of the other sessions cannot be separated by a crash.
-  const revoked = await deps.db.transaction().execute(async (trx) => {
+  await endSessionsWithin(deps, async (trx, endSessions) => {
     await updateLiveUser(trx, auth.userId, { password_hash: passwordHash }, now);
     await recordAuthEvent(trx, {
       type: 'password_changed',
@@ -325,14 +324,8 @@ export async function changePassword(
       origin: input.origin,
       now,
     });
-    return revokeAllSessions(trx, {
-      userId: auth.userId,
-      reason: 'password_changed',
-      now,
-      exceptSessionId: auth.sessionId,
-    });
+    await endSessions({ userId: auth.userId, reason: 'password_changed', exceptSessionId: auth.sessionId });
   });
-  deps.onSessionsRevoked(revoked);
   deps.mail.enqueue(passwordChangedEmail(auth.user.email, 'changed'));
 }
 
@@ -349,7 +342,7 @@ export async function deleteAccount(
   if (!(await verifyPassword(auth.user.password_hash, input.password)))
     throw fieldError('password', 'is incorrect');
   const now = deps.now();
-  const { revoked, groups } = await deps.db.transaction().execute(async (trx) => {
+  const groups = await endSessionsWithin(deps, async (trx, endSessions) => {
     const groups = await endGroupMemberships(trx, auth.userId, toDbTime(now));
     await softDelete(trx, 'users', auth.userId, now);
     await recordAuthEvent(trx, {
@@ -359,10 +352,9 @@ export async function deleteAccount(
       origin: input.origin,
       now,
     });
-    const revoked = await revokeAllSessions(trx, { userId: auth.userId, reason: 'account_deleted', now });
-    return { revoked, groups };
+    await endSessions({ userId: auth.userId, reason: 'account_deleted' });
+    return groups;
   });
-  deps.onSessionsRevoked(revoked);
   await announceConversations(deps, [...groups, ...(await directConversationIds(deps.db, auth.userId))]);
 }
 

@@ -22,7 +22,8 @@ export type AuthEventType =
   | 'password_changed'
   | 'password_reset_requested'
   | 'password_reset'
-  | 'account_deleted';
+  | 'account_deleted'
+  | 'operator_revoked_sessions';
 
 export interface RequestOrigin {
   ip: string;

@@ -1,7 +1,15 @@
-/** Lifetimes from the security model (ARCHITECTURE.md, issue "Accounts, sessions and PASETO tokens"). */
+/**
+ * Lifetimes from the security model (ARCHITECTURE.md, issue "Accounts, sessions and PASETO tokens").
+ * The session token's lifetime is SESSION_TOKEN_TTL_SECONDS in the configuration; this is its default.
+ */
 export const SESSION_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 /** A session token older than this is replaced by a fresh one on its next use. */
 export const SESSION_TOKEN_REISSUE_AFTER_MS = 60 * 60 * 1000;
+
+/** An hour, or a quarter of a shorter token lifetime, so a used session always gets a fresh token. */
+export function sessionTokenReissueAfterMs(ttlSeconds: number): number {
+  return Math.min(SESSION_TOKEN_REISSUE_AFTER_MS, (ttlSeconds * 1000) / 4);
+}
 /** A session ends 30 days after login, however often its token is re-issued. */
 export const SESSION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 export const VERIFY_EMAIL_TTL_SECONDS = 24 * 60 * 60;

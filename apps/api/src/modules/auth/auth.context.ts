@@ -2,10 +2,11 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { MailQueue } from '../../platform/mail/mail-queue.js';
+import type { SessionEndDeps } from './session-end.js';
 import type { TokenService } from './tokens/token.types.js';
 
 /** What the auth commands need; built once in app.ts. */
-export interface AuthDeps {
+export interface AuthDeps extends SessionEndDeps {
   readonly db: Kysely<DB>;
   readonly tokens: TokenService;
   readonly mail: MailQueue;
@@ -14,10 +15,10 @@ export interface AuthDeps {
   readonly now: () => Date;
   /** MAIL_NOTICE_INTERVAL_SECONDS: least time between two notices of one kind to one address. */
   readonly mailNoticeIntervalMs: number;
-  /** For telling other members when an account deletion changed their conversations. */
+  /** Every session end is announced here (see `endSessions`), so open WebSockets close everywhere. */
   readonly bus: EventBus;
-  /** Told about every revoked session id, so open WebSockets can be closed. */
-  readonly onSessionsRevoked: (sessionIds: readonly string[]) => void;
+  /** Lifetime of an `active_session` token (SESSION_TOKEN_TTL_SECONDS). */
+  readonly sessionTokenTtlSeconds: number;
 }
 
 /** Builds `<PUBLIC_URL>/<page>?token=…`, keeping any path prefix of PUBLIC_URL. */

@@ -1,25 +1,18 @@
 import { fromDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
-import {
-  createSession,
-  findActiveSession,
-  type RevokeReason,
-  revokeAllSessions,
-  revokeSession,
-  touchSession,
-} from '../sessions/session.repository.js';
+import { createSession, findActiveSession, touchSession } from '../sessions/session.repository.js';
 import { findLiveUserByEmail, type UserRow, updateLiveUser } from '../users/user.repository.js';
 import {
   SESSION_LIFETIME_MS,
-  SESSION_TOKEN_REISSUE_AFTER_MS,
-  SESSION_TOKEN_TTL_SECONDS,
   SESSION_TOUCH_INTERVAL_MS,
+  sessionTokenReissueAfterMs,
 } from './auth.constants.js';
 import type { AuthDeps } from './auth.context.js';
 import { type RequestOrigin, recordAuthEvent } from './auth-event.repository.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords/password-hasher.js';
 import { registrationWithPassword } from './pending-registration.js';
+import { endSessions } from './session-end.js';
 import type { IssuedToken } from './tokens/token.types.js';
 
 /** Who is making a request, once their session token checked out. */
@@ -27,6 +20,8 @@ export interface AuthContext {
   readonly userId: string;
   readonly sessionId: string;
   readonly user: UserRow;
+  /** The presented token: its signing key and expiry (a WebSocket closes when either is gone). */
+  readonly token: { readonly kid: string; readonly expiresAt: Date };
   /** A fresh token when the presented one was old enough to replace. */
   readonly reissued: IssuedToken | undefined;
 }
@@ -50,7 +45,7 @@ async function issueSessionToken(
   return deps.tokens.issue('active_session', {
     subject: userId,
     jti: newId(),
-    ttlSeconds: Math.max(1, Math.min(SESSION_TOKEN_TTL_SECONDS, remaining)),
+    ttlSeconds: Math.max(1, Math.min(deps.sessionTokenTtlSeconds, remaining)),
     claims: { sid: sessionId },
   });
 }
@@ -125,31 +120,42 @@ export async function authenticate(deps: AuthDeps, token: string): Promise<AuthC
     await touchSession(deps.db, session_id, now);
   }
   const reissued =
-    now.getTime() - verified.iat.getTime() >= SESSION_TOKEN_REISSUE_AFTER_MS
+    now.getTime() - verified.iat.getTime() >= sessionTokenReissueAfterMs(deps.sessionTokenTtlSeconds)
       ? await issueSessionToken(deps, user.id, session_id, new Date(fromDbTime(expires_at)))
       : undefined;
-  return { userId: user.id, sessionId: session_id, user, reissued };
+  return {
+    userId: user.id,
+    sessionId: session_id,
+    user,
+    token: { kid: verified.kid, expiresAt: verified.exp },
+    reissued,
+  };
 }
 
-async function revokeAndTell(
-  deps: AuthDeps,
-  input: { userId: string; reason: RevokeReason; exceptSessionId?: string },
-): Promise<string[]> {
-  const ids = await revokeAllSessions(deps.db, { ...input, now: deps.now() });
-  deps.onSessionsRevoked(ids);
-  return ids;
+/** Where an earlier authentication stands now: a WebSocket asks at every heartbeat. */
+export type SessionStanding = 'live' | 'ended' | 'expired';
+
+/**
+ * Re-checks a context authenticated earlier: `ended` when its session is no longer live (revoked,
+ * past its 30 days, account deleted) or the key that signed its token left the keyring; `expired` when
+ * only the token ran out (the session may be live: the client refreshes and reconnects); else `live`.
+ */
+export async function sessionStanding(deps: AuthDeps, auth: AuthContext): Promise<SessionStanding> {
+  if (!(await deps.tokens.hasKey('active_session', auth.token.kid))) return 'ended';
+  const now = deps.now();
+  const active = await findActiveSession(deps.db, auth.sessionId, auth.userId, now);
+  if (!active) return 'ended';
+  return now.getTime() >= auth.token.expiresAt.getTime() ? 'expired' : 'live';
 }
 
 export async function logout(deps: AuthDeps, auth: AuthContext, origin: RequestOrigin): Promise<void> {
-  const now = deps.now();
-  await revokeSession(deps.db, { sessionId: auth.sessionId, userId: auth.userId, reason: 'logout', now });
-  deps.onSessionsRevoked([auth.sessionId]);
+  await endSessions(deps, { userId: auth.userId, sessionId: auth.sessionId, reason: 'logout' });
   await recordAuthEvent(deps.db, {
     type: 'logout',
     userId: auth.userId,
     sessionId: auth.sessionId,
     origin,
-    now,
+    now: deps.now(),
   });
 }
 
@@ -158,7 +164,7 @@ export async function logoutEverywhere(
   auth: AuthContext,
   origin: RequestOrigin,
 ): Promise<void> {
-  await revokeAndTell(deps, { userId: auth.userId, reason: 'logout_all' });
+  await endSessions(deps, { userId: auth.userId, reason: 'logout_all' });
   await recordAuthEvent(deps.db, {
     type: 'logout_all',
     userId: auth.userId,
@@ -175,9 +181,13 @@ export async function revokeOwnSession(
   sessionId: string,
   origin: RequestOrigin,
 ): Promise<void> {
-  const now = deps.now();
-  const revoked = await revokeSession(deps.db, { sessionId, userId: auth.userId, reason: 'revoked', now });
-  if (!revoked) throw new AppError('not_found', 'Session not found');
-  deps.onSessionsRevoked([sessionId]);
-  await recordAuthEvent(deps.db, { type: 'session_revoked', userId: auth.userId, sessionId, origin, now });
+  const ended = await endSessions(deps, { userId: auth.userId, sessionId, reason: 'revoked' });
+  if (ended.length === 0) throw new AppError('not_found', 'Session not found');
+  await recordAuthEvent(deps.db, {
+    type: 'session_revoked',
+    userId: auth.userId,
+    sessionId,
+    origin,
+    now: deps.now(),
+  });
 }

@@ -4,6 +4,7 @@ import {
   type ResumePosition,
   type ServerFrame,
   WS_CLOSE_RATE_LIMITED,
+  WS_CLOSE_SESSION_EXPIRED,
   WS_CLOSE_SESSION_REVOKED,
   WS_CLOSE_UNAUTHENTICATED,
 } from '@parley/contract';
@@ -14,7 +15,7 @@ import { AppError, rateLimited } from '../../errors.js';
 import { type BusEvent, channels, type Subscription } from '../../platform/bus/event-bus.js';
 import type { SlotLease } from '../../platform/limits/limiter.js';
 import type { AuthDeps } from '../auth/auth.context.js';
-import { type AuthContext, authenticate } from '../auth/session.service.js';
+import { type AuthContext, authenticate, sessionStanding } from '../auth/session.service.js';
 import { presentConversations } from '../conversations/conversation.presenter.js';
 import {
   conversationCounters,
@@ -22,7 +23,6 @@ import {
   userConversationIds,
 } from '../conversations/conversation.repository.js';
 import { announceTyping, type MessageDeps, sendMessage } from '../messages/message.service.js';
-import { findActiveSession } from '../sessions/session.repository.js';
 import { ConversationCursor, resumeCursors } from './conversation-cursor.js';
 import type { FrameBudget, RealtimeLimits } from './realtime.limits.js';
 
@@ -117,6 +117,11 @@ export class Connection {
     return this.#auth?.sessionId;
   }
 
+  /** The key that signed the token this connection authenticated with. */
+  get tokenKid(): string | undefined {
+    return this.#auth?.token.kid;
+  }
+
   send(frame: ServerFrame): void {
     if (this.#closed || this.socket.readyState !== this.socket.OPEN) return;
     this.#cork();
@@ -153,17 +158,23 @@ export class Connection {
     this.close(WS_CLOSE_SESSION_REVOKED, 'session revoked');
   }
 
-  /** Heartbeat check: the session must still be live (revocation also arrives through the bus). */
+  /** Its token expired (the session may live on): say so, then close with 4002 for a refresh. */
+  expire(): void {
+    this.send({ type: 'session_expired' });
+    this.close(WS_CLOSE_SESSION_EXPIRED, 'session expired');
+  }
+
+  /**
+   * Heartbeat check, the backstop for when the bus is down (ends normally arrive through it): the
+   * session must still be live, its token's signing key still in the keyring, its token unexpired.
+   */
   async checkSession(): Promise<void> {
     const auth = this.#auth;
     if (!auth || this.#closed) return;
-    const active = await findActiveSession(
-      this.deps.auth.db,
-      auth.sessionId,
-      auth.userId,
-      this.deps.auth.now(),
-    );
-    if (!active) this.revoke();
+    const standing = await sessionStanding(this.deps.auth, auth);
+    if (this.#closed) return;
+    if (standing === 'ended') this.revoke();
+    else if (standing === 'expired') this.expire();
   }
 
   #fail(error: unknown): void {
@@ -310,10 +321,12 @@ export class Connection {
     if (!this.#hold(await this.deps.limits.admitUser(auth.userId))) return;
     this.#auth = auth;
     this.deps.register(this);
+    // The registry closes it at once if its session's end was already announced.
+    if (this.#closed) return;
     // The user's channel first: a conversation joined while the walk below runs arrives as an event.
     await this.#subscribe(channels.user(auth.userId), (event) => this.#onUserEvent(event)).ready;
     await this.#followAll(auth.userId);
-    this.send({ type: 'ready', userId: auth.userId });
+    this.send({ type: 'ready', userId: auth.userId, expiresAt: auth.token.expiresAt.toISOString() });
   }
 
   #subscribe(channel: string, handler: (event: BusEvent) => void): Subscription {

@@ -1,12 +1,11 @@
 import websocket from '@fastify/websocket';
-import { WS_HEARTBEAT_MS } from '@parley/contract';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
-import { channels } from '../../platform/bus/event-bus.js';
 import { sessionCookieName } from '../../plugins/auth.plugin.js';
 import { allowedOrigins } from '../../plugins/security.plugin.js';
 import { Connection } from './connection.js';
 import { RealtimeLimits } from './realtime.limits.js';
+import { SessionRegistry } from './session-registry.js';
 
 /** Largest frame a client may send; a bigger one closes that socket (1009) and nothing else. */
 const MAX_FRAME_BYTES = 64 * 1024;
@@ -18,20 +17,16 @@ const MAX_FRAME_BYTES = 64 * 1024;
 export const realtimeRoutes: FastifyPluginAsync = async (app) => {
   const origins = allowedOrigins(app.config);
   const cookieName = sessionCookieName(app.config);
-  const bySession = new Map<string, Set<Connection>>();
   const limits = new RealtimeLimits(app.limiter, app.checkLimit, app.config.limits, () =>
     app.messaging.now().getTime(),
   );
+  const heartbeatMs = app.config.wsHeartbeatMs;
 
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
 
-  const revoked = app.messaging.bus.subscribe(channels.sessions, (event) => {
-    if (event.kind !== 'sessions_revoked') return;
-    for (const sessionId of event.sessionIds) {
-      for (const connection of bySession.get(sessionId) ?? []) connection.revoke();
-    }
-  });
-  app.addHook('onClose', async () => revoked.unsubscribe());
+  // Every instance hears every session end on the bus and closes its own sockets of that session.
+  const sessions = new SessionRegistry<Connection>(app.messaging.bus, app.log);
+  app.addHook('onClose', async () => sessions.close());
 
   const checkOrigin = async (request: FastifyRequest) => {
     const origin = request.headers.origin;
@@ -51,21 +46,14 @@ export const realtimeRoutes: FastifyPluginAsync = async (app) => {
         log: request.log,
         limits,
         address: request.ip,
-        register: (c) => {
-          const id = c.sessionId;
-          if (!id) return;
-          bySession.set(id, (bySession.get(id) ?? new Set()).add(c));
-        },
-        unregister: (c) => {
-          const id = c.sessionId;
-          const set = id ? bySession.get(id) : undefined;
-          set?.delete(c);
-          if (id && set?.size === 0) bySession.delete(id);
-        },
+        register: (c) => sessions.add(c),
+        unregister: (c) => sessions.remove(c),
       },
       request.auth,
     );
-    // Heartbeat well inside a 60 s load-balancer idle timeout; a peer that misses a pong is gone.
+    // Heartbeat (WS_HEARTBEAT_MS) well inside a 60 s load-balancer idle timeout; a peer that misses a
+    // pong is gone. Each beat also re-checks session, signing key and token expiry: the backstop that
+    // closes the socket within one heartbeat when the bus missed an end or the token ran out.
     let alive = true;
     socket.on('pong', () => {
       alive = true;
@@ -80,7 +68,7 @@ export const realtimeRoutes: FastifyPluginAsync = async (app) => {
       void connection
         .checkSession()
         .catch((error: unknown) => request.log.warn({ err: error }, 'session check failed'));
-    }, WS_HEARTBEAT_MS);
+    }, heartbeatMs);
     socket.on('close', () => clearInterval(heartbeat));
   });
 };

@@ -6,13 +6,15 @@ import { newId } from '../../ids.js';
 type Executor = Kysely<DB> | Transaction<DB>;
 export type SessionRow = Selectable<SessionsTable>;
 
+/** Stored in `sessions.revoked_reason` (varchar 32). */
 export type RevokeReason =
   | 'logout'
   | 'logout_all'
   | 'revoked'
   | 'password_changed'
   | 'password_reset'
-  | 'account_deleted';
+  | 'account_deleted'
+  | 'operator';
 
 export async function createSession(
   db: Executor,
@@ -80,43 +82,44 @@ export function listActiveSessions(db: Executor, userId: string, now: Date): Pro
     .execute();
 }
 
-/** Revokes one live session of this user; returns whether it was live. */
-export async function revokeSession(
-  db: Executor,
-  input: { sessionId: string; userId: string; reason: RevokeReason; now: Date },
-): Promise<boolean> {
-  const result = await db
-    .updateTable('sessions')
-    .set({ revoked_at: toDbTime(input.now), revoked_reason: input.reason })
-    .where('id', '=', input.sessionId)
-    .where('user_id', '=', input.userId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
-}
-
 /**
- * Revokes every live session of a user, optionally sparing one, with one UPDATE on the user's rows (so a
- * session created meanwhile is revoked too); returns the ids that were live, for closing their sockets.
- * Run it in the transaction that changes the password, so the two cannot be separated by a crash.
+ * Marks live sessions of one user revoked: one session (`sessionId`), or all of them, optionally
+ * sparing one (`exceptSessionId`). Returns the ids that were live, for closing their sockets. Only
+ * `endSessions` (modules/auth/session-end.ts) calls this: it also announces the ends on the bus.
+ *
+ * For "all", one UPDATE covers the user's rows, so a session created meanwhile is revoked too. Run it
+ * in the transaction that changes the password, so the two cannot be separated by a crash.
  */
-export async function revokeAllSessions(
+export async function revokeSessions(
   db: Executor,
-  input: { userId: string; reason: RevokeReason; now: Date; exceptSessionId?: string },
+  input: {
+    userId: string;
+    reason: RevokeReason;
+    now: Date;
+    sessionId?: string | undefined;
+    exceptSessionId?: string | undefined;
+  },
 ): Promise<string[]> {
-  let live = db
-    .selectFrom('sessions')
-    .select('id')
-    .where('user_id', '=', input.userId)
-    .where('revoked_at', 'is', null);
-  if (input.exceptSessionId) live = live.where('id', '!=', input.exceptSessionId);
-  const ids = (await live.execute()).map((row) => row.id);
   let update = db
     .updateTable('sessions')
     .set({ revoked_at: toDbTime(input.now), revoked_reason: input.reason })
     .where('user_id', '=', input.userId)
     .where('revoked_at', 'is', null);
-  if (input.exceptSessionId) update = update.where('id', '!=', input.exceptSessionId);
+  if (input.sessionId !== undefined) {
+    // One conditional UPDATE: of two concurrent ends of the same session, exactly one reports it.
+    const result = await update.where('id', '=', input.sessionId).executeTakeFirst();
+    return result.numUpdatedRows > 0n ? [input.sessionId] : [];
+  }
+  let live = db
+    .selectFrom('sessions')
+    .select('id')
+    .where('user_id', '=', input.userId)
+    .where('revoked_at', 'is', null);
+  if (input.exceptSessionId !== undefined) {
+    live = live.where('id', '!=', input.exceptSessionId);
+    update = update.where('id', '!=', input.exceptSessionId);
+  }
+  const ids = (await live.execute()).map((row) => row.id);
   await update.execute();
   return ids;
 }

@@ -12,8 +12,13 @@ export type UserEvent =
   | { kind: 'conversation_changed'; userId: string; conversationId: string }
   | { kind: 'conversation_removed'; userId: string; conversationId: string };
 
-/** Revoked sessions, for every instance to close their sockets. */
-export type SessionsEvent = { kind: 'sessions_revoked'; sessionIds: string[] };
+/**
+ * Ended sessions and retired signing keys, for every instance to close the matching sockets (and drop
+ * anything it caches about those sessions or users). Published by `endSessions` and on key retirement.
+ */
+export type SessionsEvent =
+  | { kind: 'sessions_revoked'; sessionIds: string[]; userId?: string; reason?: string }
+  | { kind: 'signing_keys_retired'; kids: string[] };
 
 export type BusEvent = ConversationEvent | UserEvent | SessionsEvent;
 
@@ -31,6 +36,13 @@ export const channels = {
 export interface EventBus {
   publish(channel: string, event: BusEvent): void;
   subscribe(channel: string, handler: (event: BusEvent) => void): Subscription;
+  /**
+   * False while events may not be delivered (Redis unreachable, subscriber cut off); always true
+   * in-process. While false, the WebSocket heartbeat is what closes sockets of ended sessions.
+   */
+  readonly healthy: boolean;
+  /** Told `false` when delivery stops and `true` when it is proven again; returns an unsubscribe. */
+  onHealthChange(listener: (healthy: boolean) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -24,6 +24,8 @@ export function createLocalEventBus(): EventBus {
         },
       };
     },
+    healthy: true,
+    onHealthChange: () => () => undefined,
     async close() {
       handlers.clear();
     },

@@ -1,17 +1,37 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { BusEvent, EventBus } from './event-bus.js';
 
 const PREFIX = 'parley:';
 /** Channels per SUBSCRIBE / UNSUBSCRIBE command: a user in thousands of conversations costs a few commands. */
 const CHANNELS_PER_COMMAND = 1_000;
+const QUIT_TIMEOUT_MS = 1_000;
 
 export interface RedisBusLog {
+  info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
 }
+
+export interface RedisBusOptions {
+  /**
+   * A probe is published to this instance's own channel this often; one that has not come back through
+   * the subscriber by the next probe means events are not being delivered. @default 5000
+   */
+  probeIntervalMs?: number;
+}
+
+type Health = 'starting' | 'healthy' | 'degraded';
 
 /**
  * Redis pub/sub: one publishing connection (shared) and one subscriber connection per instance, with
  * channels reference-counted so an instance listens only to conversations it has sockets for.
+ *
+ * Subscriptions survive any outage. The subscriber's commands wait in its offline queue however long
+ * Redis is away (a SUBSCRIBE that gave up after a few retries used to leave an instance started before
+ * Redis was reachable deaf to the `sessions` channel for good), and after every reconnect it subscribes
+ * again to every channel that has handlers. A probe published to this instance's own channel proves
+ * the whole round trip; when it does not come back the bus is degraded (logged once, with the reason),
+ * and if Redis took the probe but the subscriber never delivered it, the subscriber reconnects.
  *
  * Subscribing and unsubscribing are batched: changes made in one turn of the event loop go to Redis
  * together, at most CHANNELS_PER_COMMAND channels per command, so a socket following 10,000
@@ -19,9 +39,22 @@ export interface RedisBusLog {
  * channels with handlers now and the channels Redis was last told about, in one ordered flush, so an
  * unsubscribe followed by a subscribe in the same turn leaves the channel subscribed.
  */
-export function createRedisEventBus(redis: Redis, log: RedisBusLog): EventBus {
-  const subscriber = redis.duplicate();
-  subscriber.on('error', (error) => log.warn({ err: error }, 'redis subscriber problem'));
+export interface RedisEventBus extends EventBus {
+  /** Resolves once every event published so far reached Redis; rejects if one could not (for CLIs). */
+  flush(): Promise<void>;
+}
+
+export function createRedisEventBus(
+  redis: Redis,
+  log: RedisBusLog,
+  options: RedisBusOptions = {},
+): RedisEventBus {
+  const probeIntervalMs = options.probeIntervalMs ?? 5_000;
+  const subscriber = redis.duplicate({
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: true,
+    autoResubscribe: false,
+  });
   const handlers = new Map<string, Set<(event: BusEvent) => void>>();
   /** Channels Redis has been told to deliver to us → the confirmation of that SUBSCRIBE. */
   const atRedis = new Map<string, Promise<void>>();
@@ -30,9 +63,63 @@ export function createRedisEventBus(redis: Redis, log: RedisBusLog): EventBus {
   /** Channels whose wanted state may differ from `atRedis`, for the next flush. */
   const dirty = new Set<string>();
   let pendingConfirm: { promise: Promise<void>; resolve: () => void } | undefined;
+  const probeChannel = `${PREFIX}probe:${randomBytes(9).toString('base64url')}`;
+  const healthListeners = new Set<(healthy: boolean) => void>();
+  let health: Health = 'starting';
   let closed = false;
+  /** Resolves the next time the bus degrades; waiting for a subscription stops there. */
+  let degraded = deferred();
+
+  function setHealth(next: Health, reason: string): void {
+    if (closed || next === health) return;
+    const wasHealthy = health === 'healthy';
+    const previous = health;
+    health = next;
+    if (next === 'degraded') {
+      log.warn(
+        { reason },
+        'event bus degraded: Redis fan-out is not delivering; WebSocket heartbeats close the sockets of ended sessions until it recovers',
+      );
+      degraded.resolve();
+    } else {
+      degraded = deferred();
+      log.info(
+        { reason },
+        previous === 'starting' ? 'event bus delivering through Redis' : 'event bus recovered',
+      );
+    }
+    if (wasHealthy !== (next === 'healthy')) {
+      for (const listener of [...healthListeners]) listener(next === 'healthy');
+    }
+  }
+
+  subscriber.on('error', (error) => log.warn({ err: error }, 'redis subscriber problem'));
+  subscriber.on('close', () => setHealth('degraded', 'redis subscriber disconnected'));
+  subscriber.on('ready', () => {
+    // A new connection knows no channel: subscribe to the probe and to every channel with handlers again.
+    atRedis.clear();
+    const all = [probeChannel, ...handlers.keys()];
+    for (let i = 0; i < all.length; i += CHANNELS_PER_COMMAND) {
+      const slice = all.slice(i, i + CHANNELS_PER_COMMAND);
+      const done = subscriber
+        .subscribe(...slice.map((channel) => (channel === probeChannel ? channel : PREFIX + channel)))
+        .then(
+          () => undefined,
+          (error: unknown) => log.warn({ err: error }, 're-subscribe failed'),
+        );
+      for (const channel of slice) if (channel !== probeChannel) atRedis.set(channel, done);
+    }
+    probe();
+  });
 
   subscriber.on('message', (channel: string, payload: string) => {
+    if (channel === probeChannel) {
+      if (outstanding && payload === outstanding.id) {
+        outstanding = undefined;
+        setHealth('healthy', 'probe delivered');
+      }
+      return;
+    }
     const set = handlers.get(channel.slice(PREFIX.length));
     if (!set) return;
     let event: BusEvent;
@@ -81,22 +168,68 @@ export function createRedisEventBus(redis: Redis, log: RedisBusLog): EventBus {
   function schedule(channel: string): Promise<void> {
     dirty.add(channel);
     if (!pendingConfirm) {
-      let resolve: () => void = () => undefined;
-      const promise = new Promise<void>((done) => {
-        resolve = done;
-      });
-      pendingConfirm = { promise, resolve };
+      pendingConfirm = deferred();
       // After the current synchronous work and its microtasks: everything changed in this turn together.
       setImmediate(flush);
     }
     return pendingConfirm.promise;
   }
 
+  const inFlight = new Set<Promise<void>>();
+  let probeSeq = 0;
+  /** The probe in flight: what PUBLISH answered (receivers), if it has. */
+  let outstanding: { id: string; sentAt: number; receivers: number | 'pending' | 'failed' } | undefined;
+
+  function probe(): void {
+    if (closed) return;
+    const last = outstanding;
+    // A probe sent moments ago (on reconnect) gets a full interval before it is judged.
+    if (last && Date.now() - last.sentAt < probeIntervalMs / 2) return;
+    if (last) {
+      if (last.receivers === 'pending') setHealth('degraded', 'redis is not answering');
+      else if (last.receivers === 'failed') setHealth('degraded', 'publish failed');
+      else {
+        // Redis took the probe, yet this subscriber did not deliver it (not subscribed any more, or a
+        // connection that died without closing): start it afresh; it re-subscribes when ready.
+        setHealth('degraded', last.receivers === 0 ? 'subscription lost' : 'subscriber not receiving');
+        if (subscriber.status === 'ready') subscriber.disconnect(true);
+      }
+    }
+    const current: NonNullable<typeof outstanding> = {
+      id: String(++probeSeq),
+      sentAt: Date.now(),
+      receivers: 'pending',
+    };
+    outstanding = current;
+    redis.publish(probeChannel, current.id).then(
+      (receivers) => {
+        current.receivers = receivers;
+      },
+      () => {
+        current.receivers = 'failed';
+      },
+    );
+  }
+  const probeTimer = setInterval(probe, probeIntervalMs);
+  probeTimer.unref();
+
   return {
     publish(channel, event) {
-      redis.publish(PREFIX + channel, JSON.stringify(event)).catch((error: unknown) => {
-        log.warn({ err: error, channel }, 'publish failed');
-      });
+      const sent = redis.publish(PREFIX + channel, JSON.stringify(event)).then(
+        () => undefined,
+        (error: unknown) => {
+          log.warn({ err: error, channel }, 'publish failed');
+          throw error;
+        },
+      );
+      inFlight.add(sent);
+      sent.then(
+        () => inFlight.delete(sent),
+        () => inFlight.delete(sent),
+      );
+    },
+    async flush() {
+      await Promise.all([...inFlight]);
     },
     subscribe(channel, handler) {
       let set = handlers.get(channel);
@@ -104,7 +237,13 @@ export function createRedisEventBus(redis: Redis, log: RedisBusLog): EventBus {
         set = new Set();
         handlers.set(channel, set);
         // Still known to Redis (unsubscribed earlier in this turn, not flushed yet): its SUBSCRIBE stands.
-        confirmed.set(channel, atRedis.get(channel) ?? schedule(channel));
+        const subscribed = atRedis.get(channel) ?? schedule(channel);
+        // While the bus is degraded nobody waits for Redis: the subscription completes when it is back,
+        // and the gateway's cursors fill any gap from the database at the next event.
+        confirmed.set(
+          channel,
+          Promise.race([subscribed, health === 'degraded' ? undefined : degraded.promise]),
+        );
       }
       set.add(handler);
       const current = set;
@@ -120,11 +259,36 @@ export function createRedisEventBus(redis: Redis, log: RedisBusLog): EventBus {
         },
       };
     },
+    get healthy() {
+      return health === 'healthy';
+    },
+    onHealthChange(listener) {
+      healthListeners.add(listener);
+      return () => healthListeners.delete(listener);
+    },
     async close() {
       closed = true;
+      clearInterval(probeTimer);
       handlers.clear();
       pendingConfirm?.resolve();
+      healthListeners.clear();
+      degraded.resolve();
+      // QUIT would wait in the offline queue (or on a Redis that stopped answering) for ever.
+      if (subscriber.status !== 'ready') {
+        subscriber.disconnect();
+        return;
+      }
+      const timer = setTimeout(() => subscriber.disconnect(), QUIT_TIMEOUT_MS);
       await subscriber.quit().catch(() => subscriber.disconnect());
+      clearTimeout(timer);
     },
   };
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }

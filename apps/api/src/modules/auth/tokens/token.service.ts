@@ -134,13 +134,37 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
 
   const findKey = (data: KeyringData, kid: string) => data.keys.find((key) => key.kid === kid);
 
+  // The kids of the last keyring loaded per purpose, to notice keys that disappear.
+  const seen = new Map<TokenPurpose, { data: KeyringData; kids: ReadonlySet<string> }>();
+  const retiredListeners = new Set<(purpose: TokenPurpose, kids: readonly string[]) => void>();
+
+  function observe(purpose: TokenPurpose, data: KeyringData): KeyringData {
+    const last = seen.get(purpose);
+    if (last?.data === data) return data;
+    const kids = new Set(data.keys.map((key) => key.kid));
+    seen.set(purpose, { data, kids });
+    const gone = last ? [...last.kids].filter((kid) => !kids.has(kid)) : [];
+    if (gone.length > 0) {
+      for (const listener of [...retiredListeners]) {
+        try {
+          listener(purpose, gone);
+        } catch {
+          // A listener's failure must not fail the token operation that noticed the change.
+        }
+      }
+    }
+    return data;
+  }
+
+  const current = async (purpose: TokenPurpose) => observe(purpose, await source.get(purpose));
+
   async function lookUp(purpose: TokenPurpose, kid: string): Promise<KeyringKey> {
-    const key = findKey(await source.get(purpose), kid);
+    const key = findKey(await current(purpose), kid);
     if (key) return key;
     // A kid we have not seen may be a key added by a rotation since our last load: reload once.
     let refreshed: KeyringData | undefined;
     try {
-      refreshed = await source.refresh(purpose);
+      refreshed = observe(purpose, await source.refresh(purpose));
     } catch {
       // Fail closed: without a fresh keyring the kid stays unknown.
     }
@@ -158,7 +182,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     async issue(purpose, issueOptions) {
       assertPurpose(purpose);
       assertIssueOptions(issueOptions);
-      const key = signingKey(await source.get(purpose));
+      const key = signingKey(await current(purpose));
       const issuedAt = now();
       const expiresAt = new Date(issuedAt.getTime() + issueOptions.ttlSeconds * 1000);
       const claims: Claims = {
@@ -211,6 +235,16 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         kid,
         claims: Object.freeze({ ...claims }),
       } satisfies VerifiedToken;
+    },
+
+    async hasKey(purpose, kid) {
+      assertPurpose(purpose);
+      return findKey(await current(purpose), kid) !== undefined;
+    },
+
+    onKeysRetired(listener) {
+      retiredListeners.add(listener);
+      return () => retiredListeners.delete(listener);
     },
   };
 }

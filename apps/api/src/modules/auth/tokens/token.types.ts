@@ -42,6 +42,13 @@ export interface TokenService {
   issue(purpose: TokenPurpose, options: IssueOptions): Promise<IssuedToken>;
   /** Throws InvalidTokenError for anything but a valid, unexpired token of exactly this purpose. */
   verify(purpose: TokenPurpose, token: string): Promise<VerifiedToken>;
+  /** Whether the purpose's current keyring still holds this key (no forced reload). */
+  hasKey(purpose: TokenPurpose, kid: string): Promise<boolean>;
+  /**
+   * Called when keys disappear from a keyring between two loads this service made (a rotation retired
+   * them, or an operator removed a compromised one); returns an unsubscribe.
+   */
+  onKeysRetired(listener: (purpose: TokenPurpose, kids: readonly string[]) => void): () => void;
 }
 
 export interface KeyringSource {

@@ -208,9 +208,9 @@ describe('loadConfig', () => {
   });
   it('has upload limits and HTTP timeouts with documented defaults', () => {
     const config = loadConfig({});
+    expect(config.limits.rates.uploads).toEqual({ count: 60, windowMs: 3_600_000 });
     expect(config.uploads).toEqual({
-      count: { max: 60, windowMs: 3_600_000 },
-      bytes: { max: 500 * 1024 * 1024, windowMs: 3_600_000 },
+      bytes: { count: 500 * 1024 * 1024, windowMs: 3_600_000 },
       quotaBytes: 2 * 1024 ** 3,
       orphanTtlMs: 24 * 3_600_000,
       sweepIntervalMs: 600_000,

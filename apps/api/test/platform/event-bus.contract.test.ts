@@ -135,6 +135,11 @@ describe('Redis bus batching', () => {
   it(`sends ${MANY} subscriptions made in one turn as a few commands, and unsubscribes them the same way`, async () => {
     const admin = redisClient();
     const bus = createRedisEventBus(redisClient(), quiet);
+    // Connected and delivering first: the subscriber's own start-up SUBSCRIBE (its probe) is not counted.
+    await new Promise<void>((resolve) => {
+      if (bus.healthy) resolve();
+      else bus.onHealthChange((healthy) => healthy && resolve());
+    });
     const subscribesBefore = await commandCalls(admin, 'subscribe');
     const subscriptions = Array.from({ length: MANY }, (_, i) =>
       bus.subscribe(`conv:batch-${i}`, () => undefined),

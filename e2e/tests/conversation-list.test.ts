@@ -8,7 +8,8 @@ const GROUPS = 60;
 const title = (index: number) => `Archive ${String(index).padStart(2, '0')}`;
 
 describe('conversation list', () => {
-  const suite = browserSuite();
+  // The test creates more groups through the API than one person may create per hour by default.
+  const suite = browserSuite({ LIMIT_CONVERSATIONS_CREATED: '1000/3600s' });
 
   it('shows the newest page first and the older conversations after scrolling down the list', async () => {
     const user = await createVerifiedUser(suite.stack, 'Grace');

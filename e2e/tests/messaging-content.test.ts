@@ -19,7 +19,8 @@ import { makePng } from '../support/png.js';
 import { browserSuite } from '../support/suite.js';
 
 describe('message content', () => {
-  const suite = browserSuite();
+  // The history test seeds more messages through the API than one person may send in 10 s by default.
+  const suite = browserSuite({ LIMIT_MESSAGES: '1000/10s' });
 
   it('sends by keyboard only, edits and deletes (the other side sees the tombstone), and round-trips an image', async () => {
     const adaUser = await createVerifiedUser(suite.stack, 'Grace');

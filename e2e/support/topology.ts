@@ -7,7 +7,7 @@ import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { startTopology, type Topology } from '../../scripts/services/topology.js';
-import { CHROMIUM, newContext } from './browser.js';
+import { CHROMIUM, EXPECTED_HTTP_ERROR, newContext } from './browser.js';
 import { linkIn, newUser, type TestUser } from './parley.js';
 
 /**
@@ -28,7 +28,7 @@ export async function launchTrustingBrowser(caFile: string): Promise<{ browser: 
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    env: { HOME: home, PATH: process.env.PATH ?? '' },
+    env: { ...process.env, HOME: home },
     args: [
       ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
       '--disable-gpu',
@@ -230,11 +230,10 @@ export interface PageProblem {
   tolerated?: string;
 }
 
-// Chromium logs every 4xx fetch as a console error. The app expects some (401 from /api/me when signed
-// out): those are API answers it handles, not page problems.
-const EXPECTED_HTTP_ERROR = /^Failed to load resource: the server responded with a status of 4\d\d/;
-
-/** Console errors, uncaught exceptions, CSP violations and 5xx answers, with their time and method. */
+/**
+ * Console errors, uncaught exceptions, CSP violations and 5xx answers, with their time and method (as
+ * `watchPageProblems` in browser.ts, which keeps only the text).
+ */
 function watchProblems(page: Page): PageProblem[] {
   const problems: PageProblem[] = [];
   page.on('console', (message) => {

@@ -277,8 +277,12 @@ function framesWith(socket: TrackedSocket, text: string): number {
  */
 async function expectConversation(pages: OpenedPage[], expected: string[]): Promise<void> {
   for (const { page } of pages) {
-    await eventually(() => messageTexts(page), 45_000).toEqual(expected);
-    expect(await page.locator('.message-pending, .message-failed').count()).toBe(0);
+    // Unacknowledged sends are listed too (as "Sending…" or "Not sent"): settled means none is left.
+    const shown = async () => ({
+      texts: await messageTexts(page),
+      unsettled: await page.locator('.message-pending').count(),
+    });
+    await eventually(shown, 45_000).toEqual({ texts: expected, unsettled: 0 });
     const seqs = await page.$$eval('.message-list > li', (items) =>
       items.map((item) => Number(item.getAttribute('data-seq'))),
     );

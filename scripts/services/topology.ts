@@ -93,24 +93,27 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
   };
 
   try {
-    const [mariadb, redis, s3, mail] = await Promise.all([
-      startMariaDb({ tls: true }).then((server) => {
-        started.push(server);
-        return server;
-      }),
-      startRedis().then((server) => {
-        started.push(server);
-        return server;
-      }),
-      startS3().then((server) => {
-        started.push(server);
-        return server;
-      }),
-      startSmtpCapture().then((server) => {
-        started.push(server);
-        return server;
-      }),
+    // Started together; if one fails, the others are still stopped (allSettled waits for all of them).
+    const track = <T extends { stop(): Promise<void> }>(service: T) => {
+      started.push(service);
+      return service;
+    };
+    const results = await Promise.allSettled([
+      startMariaDb({ tls: true }).then(track),
+      startRedis().then(track),
+      startS3().then(track),
+      startSmtpCapture().then(track),
     ]);
+    const value = <T>(result: PromiseSettledResult<T>): T => {
+      if (result.status === 'rejected') throw result.reason;
+      return result.value;
+    };
+    const [mariadb, redis, s3, mail] = [
+      value(results[0]),
+      value(results[1]),
+      value(results[2]),
+      value(results[3]),
+    ];
     const caFile = mariadb.caFile;
     if (!caFile) throw new Error('MariaDB was started without TLS');
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite runs for real: MariaDB (MySQL behaviour), Redis (fan-out and
-# shared rate limits), Chromium (browser tests). As root on Debian/Ubuntu it uses apt-get; elsewhere it says what to install and fails.
+# shared rate limits), Chromium (browser tests), nginx (the load balancer of the production-shaped topology
+# tests) and NSS's certutil (a browser profile that trusts the topology's test CA). As root on Debian/Ubuntu it uses apt-get; elsewhere it says what to install and fails.
 set -euo pipefail
 
 declare -A want=(
@@ -8,6 +9,8 @@ declare -A want=(
   [mariadb]=mariadb-client
   [redis-server]=redis-server
   [chromium]=chromium
+  [nginx]=nginx
+  [certutil]=libnss3-tools
 )
 extra=("$@")
 
@@ -33,7 +36,7 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # The packages' own services are not used: tests start private instances on free loopback ports.
-  for service in mariadb redis-server; do
+  for service in mariadb redis-server nginx; do
     if command -v service >/dev/null 2>&1; then service "$service" stop >/dev/null 2>&1 || true; fi
   done
   exit 0

@@ -39,7 +39,7 @@ export async function newContext(browser: Browser, baseURL: string): Promise<Bro
 
 // Chromium logs every 4xx fetch as a console error. The app expects some (401 from /api/me when signed
 // out, 401 for a wrong password): those are API answers it handles, not page problems.
-const EXPECTED_HTTP_ERROR = /^Failed to load resource: the server responded with a status of 4\d\d/;
+export const EXPECTED_HTTP_ERROR = /^Failed to load resource: the server responded with a status of 4\d\d/;
 
 /** Console errors, uncaught exceptions, CSP violations and 5xx answers a page reports; a clean page has none. */
 export function watchPageProblems(page: Page): string[] {

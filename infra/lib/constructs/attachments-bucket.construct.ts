@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -29,6 +29,17 @@ export interface AttachmentsBucketProps {
   readonly endpoint: ec2.IGatewayVpcEndpoint;
   /** Bucket receiving S3 server access logs. */
   readonly accessLogsBucket: s3.IBucket;
+  /**
+   * Roles that read and write objects from outside the VPC on purpose: AWS Backup's backup and
+   * restore role (the service runs outside the VPC and cannot use the endpoint).
+   * @default - none
+   */
+  readonly outsideVpcRoles?: iam.IRole[];
+  /**
+   * Days a replaced object version is kept before it expires.
+   * @default 90
+   */
+  readonly noncurrentVersionDays?: number;
 }
 
 /**
@@ -57,6 +68,16 @@ export class AttachmentsBucket extends Construct {
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: 'attachments-bucket/',
       removalPolicy: RemovalPolicy.RETAIN,
+      // Attachments are never deleted by users (soft delete), so old versions only pile up from
+      // overwrites and restores; they expire after 90 days (AWS Backup keeps its own 35-day copies).
+      lifecycleRules: [
+        {
+          id: 'noncurrent-versions',
+          noncurrentVersionExpiration: Duration.days(props.noncurrentVersionDays ?? 90),
+          noncurrentVersionsToRetain: 1,
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
     });
     this.bucket.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -65,7 +86,12 @@ export class AttachmentsBucket extends Construct {
         principals: [new iam.AnyPrincipal()],
         actions: DATA_PLANE_ACTIONS,
         resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
-        conditions: { StringNotEquals: { 'aws:SourceVpce': props.endpoint.vpcEndpointId } },
+        conditions: {
+          StringNotEquals: { 'aws:SourceVpce': props.endpoint.vpcEndpointId },
+          ...(props.outsideVpcRoles?.length
+            ? { ArnNotEquals: { 'aws:PrincipalArn': props.outsideVpcRoles.map((role) => role.roleArn) } }
+            : {}),
+        },
       }),
     );
   }

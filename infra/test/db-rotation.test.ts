@@ -37,7 +37,7 @@ class FakeMysql {
     const user = secret.username;
     return {
       query: async (sql, values) => {
-        const rendered = values ? format(sql, values) : sql;
+        const rendered = values ? format(sql, values as Parameters<typeof format>[1]) : sql;
         this.statements.push({ as: user, sql: rendered });
         if (rendered.startsWith('SELECT CURRENT_USER()')) return [{ account: `${user}@%` }];
         if (rendered.startsWith('SHOW SESSION STATUS'))
@@ -237,7 +237,7 @@ describe('DB rotation: alternating users (the app-user secret with masterarn)', 
   });
 
   it('refuses a master secret on another server', async () => {
-    sm.create(MASTER, { ...sm.value(MASTER), host: 'other.example.com' });
+    sm.create(MASTER, { ...sm.value<Record<string, unknown>>(MASTER), host: 'other.example.com' });
     const token = sm.startRotation(APP);
     await handler(event(APP, 'createSecret', token));
     await expect(handler(event(APP, 'setSecret', token))).rejects.toThrow(

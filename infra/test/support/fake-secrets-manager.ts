@@ -5,7 +5,6 @@ import {
   GetSecretValueCommand,
   PutSecretValueCommand,
   ResourceNotFoundException,
-  type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import type { mockClient } from 'aws-sdk-client-mock';
@@ -62,7 +61,7 @@ export class FakeSecretsManager {
     return secret;
   }
 
-  install(mock: ReturnType<typeof mockClient<SecretsManagerClient>>): void {
+  install(mock: ReturnType<typeof mockClient>): void {
     mock.on(DescribeSecretCommand).callsFake((input: { SecretId: string }) => {
       const secret = this.get(input.SecretId);
       return {

@@ -181,8 +181,9 @@ describe('EC2 Auto Scaling group', () => {
       'install -o root -g root -m 0644 /opt/parley/app/rds-ca.pem /etc/parley/rds-ca.pem',
     );
     // CloudFormation hears success only once the app reaches the database (ready).
+    // userData is the JSON text of the template: a newline in the script shows as backslash-n.
     expect(userData).toMatch(
-      /curl -fsS -o \/dev\/null http:\/\/127\.0\.0\.1:8080\/api\/health\/ready\nsignal 0/,
+      /curl -fsS -o \/dev\/null http:\/\/127\.0\.0\.1:8080\/api\/health\/ready\\nsignal 0/,
     );
   });
 

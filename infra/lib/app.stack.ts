@@ -2,15 +2,19 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Annotations, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { APP_METRICS_HOST, APP_METRICS_LOG_GROUP, APP_METRICS_PORT } from './app-metrics.js';
 import { AppFleet } from './constructs/app-fleet.construct.js';
 import { AppLoadBalancer } from './constructs/app-load-balancer.construct.js';
+import { BUNDLE_MANIFEST } from './constructs/app-user-data.js';
 import { ATTACHMENTS_PREFIX, AttachmentsBucket } from './constructs/attachments-bucket.construct.js';
 import type { KeyringPurpose } from './constructs/keyring-secret.construct.js';
 import { LogBucket } from './constructs/log-bucket.construct.js';
@@ -32,6 +36,14 @@ export interface AppStackProps extends StackProps {
   readonly instanceType: string;
   readonly minCapacity: number;
   readonly maxCapacity: number;
+  /** Scale out when an instance serves more than this many ALB requests per minute. */
+  readonly requestsPerInstancePerMinute: number;
+  /** Scale out when instances hold more than this many WebSockets on average. */
+  readonly wsConnectionsPerInstance: number;
+  /** From the alerts stack: launch/terminate errors. */
+  readonly alarmTopic: sns.ITopic;
+  /** From the alerts stack: launches and terminations. */
+  readonly eventTopic: sns.ITopic;
   /** Directory with the packaged app; relative paths are resolved against infra/. */
   readonly appBundleDir: string;
   /**
@@ -59,19 +71,45 @@ export class AppStack extends Stack {
   readonly attachments: AttachmentsBucket;
   readonly originVerifySecret: secretsmanager.ISecret;
   readonly logGroup: logs.LogGroup;
+  /** EMF events of the CloudWatch agent; the `Parley` metrics are extracted from them. */
+  readonly metricsLogGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
     const sgs = props.securityGroups;
     const logBucket = new LogBucket(this, 'AccessLogs').bucket;
 
+    // AWS Backup reads (and restores) attachment objects from outside the VPC with this role only.
+    const attachmentsBackupRole = new iam.Role(this, 'AttachmentsBackupRole', {
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
+      description: 'AWS Backup: back up and restore the Parley attachments bucket',
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AWSBackupServiceRolePolicyForS3Backup'),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AWSBackupServiceRolePolicyForS3Restore'),
+      ],
+    });
     this.attachments = new AttachmentsBucket(this, 'Attachments', {
       endpoint: props.s3Endpoint,
       accessLogsBucket: logBucket,
+      outsideVpcRoles: [attachmentsBackupRole],
+    });
+    new backup.BackupSelection(this, 'AttachmentsBackup', {
+      backupPlan: props.data.backup.plan,
+      backupSelectionName: 'parley-attachments',
+      resources: [backup.BackupResource.fromArn(this.attachments.bucket.bucketArn)],
+      role: attachmentsBackupRole,
+      disableDefaultBackupPolicy: true,
     });
     this.logGroup = new logs.LogGroup(this, 'AppLogs', {
       logGroupName: '/parley/app',
       retention: logs.RetentionDays.ONE_YEAR,
+      encryptionKey: props.logsKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.metricsLogGroup = new logs.LogGroup(this, 'MetricsLogs', {
+      logGroupName: APP_METRICS_LOG_GROUP,
+      // Only the carrier of the metrics: CloudWatch keeps the extracted metrics for 15 months.
+      retention: logs.RetentionDays.ONE_MONTH,
       encryptionKey: props.logsKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -86,7 +124,11 @@ export class AppStack extends Stack {
     });
 
     const bundleDir = path.resolve(INFRA_ROOT, props.appBundleDir);
-    const packaged = existsSync(path.join(bundleDir, 'apps/api/dist/main.js'));
+    // A packaged app has its compiled code and the manifest package-app.ts writes after installing
+    // the production dependencies for the instances' platform.
+    const packaged =
+      existsSync(path.join(bundleDir, 'apps/api/dist/main.js')) &&
+      existsSync(path.join(bundleDir, BUNDLE_MANIFEST));
     if (!packaged) {
       Annotations.of(this).addWarningV2(
         'parley:app-bundle-missing',
@@ -108,6 +150,13 @@ export class AppStack extends Stack {
       instanceType: props.instanceType,
       minCapacity: props.minCapacity,
       maxCapacity: props.maxCapacity,
+      alarmTopic: props.alarmTopic,
+      eventTopic: props.eventTopic,
+      scaling: {
+        requestCountResourceLabel: `${this.loadBalancer.alb.loadBalancerFullName}/${this.loadBalancer.targetGroup.targetGroupFullName}`,
+        requestsPerInstancePerMinute: props.requestsPerInstancePerMinute,
+        wsConnectionsPerInstance: props.wsConnectionsPerInstance,
+      },
       environment: {
         NODE_ENV: 'production',
         HOST: '0.0.0.0',
@@ -131,6 +180,9 @@ export class AppStack extends Stack {
         BLOB_STORE: `s3://${this.attachments.bucket.bucketName}/${ATTACHMENTS_PREFIX}`,
         // Longer than the ALB's idle timeout, so the ALB never reuses a connection the app just closed.
         HTTP_KEEP_ALIVE_TIMEOUT: `${this.loadBalancer.idleTimeout.toSeconds() + 10}s`,
+        // Prometheus listener for the CloudWatch agent, loopback only (docs/adr/0013-metrics-delivery.md).
+        METRICS_PORT: String(APP_METRICS_PORT),
+        METRICS_HOST: APP_METRICS_HOST,
       },
     });
     const asgResource = this.fleet.asg.node.defaultChild as autoscaling.CfnAutoScalingGroup;
@@ -147,6 +199,7 @@ export class AppStack extends Stack {
     for (const [name, secret] of Object.entries(readable))
       this.importSecret(`Read-${name}`, secret).grantRead(role);
     this.logGroup.grantWrite(role);
+    this.metricsLogGroup.grantWrite(role);
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'AttachmentObjects',

@@ -19,8 +19,13 @@ export interface ParleyConfig {
   readonly cloudFrontPrefixListId: string;
   /** Public host name of the site; empty means the CloudFront default domain. */
   readonly domainName: string;
-  /** Regional ACM certificate for the ALB; empty selects HTTP-only mode (see docs/deploy-to-aws.md). */
+  /** Regional ACM certificate for the ALB (CloudFront reaches the ALB over HTTPS). */
   readonly albCertificateArn: string;
+  /**
+   * `parley:INSECURE_plainHttpOrigin`: CloudFront reaches the ALB over plain HTTP. Only for a trial
+   * without a domain; synth refuses to run without a certificate unless this is literally `true`.
+   */
+  readonly insecurePlainHttpOrigin: boolean;
   /** ACM certificate in us-east-1 for CloudFront; needed with `domainName`. */
   readonly cloudFrontCertificateArn: string;
   /** Directory (relative to infra/) with the packaged app, see scripts/package-app.ts. */
@@ -34,11 +39,27 @@ export interface ParleyConfig {
   readonly smtpFrom: string;
   readonly siteRateLimit: number;
   readonly authRateLimit: number;
+  /** Address subscribed to the alarm and event topics; empty leaves them without subscribers (warning). */
+  readonly alarmEmail: string;
+  /** Monthly AWS Budget in USD; the budget alarms at 80 % actual and 100 % forecast. */
+  readonly monthlyBudgetUsd: number;
+  /** Region AWS Backup copies every recovery point to; empty keeps backups in the app region only. */
+  readonly backupCopyRegion: string;
+  /** Target of the request-count scaling policy: ALB requests per instance per minute. */
+  readonly requestsPerInstancePerMinute: number;
+  /** Target of the WebSocket scaling policy: average open WebSockets per instance. */
+  readonly wsConnectionsPerInstance: number;
+  /** WAF blocked requests in 5 minutes above which the WAF alarm fires. */
+  readonly wafBlockedRequestsAlarm: number;
 }
 
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
+const EMAIL = /^[^@\s'"]+@[^@\s'"]+\.[a-z]{2,}$/i;
+
+/** The loud opt-in for CloudFront → ALB over plain HTTP (trial without a domain only). */
+export const INSECURE_HTTP_ORIGIN_KEY = 'parley:INSECURE_plainHttpOrigin';
 
 /** Reads `parley:*` context keys; throws one error listing every bad value. */
 export function readConfig(node: Node): ParleyConfig {
@@ -58,6 +79,13 @@ export function readConfig(node: Node): ParleyConfig {
     const value = Number(raw(key));
     if (!Number.isInteger(value) || value < min) problems.push(`parley:${key} must be an integer >= ${min}`);
     return value;
+  };
+  const flag = (key: string): boolean => {
+    const value = raw(key);
+    if (value === undefined || value === false || value === 'false') return false;
+    if (value === true || value === 'true') return true;
+    problems.push(`parley:${key} must be true or false`);
+    return false;
   };
   const azsRaw = raw('availabilityZones');
   const availabilityZones =
@@ -79,6 +107,7 @@ export function readConfig(node: Node): ParleyConfig {
     cloudFrontPrefixListId: str('cloudFrontPrefixListId', /^pl-[0-9a-f]+$/),
     domainName: str('domainName', /^[a-z0-9.-]+\.[a-z]{2,}$/, true),
     albCertificateArn: str('albCertificateArn', ARN, true),
+    insecurePlainHttpOrigin: flag('INSECURE_plainHttpOrigin'),
     cloudFrontCertificateArn: str('cloudFrontCertificateArn', ARN, true),
     appBundleDir: str('appBundleDir'),
     siteDir: str('siteDir'),
@@ -87,6 +116,12 @@ export function readConfig(node: Node): ParleyConfig {
     smtpFrom: str('smtpFrom', /^[^\n'"]{3,200}$/),
     siteRateLimit: int('siteRateLimit', 10),
     authRateLimit: int('authRateLimit', 10),
+    alarmEmail: str('alarmEmail', EMAIL, true),
+    monthlyBudgetUsd: int('monthlyBudgetUsd', 1),
+    backupCopyRegion: str('backupCopyRegion', REGION, true),
+    requestsPerInstancePerMinute: int('requestsPerInstancePerMinute', 1),
+    wsConnectionsPerInstance: int('wsConnectionsPerInstance', 1),
+    wafBlockedRequestsAlarm: int('wafBlockedRequestsAlarm', 1),
   };
   for (const az of availabilityZones) {
     if (!az.startsWith(config.region))
@@ -103,11 +138,25 @@ export function readConfig(node: Node): ParleyConfig {
     // CloudFront validates the origin certificate against the forwarded Host header, i.e. domainName.
     problems.push('parley:albCertificateArn needs parley:domainName (the certificate must cover it)');
   }
+  if (config.albCertificateArn === '' && !config.insecurePlainHttpOrigin) {
+    problems.push(
+      'CloudFront reaches the ALB over HTTPS: set parley:domainName, parley:albCertificateArn and ' +
+        `parley:cloudFrontCertificateArn, or, for a trial without a domain only, -c ${INSECURE_HTTP_ORIGIN_KEY}=true`,
+    );
+  }
+  if (config.albCertificateArn !== '' && config.insecurePlainHttpOrigin) {
+    problems.push(`${INSECURE_HTTP_ORIGIN_KEY} contradicts parley:albCertificateArn: remove one`);
+  }
+  if (config.backupCopyRegion !== '' && config.backupCopyRegion === config.region) {
+    problems.push(
+      'parley:backupCopyRegion must differ from parley:region (it is the disaster-recovery copy)',
+    );
+  }
   if (problems.length > 0) throw new Error(`Invalid CDK context:\n  ${problems.join('\n  ')}`);
   return config;
 }
 
-/** True when the ALB terminates TLS (CloudFront → ALB over HTTPS). */
+/** True when the ALB terminates TLS (CloudFront → ALB over HTTPS): always, unless the insecure flag is set. */
 export function httpsEnabled(config: ParleyConfig): boolean {
   return config.albCertificateArn !== '';
 }

@@ -1,12 +1,16 @@
 import { type CfnResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { ParleyBackupPlan } from './constructs/backup-plan.construct.js';
 import { DbBootstrap } from './constructs/db-bootstrap.construct.js';
+import { DbRotationFunction } from './constructs/db-rotation-function.construct.js';
+import { FunctionDeadLetterQueue } from './constructs/function-dead-letter-queue.construct.js';
 import { DB_PASSWORD_EXCLUDE, MysqlDatabase } from './constructs/mysql-database.construct.js';
-import { MYSQL_PORT, type SecurityGroups } from './constructs/security-groups.construct.js';
+import type { SecurityGroups } from './constructs/security-groups.construct.js';
 import { ValkeyCache } from './constructs/valkey-cache.construct.js';
 
 export const DATABASE_NAME = 'parley';
@@ -15,7 +19,6 @@ export const APP_DB_USER = 'parley_app';
 export interface DataStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
   readonly securityGroups: SecurityGroups;
-  readonly secretsManagerEndpoint: ec2.IInterfaceVpcEndpoint;
   readonly logsKey: kms.IKey;
   readonly mysqlFullVersion: string;
   readonly dbInstanceClass: string;
@@ -29,6 +32,11 @@ export interface DataStackProps extends StackProps {
    * @default 'cache.t4g.medium'
    */
   readonly cacheNodeType?: string;
+  /**
+   * Region the daily backups are copied to.
+   * @default - no cross-region copy
+   */
+  readonly backupCopyRegion?: string;
 }
 
 /** RDS for MySQL with its master and app-user secrets, the bootstrap step, and Valkey. */
@@ -38,6 +46,10 @@ export class DataStack extends Stack {
   readonly cache: ValkeyCache;
   readonly bootstrap: DbBootstrap;
   readonly encryptionKey: kms.Key;
+  readonly rotationFunction: DbRotationFunction;
+  readonly deadLetterQueue: FunctionDeadLetterQueue;
+  /** The daily AWS Backup plan; the app stack adds the attachments bucket to it. */
+  readonly backup: ParleyBackupPlan;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -60,28 +72,24 @@ export class DataStack extends Stack {
     const db = this.database.instance;
     const isolated = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
 
-    // Hosted rotation Lambdas (AWS's SAR applications) run in the isolated subnets with the dbRotation
-    // group, which SecurityGroups admits to RDS and to the Secrets Manager endpoint. `target` is
-    // a port-only connectable so the construct adds no rule of its own (all rules live in one place).
-    const rotationTarget: ec2.IConnectable = {
-      connections: new ec2.Connections({ defaultPort: ec2.Port.tcp(MYSQL_PORT) }),
-    };
-    const rotationCommon = {
-      target: rotationTarget,
+    // The project's own rotation function (lambda/db-rotation), not the hosted SAR application: that
+    // one may fall back to PASSWORD() (gone since MySQL 8) and to plain TCP (refused here). It runs in
+    // the isolated subnets with the dbRotation group (RDS 3306 and the Secrets Manager endpoint only).
+    this.rotationFunction = new DbRotationFunction(this, 'DbRotation', {
       vpc: props.vpc,
-      vpcSubnets: isolated,
       securityGroup: sgs.dbRotation,
-      endpoint: props.secretsManagerEndpoint,
+      logsKey: props.logsKey,
       excludeCharacters: DB_PASSWORD_EXCLUDE,
+    });
+    const rotationLambda = this.rotationFunction.vpcFunction.function;
+    const schedule = {
+      rotationLambda,
       automaticallyAfter: Duration.days(30),
       // A freshly generated password needs no immediate rotation; the first one runs on schedule.
       rotateImmediatelyOnUpdate: false,
     };
-    new secretsmanager.SecretRotation(this, 'MasterRotation', {
-      ...rotationCommon,
-      application: secretsmanager.SecretRotationApplication.MYSQL_ROTATION_SINGLE_USER,
-      secret: this.database.masterSecret,
-    });
+    // Single user: the master changes its own password (ALTER USER … IDENTIFIED BY).
+    this.database.masterSecret.addRotationSchedule('Rotation', schedule);
 
     // The limited app user: its own secret (with `masterarn`, which multi-user rotation needs).
     const appUserSecret = new rds.DatabaseSecret(this, 'AppUserSecret', {
@@ -109,15 +117,11 @@ export class DataStack extends Stack {
       this.appUserSecret.node.defaultChild as CfnResource,
     );
 
-    // Multi-user rotation alternates parley_app / parley_app_clone so connections opened with the
-    // previous credentials keep working; the app reads the secret whenever it opens a connection.
-    // It clones the existing user's grants, so it may only start once the bootstrap has created it.
-    const appUserRotation = new secretsmanager.SecretRotation(this, 'AppUserRotation', {
-      ...rotationCommon,
-      application: secretsmanager.SecretRotationApplication.MYSQL_ROTATION_MULTI_USER,
-      secret: this.appUserSecret,
-      masterSecret: this.database.masterSecret,
-    });
+    // Alternating users: parley_app / parley_app_clone take turns, so connections opened with the
+    // previous credentials keep working; the master secret (`masterarn`) creates and updates the other
+    // account with the app user's statements. It may only start once the bootstrap has run.
+    this.database.masterSecret.grantRead(rotationLambda);
+    const appUserRotation = this.appUserSecret.addRotationSchedule('Rotation', schedule);
     appUserRotation.node.addDependency(this.bootstrap.resource);
 
     this.cache = new ValkeyCache(this, 'Cache', {
@@ -127,5 +131,17 @@ export class DataStack extends Stack {
       logsKey: props.logsKey,
       ...(props.cacheNodeType ? { nodeType: props.cacheNodeType } : {}),
     });
+
+    this.backup = new ParleyBackupPlan(this, 'Backup', {
+      ...(props.backupCopyRegion ? { copyRegion: props.backupCopyRegion } : {}),
+    });
+    this.backup.plan.addSelection('Database', {
+      backupSelectionName: 'parley-mysql',
+      resources: [backup.BackupResource.fromRdsDatabaseInstance(db)],
+      allowRestores: true,
+    });
+
+    this.deadLetterQueue = new FunctionDeadLetterQueue(this, 'FunctionDlq');
+    this.deadLetterQueue.attachAll(this);
   }
 }

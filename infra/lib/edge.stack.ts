@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { FunctionDeadLetterQueue } from './constructs/function-dead-letter-queue.construct.js';
 import { LogBucket } from './constructs/log-bucket.construct.js';
 import { LogsKey } from './constructs/logs-key.construct.js';
 import { SiteDistribution } from './constructs/site-distribution.construct.js';
@@ -38,6 +39,8 @@ export interface EdgeStackProps extends StackProps {
 export class EdgeStack extends Stack {
   readonly site: SiteDistribution;
   readonly siteBucket: s3.Bucket;
+  /** Dead-letter queue of the site deployment function (absent when no site is packaged). */
+  readonly deadLetterQueue: FunctionDeadLetterQueue | undefined;
 
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
     super(scope, id, props);
@@ -98,6 +101,7 @@ export class EdgeStack extends Stack {
         `No built SPA in ${siteDir}: the site bucket stays empty. Run \`npm run package:app -w @parley/infra\`.`,
       );
     }
+    this.deadLetterQueue = FunctionDeadLetterQueue.forFunctionsIn(this, 'FunctionDlq');
     new CfnOutput(this, 'SiteUrl', {
       value: `https://${props.domain?.name ?? this.site.distribution.distributionDomainName}`,
     });

@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
+import { FunctionDeadLetterQueue } from './constructs/function-dead-letter-queue.construct.js';
 import { KeyringRotationFunction } from './constructs/keyring-rotation-function.construct.js';
 import {
   KEYRING_PURPOSES,
@@ -36,6 +37,7 @@ export class SecretsStack extends Stack {
   readonly originVerifySecret: secretsmanager.Secret;
   readonly keyrings: Record<KeyringPurpose, secretsmanager.Secret>;
   readonly rotationFunction: KeyringRotationFunction;
+  readonly deadLetterQueue: FunctionDeadLetterQueue;
 
   constructor(scope: Construct, id: string, props: SecretsStackProps) {
     super(scope, id, props);
@@ -80,39 +82,69 @@ export class SecretsStack extends Stack {
       encryptionKey: props.logsKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.deadLetterQueue = new FunctionDeadLetterQueue(this, 'FunctionDlq');
     const keyrings = {} as Record<KeyringPurpose, secretsmanager.Secret>;
     for (const purpose of KEYRING_PURPOSES) {
-      const keyring = new KeyringSecret(this, `Keyring-${purpose}`, {
+      keyrings[purpose] = new KeyringSecret(this, `Keyring-${purpose}`, {
         purpose,
         encryptionKey: this.encryptionKey,
         rotationFunction: rotationLambda,
-      });
-      keyrings[purpose] = keyring.secret;
-      // rotateImmediatelyOnUpdate is false, so nothing would mint the first key for 30 days: rotate
-      // once when the keyring is created (never on update, which would be an unscheduled rotation).
+      }).secret;
+    }
+    this.keyrings = keyrings;
+
+    // rotateImmediatelyOnUpdate is false, so nothing would mint the first key for 30 days: rotate each
+    // keyring once when it is created (never on update, which would be an unscheduled rotation).
+    // The three custom resources share one function and one role whose rights are written out in a
+    // customer managed policy: its logs, RotateSecret on the three keyrings, and its dead-letter queue.
+    const initialRotationPolicy = new iam.ManagedPolicy(this, 'InitialRotationPolicy', {
+      description: 'Parley: rotate each new signing keyring once at creation',
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'Logs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [customResourceLogs.logGroupArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'RotateKeyrings',
+          actions: ['secretsmanager:RotateSecret'],
+          resources: Object.values(keyrings).map((secret) => secret.secretArn),
+        }),
+        // RotateSecret invokes the rotation function with the caller's rights.
+        new iam.PolicyStatement({
+          sid: 'InvokeRotation',
+          actions: ['lambda:InvokeFunction'],
+          resources: [rotationLambda.functionArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DeadLetters',
+          actions: ['sqs:SendMessage'],
+          resources: [this.deadLetterQueue.queue.queueArn],
+        }),
+      ],
+    });
+    const initialRotationRole = new iam.Role(this, 'InitialRotationRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Parley initial keyring rotation (CloudFormation custom resource)',
+      managedPolicies: [initialRotationPolicy],
+    });
+    for (const purpose of KEYRING_PURPOSES) {
+      const secret = keyrings[purpose];
       const initialRotation = new cr.AwsCustomResource(this, `InitialRotation-${purpose}`, {
         installLatestAwsSdk: false,
         logGroup: customResourceLogs,
         timeout: Duration.minutes(2),
+        // Immutable: every right is in the managed policy above, nothing lands in an inline policy.
+        role: initialRotationRole.withoutPolicyUpdates(),
         onCreate: {
           service: 'SecretsManager',
           action: 'rotateSecret',
-          parameters: { SecretId: keyring.secret.secretArn },
+          parameters: { SecretId: secret.secretArn },
           physicalResourceId: cr.PhysicalResourceId.of(`parley-initial-rotation-${purpose}`),
         },
-        policy: cr.AwsCustomResourcePolicy.fromStatements([
-          new iam.PolicyStatement({
-            actions: ['secretsmanager:RotateSecret'],
-            resources: [keyring.secret.secretArn],
-          }),
-          new iam.PolicyStatement({
-            actions: ['lambda:InvokeFunction'],
-            resources: [rotationLambda.functionArn],
-          }),
-        ]),
       });
-      initialRotation.node.addDependency(keyring);
+      initialRotation.node.addDependency(secret);
     }
-    this.keyrings = keyrings;
+    this.deadLetterQueue.attachAll(this);
   }
 }

@@ -1,12 +1,23 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HTTPS_CONTEXT, resourcesOf, type Synthesized, statementsOf, synthParley } from './support/synth.js';
+import { APP_METRICS_PORT } from '../lib/app-metrics.js';
+import {
+  fixtureAppBundle,
+  HTTPS_CONTEXT,
+  PLAIN_HTTP_CONTEXT,
+  resourcesOf,
+  type Synthesized,
+  statementsOf,
+  synthParley,
+} from './support/synth.js';
 
 let https: Synthesized;
 let httpOnly: Synthesized;
 beforeAll(() => {
   https = synthParley(HTTPS_CONTEXT);
-  httpOnly = synthParley();
+  httpOnly = synthParley(PLAIN_HTTP_CONTEXT);
 });
 
 function userDataOf(synth: Synthesized): string {
@@ -85,7 +96,7 @@ describe('application load balancer', () => {
     }
   });
 
-  it('in HTTP-only mode (no certificate) has a single port-80 listener that still defaults to 403', () => {
+  it('with the explicit plain-HTTP opt-in has a single port-80 listener that still defaults to 403', () => {
     httpOnly.templates.app.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
     httpOnly.templates.app.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
       Port: 80,
@@ -94,13 +105,18 @@ describe('application load balancer', () => {
     });
   });
 
-  it('health-checks the targets on /api/health/ready at the app port', () => {
+  it('health-checks the targets on the process-only /api/health/live (a database failover fails no target)', () => {
     https.templates.app.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
-      HealthCheckPath: '/api/health/ready',
+      HealthCheckPath: '/api/health/live',
       Port: 8080,
       Protocol: 'HTTP',
       Matcher: { HttpCode: '200' },
+      HealthCheckIntervalSeconds: 15,
+      UnhealthyThresholdCount: 3,
     });
+    expect(JSON.stringify(https.templates.app.toJSON())).not.toMatch(
+      /HealthCheckPath":"\/api\/health\/ready/,
+    );
   });
 });
 
@@ -125,6 +141,14 @@ describe('EC2 Auto Scaling group', () => {
         AutoScalingRollingUpdate: Match.objectLike({ MinInstancesInService: 2 }),
       }),
     });
+    // Health replacement is launch-before-terminate: nothing is terminated before its replacement is
+    // healthy, so failing checks can never take the fleet below desired (docs/adr/0012).
+    https.templates.app.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      HealthCheckType: 'ELB',
+      HealthCheckGracePeriod: 480,
+      InstanceMaintenancePolicy: { MinHealthyPercentage: 100, MaxHealthyPercentage: 150 },
+      DefaultInstanceWarmup: 300,
+    });
     const params = https.templates.app.toJSON().Parameters as Record<string, { Default?: string }>;
     expect(Object.values(params).some((p) => p.Default?.includes('al2023-ami-kernel-6.1-arm64'))).toBe(true);
   });
@@ -140,12 +164,52 @@ describe('EC2 Auto Scaling group', () => {
     });
   });
 
-  it('installs Node 24, fetches the app asset and runs it under a hardened systemd unit configured with secret ids', () => {
+  it('boots from the prebuilt bundle: no npm, no compiler, nothing from the internet', () => {
     const userData = userDataOf(https);
-    expect(userData).toContain('dnf install -y nodejs24 nodejs24-npm');
+    // OS packages only, from the AMI release's regional repository (S3 gateway endpoint).
+    expect(userData).toContain('dnf install -y nodejs24 amazon-cloudwatch-agent aws-cfn-bootstrap unzip');
+    expect(userData).not.toMatch(
+      /\bnpm(-24)? (ci|install|rebuild)\b|node-gyp|\bnpx\b|(curl|wget)[^\n]*https?:\/\/(?!127\.0\.0\.1)/,
+    );
     expect(userData).toMatch(
       /aws s3 cp 's3:\/\/cdk-[a-z0-9]+-assets-111111111111-eu-west-1\/[0-9a-f]{64}\.zip'/,
     );
+    // The bundle must have been built for the host and carry its dependencies and the RDS CA bundle.
+    expect(userData).toContain("require('/opt/parley/app/parley-bundle.json')");
+    expect(userData).toContain("m.platform !== process.platform + '-' + process.arch");
+    expect(userData).toContain(
+      'install -o root -g root -m 0644 /opt/parley/app/rds-ca.pem /etc/parley/rds-ca.pem',
+    );
+    // CloudFormation hears success only once the app reaches the database (ready).
+    // userData is the JSON text of the template: a newline in the script shows as backslash-n.
+    expect(userData).toMatch(
+      /curl -fsS -o \/dev\/null http:\/\/127\.0\.0\.1:8080\/api\/health\/ready\\nsignal 0/,
+    );
+  });
+
+  it('ships the packaged app directory (code, production node_modules, manifest) as the zip asset the boot script fetches', () => {
+    const url = userDataOf(https).match(/assets-111111111111-eu-west-1\/([0-9a-f]{64})\.zip/);
+    const manifest = JSON.parse(readFileSync(path.join(https.outdir, 'Parley-App.assets.json'), 'utf8')) as {
+      files: Record<string, { source: { path: string; packaging: string } }>;
+    };
+    const asset = manifest.files[url?.[1] ?? ''];
+    expect(asset?.source.packaging).toBe('zip');
+    const staged = path.join(https.outdir, asset?.source.path ?? 'missing');
+    for (const file of [
+      'apps/api/dist/main.js',
+      'node_modules/fastify/package.json',
+      'rds-ca.pem',
+      'parley-bundle.json',
+    ]) {
+      expect(existsSync(path.join(staged, file)), file).toBe(true);
+      expect(readFileSync(path.join(staged, file), 'utf8')).toBe(
+        readFileSync(path.join(fixtureAppBundle(), file), 'utf8'),
+      );
+    }
+  });
+
+  it('runs the app under a hardened systemd unit configured with secret ids', () => {
+    const userData = userDataOf(https);
     for (const directive of [
       'User=parley',
       'NoNewPrivileges=yes',
@@ -171,6 +235,86 @@ describe('EC2 Auto Scaling group', () => {
     // Ids, never values: no dynamic reference to a secret value in the instance configuration.
     expect(userData).not.toContain('{{resolve:secretsmanager');
     expect(userData).toContain('cfn-signal');
+    // The metrics listener is loopback only; the CloudWatch agent scrapes it (docs/adr/0013).
+    expect(userData).toContain(`METRICS_PORT=${APP_METRICS_PORT}`);
+    expect(userData).toContain('METRICS_HOST=127.0.0.1');
+  });
+
+  it('has the CloudWatch agent scrape the metrics listener into the Parley namespace', () => {
+    const userData = JSON.parse(userDataOf(https)) as { 'Fn::Join': [string, unknown[]] };
+    const text = userData['Fn::Join'][1].filter((part) => typeof part === 'string').join('');
+    const agent = text.match(/parley\.json <<'CW_AGENT'\n(.*)\nCW_AGENT/)?.[1] ?? '';
+    const scrape = JSON.parse(
+      text.match(/parley-prometheus\.yaml <<'CW_AGENT'\n(.*)\nCW_AGENT/)?.[1] ?? '{}',
+    );
+    expect(scrape.scrape_configs[0].static_configs[0]).toEqual({
+      targets: [`127.0.0.1:${APP_METRICS_PORT}`],
+      labels: { Service: 'parley' },
+    });
+    expect(agent).toContain('"metric_namespace":"Parley"');
+    expect(agent).toContain('"log_group_name":"/parley/metrics"');
+    for (const metric of [
+      'parley_ws_connections',
+      'parley_message_ack_seconds_summary',
+      'parley_rate_limited_total',
+    ]) {
+      expect(agent).toContain(`"^${metric}$"`);
+    }
+    https.templates.app.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/parley/metrics',
+      RetentionInDays: 30,
+      KmsKeyId: Match.anyValue(),
+    });
+  });
+
+  it('scales on CPU, on ALB requests per target and on WebSockets per instance', () => {
+    const policies = resourcesOf(https.templates.app, 'AWS::AutoScaling::ScalingPolicy').map(
+      ([, p]) => p.TargetTrackingConfiguration as Record<string, unknown>,
+    );
+    expect(policies).toHaveLength(3);
+    expect(policies).toContainEqual(
+      expect.objectContaining({
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' },
+        TargetValue: 60,
+      }),
+    );
+    const requests = policies.find(
+      (p) =>
+        (p.PredefinedMetricSpecification as { PredefinedMetricType?: string })?.PredefinedMetricType ===
+        'ALBRequestCountPerTarget',
+    );
+    expect(requests?.TargetValue).toBe(3000);
+    // The label joins the ALB's and the target group's full names: app/…/targetgroup/….
+    expect(JSON.stringify(requests?.PredefinedMetricSpecification)).toMatch(
+      /LoadBalancerFullName.*"\/".*TargetGroupFullName/,
+    );
+    expect(policies).toContainEqual(
+      expect.objectContaining({
+        CustomizedMetricSpecification: {
+          Namespace: 'Parley',
+          MetricName: 'parley_ws_connections',
+          Dimensions: [{ Name: 'Service', Value: 'parley' }],
+          Statistic: 'Average',
+        },
+        TargetValue: 2000,
+      }),
+    );
+  });
+
+  it('notifies launch and terminate errors to parley-alarms, launches and terminations to parley-events', () => {
+    const [[, asg]] = resourcesOf(https.templates.app, 'AWS::AutoScaling::AutoScalingGroup') as [
+      [string, { NotificationConfigurations: { NotificationTypes: string[]; TopicARN: unknown }[] }],
+    ];
+    const byTopic = Object.fromEntries(
+      asg.NotificationConfigurations.map((c) => [
+        JSON.stringify(c.TopicARN).match(/Alarms|Events/)?.[0],
+        [...c.NotificationTypes].sort(),
+      ]),
+    );
+    expect(byTopic).toEqual({
+      Alarms: ['autoscaling:EC2_INSTANCE_LAUNCH_ERROR', 'autoscaling:EC2_INSTANCE_TERMINATE_ERROR'],
+      Events: ['autoscaling:EC2_INSTANCE_LAUNCH', 'autoscaling:EC2_INSTANCE_TERMINATE'],
+    });
   });
 
   it('gives the instance role only its own secrets, its log group and the attachments prefix', () => {

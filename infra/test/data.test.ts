@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DB_PASSWORD_EXCLUDE } from '../lib/constructs/mysql-database.construct.js';
 import { resourcesOf, type Synthesized, synthParley } from './support/synth.js';
 
 let synth: Synthesized;
@@ -63,7 +64,7 @@ describe('RDS for MySQL', () => {
     }
   });
 
-  it('keeps the app user in its own secret, rotated with the multi-user scheme', () => {
+  it('keeps the app user in its own secret with masterarn (alternating users)', () => {
     synth.templates.data.hasResourceProperties('AWS::SecretsManager::Secret', {
       Name: 'parley/db/app',
       GenerateSecretString: Match.objectLike({
@@ -72,24 +73,57 @@ describe('RDS for MySQL', () => {
         },
       }),
     });
-    const apps = resourcesOf(synth.templates.data, 'AWS::Serverless::Application');
-    const mappings = synth.templates.data.toJSON().Mappings as Record<
-      string,
-      Record<string, Record<string, string>>
-    >;
-    const kinds = apps.map(([, p]) => {
-      const location = p.Location as { ApplicationId: { 'Fn::FindInMap': string[] } };
-      const mapping = location.ApplicationId['Fn::FindInMap'][0] ?? '';
-      return mappings[mapping]?.aws?.applicationId?.split('/').pop();
+  });
+
+  it("rotates both DB secrets with the project's own TLS rotation Lambda, not the hosted SAR application", () => {
+    expect(resourcesOf(synth.templates.data, 'AWS::Serverless::Application')).toEqual([]);
+    const [[fnId, fn]] = resourcesOf(synth.templates.data, 'AWS::Lambda::Function').filter(([, p]) =>
+      String(p.Description).includes('MySQL secret rotation'),
+    ) as [[string, Record<string, unknown>]];
+    expect(fn).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Environment: { Variables: { EXCLUDE_CHARACTERS: DB_PASSWORD_EXCLUDE } },
+      VpcConfig: {
+        SubnetIds: expect.arrayContaining([
+          {
+            'Fn::GetStackOutput': expect.objectContaining({
+              OutputName: expect.stringMatching(/VpcisolatedSubnet1/),
+            }),
+          },
+        ]),
+        SecurityGroupIds: [
+          {
+            'Fn::GetStackOutput': expect.objectContaining({
+              OutputName: expect.stringMatching(/DbRotation/),
+            }),
+          },
+        ],
+      },
     });
-    expect(kinds.sort()).toEqual([
-      'SecretsManagerRDSMySQLRotationMultiUser',
-      'SecretsManagerRDSMySQLRotationSingleUser',
+    const schedules = resourcesOf(synth.templates.data, 'AWS::SecretsManager::RotationSchedule');
+    expect(schedules.map(([, s]) => JSON.stringify(s.SecretId)).sort()).toEqual([
+      expect.stringMatching(/AppUserSecretAttachment/),
+      expect.stringMatching(/MysqlInstanceSecretAttachment/),
     ]);
-    for (const [, p] of apps) {
-      expect(JSON.stringify(p.Parameters)).toMatch(/SecurityGroupsDbRotation/);
-      expect(JSON.stringify(p.Parameters)).toMatch(/VpcisolatedSubnet1/);
+    for (const [, schedule] of schedules) {
+      expect(schedule).toMatchObject({
+        RotationLambdaARN: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        RotateImmediatelyOnUpdate: false,
+        RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      });
     }
+    // Secrets Manager may invoke it; it may read the master secret (masterarn) to create the clone user.
+    synth.templates.data.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      Principal: 'secretsmanager.amazonaws.com',
+    });
+    const statements = JSON.stringify(
+      resourcesOf(synth.templates.data, 'AWS::IAM::Policy').find(([id]) =>
+        id.startsWith('DbRotationFn'),
+      )?.[1],
+    );
+    expect(statements).toMatch(/secretsmanager:GetSecretValue.*MysqlInstanceSecretAttachment/);
   });
 
   it('bootstraps schema, migrations and the app user at deploy time with a VPC Lambda', () => {
@@ -108,11 +142,12 @@ describe('RDS for MySQL', () => {
         ],
       },
     });
-    // The app-user rotation clones the user's grants, so it must wait for the bootstrap.
-    const appRotation = synth.templates.data.findResources('AWS::Serverless::Application', {
+    // The app-user rotation manages the app user the bootstrap creates, so it waits for the bootstrap.
+    const appRotation = synth.templates.data.findResources('AWS::SecretsManager::RotationSchedule', {
       DependsOn: Match.arrayWith([Match.stringLikeRegexp('^Bootstrap')]),
     });
     expect(Object.keys(appRotation)).toHaveLength(1);
+    expect(JSON.stringify(Object.values(appRotation)[0])).toMatch(/AppUserSecretAttachment/);
   });
 });
 

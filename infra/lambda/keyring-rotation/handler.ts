@@ -1,5 +1,6 @@
-import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
+import { checkRotationEvent } from '../shared/rotation.js';
 import { createSecret, finishSecret, type StepContext, setSecret, testSecret } from './rotation-steps.js';
 
 const STEPS = { createSecret, setSecret, testSecret, finishSecret } as const;
@@ -20,21 +21,10 @@ export interface HandlerDeps {
  * password_reset_session). Each step is idempotent because Secrets Manager may invoke any step again.
  */
 export function createHandler(deps: HandlerDeps) {
+  const log = (message: string) => console.log(message);
   return async (event: SecretsManagerRotationEvent): Promise<void> => {
-    const step = STEPS[event.Step as keyof typeof STEPS];
-    if (!step) throw new Error(`unknown rotation step ${event.Step}`);
-    const described = await deps.client.send(new DescribeSecretCommand({ SecretId: event.SecretId }));
-    if (described.RotationEnabled === false)
-      throw new Error(`secret ${event.SecretId} has rotation disabled`);
-    const stages = described.VersionIdsToStages?.[event.ClientRequestToken];
-    if (!stages) throw new Error(`version ${event.ClientRequestToken} has no stage on ${event.SecretId}`);
-    if (stages.includes('AWSCURRENT')) {
-      console.log(`${event.Step}: version ${event.ClientRequestToken} is already AWSCURRENT`);
-      return;
-    }
-    if (!stages.includes('AWSPENDING')) {
-      throw new Error(`version ${event.ClientRequestToken} is not AWSPENDING on ${event.SecretId}`);
-    }
+    const step = await checkRotationEvent(deps.client, event, log);
+    if (!step) return;
     const ctx: StepContext = {
       client: deps.client,
       secretId: event.SecretId,
@@ -44,9 +34,9 @@ export function createHandler(deps: HandlerDeps) {
         maxTokenLifetimeHours: positiveNumber('MAX_TOKEN_LIFETIME_HOURS', 24),
       },
       now: deps.now ?? (() => new Date()),
-      log: (message) => console.log(message),
+      log,
     };
-    await step(ctx);
+    await STEPS[step](ctx);
   };
 }
 

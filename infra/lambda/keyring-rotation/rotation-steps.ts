@@ -1,11 +1,5 @@
-import {
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  ResourceNotFoundException,
-  type SecretsManagerClient,
-  UpdateSecretVersionStageCommand,
-} from '@aws-sdk/client-secrets-manager';
+import { PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { finishRotation, readSecretString, readSecretStringIfExists } from '../shared/rotation.js';
 import { type Keyring, parseKeyring, type RetentionPolicy, rotateKeyring, verifyKeyring } from './keyring.js';
 
 export interface StepContext {
@@ -18,22 +12,16 @@ export interface StepContext {
 }
 
 async function readKeyring(ctx: StepContext, stage: string, versionId?: string): Promise<Keyring> {
-  const result = await ctx.client.send(
-    new GetSecretValueCommand({ SecretId: ctx.secretId, VersionStage: stage, VersionId: versionId }),
-  );
-  return parseKeyring(result.SecretString);
+  return parseKeyring(await readSecretString(ctx.client, ctx.secretId, stage, versionId));
 }
 
 /** Puts AWSPENDING = current keys still needed + a new key; does nothing if this version already exists. */
 export async function createSecret(ctx: StepContext): Promise<void> {
   const current = await readKeyring(ctx, 'AWSCURRENT');
-  try {
-    await readKeyring(ctx, 'AWSPENDING', ctx.token);
+  if ((await readSecretStringIfExists(ctx.client, ctx.secretId, 'AWSPENDING', ctx.token)) !== undefined) {
     // A retried createSecret (Secrets Manager retries failed rotations) must not mint a second key.
     ctx.log(`createSecret: version ${ctx.token} already pending, nothing to do`);
     return;
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
   }
   const next = rotateKeyring(current, ctx.policy, ctx.now());
   await ctx.client.send(
@@ -64,20 +52,5 @@ export async function testSecret(ctx: StepContext): Promise<void> {
 
 /** Moves AWSCURRENT to the pending version; Secrets Manager moves AWSPREVIOUS to the old one. */
 export async function finishSecret(ctx: StepContext): Promise<void> {
-  const described = await ctx.client.send(new DescribeSecretCommand({ SecretId: ctx.secretId }));
-  const versions = described.VersionIdsToStages ?? {};
-  const currentVersion = Object.keys(versions).find((id) => versions[id]?.includes('AWSCURRENT'));
-  if (currentVersion === ctx.token) {
-    ctx.log(`finishSecret: version ${ctx.token} is already AWSCURRENT`);
-    return;
-  }
-  await ctx.client.send(
-    new UpdateSecretVersionStageCommand({
-      SecretId: ctx.secretId,
-      VersionStage: 'AWSCURRENT',
-      MoveToVersionId: ctx.token,
-      RemoveFromVersionId: currentVersion,
-    }),
-  );
-  ctx.log(`finishSecret: AWSCURRENT moved from ${currentVersion ?? '(none)'} to ${ctx.token}`);
+  await finishRotation(ctx.client, ctx.secretId, ctx.token, ctx.log);
 }

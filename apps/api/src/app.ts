@@ -26,9 +26,11 @@ import type { Platform } from './platform/platform.js';
 import { authPlugin } from './plugins/auth.plugin.js';
 import { docsPlugin } from './plugins/docs.plugin.js';
 import { errorsPlugin } from './plugins/errors.plugin.js';
+import { metricsPlugin } from './plugins/metrics.plugin.js';
 import { rateLimitPlugin } from './plugins/rate-limit.plugin.js';
 import { securityPlugin } from './plugins/security.plugin.js';
 import { spaPlugin } from './plugins/spa.plugin.js';
+import { OneLinePerRequest } from './request-log.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -84,7 +86,12 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, database } = deps;
   const app = Fastify({
-    logger: loggerOptions({ level: config.logLevel, ...(deps.logStream ? { stream: deps.logStream } : {}) }),
+    logger: loggerOptions({
+      level: config.logLevel,
+      format: config.logFormat,
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
+    }),
+    ...(config.logFormat === 'pretty' ? { logController: new OneLinePerRequest() } : {}),
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: config.bodyLimit,
     // Our own ids only: a client-chosen id could forge or collide with another request's log lines.
@@ -136,7 +143,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => stopWatchingKeys());
   // SQLite has one writer; MySQL group-commits a few concurrent batch transactions.
-  const writer = new MessageWriter(database.db, now, database.kind === 'mysql' ? 4 : 1);
+  const { metrics } = deps.platform;
+  const writer = new MessageWriter(database.db, now, database.kind === 'mysql' ? 4 : 1, metrics);
   const limits = {
     maxConversationsPerUser: config.maxConversationsPerUser,
     maxGroupMembers: config.maxGroupMembers,
@@ -163,15 +171,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await sweeper.stop();
   });
 
+  await app.register(metricsPlugin, { metrics, listener: config.metrics, poolStats: database.poolStats });
   await app.register(errorsPlugin);
   await app.register(securityPlugin, { config });
   await app.register(docsPlugin);
-  await app.register(rateLimitPlugin, { limiter: deps.platform.limiter, rates: config.limits.rates });
+  await app.register(rateLimitPlugin, {
+    limiter: deps.platform.limiter,
+    rates: config.limits.rates,
+    metrics,
+  });
   await app.register(authPlugin, { config, deps: authDeps });
 
   await app.register(
     async (api) => {
-      await api.register(healthRoutes);
+      await api.register(healthRoutes, { redis: deps.platform.redis });
       await api.register(authRoutes);
       await api.register(meRoutes);
       await api.register(sessionsRoutes);

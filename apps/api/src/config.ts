@@ -7,6 +7,7 @@ import { type BlobStoreLocation, parseBlobStoreUrl } from './platform/blobs/blob
 import { parseRate, type Rate } from './platform/limits/rate.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['json', 'pretty'] as const;
 
 /** Where `vite build` writes the SPA, relative to this file in both `src/` and `dist/`. */
 const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -227,9 +228,35 @@ const EnvSchema = z.object({
     z.coerce.number().int().min(10).max(MAX_TOKEN_TTL_SECONDS).default(MAX_TOKEN_TTL_SECONDS),
   ),
   BUS_PROBE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(300_000).default(5_000)),
+  // Observability (docs/operations.md "Metrics, traces and logs").
+  METRICS_PORT: z.preprocess(emptyToUndefined, port.min(1).optional()),
+  METRICS_HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('127.0.0.1')),
+  LOG_FORMAT: z.preprocess(emptyToUndefined, z.enum(LOG_FORMATS).optional()),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(
+    emptyToUndefined,
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL like http://localhost:4318' }).optional(),
+  ),
+  OTEL_SERVICE_NAME: z.preprocess(emptyToUndefined, z.string().min(1).default('parley')),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `json`: one JSON object per line (production, CloudWatch); `pretty`: one human line per request. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** The Prometheus listener (METRICS_PORT/METRICS_HOST): a separate server, never the public port. */
+export interface MetricsConfig {
+  /** Undefined: no metrics listener (the numbers are still counted, cheaply, for nobody). */
+  readonly port: number | undefined;
+  readonly host: string;
+}
+
+/** OpenTelemetry tracing: on only when an OTLP endpoint is configured. */
+export interface TracingConfig {
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: the collector's base URL; spans go to `<endpoint>/v1/traces` (OTLP/HTTP protobuf). */
+  readonly otlpEndpoint: URL | undefined;
+  /** OTEL_SERVICE_NAME: `service.name` of every span. */
+  readonly serviceName: string;
+}
 
 export interface DatabaseConfig {
   readonly kind: 'sqlite' | 'mysql';
@@ -307,6 +334,9 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly trustProxy: boolean | number | readonly string[];
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  readonly metrics: MetricsConfig;
+  readonly tracing: TracingConfig;
   readonly bodyLimit: number;
   readonly webDistDir: string;
   /** Unset: the dev outbox (`DATA_DIR/outbox/*.eml`, links logged). */
@@ -390,7 +420,11 @@ function sqliteUrl(url: string): string {
  * Parses and validates the environment once. Every bad variable is listed in the thrown ConfigError,
  * so an operator fixes them all in one go. Nothing else in the API reads `process.env`.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  /** Whether stdout is a terminal: picks the log format when LOG_FORMAT is unset. */
+  stdoutIsTty: boolean = process.stdout.isTTY === true,
+): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
@@ -448,6 +482,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const when = e.SECRETS_SOURCE === 'aws' ? 'SECRETS_SOURCE=aws' : 'PUBLIC_URL is https';
     problems.push(`SMTP_URL: required when ${when} (the dev outbox would log every email link)`);
   }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
+    problems.push('METRICS_PORT: must differ from PORT (metrics are never served on the public port)');
+  }
+  if (e.LOG_FORMAT === 'pretty' && e.SECRETS_SOURCE === 'aws') {
+    problems.push('LOG_FORMAT: production (SECRETS_SOURCE=aws) logs JSON lines for CloudWatch');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const publicUrl = new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
@@ -467,6 +507,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: e.CORS_ORIGINS,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    // A person at a terminal reads lines; anything else (a file, journald, CloudWatch) parses JSON.
+    logFormat: e.LOG_FORMAT ?? (stdoutIsTty && e.SECRETS_SOURCE === 'local' ? 'pretty' : 'json'),
+    metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
+    tracing: {
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ? new URL(e.OTEL_EXPORTER_OTLP_ENDPOINT) : undefined,
+      serviceName: e.OTEL_SERVICE_NAME,
+    },
     bodyLimit: e.HTTP_BODY_LIMIT,
     webDistDir: path.resolve(e.WEB_DIST_DIR),
     smtpUrl: e.SMTP_URL,

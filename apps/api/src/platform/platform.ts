@@ -19,6 +19,7 @@ import { MailQueue } from './mail/mail-queue.js';
 import type { Mailer } from './mail/mailer.js';
 import { createOutboxMailer } from './mail/outbox.mailer.js';
 import { createSmtpMailer } from './mail/smtp.mailer.js';
+import { type FanoutMetrics, Metrics } from './metrics/metrics.js';
 import { createAwsKeyringSource } from './secrets/aws-keyring.source.js';
 import { getSecretJson, getSecretString } from './secrets/aws-secret-json.js';
 import { createLocalKeyringSource } from './secrets/local-keyring.source.js';
@@ -42,6 +43,8 @@ export interface Platform {
   readonly limiter: Limiter;
   /** Attachment bytes. */
   readonly blobs: BlobStore;
+  /** This app's Prometheus series (served on METRICS_PORT when set). */
+  readonly metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -65,6 +68,8 @@ export interface PlatformOverrides {
   blobs?: BlobStore;
   keyrings?: KeyringSource;
   now?: () => Date;
+  /** Where the dev outbox prints each email's framed links; stdout by default. */
+  notice?: (text: string) => void;
 }
 
 function secretsClient(config: Config): SecretsManagerClient | undefined {
@@ -111,10 +116,15 @@ export async function connectRedis(
 }
 
 /** Fan-out between instances through Redis when there is one, else within this process. */
-export function createEventBus(config: Config, redis: Redis | undefined, log: PlatformLog): EventBus {
+export function createEventBus(
+  config: Config,
+  redis: Redis | undefined,
+  log: PlatformLog,
+  metrics?: FanoutMetrics,
+): EventBus {
   return redis
-    ? createRedisEventBus(redis, log, { probeIntervalMs: config.busProbeMs })
-    : createLocalEventBus();
+    ? createRedisEventBus(redis, log, { probeIntervalMs: config.busProbeMs, metrics })
+    : createLocalEventBus({ metrics });
 }
 
 /** Builds every adapter once, in one place, from the configuration. */
@@ -124,6 +134,7 @@ export async function createPlatform(
   overrides: PlatformOverrides = {},
 ): Promise<Platform> {
   const aws = secretsClient(config);
+  const metrics = new Metrics({ processMetrics: config.metrics.port !== undefined });
   const keyrings =
     overrides.keyrings ??
     (aws && config.secrets.keyringSecretIds
@@ -146,10 +157,15 @@ export async function createPlatform(
     overrides.mailer ??
     (config.smtpUrl
       ? createSmtpMailer({ url: config.smtpUrl, from: config.smtpFrom, auth: await smtpAuth(config, aws) })
-      : createOutboxMailer({ dir: `${config.dataDir}/outbox`, from: config.smtpFrom, log }));
-  const mail = new MailQueue(mailer, log);
+      : createOutboxMailer({
+          dir: `${config.dataDir}/outbox`,
+          from: config.smtpFrom,
+          log,
+          ...(overrides.notice ? { notice: overrides.notice } : {}),
+        }));
+  const mail = new MailQueue(mailer, log, metrics);
   const redis = await connectRedis(config, log, aws);
-  const bus = createEventBus(config, redis, log);
+  const bus = createEventBus(config, redis, log, metrics);
   const clock = overrides.now;
   const limiter = redis
     ? createRedisLimiter(redis, { log })
@@ -172,6 +188,7 @@ export async function createPlatform(
     bus,
     limiter,
     blobs,
+    metrics,
     async close() {
       keyrings.close();
       limiter.close();

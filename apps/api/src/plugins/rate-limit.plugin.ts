@@ -4,6 +4,7 @@ import type { RateLimits, RateName } from '../config.js';
 import { rateLimited } from '../errors.js';
 import { addressKey } from '../platform/limits/address-key.js';
 import type { LimitDecision, Limiter } from '../platform/limits/limiter.js';
+import type { LimitMetrics } from '../platform/metrics/metrics.js';
 
 /** One limit on a route: the configured rate it spends, and whose allowance it spends. */
 export interface LimitRule {
@@ -37,9 +38,13 @@ declare module 'fastify' {
  * REDIS_URL is set. Rules run in the preHandler phase, after validation, so a 400 costs nothing.
  */
 export const rateLimitPlugin = fp(
-  async (app: FastifyInstance, options: { limiter: Limiter; rates: RateLimits }) => {
-    const { limiter, rates } = options;
-    const checkLimit = (rate: RateName, key: string) => limiter.hit(`${rate}:${key}`, rates[rate]);
+  async (app: FastifyInstance, options: { limiter: Limiter; rates: RateLimits; metrics?: LimitMetrics }) => {
+    const { limiter, rates, metrics } = options;
+    const checkLimit = async (rate: RateName, key: string) => {
+      const decision = await limiter.hit(`${rate}:${key}`, rates[rate]);
+      if (!decision.allowed) metrics?.rateLimited(rate);
+      return decision;
+    };
     app.decorate('limiter', limiter);
     app.decorate('checkLimit', checkLimit);
     app.decorate('limit', (...rules: LimitRule[]): preHandlerAsyncHookHandler => {

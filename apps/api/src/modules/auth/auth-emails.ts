@@ -6,7 +6,11 @@ const escapeHtml = (value: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
   );
 
+/** The `kind` of each email Parley sends (metrics label). */
+export type AuthEmailKind = 'verify_email' | 'already_registered' | 'reset_password' | 'password_changed';
+
 function message(
+  kind: AuthEmailKind,
   to: string,
   subject: string,
   paragraphs: string[],
@@ -21,12 +25,13 @@ function message(
     action ? `<p><a href="${escapeHtml(action.url)}">${escapeHtml(action.label)}</a></p>` : '',
     '<p>— Parley</p></body></html>',
   ].join('');
-  return { to, subject, text, html };
+  return { kind, to, subject, text, html };
 }
 
 /** Carries no text the registrant chose: the address is not proven yet, so nobody may put words in our mail. */
 export function verificationEmail(to: string, url: string): MailMessage {
   return message(
+    'verify_email',
     to,
     'Confirm your email for Parley',
     [
@@ -39,6 +44,7 @@ export function verificationEmail(to: string, url: string): MailMessage {
 
 export function alreadyRegisteredEmail(to: string, forgotUrl: string): MailMessage {
   return message(
+    'already_registered',
     to,
     'Someone tried to sign up to Parley with your email',
     [
@@ -51,6 +57,7 @@ export function alreadyRegisteredEmail(to: string, forgotUrl: string): MailMessa
 
 export function resetPasswordEmail(to: string, url: string): MailMessage {
   return message(
+    'reset_password',
     to,
     'Reset your Parley password',
     [
@@ -62,7 +69,7 @@ export function resetPasswordEmail(to: string, url: string): MailMessage {
 }
 
 export function passwordChangedEmail(to: string, how: 'changed' | 'reset'): MailMessage {
-  return message(to, `Your Parley password was ${how}`, [
+  return message('password_changed', to, `Your Parley password was ${how}`, [
     `The password of your Parley account was just ${how}, and your other devices were signed out.`,
     'If this was not you, reset your password now and review your account.',
   ]);

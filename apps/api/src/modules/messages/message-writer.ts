@@ -4,6 +4,7 @@ import type { DB } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { secondsSince, type WriterMetrics } from '../../platform/metrics/metrics.js';
 import { readOnlyConversation } from '../conversations/conversation.service.js';
 import { type AttachmentRow, attachmentsByMessage, type MessageRow } from './message.repository.js';
 
@@ -65,14 +66,21 @@ export class MessageWriter {
     private readonly now: () => Date,
     /** Transactions in flight at once; more lets MySQL group-commit several batches. */
     private readonly concurrency: number,
+    /** Batch sizes and send → durable ack times. */
+    private readonly metrics?: WriterMetrics,
   ) {
     this.#mysql = db.getExecutor().adapter instanceof MysqlAdapter;
   }
 
   send(request: SendRequest): Promise<SendResult> {
     if (this.#closed) return Promise.reject(new AppError('service_unavailable', 'Server is shutting down'));
+    const started = performance.now();
     return new Promise((resolve, reject) => {
-      this.#queue.push({ request, resolve, reject });
+      const acked = (result: SendResult) => {
+        this.metrics?.messageAcked(secondsSince(started));
+        resolve(result);
+      };
+      this.#queue.push({ request, resolve: acked, reject });
       this.#pump();
     });
   }
@@ -109,6 +117,7 @@ export class MessageWriter {
       this.#queue = rest;
       for (const conversationId of conversations) this.#busy.add(conversationId);
       this.#running += 1;
+      this.metrics?.messageBatch(batch.length);
       void this.#run(batch).finally(() => {
         for (const conversationId of conversations) this.#busy.delete(conversationId);
         this.#running -= 1;

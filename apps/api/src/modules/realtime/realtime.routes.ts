@@ -17,12 +17,17 @@ const MAX_FRAME_BYTES = 64 * 1024;
 export const realtimeRoutes: FastifyPluginAsync = async (app) => {
   const origins = allowedOrigins(app.config);
   const cookieName = sessionCookieName(app.config);
-  const limits = new RealtimeLimits(app.limiter, app.checkLimit, app.config.limits, () =>
-    app.messaging.now().getTime(),
+  const limits = new RealtimeLimits(
+    app.limiter,
+    app.checkLimit,
+    app.config.limits,
+    () => app.messaging.now().getTime(),
+    (limit) => app.metrics.rateLimited(limit),
   );
   const heartbeatMs = app.config.wsHeartbeatMs;
 
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+  app.metrics.countWebSockets(() => app.websocketServer.clients.size);
 
   // Every instance hears every session end on the bus and closes its own sockets of that session.
   const sessions = new SessionRegistry<Connection>(app.messaging.bus, app.log);

@@ -30,6 +30,7 @@ import { metricsPlugin } from './plugins/metrics.plugin.js';
 import { rateLimitPlugin } from './plugins/rate-limit.plugin.js';
 import { securityPlugin } from './plugins/security.plugin.js';
 import { spaPlugin } from './plugins/spa.plugin.js';
+import { traceLogPlugin } from './plugins/trace-log.plugin.js';
 import { OneLinePerRequest } from './request-log.js';
 
 declare module 'fastify' {
@@ -172,6 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(metricsPlugin, { metrics, listener: config.metrics, poolStats: database.poolStats });
+  await app.register(traceLogPlugin);
   await app.register(errorsPlugin);
   await app.register(securityPlugin, { config });
   await app.register(docsPlugin);

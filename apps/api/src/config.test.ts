@@ -268,4 +268,46 @@ describe('loadConfig', () => {
       'UPLOAD_SWEEP_INTERVAL',
     ]);
   });
+
+  it('reads the observability variables: metrics listener, log format, tracing', () => {
+    const off = loadConfig({}, false);
+    expect(off.metrics).toEqual({ port: undefined, host: '127.0.0.1' });
+    expect(off.tracing).toEqual({ otlpEndpoint: undefined, serviceName: 'parley' });
+    const on = loadConfig({
+      METRICS_PORT: '9464',
+      METRICS_HOST: '0.0.0.0',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_SERVICE_NAME: 'parley-eu',
+    });
+    expect(on.metrics).toEqual({ port: 9464, host: '0.0.0.0' });
+    expect(on.tracing.otlpEndpoint?.href).toBe('http://collector:4318/');
+    expect(on.tracing.serviceName).toBe('parley-eu');
+    const names = problems({
+      METRICS_PORT: '0',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318',
+      LOG_FORMAT: 'colour',
+    }).map((problem) => problem.split(':')[0]);
+    expect(names.sort()).toEqual(['LOG_FORMAT', 'METRICS_PORT', 'OTEL_EXPORTER_OTLP_ENDPOINT']);
+    expect(problems({ PORT: '8080', METRICS_PORT: '8080' })).toEqual([
+      'METRICS_PORT: must differ from PORT (metrics are never served on the public port)',
+    ]);
+  });
+
+  it('logs pretty lines only to a person at a terminal, and JSON in production whatever the terminal', () => {
+    expect(loadConfig({}, true).logFormat).toBe('pretty');
+    expect(loadConfig({}, false).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'json' }, true).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }, false).logFormat).toBe('pretty');
+    const aws = {
+      SECRETS_SOURCE: 'aws',
+      SECRET_ID_ACTIVE_SESSION: 'a',
+      SECRET_ID_VERIFY_EMAIL: 'b',
+      SECRET_ID_PASSWORD_RESET: 'c',
+      SMTP_URL: 'smtp://mail:587',
+    };
+    expect(loadConfig(aws, true).logFormat).toBe('json');
+    expect(problems({ ...aws, LOG_FORMAT: 'pretty' })).toEqual([
+      'LOG_FORMAT: production (SECRETS_SOURCE=aws) logs JSON lines for CloudWatch',
+    ]);
+  });
 });

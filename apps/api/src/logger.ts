@@ -49,11 +49,19 @@ export function traceFields(): { trace_id: string; span_id: string; trace_flags:
   };
 }
 
+/** Adds `traceFields()` to a line unless its logger is a request's, which has them bound already. */
+function traceMixin(_merge: object, _level: number, logger?: { bindings(): object }): object {
+  const fields = traceFields();
+  if (!('trace_id' in fields) || (logger && 'trace_id' in logger.bindings())) return {};
+  return fields;
+}
+
 /** Development logs: `[12:00:01.234] INFO: GET /api/health/live 200 1.2 ms`, errors with their stack. */
 export function prettyStream(destination: DestinationStream | NodeJS.WritableStream | number = 1) {
   return pinoPretty({
     destination,
     sync: true,
+    colorize: destination === 1 && process.stdout.isTTY === true,
     translateTime: 'HH:MM:ss.l',
     ignore: 'pid,hostname,reqId,trace_id,span_id,trace_flags',
   });
@@ -76,7 +84,7 @@ export function loggerOptions(setup: LoggerSetup): LoggerOptions & { stream?: De
   const stream = setup.format === 'pretty' ? prettyStream(setup.stream) : setup.stream;
   return {
     level: setup.level,
-    mixin: traceFields,
+    mixin: traceMixin,
     serializers: {
       req: (request: LoggedRequest) => ({
         method: request.method,

@@ -1,12 +1,8 @@
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { prepareDatabase } from './db/prepare.js';
 import { loggerOptions } from './logger.js';
-import { warmPasswordHasher } from './modules/auth/passwords/password-hasher.js';
-import { preloadPasswordPolicy } from './modules/auth/passwords/password-policy.js';
-import { createPlatform, openDatabase } from './platform/platform.js';
+import { startTracing } from './platform/telemetry/tracing.js';
 
 /** In-flight requests get this long after SIGINT/SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -23,13 +19,25 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const database = openDatabase(config);
-  const bootLog = pino(loggerOptions({ level: config.logLevel }));
-  const platform = await createPlatform(config, bootLog);
+  const logOptions = loggerOptions({ level: config.logLevel, format: config.logFormat });
+  const bootLog = pino(logOptions, logOptions.stream);
+  // Tracing patches mysql2 and Fastify as they load: the app's modules are imported only after it started.
+  const tracing = await startTracing(config.tracing, bootLog);
+  const [{ buildApp }, { prepareDatabase }, { warmPasswordHasher }, { preloadPasswordPolicy }, platforms] =
+    await Promise.all([
+      import('./app.js'),
+      import('./db/prepare.js'),
+      import('./modules/auth/passwords/password-hasher.js'),
+      import('./modules/auth/passwords/password-policy.js'),
+      import('./platform/platform.js'),
+    ]);
+  const database = platforms.openDatabase(config);
+  const platform = await platforms.createPlatform(config, bootLog);
   const app = await buildApp({ config, database, platform });
   app.addHook('onClose', async () => {
     await platform.close();
     await database.destroy();
+    await tracing.shutdown();
   });
 
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {

@@ -53,6 +53,8 @@ export async function buildTestApp(
 ): Promise<FastifyInstance> {
   const config: Config = options.config ? { ...testDb.config, ...options.config } : testDb.config;
   const platform = await createPlatform(config, options.platformLog ?? quiet, {
+    // The dev outbox's framed links would land in the test output.
+    notice: () => undefined,
     ...options.platform,
     ...(options.now ? { now: options.now } : {}),
   });

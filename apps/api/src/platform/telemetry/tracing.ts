@@ -11,6 +11,9 @@ export interface Tracing {
 
 const OFF: Tracing = { shutdown: async () => undefined };
 
+/** Longest wait for the last spans to leave at shutdown. */
+const SHUTDOWN_FLUSH_MS = 3_000;
+
 /** Span attribute carrying Fastify's request id (also the `x-request-id` header and `reqId` in logs). */
 export const REQUEST_ID_ATTRIBUTE = 'parley.request_id';
 
@@ -63,5 +66,15 @@ export async function startTracing(config: TracingConfig, log: TracingLog): Prom
   });
   sdk.start();
   log.info({ endpoint: url.origin, serviceName: config.serviceName }, 'tracing to OTLP endpoint');
-  return { shutdown: () => sdk.shutdown().catch(() => undefined) };
+  return {
+    // Bounded: an unreachable collector must not eat the shutdown grace period (10 s in main.ts).
+    shutdown: async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const giveUp = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS);
+      });
+      await Promise.race([sdk.shutdown().catch(() => undefined), giveUp]);
+      clearTimeout(timer);
+    },
+  };
 }

@@ -8,6 +8,7 @@ import { buildTestApp } from '../helpers/app.js';
 import { call, GOOD_PASSWORD, type Session, signUp } from '../helpers/auth.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { createDirect } from '../helpers/messaging.js';
+import { connectWs } from '../helpers/ws-client.js';
 
 /**
  * A database failover, seen from one instance (docs/adr/0012): the process stays live, readiness says
@@ -30,6 +31,7 @@ describe('readiness and API calls follow the database and Redis through an outag
       env: { REDIS_URL: redis.url, SMTP_URL: smtp.url, PUBLIC_URL: 'http://parley.test:8080' },
     });
     app = await buildTestApp(testDb);
+    await app.listen({ port: 0, host: '127.0.0.1' });
     ada = await signUp(app, smtp);
     const bob = await signUp(app, smtp);
     conversationId = (await createDirect(app, ada.session, bob.userId)).id;
@@ -58,6 +60,9 @@ describe('readiness and API calls follow the database and Redis through an outag
     expect(before.statusCode).toBe(200);
     expect(before.json()).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
 
+    const socket = await connectWs(app, { cookie: ada.session.cookie });
+    await socket.next('ready');
+
     await server.kill();
     const down = await ready();
     expect(down.statusCode).toBe(503);
@@ -78,6 +83,17 @@ describe('readiness and API calls follow the database and Redis through an outag
       // The client learns nothing about the infrastructure.
       expect(response.body).not.toMatch(/ECONNREFUSED|mysql|mariadb|127\.0\.0\.1/i);
     }
+
+    // A WebSocket send is refused the same way, naming its clientId so the client retries it later.
+    const clientId = randomUUID();
+    socket.send({ type: 'send', conversationId, clientId, body: 'over the socket' });
+    const refused = await socket.next('error', (frame) => frame.clientId === clientId);
+    expect(refused.error).toEqual({
+      code: 'service_unavailable',
+      message: 'The service is temporarily unavailable; try again shortly',
+      details: { retryAfter: 5 },
+    });
+    socket.close();
 
     await server.start();
     // The pool drops its dead connections and opens new ones on demand.

@@ -11,6 +11,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { chunked, IN_CHUNK, yieldToEventLoop } from '../../db/chunks.js';
+import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../db/unavailable.js';
 import { AppError, rateLimited } from '../../errors.js';
 import { type BusEvent, channels, type Subscription } from '../../platform/bus/event-bus.js';
 import type { SlotLease } from '../../platform/limits/limiter.js';
@@ -55,8 +56,15 @@ export interface ConnectionDeps {
   readonly unregister: (connection: Connection) => void;
 }
 
+/** What a frame that hit an unreachable database is told (HTTP answers 503 the same way). */
+const databaseUnavailable = () =>
+  new AppError('service_unavailable', 'The service is temporarily unavailable; try again shortly', {
+    retryAfter: UNAVAILABLE_RETRY_AFTER_SECONDS,
+  });
+
 function errorFrame(error: unknown, clientId?: string): ServerFrame {
-  const app = error instanceof AppError ? error : undefined;
+  const app =
+    error instanceof AppError ? error : isDatabaseUnavailable(error) ? databaseUnavailable() : undefined;
   const code: ErrorCode = app?.code ?? 'internal_error';
   return {
     type: 'error',

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.js';
 
@@ -308,5 +310,24 @@ describe('loadConfig', () => {
       'UPLOAD_QUOTA_BYTES',
       'UPLOAD_SWEEP_INTERVAL',
     ]);
+  });
+});
+
+describe("the README's configuration table", () => {
+  it('is one table that lists every variable config.ts reads, and nothing else', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Configuration\n'));
+    const lines = section.slice(0, section.indexOf('\n## ', 1)).split('\n');
+    const header = lines.findIndex((line) => line.startsWith('| variable |'));
+    expect(header).toBeGreaterThan(0);
+    // A markdown table ends at the first line that is not a row: every row must follow without a gap.
+    const end = lines.findIndex((line, i) => i > header && !line.startsWith('|'));
+    const rows = lines.slice(header + 2, end);
+    const documented = rows.flatMap((row) =>
+      [...(row.split('|')[1] ?? '').matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1]),
+    );
+    expect(documented.sort()).toEqual([...CONFIG_VARIABLES].sort());
+    // Nothing that looks like a row is left after the table.
+    expect(lines.slice(end).filter((line) => /^\| `[A-Z0-9_]+`/.test(line))).toEqual([]);
   });
 });

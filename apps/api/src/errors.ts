@@ -1,6 +1,6 @@
 import type { ErrorCode } from '@parley/contract';
 
-/** A failure the client caused or may see: mapped to HTTP by the one error handler in plugins/errors.ts. */
+/** A failure the client caused or may see: mapped to HTTP by the one error handler in plugins/errors.plugin.ts. */
 export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,

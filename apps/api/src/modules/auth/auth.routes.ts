@@ -29,7 +29,7 @@ const Accepted = z.null().describe('Accepted; the same answer whether or not the
 const NoContent = z.null().describe('Done');
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody };
 
-/** Accounts and sessions (API.md). Rate limits and the authorization rule of each route sit beside it. */
+/** Accounts and sessions (docs/api.md). Each route's rate limits and authorization rule sit beside it. */
 export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   const deps = app.authDeps;
 

@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { AuthDeps } from '../modules/auth/auth.context.js';
 import { type AuthContext, authenticate } from '../modules/auth/session.service.js';
-import type { IssuedToken } from '../modules/auth/tokens/token.types.js';
+import type { IssuedToken } from '../platform/tokens/token.types.js';
 import { allowedOrigins } from './security.plugin.js';
 
 declare module 'fastify' {

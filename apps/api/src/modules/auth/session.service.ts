@@ -1,6 +1,7 @@
 import { fromDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import type { IssuedToken } from '../../platform/tokens/token.types.js';
 import { createSession, findActiveSession, touchSession } from '../sessions/session.repository.js';
 import { findLiveUserByEmail, type UserRow, updateLiveUser } from '../users/user.repository.js';
 import {
@@ -13,7 +14,6 @@ import { type RequestOrigin, recordAuthEvent } from './auth-event.repository.js'
 import { hashPassword, needsRehash, verifyPassword } from './passwords/password-hasher.js';
 import { registrationWithPassword } from './pending-registration.js';
 import { endSessions } from './session-end.js';
-import type { IssuedToken } from './tokens/token.types.js';
 
 /** Who is making a request, once their session token checked out. */
 export interface AuthContext {

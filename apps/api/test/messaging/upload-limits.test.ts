@@ -119,6 +119,7 @@ describe.each(DB_KINDS)('upload limits on %s', (kind) => {
     const response = await upload(app, ada.session, conversationId, text(1001));
     expect(response.statusCode).toBe(413);
     expect(response.json().error.code).toBe('payload_too_large');
+    expect(response.json().error.details).toEqual({ maxBytes: 1000 });
   });
 
   it('keeps stored bytes under UPLOAD_QUOTA_BYTES, cutting a too-big upload off while it streams', async () => {

@@ -11,6 +11,7 @@ import { attachmentsRoutes } from './modules/attachments/attachments.routes.js';
 import { OrphanSweeper } from './modules/attachments/orphan-sweeper.js';
 import type { AuthDeps } from './modules/auth/auth.context.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
+import { authenticate } from './modules/auth/session.service.js';
 import type { ConversationDeps } from './modules/conversations/conversation.service.js';
 import { conversationsRoutes } from './modules/conversations/conversations.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -22,6 +23,7 @@ import { sessionsRoutes } from './modules/sessions/sessions.routes.js';
 import { meRoutes } from './modules/users/me.routes.js';
 import type { BlobStore } from './platform/blobs/blob-store.js';
 import { channels } from './platform/bus/event-bus.js';
+import { type CheckLimit, type Limiter, limitChecker } from './platform/limits/limiter.js';
 import type { Platform } from './platform/platform.js';
 import { authPlugin } from './plugins/auth.plugin.js';
 import { docsPlugin } from './plugins/docs.plugin.js';
@@ -36,6 +38,11 @@ declare module 'fastify' {
     db: Kysely<DB>;
     messaging: MessageDeps & ConversationDeps;
     blobs: BlobStore;
+    authDeps: AuthDeps;
+    /** The limiter itself, for concurrency caps (open WebSockets). */
+    limiter: Limiter;
+    /** Counts one hit of a rate outside HTTP (WebSocket frames); the same counters as `app.limit`. */
+    checkLimit: CheckLimit;
     /** Every route as registered (method and URL), for the authorization matrix and docs. */
     routeTable: { method: string; url: string }[];
   }
@@ -166,8 +173,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(errorsPlugin);
   await app.register(securityPlugin, { config });
   await app.register(docsPlugin);
-  await app.register(rateLimitPlugin, { limiter: deps.platform.limiter, rates: config.limits.rates });
-  await app.register(authPlugin, { config, deps: authDeps });
+  const checkLimit = limitChecker(deps.platform.limiter, config.limits.rates);
+  app.decorate('limiter', deps.platform.limiter);
+  app.decorate('checkLimit', checkLimit);
+  app.decorate('authDeps', authDeps);
+  await app.register(rateLimitPlugin, { check: checkLimit });
+  await app.register(authPlugin, { config, authenticate: (token) => authenticate(authDeps, token) });
 
   await app.register(
     async (api) => {

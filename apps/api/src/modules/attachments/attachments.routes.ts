@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { Attachment, AttachmentUploadQuery, ErrorBody, IdParams } from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { perUser } from '../../plugins/rate-limit.plugin.js';
-import { signedIn } from '../auth/auth.routes.js';
+import { signedIn } from '../../http/auth.js';
+import { perUser } from '../../http/limits.js';
 import { openAttachment, uploadAttachment } from './attachment.service.js';
 
 const errors = {

@@ -11,7 +11,7 @@ import {
 } from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../errors.js';
+import { signedIn } from '../../http/auth.js';
 import { presentUser } from '../users/user.presenter.js';
 import {
   changePassword,
@@ -148,9 +148,3 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 };
-
-/** Narrows `request.auth` after `requireAuth` ran. */
-export function signedIn<T>(auth: T | undefined): T {
-  if (!auth) throw new AppError('unauthenticated', 'Sign in to continue');
-  return auth;
-}

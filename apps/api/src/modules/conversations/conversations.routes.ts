@@ -10,7 +10,7 @@ import {
 } from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { signedIn } from '../auth/auth.routes.js';
+import { signedIn } from '../../http/auth.js';
 import { CONVERSATION_LIMITS } from './conversation.limits.js';
 import {
   addMember,

@@ -10,7 +10,7 @@ import {
 } from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { signedIn } from '../auth/auth.routes.js';
+import { signedIn } from '../../http/auth.js';
 import { MESSAGE_LIMITS } from './message.limits.js';
 import { deleteMessage, editMessage, listHistory, markRead, sendMessage } from './message.service.js';
 

@@ -1,8 +1,5 @@
 import websocket from '@fastify/websocket';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { AppError } from '../../errors.js';
-import { sessionCookieName } from '../../plugins/auth.plugin.js';
-import { allowedOrigins } from '../../plugins/security.plugin.js';
+import type { FastifyPluginAsync } from 'fastify';
 import { Connection } from './connection.js';
 import { RealtimeLimits } from './realtime.limits.js';
 import { SessionRegistry } from './session-registry.js';
@@ -15,8 +12,6 @@ const MAX_FRAME_BYTES = 64 * 1024;
  * allowed, so another site cannot ride the cookie) or by a first `auth` frame; never by a query string.
  */
 export const realtimeRoutes: FastifyPluginAsync = async (app) => {
-  const origins = allowedOrigins(app.config);
-  const cookieName = sessionCookieName(app.config);
   const limits = new RealtimeLimits(app.limiter, app.checkLimit, app.config.limits, () =>
     app.messaging.now().getTime(),
   );
@@ -28,16 +23,9 @@ export const realtimeRoutes: FastifyPluginAsync = async (app) => {
   const sessions = new SessionRegistry<Connection>(app.messaging.bus, app.log);
   app.addHook('onClose', async () => sessions.close());
 
-  const checkOrigin = async (request: FastifyRequest) => {
-    const origin = request.headers.origin;
-    if (origin !== undefined && !origins.has(origin))
-      throw new AppError('forbidden', 'Cross-origin WebSocket refused');
-    if (origin === undefined && request.cookies[cookieName] !== undefined) {
-      throw new AppError('forbidden', 'Cross-origin WebSocket refused: Origin header missing');
-    }
-  };
-
-  app.get('/ws', { websocket: true, onRequest: checkOrigin, schema: { hide: true } }, (socket, request) => {
+  // The Origin check every state-changing request gets (auth plugin), here on the upgrade, a GET.
+  const onRequest = app.sameOrigin('WebSocket');
+  app.get('/ws', { websocket: true, onRequest, schema: { hide: true } }, (socket, request) => {
     const connection = new Connection(
       socket,
       {

@@ -1,7 +1,7 @@
 import { ErrorBody, IdParams, SessionList } from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { signedIn } from '../auth/auth.routes.js';
+import { signedIn } from '../../http/auth.js';
 import { requestOrigin } from '../auth/request-origin.js';
 import { revokeOwnSession } from '../auth/session.service.js';
 import { presentSession } from './session.presenter.js';

@@ -1,9 +1,9 @@
 import { DeleteMeBody, ErrorBody, PublicUser, UpdateMeBody, User, UserLookupQuery } from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { signedIn } from '../../http/auth.js';
 import { deleteAccount, lookupUser, updateDisplayName } from '../auth/account.service.js';
 import { AUTH_LIMITS } from '../auth/auth.limits.js';
-import { signedIn } from '../auth/auth.routes.js';
 import { requestOrigin } from '../auth/request-origin.js';
 import { presentPublicUser, presentUser } from './user.presenter.js';
 

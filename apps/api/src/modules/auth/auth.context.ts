@@ -5,7 +5,7 @@ import type { MailQueue } from '../../platform/mail/mail-queue.js';
 import type { TokenService } from '../../platform/tokens/token.types.js';
 import type { SessionEndDeps } from './session-end.js';
 
-/** What the auth commands need; built once in app.ts. */
+/** What the auth commands need; built once, in the composition root (composition.ts). */
 export interface AuthDeps extends SessionEndDeps {
   readonly db: Kysely<DB>;
   readonly tokens: TokenService;

@@ -21,6 +21,7 @@ import {
   resetPassword,
   verifyEmail,
 } from './account.service.js';
+import type { AuthDeps } from './auth.context.js';
 import { AUTH_LIMITS } from './auth.limits.js';
 import { requestOrigin } from './request-origin.js';
 import { login, logout, logoutEverywhere } from './session.service.js';
@@ -30,9 +31,7 @@ const NoContent = z.null().describe('Done');
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody };
 
 /** Accounts and sessions (API.md). Rate limits and the authorization rule of each route sit beside it. */
-export const authRoutes: FastifyPluginAsyncZod = async (app) => {
-  const deps = app.authDeps;
-
+export const authRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app, { deps }) => {
   // Public, rate-limited per IP.
   app.post(
     '/auth/register',

@@ -1,27 +1,32 @@
 import websocket from '@fastify/websocket';
 import type { FastifyPluginAsync } from 'fastify';
+import type { AuthDeps } from '../auth/auth.context.js';
+import type { MessageDeps } from '../messages/message.service.js';
 import { Connection } from './connection.js';
-import { RealtimeLimits } from './realtime.limits.js';
-import { SessionRegistry } from './session-registry.js';
+import type { RealtimeLimits } from './realtime.limits.js';
+import type { SessionRegistry } from './session-registry.js';
 
 /** Largest frame a client may send; a bigger one closes that socket (1009) and nothing else. */
 const MAX_FRAME_BYTES = 64 * 1024;
+
+/** What the gateway is given by the composition root. */
+export interface RealtimeDeps {
+  readonly auth: AuthDeps;
+  readonly messaging: MessageDeps;
+  readonly limits: RealtimeLimits;
+  /** Every instance hears every session end on the bus and closes its own sockets of that session. */
+  readonly sessions: SessionRegistry<Connection>;
+  /** WS_HEARTBEAT_MS. */
+  readonly heartbeatMs: number;
+}
 
 /**
  * The WebSocket gateway at /api/ws. Authenticated by the session cookie at the upgrade (Origin must be
  * allowed, so another site cannot ride the cookie) or by a first `auth` frame; never by a query string.
  */
-export const realtimeRoutes: FastifyPluginAsync = async (app) => {
-  const limits = new RealtimeLimits(app.limiter, app.checkLimit, app.config.limits, () =>
-    app.messaging.now().getTime(),
-  );
-  const heartbeatMs = app.config.wsHeartbeatMs;
-
+export const realtimeRoutes: FastifyPluginAsync<{ deps: RealtimeDeps }> = async (app, { deps }) => {
+  const { sessions, heartbeatMs } = deps;
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
-
-  // Every instance hears every session end on the bus and closes its own sockets of that session.
-  const sessions = new SessionRegistry<Connection>(app.messaging.bus, app.log);
-  app.addHook('onClose', async () => sessions.close());
 
   // The Origin check every state-changing request gets (auth plugin), here on the upgrade, a GET.
   const onRequest = app.sameOrigin('WebSocket');
@@ -29,10 +34,10 @@ export const realtimeRoutes: FastifyPluginAsync = async (app) => {
     const connection = new Connection(
       socket,
       {
-        auth: app.authDeps,
-        messaging: app.messaging,
+        auth: deps.auth,
+        messaging: deps.messaging,
         log: request.log,
-        limits,
+        limits: deps.limits,
         address: request.ip,
         register: (c) => sessions.add(c),
         unregister: (c) => sessions.remove(c),

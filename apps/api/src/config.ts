@@ -2,9 +2,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WS_HEARTBEAT_MS as WS_HEARTBEAT_DEFAULT_MS } from '@parley/contract';
 import { z } from 'zod';
-import { MAX_TOKEN_TTL_SECONDS } from './modules/auth/tokens/keyring.js';
 import { type BlobStoreLocation, parseBlobStoreUrl } from './platform/blobs/blob-url.js';
 import { parseRate, type Rate } from './platform/limits/rate.js';
+import { MAX_TOKEN_TTL_SECONDS } from './platform/tokens/keyring.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

@@ -1,16 +1,13 @@
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
-import { buildApp } from './app.js';
+import { createServer } from './composition.js';
 import { ConfigError, loadConfig } from './config.js';
-import { prepareDatabase } from './db/prepare.js';
 import { loggerOptions } from './logger.js';
-import { warmPasswordHasher } from './modules/auth/passwords/password-hasher.js';
-import { preloadPasswordPolicy } from './modules/auth/passwords/password-policy.js';
-import { createPlatform, openDatabase } from './platform/platform.js';
 
 /** In-flight requests get this long after SIGINT/SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
+/** The boot: configuration, the server from the composition root, listening, and a graceful close. */
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -23,14 +20,9 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const database = openDatabase(config);
   const bootLog = pino(loggerOptions({ level: config.logLevel }));
-  const platform = await createPlatform(config, bootLog);
-  const app = await buildApp({ config, database, platform });
-  app.addHook('onClose', async () => {
-    await platform.close();
-    await database.destroy();
-  });
+  const server = await createServer({ config, platformLog: bootLog });
+  const { app } = server;
 
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
@@ -40,9 +32,7 @@ async function main(): Promise<void> {
   });
 
   try {
-    await prepareDatabase(config, database, app.log);
-    preloadPasswordPolicy();
-    await warmPasswordHasher();
+    await server.prepare();
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     app.log.fatal({ err: error }, 'could not start');

@@ -5,6 +5,7 @@ import type { DB } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { BlobTooLargeError } from '../../platform/blobs/blob-errors.js';
 import type { BlobStore, StoredBlob } from '../../platform/blobs/blob-store.js';
 import { checkDeclaredType, nameForType } from '../../platform/blobs/content-type.js';
 import { limitAndReadHead } from '../../platform/blobs/limited-stream.js';
@@ -66,7 +67,7 @@ export async function uploadAttachment(
   }
   const guarded = guardProgress(input.body, deps.limits.progress);
   const overBudget = (error: unknown) => {
-    throw error instanceof AppError && error.code === 'payload_too_large' ? budget.refusal() : error;
+    throw error instanceof BlobTooLargeError ? budget.refusal() : error;
   };
   let contentType: string;
   let stored: StoredBlob;

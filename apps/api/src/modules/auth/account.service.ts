@@ -3,6 +3,7 @@ import { toDbTime } from '../../db/time.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import type { TokenPurpose } from '../../platform/tokens/token.types.js';
 import { announceConversations } from '../conversations/conversation.service.js';
 import { directConversationIds, endGroupMemberships } from '../conversations/group-ownership.js';
 import {
@@ -39,7 +40,6 @@ import {
 } from './registration.repository.js';
 import type { AuthContext } from './session.service.js';
 import { endSessionsWithin } from './session-end.js';
-import type { TokenPurpose } from './tokens/token.types.js';
 
 const invalidLink = () => new AppError('invalid_token', 'This link is invalid, expired or already used');
 

@@ -1,32 +1,43 @@
 import type { Conversation } from '@parley/contract';
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import type { Selectable } from 'kysely';
+import type { ConversationMembersTable, UsersTable } from '../../db/schema.js';
 import { fromDbTime } from '../../db/time.js';
 import { presentMessage } from '../messages/message.presenter.js';
-import { attachmentsByMessage } from '../messages/message.repository.js';
-import { type ConversationRow, lastMessages, listMembers, unreadCounts } from './conversation.repository.js';
+import type { AttachmentRow, MessageRow } from '../messages/message.repository.js';
+import type { ConversationRow } from './conversation.repository.js';
 
-type ConversationWithMembership = ConversationRow & { last_read_seq: number };
+export type ConversationWithMembership = ConversationRow & { last_read_seq: number };
 
-/** Builds the contract shape of conversations as one user sees them, with a fixed number of queries. */
-export async function presentConversations(
-  db: Kysely<DB>,
+/** An active member as a conversation shows them: membership and the person's name (or that they left). */
+export type MemberSummary = Pick<
+  Selectable<ConversationMembersTable>,
+  'conversation_id' | 'user_id' | 'role'
+> &
+  Pick<Selectable<UsersTable>, 'display_name' | 'deleted_at'>;
+
+/**
+ * What a conversation shows besides its own row, loaded for a page of conversations at once
+ * (`loadConversationViews`): active members, the caller's unread counts, last messages and their attachments.
+ */
+export interface ConversationExtras {
+  /** In display order (joined first). */
+  readonly members: readonly MemberSummary[];
+  /** Unread messages per conversation id; absent means none. */
+  readonly unread: ReadonlyMap<string, number>;
+  readonly lastMessages: readonly MessageRow[];
+  /** Attachments per message id. */
+  readonly attachments: ReadonlyMap<string, readonly AttachmentRow[]>;
+}
+
+/** The contract shape of conversations as one user sees them. Pure: everything it shows is passed in. */
+export function presentConversations(
   userId: string,
   rows: readonly ConversationWithMembership[],
-): Promise<Conversation[]> {
-  const ids = rows.map((row) => row.id);
-  const [members, unread, last] = await Promise.all([
-    listMembers(db, ids),
-    unreadCounts(db, userId, ids),
-    lastMessages(db, ids),
-  ]);
-  const attachments = await attachmentsByMessage(
-    db,
-    last.map((m) => m.id),
-  );
-  const lastById = new Map(last.map((m) => [m.conversation_id, m]));
-  const membersById = new Map<string, typeof members>();
-  for (const member of members) {
+  extras: ConversationExtras,
+): Conversation[] {
+  const lastById = new Map(extras.lastMessages.map((m) => [m.conversation_id, m]));
+  const membersById = new Map<string, MemberSummary[]>();
+  for (const member of extras.members) {
     const list = membersById.get(member.conversation_id);
     if (list) list.push(member);
     else membersById.set(member.conversation_id, [member]);
@@ -46,8 +57,8 @@ export async function presentConversations(
         displayName: m.deleted_at === null ? m.display_name : 'Deleted user',
         role: m.role,
       })),
-      lastMessage: lastRow ? presentMessage(lastRow, attachments.get(lastRow.id)) : null,
-      unreadCount: unread.get(row.id) ?? 0,
+      lastMessage: lastRow ? presentMessage(lastRow, extras.attachments.get(lastRow.id)) : null,
+      unreadCount: extras.unread.get(row.id) ?? 0,
       lastSeq: Number(row.last_seq),
       lastRev: Number(row.last_rev),
       lastReadSeq: Number(row.last_read_seq),

@@ -12,7 +12,6 @@ import { toDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { channels, type EventBus } from '../../platform/bus/event-bus.js';
-import { presentConversations } from './conversation.presenter.js';
 import {
   conversationCounts,
   countMembers,
@@ -23,6 +22,7 @@ import {
   listUserConversations,
   type Membership,
 } from './conversation.repository.js';
+import { loadConversationViews } from './conversation.views.js';
 import { activeMembersOf, ensureGroupOwner, lockConversations } from './group-ownership.js';
 import { decodeListCursor, encodeListCursor } from './list-cursor.js';
 
@@ -147,7 +147,7 @@ export async function getConversation(
   conversationId: string,
 ): Promise<Conversation> {
   const membership = await requireMembership(deps.db, conversationId, userId);
-  const [conversation] = await presentConversations(deps.db, userId, [membership]);
+  const [conversation] = await loadConversationViews(deps.db, userId, [membership]);
   if (!conversation) throw conversationNotFound();
   return conversation;
 }
@@ -164,7 +164,7 @@ export async function listConversations(
   const pageRows = rows.slice(0, page.limit);
   const last = pageRows.at(-1);
   return {
-    conversations: await presentConversations(deps.db, userId, pageRows),
+    conversations: await loadConversationViews(deps.db, userId, pageRows),
     nextCursor:
       rows.length > page.limit && last ? encodeListCursor({ updatedAt: last.updated_at, id: last.id }) : null,
   };

@@ -1,12 +1,13 @@
 import { ErrorBody, HealthStatus } from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { DB } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 
 /** The readiness probe gives up quickly so a load balancer marks the instance down, not hung. */
 const READY_TIMEOUT_MS = 2_000;
 
-export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
+export const healthRoutes: FastifyPluginAsyncZod<{ db: Kysely<DB> }> = async (app, { db }) => {
   app.get(
     '/health/live',
     {
@@ -34,7 +35,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
         timer = setTimeout(() => reject(new Error('readiness check timed out')), READY_TIMEOUT_MS);
       });
       try {
-        await Promise.race([sql`select 1`.execute(app.db), timeout]);
+        await Promise.race([sql`select 1`.execute(db), timeout]);
         return { status: 'ok' as const };
       } catch (error) {
         request.log.warn({ err: error }, 'database not ready');

@@ -7,20 +7,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildApp } from '../apps/api/src/app.js';
+import { createServer } from '../apps/api/src/composition.js';
 import { loadConfig } from '../apps/api/src/config.js';
-import { createDatabase } from '../apps/api/src/db/database.js';
-import { createPlatform } from '../apps/api/src/platform/platform.js';
 import { type OpenApiDocument, renderApiBlocks, updateApiDoc } from './api-doc.js';
 
 const file = fileURLToPath(new URL('../docs/api.md', import.meta.url));
 const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-api-doc-'));
 try {
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
-  const database = createDatabase(config.database);
   const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-  const platform = await createPlatform(config, quiet);
-  const app = await buildApp({ config, database, platform });
+  // The same composition root as `npm start`; closing the app closes its database and adapters.
+  const { app } = await createServer({ config, platformLog: quiet });
   try {
     await app.ready();
     const before = readFileSync(file, 'utf8');
@@ -29,8 +26,6 @@ try {
     process.stdout.write(`docs/api.md ${after === before ? 'was up to date' : 'updated'}\n`);
   } finally {
     await app.close();
-    await platform.close();
-    await database.destroy();
   }
 } finally {
   rmSync(dataDir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
-import { buildTestApp } from '../helpers/app.js';
+import { buildTestApp, platformOf } from '../helpers/app.js';
 import { call, GOOD_PASSWORD, login, signUp, tokenFromEmail, uniqueEmail } from '../helpers/auth.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
 
@@ -104,7 +104,7 @@ describe.each(DB_KINDS)('account flows on %s', (kind) => {
     }
     // The account holder is told someone tried, and gets the reset link; the unknown address gets nothing.
     // Every email is queued before its response; once the queue has drained, the capture holds each one.
-    await app.authDeps.mail.drain();
+    await platformOf(app).mail.drain();
     expect(smtp.messages.filter((m) => m.to.includes(existing.email)).map((m) => m.subject)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/Someone tried to sign up/),

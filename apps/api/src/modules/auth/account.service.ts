@@ -1,7 +1,7 @@
 import { softDelete } from '../../db/soft-delete.js';
 import { toDbTime } from '../../db/time.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
-import { AppError } from '../../errors.js';
+import { AppError, validationError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { announceConversations } from '../conversations/conversation.service.js';
 import { directConversationIds, endGroupMemberships } from '../conversations/group-ownership.js';
@@ -43,13 +43,9 @@ import type { TokenPurpose } from './tokens/token.types.js';
 
 const invalidLink = () => new AppError('invalid_token', 'This link is invalid, expired or already used');
 
-function fieldError(field: string, message: string): AppError {
-  return new AppError('validation_failed', 'Request is not valid', [{ path: `body.${field}`, message }]);
-}
-
 function assertAcceptablePassword(field: string, password: string, email: string): void {
   const problem = passwordProblem(password, email);
-  if (problem) throw fieldError(field, problem);
+  if (problem) throw validationError(`body.${field}`, problem);
 }
 
 /** Creates the single-use row and the signed token for an email link. */
@@ -218,7 +214,10 @@ export async function verifyEmail(
       origin: input.origin,
       now: deps.now(),
     });
-    throw fieldError('password', 'does not match the password chosen when signing up with this address');
+    throw validationError(
+      'body.password',
+      'does not match the password chosen when signing up with this address',
+    );
   }
   return deps.db.transaction().execute(async (trx) => {
     const now = deps.now();
@@ -309,7 +308,7 @@ export async function changePassword(
   input: { currentPassword: string; newPassword: string; origin: RequestOrigin },
 ): Promise<void> {
   if (!(await verifyPassword(auth.user.password_hash, input.currentPassword))) {
-    throw fieldError('currentPassword', 'is incorrect');
+    throw validationError('body.currentPassword', 'is incorrect');
   }
   assertAcceptablePassword('newPassword', input.newPassword, auth.user.email);
   const now = deps.now();
@@ -340,7 +339,7 @@ export async function deleteAccount(
   input: { password: string; origin: RequestOrigin },
 ): Promise<void> {
   if (!(await verifyPassword(auth.user.password_hash, input.password)))
-    throw fieldError('password', 'is incorrect');
+    throw validationError('body.password', 'is incorrect');
   const now = deps.now();
   const groups = await endSessionsWithin(deps, async (trx, endSessions) => {
     const groups = await endGroupMemberships(trx, auth.userId, toDbTime(now));

@@ -9,7 +9,7 @@ import { selectInChunks } from '../../db/chunks.js';
 import type { DB } from '../../db/schema.js';
 import { selectLive } from '../../db/soft-delete.js';
 import { toDbTime } from '../../db/time.js';
-import { AppError } from '../../errors.js';
+import { AppError, validationError, validationErrors } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { channels, type EventBus } from '../../platform/bus/event-bus.js';
 import { presentConversations } from './conversation.presenter.js';
@@ -112,7 +112,7 @@ async function assertUsersExist(db: Kysely<DB>, ids: readonly string[]): Promise
   const details = ids.flatMap((id, index) =>
     known.has(id) ? [] : [{ path: `body.memberIds.${index}`, message: 'unknown user' }],
   );
-  if (details.length > 0) throw new AppError('validation_failed', 'Request is not valid', details);
+  if (details.length > 0) throw validationErrors(details);
 }
 
 /** Tells each member's sockets that a conversation (its members, title) changed or appeared. */
@@ -178,9 +178,7 @@ export async function createConversation(
 ): Promise<{ conversation: Conversation; created: boolean }> {
   const others = [...new Set(body.memberIds.filter((id) => id !== userId))];
   if (body.type === 'direct' && others.length !== 1) {
-    throw new AppError('validation_failed', 'Request is not valid', [
-      { path: 'body.memberIds', message: 'a direct conversation needs one other user' },
-    ]);
+    throw validationError('body.memberIds', 'a direct conversation needs one other user');
   }
   if (body.type === 'group' && others.length + 1 > deps.limits.maxGroupMembers) {
     throw limitReached({ limit: 'group_members', max: deps.limits.maxGroupMembers });

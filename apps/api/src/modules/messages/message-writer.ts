@@ -2,7 +2,7 @@ import { type Kysely, MysqlAdapter, sql, type Transaction } from 'kysely';
 import { IN_CHUNK, runInChunks, selectInChunks } from '../../db/chunks.js';
 import type { DB } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
-import { AppError } from '../../errors.js';
+import { AppError, validationError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { readOnlyConversation } from '../conversations/conversation.service.js';
 import { type AttachmentRow, attachmentsByMessage, type MessageRow } from './message.repository.js';
@@ -269,9 +269,7 @@ export class MessageWriter {
           attachment.message_id !== null ||
           claimed.has(id)
         ) {
-          results[index] = new AppError('validation_failed', 'Request is not valid', [
-            { path: 'body.attachmentIds', message: `attachment ${id} cannot be used` },
-          ]);
+          results[index] = validationError('body.attachmentIds', `attachment ${id} cannot be used`);
           return;
         }
       }

@@ -2,7 +2,7 @@ import type { Message, MessagePage } from '@parley/contract';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
-import { AppError } from '../../errors.js';
+import { AppError, validationError } from '../../errors.js';
 import { channels, type EventBus } from '../../platform/bus/event-bus.js';
 import { isPeerDeleted } from '../conversations/conversation.repository.js';
 import {
@@ -23,14 +23,10 @@ export interface MessageDeps {
 
 const messageNotFound = () => new AppError('not_found', 'Message not found');
 
-function bodyError(message: string): AppError {
-  return new AppError('validation_failed', 'Request is not valid', [{ path: 'body.body', message }]);
-}
-
 /** 1–4,000 characters and not only whitespace; a message with attachments may have no text. */
 function assertSendableBody(body: string, attachmentCount: number): void {
   if (attachmentCount > 0) return;
-  if (body.trim().length === 0) throw bodyError('must not be empty');
+  if (body.trim().length === 0) throw validationError('body.body', 'must not be empty');
 }
 
 export interface SendInput {

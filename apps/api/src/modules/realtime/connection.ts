@@ -11,7 +11,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { chunked, IN_CHUNK, yieldToEventLoop } from '../../db/chunks.js';
-import { AppError, rateLimited } from '../../errors.js';
+import { AppError, rateLimited, validationErrors } from '../../errors.js';
 import { type BusEvent, channels, type Subscription } from '../../platform/bus/event-bus.js';
 import type { SlotLease } from '../../platform/limits/limiter.js';
 import type { AuthDeps } from '../auth/auth.context.js';
@@ -242,11 +242,11 @@ export class Connection {
     const frame = ClientFrame.safeParse(parsed);
     if (!frame.success) {
       const clientId = clientIdOf(parsed);
-      const details = frame.error.issues.map((issue) => ({
+      const issues = frame.error.issues.map((issue) => ({
         path: issue.path.join('.'),
         message: issue.message,
       }));
-      this.send(errorFrame(new AppError('validation_failed', 'Frame is not valid', details), clientId));
+      this.send(errorFrame(validationErrors(issues, 'Frame is not valid'), clientId));
       return;
     }
     await this.#onFrame(frame.data);

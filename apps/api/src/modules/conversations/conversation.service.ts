@@ -59,7 +59,7 @@ export const readOnlyConversation = () =>
 
 /**
  * Active membership of a conversation the caller may write to (send, edit, type, upload): 404 for
- * non-members, 403 `forbidden` when it is read-only. The message writer checks the same inside its
+ * non-members, 403 `forbidden` when it is read-only. `writeMessageBatch` checks the same inside its
  * transaction.
  */
 export async function requireWritableMembership(

@@ -48,7 +48,10 @@ export function findMemberRow(
     .executeTakeFirst();
 }
 
-/** Active members with their public profile; a deleted account shows as "Deleted user". */
+/** An active member with what others may see of them (a deleted account shows as "Deleted user"). */
+export type MemberProfile = Awaited<ReturnType<typeof listMembers>>[number];
+
+/** Active members with their public profile, in joining order (ties by user id). */
 export async function listMembers(db: Executor, conversationIds: readonly string[]) {
   const rows = await selectInChunks(conversationIds, (slice) =>
     db

@@ -12,7 +12,7 @@ import { toDbTime } from '../../db/time.js';
 import { AppError, validationError, validationErrors } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { channels, type EventBus } from '../../platform/bus/event-bus.js';
-import { presentConversations } from './conversation.presenter.js';
+import { loadConversations } from './conversation.loader.js';
 import {
   conversationCounts,
   countMembers,
@@ -147,7 +147,7 @@ export async function getConversation(
   conversationId: string,
 ): Promise<Conversation> {
   const membership = await requireMembership(deps.db, conversationId, userId);
-  const [conversation] = await presentConversations(deps.db, userId, [membership]);
+  const [conversation] = await loadConversations(deps.db, userId, [membership]);
   if (!conversation) throw conversationNotFound();
   return conversation;
 }
@@ -164,7 +164,7 @@ export async function listConversations(
   const pageRows = rows.slice(0, page.limit);
   const last = pageRows.at(-1);
   return {
-    conversations: await presentConversations(deps.db, userId, pageRows),
+    conversations: await loadConversations(deps.db, userId, pageRows),
     nextCursor:
       rows.length > page.limit && last ? encodeListCursor({ updatedAt: last.updated_at, id: last.id }) : null,
   };

@@ -10,8 +10,9 @@ import {
   requireMembership,
   requireWritableMembership,
 } from '../conversations/conversation.service.js';
+import { loadMessage, loadMessages } from './message.loader.js';
 import { presentMessage } from './message.presenter.js';
-import { attachmentsByMessage, findMessage, listMessages } from './message.repository.js';
+import { findMessage, listMessages } from './message.repository.js';
 import type { MessageWriter } from './message-writer.js';
 
 export interface MessageDeps {
@@ -73,11 +74,7 @@ export async function listHistory(
 ): Promise<MessagePage> {
   await requireMembership(deps.db, conversationId, userId);
   const { rows, hasMore } = await listMessages(deps.db, conversationId, page);
-  const attachments = await attachmentsByMessage(
-    deps.db,
-    rows.map((r) => r.id),
-  );
-  return { messages: rows.map((row) => presentMessage(row, attachments.get(row.id))), hasMore };
+  return { messages: await loadMessages(deps.db, rows), hasMore };
 }
 
 /** Edit or delete: bumps the conversation's change counter so reconnecting clients see the change. */
@@ -128,8 +125,7 @@ async function changeMessage(
     if (update.numUpdatedRows !== 1n) throw new AppError('conflict', 'The message was deleted');
     return trx.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirstOrThrow();
   });
-  const attachments = await attachmentsByMessage(deps.db, [row.id]);
-  const message = presentMessage(row, attachments.get(row.id));
+  const message = await loadMessage(deps.db, row);
   deps.bus.publish(channels.conversation(message.conversationId), {
     kind: 'message_updated',
     conversationId: message.conversationId,

@@ -16,7 +16,7 @@ import { type BusEvent, channels, type Subscription } from '../../platform/bus/e
 import type { SlotLease } from '../../platform/limits/limiter.js';
 import type { AuthDeps } from '../auth/auth.context.js';
 import { type AuthContext, authenticate, sessionStanding } from '../auth/session.service.js';
-import { presentConversations } from '../conversations/conversation.presenter.js';
+import { loadConversations } from '../conversations/conversation.loader.js';
 import {
   conversationCounters,
   findMembership,
@@ -447,7 +447,7 @@ export class Connection {
         const membership = await findMembership(this.deps.auth.db, event.conversationId, auth.userId);
         if (!membership) return;
         await this.#follow([event.conversationId]);
-        const [conversation] = await presentConversations(this.deps.auth.db, auth.userId, [membership]);
+        const [conversation] = await loadConversations(this.deps.auth.db, auth.userId, [membership]);
         if (conversation) this.send({ type: 'conversation', conversation });
       })
       .catch((error: unknown) => this.#fail(error));

@@ -3,8 +3,8 @@ import type { Kysely } from 'kysely';
 import { yieldToEventLoop } from '../../db/chunks.js';
 import type { DB } from '../../db/schema.js';
 import { conversationCounters } from '../conversations/conversation.repository.js';
-import { presentMessage } from '../messages/message.presenter.js';
-import { attachmentsByMessage, messagesSince } from '../messages/message.repository.js';
+import { loadMessages } from '../messages/message.loader.js';
+import { messagesSince } from '../messages/message.repository.js';
 
 const PAGE = 500;
 
@@ -114,12 +114,7 @@ export class ConversationCursor {
           { seq: sinceSeq, rev: sinceRev },
           { afterSeq, limit: PAGE },
         );
-        const attachments = await attachmentsByMessage(
-          trx,
-          rows.map((r) => r.id),
-        );
-        for (const row of rows) {
-          const message = presentMessage(row, attachments.get(row.id));
+        for (const message of await loadMessages(trx, rows)) {
           this.send({ type: message.seq > sinceSeq ? 'message' : 'message_updated', message });
           afterSeq = message.seq;
         }

@@ -2,6 +2,7 @@ import { MysqlAdapter, sql, type Transaction } from 'kysely';
 import { IN_CHUNK, runInChunks, selectInChunks } from '../../db/chunks.js';
 import type { DB } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
+import { isUniqueViolation } from '../../db/unique-violation.js';
 import { AppError, validationError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { readOnlyConversation } from '../conversations/conversation.service.js';
@@ -38,13 +39,12 @@ const clientIdReused = () =>
  * finds the stored message.
  */
 export function isWriteConflict(error: unknown): boolean {
-  const e = error as { code?: string; errno?: number };
+  const code = (error as { code?: unknown }).code;
   return (
-    e.code === 'ER_LOCK_DEADLOCK' ||
-    e.code === 'ER_LOCK_WAIT_TIMEOUT' ||
-    e.code === 'ER_DUP_ENTRY' ||
-    e.code === 'SQLITE_BUSY' ||
-    e.code === 'SQLITE_CONSTRAINT_UNIQUE'
+    isUniqueViolation(error) ||
+    code === 'ER_LOCK_DEADLOCK' ||
+    code === 'ER_LOCK_WAIT_TIMEOUT' ||
+    code === 'SQLITE_BUSY'
   );
 }
 

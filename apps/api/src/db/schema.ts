@@ -87,10 +87,13 @@ export interface ConversationsTable {
   deleted_at: DbTime | null;
 }
 
+/** A member's standing in a group; members of a direct conversation are all `member`. */
+export type MemberRole = 'owner' | 'admin' | 'member';
+
 export interface ConversationMembersTable {
   conversation_id: string;
   user_id: string;
-  role: 'owner' | 'admin' | 'member';
+  role: MemberRole;
   joined_at: DbTime;
   left_at: DbTime | null;
   last_read_seq: number;

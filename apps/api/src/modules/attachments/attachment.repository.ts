@@ -51,6 +51,18 @@ export async function lockUploader(trx: Transaction<DB>, userId: string): Promis
   await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
 }
 
+/** A live attachment with whether its message (if it has one yet) was deleted. */
+export function findAttachmentWithMessage(db: Executor, id: string) {
+  return db
+    .selectFrom('attachments as a')
+    .leftJoin('messages as m', 'm.id', 'a.message_id')
+    .selectAll('a')
+    .select('m.deleted_at as message_deleted_at')
+    .where('a.id', '=', id)
+    .where('a.deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
 export async function insertAttachment(db: Executor, row: Insertable<AttachmentsTable>): Promise<void> {
   await db.insertInto('attachments').values(row).execute();
 }

@@ -3,8 +3,9 @@ import { toDbTime } from '../../db/time.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
 import { AppError, validationError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { directConversationIds } from '../conversations/conversation.repository.js';
 import { announceConversations } from '../conversations/conversation.service.js';
-import { directConversationIds, endGroupMemberships } from '../conversations/group-ownership.js';
+import { endGroupMemberships } from '../conversations/group-ownership.js';
 import {
   activateUnverifiedUser,
   findLiveUserByEmail,

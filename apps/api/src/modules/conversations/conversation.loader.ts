@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { loadMessages } from '../messages/message.loader.js';
 import { type ConversationWithMembership, presentConversation } from './conversation.presenter.js';
-import { lastMessages, listMembers, type MemberProfile, unreadCounts } from './conversation.repository.js';
+import { lastMessages, unreadCounts } from './conversation.repository.js';
+import { listMembers, type MemberProfile } from './member.repository.js';
 
 /**
  * Conversations as one user sees them (members, unread count, last message), with a fixed number of

@@ -1,6 +1,7 @@
 import type { Conversation, Message } from '@parley/contract';
 import { fromDbTime } from '../../db/time.js';
-import type { ConversationRow, MemberProfile } from './conversation.repository.js';
+import type { ConversationRow } from './conversation.repository.js';
+import type { MemberProfile } from './member.repository.js';
 
 export type ConversationWithMembership = ConversationRow & { last_read_seq: number };
 

@@ -5,26 +5,34 @@ import type {
   LimitReachedDetails,
 } from '@parley/contract';
 import type { Kysely, Transaction } from 'kysely';
-import { selectInChunks } from '../../db/chunks.js';
 import type { DB } from '../../db/schema.js';
-import { selectLive } from '../../db/soft-delete.js';
 import { toDbTime } from '../../db/time.js';
 import { AppError, validationError, validationErrors } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { channels, type EventBus } from '../../platform/bus/event-bus.js';
+import { verifiedUserIds } from '../users/user.repository.js';
 import { loadConversations } from './conversation.loader.js';
 import {
   conversationCounts,
-  countMembers,
-  findMemberRow,
+  findDirectConversationId,
   findMembership,
-  isPeerDeleted,
-  listMembers,
+  insertConversation,
   listUserConversations,
+  lockConversations,
   type Membership,
 } from './conversation.repository.js';
-import { activeMembersOf, ensureGroupOwner, lockConversations } from './group-ownership.js';
+import { ensureGroupOwner } from './group-ownership.js';
 import { decodeListCursor, encodeListCursor } from './list-cursor.js';
+import {
+  activeMembersOf,
+  countMembers,
+  findMemberRow,
+  insertMembers,
+  isPeerDeleted,
+  leaveConversations,
+  listMembers,
+  rejoinMember,
+} from './member.repository.js';
 
 export interface ConversationLimits {
   /** Live conversations one user can be an active member of (MAX_CONVERSATIONS_PER_USER). */
@@ -100,15 +108,7 @@ async function assertRoomForConversation(
 }
 
 async function assertUsersExist(db: Kysely<DB>, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  const found = await selectInChunks(ids, (slice) =>
-    selectLive(db, 'users')
-      .select('id')
-      .where('id', 'in', slice)
-      .where('email_verified_at', 'is not', null)
-      .execute(),
-  );
-  const known = new Set(found.map((row) => row.id));
+  const known = await verifiedUserIds(db, ids);
   const details = ids.flatMap((id, index) =>
     known.has(id) ? [] : [{ path: `body.memberIds.${index}`, message: 'unknown user' }],
   );
@@ -187,67 +187,37 @@ export async function createConversation(
   const now = toDbTime(deps.now());
   const directKey = body.type === 'direct' ? [userId, others[0] ?? ''].sort().join(':') : null;
   if (directKey) {
-    const existing = await deps.db
-      .selectFrom('conversations')
-      .select('id')
-      .where('direct_key', '=', directKey)
-      .executeTakeFirst();
-    if (existing) return { conversation: await getConversation(deps, userId, existing.id), created: false };
+    const existing = await findDirectConversationId(deps.db, directKey);
+    if (existing) return { conversation: await getConversation(deps, userId, existing), created: false };
   }
   const id = newId();
   try {
     await deps.db.transaction().execute(async (trx) => {
       await assertRoomForConversation(trx, deps.limits, [userId, ...others]);
-      await trx
-        .insertInto('conversations')
-        .values({
-          id,
-          type: body.type,
-          title: body.type === 'group' ? body.title : null,
-          direct_key: directKey,
-          created_by: userId,
-          last_seq: 0,
-          last_rev: 0,
-          last_message_at: null,
-          created_at: now,
-          updated_at: now,
-          deleted_at: null,
-        })
-        .execute();
-      await trx
-        .insertInto('conversation_members')
-        .values([
-          {
-            conversation_id: id,
-            user_id: userId,
-            role: body.type === 'group' ? 'owner' : 'member',
-            joined_at: now,
-            left_at: null,
-            last_read_seq: 0,
-          },
-          ...others.map((other) => ({
-            conversation_id: id,
-            user_id: other,
-            role: 'member' as const,
-            joined_at: now,
-            left_at: null,
-            last_read_seq: 0,
-          })),
-        ])
-        .execute();
+      await insertConversation(trx, {
+        id,
+        type: body.type,
+        title: body.type === 'group' ? body.title : null,
+        directKey,
+        createdBy: userId,
+        now,
+      });
+      await insertMembers(
+        trx,
+        id,
+        [
+          { userId, role: body.type === 'group' ? 'owner' : 'member' },
+          ...others.map((other) => ({ userId: other, role: 'member' as const })),
+        ],
+        now,
+      );
     });
   } catch (error) {
     if (error instanceof AppError) throw error;
     // Two people opening the same direct conversation at once: the unique key lets one through.
-    const existing = directKey
-      ? await deps.db
-          .selectFrom('conversations')
-          .select('id')
-          .where('direct_key', '=', directKey)
-          .executeTakeFirst()
-      : undefined;
+    const existing = directKey ? await findDirectConversationId(deps.db, directKey) : undefined;
     if (!existing) throw error;
-    return { conversation: await getConversation(deps, userId, existing.id), created: false };
+    return { conversation: await getConversation(deps, userId, existing), created: false };
   }
   // The creator too: their open sockets must start following the new conversation.
   announce(deps, id, [userId, ...others]);
@@ -270,47 +240,22 @@ export async function addMember(
 ): Promise<void> {
   const membership = await requireMembership(deps.db, conversationId, userId);
   assertGroupManager(membership);
-  const user = await selectLive(deps.db, 'users')
-    .select('id')
-    .where('id', '=', newMemberId)
-    .where('email_verified_at', 'is not', null)
-    .executeTakeFirst();
-  if (!user) throw new AppError('not_found', 'User not found');
+  if (!(await verifiedUserIds(deps.db, [newMemberId])).has(newMemberId)) {
+    throw new AppError('not_found', 'User not found');
+  }
   const now = toDbTime(deps.now());
   const existing = await findMemberRow(deps.db, conversationId, newMemberId);
   if (existing && existing.left_at === null) return;
   await deps.db.transaction().execute(async (trx) => {
     // Touching the conversation first locks its row (MySQL) or takes the write lock (SQLite), so two adds
     // to one group cannot both see room for one more member.
-    await trx
-      .updateTable('conversations')
-      .set({ updated_at: now })
-      .where('id', '=', conversationId)
-      .execute();
+    await lockConversations(trx, [conversationId], now);
     if ((await countMembers(trx, conversationId)) >= deps.limits.maxGroupMembers) {
       throw limitReached({ limit: 'group_members', max: deps.limits.maxGroupMembers });
     }
     await assertRoomForConversation(trx, deps.limits, [newMemberId]);
-    if (existing) {
-      await trx
-        .updateTable('conversation_members')
-        .set({ left_at: null, joined_at: now, role: 'member' })
-        .where('conversation_id', '=', conversationId)
-        .where('user_id', '=', newMemberId)
-        .execute();
-    } else {
-      await trx
-        .insertInto('conversation_members')
-        .values({
-          conversation_id: conversationId,
-          user_id: newMemberId,
-          role: 'member',
-          joined_at: now,
-          left_at: null,
-          last_read_seq: 0,
-        })
-        .execute();
-    }
+    if (existing) await rejoinMember(trx, conversationId, newMemberId, now);
+    else await insertMembers(trx, conversationId, [{ userId: newMemberId, role: 'member' }], now);
   });
   announce(deps, conversationId, await activeMemberIds(deps.db, conversationId));
 }
@@ -338,13 +283,7 @@ export async function removeMember(
   const before = await activeMemberIds(deps.db, conversationId);
   await deps.db.transaction().execute(async (trx) => {
     await lockConversations(trx, [conversationId], now);
-    await trx
-      .updateTable('conversation_members')
-      .set({ left_at: now })
-      .where('conversation_id', '=', conversationId)
-      .where('user_id', '=', memberId)
-      .where('left_at', 'is', null)
-      .execute();
+    await leaveConversations(trx, memberId, [conversationId], now);
     await ensureGroupOwner(trx, conversationId);
   });
   deps.bus.publish(channels.user(memberId), {

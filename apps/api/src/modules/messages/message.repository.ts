@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import { selectInChunks } from '../../db/chunks.js';
 import type { AttachmentsTable, DB, MessagesTable } from '../../db/schema.js';
 
@@ -34,8 +34,28 @@ export async function attachmentsByMessage(
   return byMessage;
 }
 
+/** A message by id, deleted or not (a deleted one is a tombstone that keeps its place). */
 export function findMessage(db: Executor, id: string): Promise<MessageRow | undefined> {
   return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Edits or deletes a message that is not deleted yet, stamping the change number it got; the changed row,
+ * or undefined when it was deleted meanwhile.
+ */
+export async function updateLiveMessage(
+  db: Executor,
+  id: string,
+  patch: Pick<Updateable<MessagesTable>, 'body' | 'edited_at' | 'deleted_at'> & { rev: number },
+): Promise<MessageRow | undefined> {
+  const result = await db
+    .updateTable('messages')
+    .set(patch)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (result.numUpdatedRows !== 1n) return undefined;
+  return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
 /** A page of history by seq: newest first internally, returned oldest first. */

@@ -1,5 +1,6 @@
-import { MysqlAdapter, sql, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { IN_CHUNK, runInChunks, selectInChunks } from '../../db/chunks.js';
+import { dialectOf } from '../../db/migrations/dialect.js';
 import type { DB } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
@@ -61,7 +62,7 @@ export async function writeMessageBatch(
   requests: readonly SendRequest[],
   now: Date,
 ): Promise<(SendResult | Error)[]> {
-  const mysql = trx.getExecutor().adapter instanceof MysqlAdapter;
+  const mysql = dialectOf(trx) === 'mysql';
   const results: (SendResult | Error | undefined)[] = new Array(requests.length);
   const nowText = toDbTime(now);
 

@@ -2,7 +2,7 @@ import type { ServerFrame } from '@parley/contract';
 import type { Kysely } from 'kysely';
 import { yieldToEventLoop } from '../../db/chunks.js';
 import type { DB } from '../../db/schema.js';
-import { conversationCounters } from '../conversations/conversation.repository.js';
+import { conversationCounters, findCounters } from '../conversations/conversation.repository.js';
 import { loadMessages } from '../messages/message.loader.js';
 import { messagesSince } from '../messages/message.repository.js';
 
@@ -100,11 +100,7 @@ export class ConversationCursor {
   /** Reads, in one consistent snapshot, what changed after (seq, rev) and moves the watermark to it. */
   async #catchUp(sinceSeq: number, sinceRev: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const counters = await trx
-        .selectFrom('conversations')
-        .select(['last_seq', 'last_rev'])
-        .where('id', '=', this.conversationId)
-        .executeTakeFirst();
+      const counters = await findCounters(trx, this.conversationId);
       if (!counters) return;
       let afterSeq = 0;
       for (;;) {
@@ -122,8 +118,8 @@ export class ConversationCursor {
         // A long backlog goes out page by page without holding the event loop for all of it.
         await yieldToEventLoop();
       }
-      this.#lastSeq = Math.max(sinceSeq, Number(counters.last_seq));
-      this.#lastRev = Number(counters.last_rev);
+      this.#lastSeq = Math.max(sinceSeq, counters.seq);
+      this.#lastRev = counters.rev;
     });
   }
 }

@@ -46,6 +46,7 @@ export const realtimeRoutes: FastifyPluginAsync = async (app) => {
         log: request.log,
         limits,
         address: request.ip,
+        tcp: request.raw.socket,
         register: (c) => sessions.add(c),
         unregister: (c) => sessions.remove(c),
       },

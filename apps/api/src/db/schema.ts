@@ -144,7 +144,7 @@ export interface DB {
   mail_notices: MailNoticesTable;
 }
 
-/** Tables whose rows are never removed: reads go through `db/soft-delete.ts`. */
+/** Tables whose rows are never removed, only marked deleted (`db/soft-delete.ts`). */
 export type SoftDeletableTable = {
   [K in keyof DB]: DB[K] extends { deleted_at: DbTime | null } ? K : never;
 }[keyof DB];

@@ -1,6 +1,7 @@
 import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
 import { dialectOf } from '../../db/migrations/dialect.js';
 import type { AttachmentsTable, DB, DbTime } from '../../db/schema.js';
+import { selectLive } from '../../db/soft-delete.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 
@@ -72,11 +73,9 @@ export async function findOrphans(
   db: Executor,
   options: { cutoff: DbTime; limit: number },
 ): Promise<string[]> {
-  const rows = await db
-    .selectFrom('attachments')
+  const rows = await selectLive(db, 'attachments')
     .select('id')
     .where('message_id', 'is', null)
-    .where('deleted_at', 'is', null)
     .where('created_at', '<', options.cutoff)
     .orderBy('created_at')
     .limit(options.limit)

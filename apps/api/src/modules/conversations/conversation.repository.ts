@@ -1,6 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { runInChunks, selectInChunks } from '../../db/chunks.js';
 import type { ConversationsTable, DB, DbTime } from '../../db/schema.js';
+import { selectLive } from '../../db/soft-delete.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 export type ConversationRow = Selectable<ConversationsTable>;
@@ -203,12 +204,7 @@ export async function findCounters(
 /** Message and change counters of live conversations, one query per slice of ids. */
 export function conversationCounters(db: Executor, conversationIds: readonly string[]) {
   return selectInChunks(conversationIds, (slice) =>
-    db
-      .selectFrom('conversations')
-      .select(['id', 'last_seq', 'last_rev'])
-      .where('id', 'in', slice)
-      .where('deleted_at', 'is', null)
-      .execute(),
+    selectLive(db, 'conversations').select(['id', 'last_seq', 'last_rev']).where('id', 'in', slice).execute(),
   );
 }
 

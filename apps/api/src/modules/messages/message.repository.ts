@@ -1,6 +1,7 @@
 import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import { selectInChunks } from '../../db/chunks.js';
 import type { AttachmentsTable, DB, MessagesTable } from '../../db/schema.js';
+import { selectLive } from '../../db/soft-delete.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 export type MessageRow = Selectable<MessagesTable>;
@@ -13,11 +14,9 @@ export async function attachmentsByMessage(
 ): Promise<Map<string, AttachmentRow[]>> {
   const byMessage = new Map<string, AttachmentRow[]>();
   const rows = await selectInChunks(messageIds, (slice) =>
-    db
-      .selectFrom('attachments')
+    selectLive(db, 'attachments')
       .selectAll()
       .where('message_id', 'in', slice)
-      .where('deleted_at', 'is', null)
       .orderBy('created_at')
       .orderBy('id')
       .execute(),
@@ -58,7 +57,7 @@ export async function updateLiveMessage(
   return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
-/** A page of history by seq: newest first internally, returned oldest first. */
+/** A page of history by seq, deleted messages included (tombstones): newest first internally, returned oldest first. */
 export async function listMessages(
   db: Executor,
   conversationId: string,
@@ -80,7 +79,8 @@ export async function listMessages(
 
 /**
  * One page of what a reconnecting client has not seen: new messages after `since.seq` and changed ones
- * after `since.rev`, in seq order, continuing after `afterSeq` (keyset paging).
+ * after `since.rev` (deletions included: the client must learn of them), in seq order, continuing after
+ * `afterSeq` (keyset paging).
  */
 export function messagesSince(
   db: Executor,

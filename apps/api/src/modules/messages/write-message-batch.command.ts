@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import { IN_CHUNK, runInChunks, selectInChunks } from '../../db/chunks.js';
 import { dialectOf } from '../../db/migrations/dialect.js';
 import type { DB } from '../../db/schema.js';
+import { selectLive } from '../../db/soft-delete.js';
 import { toDbTime } from '../../db/time.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
 import { AppError, validationError } from '../../errors.js';
@@ -130,11 +131,9 @@ export async function writeMessageBatch(
 
   const attachmentIds = [...new Set(requests.flatMap((r) => r.attachmentIds))];
   const attachmentRows = await selectInChunks(attachmentIds, (slice) =>
-    trx
-      .selectFrom('attachments')
+    selectLive(trx, 'attachments')
       .selectAll()
       .where('id', 'in', slice)
-      .where('deleted_at', 'is', null)
       // Locked until commit: the orphan sweeper's conditional UPDATE cannot soft-delete an attachment
       // between this check and the message taking it (SQLite runs one transaction at a time anyway).
       .$if(mysql, (query) => query.forUpdate())

@@ -63,30 +63,41 @@ export async function openEmailLink(deps: AuthDeps, kind: EmailLinkKind, token: 
   }
 }
 
-/**
- * Whether a link's row still fits the account it was issued for: a live account that still has the
- * address the link was sent to and, for a verification link, is still unverified, or, for a reset link,
- * still has the password it had when the link was sent.
- */
-export function linkFitsAccount(
-  kind: EmailLinkKind,
-  link: EmailTokenRow,
-  user: UserRow | undefined,
-): user is UserRow {
-  if (!user || user.email !== link.email) return false;
-  return kind === VERIFY
-    ? user.email_verified_at === null
-    : passwordFingerprint(user.password_hash) === link.password_fingerprint;
+/** What an emailed token says: which link row (`jti`) for which account (`sub`). */
+export interface LinkClaims {
+  readonly jti: string;
+  readonly sub: string;
 }
 
 /**
- * The account of a link that is still usable and fits it, without spending the link (a step may still
- * refuse, such as a wrong password on activation, and leave it usable); else `invalid_token`.
+ * The account a link's row still fits, else `invalid_token`: the row must exist (usable, or spent just
+ * now) and the account must be live, still have the address the link was sent to and, for a verification
+ * link, still be unverified, or, for a reset link, still have the password it had when the link was sent.
+ */
+async function fittingAccount(
+  db: Kysely<DB> | Transaction<DB>,
+  kind: EmailLinkKind,
+  claims: LinkClaims,
+  link: EmailTokenRow | undefined,
+): Promise<UserRow> {
+  const user = link ? await findLiveUserById(db, claims.sub) : undefined;
+  if (!link || !user || user.email !== link.email) throw invalidLink();
+  const fits =
+    kind === VERIFY
+      ? user.email_verified_at === null
+      : passwordFingerprint(user.password_hash) === link.password_fingerprint;
+  if (!fits) throw invalidLink();
+  return user;
+}
+
+/**
+ * The account of a link that is still usable and fits it, without spending the link (a later step may
+ * still refuse, such as a wrong password on activation, and leave it usable).
  */
 export async function checkEmailLink(
   db: Kysely<DB>,
   kind: EmailLinkKind,
-  claims: { jti: string; sub: string },
+  claims: LinkClaims,
   now: Date,
 ): Promise<UserRow> {
   const link = await findUsableEmailToken(db, {
@@ -95,22 +106,20 @@ export async function checkEmailLink(
     purpose: kind.purpose,
     now,
   });
-  const user = link ? await findLiveUserById(db, claims.sub) : undefined;
-  if (!link || !linkFitsAccount(kind, link, user)) throw invalidLink();
-  return user;
+  return fittingAccount(db, kind, claims, link);
 }
 
 /**
  * Spends an email link inside the caller's transaction and returns its account: one conditional UPDATE
  * marks the link used (of two concurrent uses exactly one gets through; an unknown, used, expired or
  * other-purpose link changes nothing), then the account is read in the same transaction and must still
- * fit the link (`linkFitsAccount`). Anything else is `invalid_token`, thrown so the transaction rolls back
+ * fit the link (`fittingAccount`). Anything else is `invalid_token`, thrown so the transaction rolls back
  * and the link stays unspent.
  */
 export async function consumeEmailLink(
   trx: Transaction<DB>,
   kind: EmailLinkKind,
-  claims: { jti: string; sub: string },
+  claims: LinkClaims,
   now: Date,
 ): Promise<UserRow> {
   const link = await consumeEmailToken(trx, {
@@ -119,7 +128,5 @@ export async function consumeEmailLink(
     purpose: kind.purpose,
     now,
   });
-  const user = link ? await findLiveUserById(trx, claims.sub) : undefined;
-  if (!link || !linkFitsAccount(kind, link, user)) throw invalidLink();
-  return user;
+  return fittingAccount(trx, kind, claims, link);
 }

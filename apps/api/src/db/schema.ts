@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Kysely, Transaction } from 'kysely';
 
 /**
  * Timestamps are stored as UTC text `YYYY-MM-DD HH:MM:SS.mmm`, which MySQL's DATETIME(3) and SQLite's TEXT
@@ -148,3 +148,6 @@ export interface DB {
 export type SoftDeletableTable = {
   [K in keyof DB]: DB[K] extends { deleted_at: DbTime | null } ? K : never;
 }[keyof DB];
+
+/** What every data function takes first: the database, or the caller's transaction (CONVENTIONS 4). */
+export type Executor = Kysely<DB> | Transaction<DB>;

@@ -1,8 +1,6 @@
-import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
-import type { DB, SoftDeletableTable } from './schema.js';
+import type { SelectQueryBuilder } from 'kysely';
+import type { DB, Executor, SoftDeletableTable } from './schema.js';
 import { toDbTime } from './time.js';
-
-type Executor = Kysely<DB> | Transaction<DB>;
 
 /** A query over one table, nothing selected yet: Kysely writes "nothing selected" as `{}`. */
 // biome-ignore lint/complexity/noBannedTypes: Kysely's own type for an empty selection.

@@ -1,9 +1,7 @@
-import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
+import { type Insertable, sql, type Transaction } from 'kysely';
 import { dialectOf } from '../../db/migrations/dialect.js';
-import type { AttachmentsTable, DB, DbTime } from '../../db/schema.js';
+import type { AttachmentsTable, DB, DbTime, Executor } from '../../db/schema.js';
 import { selectLive } from '../../db/soft-delete.js';
-
-type Executor = Kysely<DB> | Transaction<DB>;
 
 /** What a user has stored: the quota counts live attachments, the hourly limit every upload in the window. */
 export interface UploadUsage {

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import type { DB, Executor } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { findLiveUserById, type UserRow } from '../users/user.repository.js';
@@ -75,7 +75,7 @@ export interface LinkClaims {
  * link, still be unverified, or, for a reset link, still have the password it had when the link was sent.
  */
 async function fittingAccount(
-  db: Kysely<DB> | Transaction<DB>,
+  db: Executor,
   kind: EmailLinkKind,
   claims: LinkClaims,
   link: EmailTokenRow | undefined,

@@ -1,9 +1,8 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { runInChunks, selectInChunks } from '../../db/chunks.js';
-import type { ConversationsTable, DB, DbTime } from '../../db/schema.js';
+import type { ConversationsTable, DB, DbTime, Executor } from '../../db/schema.js';
 import { selectLive } from '../../db/soft-delete.js';
 
-type Executor = Kysely<DB> | Transaction<DB>;
 export type ConversationRow = Selectable<ConversationsTable>;
 
 /**

@@ -4,8 +4,8 @@ import type {
   CreateConversationBody,
   LimitReachedDetails,
 } from '@parley/contract';
-import type { Kysely, Transaction } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import type { Kysely } from 'kysely';
+import type { DB, Executor } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { AppError, validationError, validationErrors } from '../../errors.js';
 import { newId } from '../../ids.js';
@@ -92,7 +92,7 @@ function limitReached(details: LimitReachedDetails): AppError {
 
 /** Refuses when any of these users is already in as many conversations as one user may be. */
 async function assertRoomForConversation(
-  db: Kysely<DB> | Transaction<DB>,
+  db: Executor,
   limits: ConversationLimits,
   userIds: readonly string[],
 ): Promise<void> {

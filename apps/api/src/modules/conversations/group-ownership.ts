@@ -1,5 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { DB, DbTime } from '../../db/schema.js';
+import type { Transaction } from 'kysely';
+import type { DB, DbTime, Executor } from '../../db/schema.js';
 import { groupMembershipsOf, lockConversations } from './conversation.repository.js';
 import { firstInLine, leaveConversations, setMemberRole } from './member.repository.js';
 
@@ -9,10 +9,7 @@ import { firstInLine, leaveConversations, setMemberRole } from './member.reposit
  * member (ties by user id; see `firstInLine`). A group nobody is in any more keeps no owner. Returns the
  * new owner, if any.
  */
-export async function ensureGroupOwner(
-  trx: Kysely<DB> | Transaction<DB>,
-  conversationId: string,
-): Promise<string | undefined> {
+export async function ensureGroupOwner(trx: Executor, conversationId: string): Promise<string | undefined> {
   const heir = await firstInLine(trx, conversationId);
   if (!heir || heir.role === 'owner') return undefined;
   await setMemberRole(trx, conversationId, heir.user_id, 'owner');

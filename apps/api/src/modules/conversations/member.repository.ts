@@ -1,8 +1,7 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Selectable } from 'kysely';
 import { runInChunks, selectInChunks } from '../../db/chunks.js';
-import type { ConversationMembersTable, DB, DbTime, MemberRole } from '../../db/schema.js';
+import type { ConversationMembersTable, DbTime, Executor, MemberRole } from '../../db/schema.js';
 
-type Executor = Kysely<DB> | Transaction<DB>;
 export type MemberRow = Selectable<ConversationMembersTable>;
 
 /** The membership row of a user in a conversation, active or not (`left_at` says). */

@@ -1,9 +1,8 @@
-import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import { selectInChunks } from '../../db/chunks.js';
-import type { AttachmentsTable, DB, MessagesTable } from '../../db/schema.js';
+import type { AttachmentsTable, Executor, MessagesTable } from '../../db/schema.js';
 import { selectLive } from '../../db/soft-delete.js';
 
-type Executor = Kysely<DB> | Transaction<DB>;
 export type MessageRow = Selectable<MessagesTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;
 

@@ -1,10 +1,9 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Selectable } from 'kysely';
 import { selectInChunks } from '../../db/chunks.js';
-import type { DB, UsersTable } from '../../db/schema.js';
+import type { Executor, UsersTable } from '../../db/schema.js';
 import { selectLive } from '../../db/soft-delete.js';
 import { toDbTime } from '../../db/time.js';
 
-type Executor = Kysely<DB> | Transaction<DB>;
 export type UserRow = Selectable<UsersTable>;
 
 const USER_COLUMNS = [

@@ -12,7 +12,12 @@ import { limitAndReadHead } from '../../platform/blobs/limited-stream.js';
 import { guardProgress } from '../../platform/blobs/progress-guard.js';
 import { requireMembership, requireWritableMembership } from '../conversations/conversation.service.js';
 import { presentAttachment } from '../messages/message.presenter.js';
-import { insertAttachment, lockUploader, uploadUsage } from './attachment.repository.js';
+import {
+  findAttachmentWithMessage,
+  insertAttachment,
+  lockUploader,
+  uploadUsage,
+} from './attachment.repository.js';
 import { type UploadLimits, uploadBudget, windowStart } from './upload-limits.js';
 
 export interface AttachmentDeps {
@@ -124,14 +129,7 @@ export async function uploadAttachment(
  * uploader; attachments of deleted messages are gone for everyone.
  */
 export async function openAttachment(deps: AttachmentDeps, userId: string, attachmentId: string) {
-  const row = await deps.db
-    .selectFrom('attachments as a')
-    .leftJoin('messages as m', 'm.id', 'a.message_id')
-    .selectAll('a')
-    .select('m.deleted_at as message_deleted_at')
-    .where('a.id', '=', attachmentId)
-    .where('a.deleted_at', 'is', null)
-    .executeTakeFirst();
+  const row = await findAttachmentWithMessage(deps.db, attachmentId);
   if (!row || row.message_deleted_at) throw attachmentNotFound();
   await requireMembership(deps.db, row.conversation_id, userId).catch(() => {
     throw attachmentNotFound();

@@ -39,6 +39,7 @@ export const realtimeRoutes: FastifyPluginAsync<{ deps: RealtimeDeps }> = async 
         log: request.log,
         limits: deps.limits,
         address: request.ip,
+        tcp: request.raw.socket,
         register: (c) => sessions.add(c),
         unregister: (c) => sessions.remove(c),
       },

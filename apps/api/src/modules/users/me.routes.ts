@@ -2,11 +2,12 @@ import { DeleteMeBody, ErrorBody, PublicUser, UpdateMeBody, User, UserLookupQuer
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { signedIn } from '../../http/auth.js';
-import { deleteAccount, lookupUser, updateDisplayName } from '../auth/account.service.js';
+import { deleteAccount } from '../auth/account.service.js';
 import type { AuthDeps } from '../auth/auth.context.js';
 import { AUTH_LIMITS } from '../auth/auth.limits.js';
 import { requestOrigin } from '../auth/request-origin.js';
 import { presentPublicUser, presentUser } from './user.presenter.js';
+import { lookupUser, updateDisplayName } from './user.service.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody };
 

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { auditScreen } from '../support/audit.js';
+import { eventually, expectLocator } from '../support/eventually.js';
 import { createVerifiedUser, expectHeading, expectVisible } from '../support/parley.js';
 import { browserSuite } from '../support/suite.js';
 
@@ -42,22 +43,20 @@ describe('keyboard only', () => {
     await page.keyboard.type('wrong password, typed by keyboard');
     await page.keyboard.press('Enter');
     // The error summary takes focus; Tab leads back into the form through its link.
-    await expect
-      .poll(() => page.getByRole('alert').textContent())
-      .toContain('Email or password is incorrect');
-    await expect.poll(() => focused(page)).toMatch(/^div:/);
+    await expectLocator(page.getByRole('alert')).toContainText('Email or password is incorrect');
+    await eventually(() => focused(page)).toMatch(/^div:/);
     expect(await tab(page)).toBe('input:Email');
     expect(await tab(page)).toBe('input:Password');
     await page.keyboard.press('Control+A');
     await page.keyboard.type(user.password);
     expect(await tab(page)).toBe('button:Show password');
     await page.keyboard.press('Enter');
-    expect(await page.getByLabel('Password', { exact: true }).getAttribute('type')).toBe('text');
+    await expectLocator(page.getByLabel('Password', { exact: true })).toHaveAttribute('type', 'text');
     expect(await tab(page)).toBe('button:Sign in');
     await page.keyboard.press('Enter');
     await expectHeading(page, 'Conversations');
-    // Focus moved to the new page's heading.
-    expect(await focused(page)).toBe('h1:Conversations');
+    // Focus moves to the new page's heading (after it renders).
+    await eventually(() => focused(page)).toBe('h1:Conversations');
 
     // From the heading, Tab reaches the page's first control; backwards: the user menu, the main
     // navigation, the brand, the skip link.
@@ -70,6 +69,8 @@ describe('keyboard only', () => {
     expect(await tab(page)).toBe('a:Conversations');
     expect(await tab(page)).toMatch(/^button:.*account menu$/);
     await page.keyboard.press('Enter');
+    // Tab only once the menu is open: a press before it renders would go elsewhere.
+    await expectVisible(page.getByRole('link', { name: 'Account settings' }));
     expect(await tab(page)).toBe('a:Account settings');
     expect(await tab(page)).toBe('a:Devices and sessions');
     expect(await tab(page)).toBe('button:Sign out');
@@ -89,13 +90,14 @@ describe('keyboard only', () => {
     const menuButton = page.getByRole('button', { name: /account menu/ });
     await menuButton.focus();
     await page.keyboard.press('Enter');
-    expect(await menuButton.getAttribute('aria-expanded')).toBe('true');
+    await expectLocator(menuButton).toHaveAttribute('aria-expanded', 'true');
     await expectVisible(page.getByRole('link', { name: 'Account settings' }));
     await auditScreen(page, 'user-menu-open');
     await menuButton.focus();
     await page.keyboard.press('Escape');
-    expect(await menuButton.getAttribute('aria-expanded')).toBe('false');
-    expect(await page.getByRole('link', { name: 'Account settings' }).isVisible()).toBe(false);
-    expect(await focused(page)).toMatch(/account menu$/);
+    await expectLocator(menuButton).toHaveAttribute('aria-expanded', 'false');
+    // The menu was shown above, so its absence now is the Escape's doing.
+    await expectLocator(page.getByRole('link', { name: 'Account settings' })).toBeHidden();
+    await eventually(() => focused(page)).toMatch(/account menu$/);
   });
 });

@@ -8,7 +8,7 @@ import { type Connection, createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type MariaDbServer, startMariaDb } from '../../scripts/services/mariadb.js';
 import { makeTlsFiles } from '../../scripts/services/tls.js';
-import { appUserStatements } from '../lambda/db-rotation/app-user.js';
+import { appUserStatements } from '../lambda/db-rotation/api-app-user.js';
 import { tlsConnector } from '../lambda/db-rotation/connect.js';
 import { createHandler } from '../lambda/db-rotation/handler.js';
 import { DB_PASSWORD_EXCLUDE } from '../lib/constructs/mysql-database.construct.js';

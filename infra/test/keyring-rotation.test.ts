@@ -9,8 +9,9 @@ import {
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { generateKeyringKey } from '../../apps/api/src/platform/tokens/paserk.js';
+import { type KeyringData, parseKeyringData } from '../lambda/keyring-rotation/api-keyring.js';
 import { createHandler } from '../lambda/keyring-rotation/handler.js';
-import { generateKey, type Keyring, parseKeyring } from '../lambda/keyring-rotation/keyring.js';
 
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:parley/keyring/active_session-AbCdEf';
 const NOW = new Date('2026-06-01T00:00:00.000Z');
@@ -21,7 +22,7 @@ class FakeSecret {
   stages = new Map<string, string[]>();
   rotationEnabled = true;
 
-  constructor(current: Keyring) {
+  constructor(current: KeyringData) {
     this.values.set('v1', JSON.stringify(current));
     this.stages.set('v1', ['AWSCURRENT']);
   }
@@ -83,12 +84,15 @@ const event = (step: string, token = 'v2'): SecretsManagerRotationEvent => ({
 });
 
 let fake: FakeSecret;
-let previous: Keyring['keys'][number];
+/** A stored version as the API would load it. */
+const pendingOf = (version: string) =>
+  parseKeyringData(JSON.parse(fake.values.get(version) ?? 'null'), version);
+let previous: KeyringData['keys'][number];
 let handler: ReturnType<typeof createHandler>;
 
 beforeEach(() => {
   smMock.reset();
-  previous = generateKey(new Date('2026-05-02T00:00:00.000Z'));
+  previous = generateKeyringKey(new Date('2026-05-02T00:00:00.000Z'));
   fake = new FakeSecret({ keys: [previous] });
   fake.install(smMock);
   fake.startRotation('v2');
@@ -98,7 +102,7 @@ beforeEach(() => {
 describe('keyring rotation function', () => {
   it('createSecret puts AWSPENDING = previous key + a new key appended last', async () => {
     await handler(event('createSecret'));
-    const pending = parseKeyring(fake.values.get('v2'));
+    const pending = pendingOf('v2');
     expect(pending.keys).toHaveLength(2);
     expect(pending.keys[0]).toEqual(previous);
     expect(pending.keys[1]?.createdAt).toBe(NOW.toISOString());
@@ -130,11 +134,11 @@ describe('keyring rotation function', () => {
     await handler(event('createSecret'));
     await expect(handler(event('testSecret'))).resolves.toBeUndefined();
 
-    const broken = parseKeyring(fake.values.get('v2'));
-    const other = generateKey(NOW);
-    broken.keys[1] = { ...(broken.keys[1] as Keyring['keys'][number]), kid: other.kid };
+    const broken = pendingOf('v2');
+    const other = generateKeyringKey(NOW);
+    broken.keys[1] = { ...(broken.keys[1] as KeyringData['keys'][number]), kid: other.kid };
     fake.values.set('v2', JSON.stringify(broken));
-    await expect(handler(event('testSecret'))).rejects.toThrow(/does not match its key/);
+    await expect(handler(event('testSecret'))).rejects.toThrow(/kid does not match secretKey/);
     // A failed test leaves AWSCURRENT where it was.
     expect(fake.versionWith('AWSCURRENT')).toBe('v1');
   });
@@ -168,9 +172,46 @@ describe('keyring rotation function', () => {
       now: () => later,
     });
     for (const step of ['createSecret', 'testSecret', 'finishSecret']) await next(event(step, 'v3'));
-    const current = parseKeyring(fake.values.get('v3'));
+    const current = pendingOf('v3');
     // `previous` (60 days old) is gone; the key from the last rotation and the new one remain.
     expect(current.keys.map((k) => k.createdAt)).toEqual([NOW.toISOString(), later.toISOString()]);
+  });
+
+  it('mints the first key from the empty keyring the stack creates', async () => {
+    fake.values.set('v1', '{"keys":[]}');
+    for (const step of ['createSecret', 'testSecret', 'finishSecret']) await handler(event(step));
+    const current = pendingOf('v2');
+    expect(current.keys).toHaveLength(1);
+    expect(current.keys[0]?.createdAt).toBe(NOW.toISOString());
+  });
+
+  it('keeps a key whose successor signed for less than a token lifetime (an off-schedule rotation)', async () => {
+    // `stale` is older than interval + lifetime (47 d > 31 d), but a late rotation superseded it only an
+    // hour ago, so tokens it signed just before are still alive. `oldest` was superseded 47 days ago.
+    const oldest = generateKeyringKey(new Date('2026-03-01T00:00:00.000Z'));
+    const stale = generateKeyringKey(new Date('2026-04-15T00:00:00.000Z'));
+    const late = generateKeyringKey(new Date(NOW.getTime() - 3_600_000));
+    fake.values.set('v1', JSON.stringify({ keys: [oldest, stale, late] }));
+    await handler(event('createSecret'));
+    const kids = pendingOf('v2').keys.map((k) => k.kid);
+    expect(kids).toHaveLength(3);
+    expect(kids.slice(0, 2)).toEqual([stale.kid, late.kid]);
+  });
+
+  it('testSecret refuses an empty ring, a duplicate kid or a damaged key, without echoing key material', async () => {
+    const other = generateKeyringKey(NOW);
+    const damaged = { ...other, secretKey: `${other.secretKey.slice(0, -2)}AA` };
+    for (const [keys, reason] of [
+      [[], /keys/],
+      [[other, other], /duplicate kid/],
+      [[damaged], /secretKey/],
+    ] as const) {
+      fake.values.set('v2', JSON.stringify({ keys }));
+      const error = await handler(event('testSecret')).catch((caught: unknown) => caught);
+      expect(String(error)).toMatch(reason);
+      expect(String(error)).not.toContain(other.secretKey.slice(10, 40));
+    }
+    expect(fake.versionWith('AWSCURRENT')).toBe('v1');
   });
 
   it('refuses tokens that are not pending, unknown steps and secrets with rotation disabled', async () => {

@@ -4,25 +4,23 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Kysely } from 'kysely';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config.js';
-import type { Database } from './db/database.js';
 import type { DB } from './db/schema.js';
+import type { SessionAuthenticator } from './http/auth.js';
 import { loggerOptions } from './logger.js';
+import type { AttachmentDeps } from './modules/attachments/attachment.service.js';
 import { attachmentsRoutes } from './modules/attachments/attachments.routes.js';
-import { OrphanSweeper } from './modules/attachments/orphan-sweeper.js';
 import type { AuthDeps } from './modules/auth/auth.context.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import type { ConversationDeps } from './modules/conversations/conversation.service.js';
 import { conversationsRoutes } from './modules/conversations/conversations.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import type { MessageDeps } from './modules/messages/message.service.js';
-import { MessageWriter } from './modules/messages/message-writer.js';
 import { messagesRoutes } from './modules/messages/messages.routes.js';
-import { realtimeRoutes } from './modules/realtime/realtime.routes.js';
+import { type RealtimeDeps, realtimeRoutes } from './modules/realtime/realtime.routes.js';
 import { sessionsRoutes } from './modules/sessions/sessions.routes.js';
 import { meRoutes } from './modules/users/me.routes.js';
-import type { BlobStore } from './platform/blobs/blob-store.js';
-import { channels } from './platform/bus/event-bus.js';
-import type { Platform } from './platform/platform.js';
+import type { CheckLimit } from './platform/limits/limiter.js';
+import type { Metrics, PoolStats } from './platform/metrics/metrics.js';
 import { authPlugin } from './plugins/auth.plugin.js';
 import { docsPlugin } from './plugins/docs.plugin.js';
 import { errorsPlugin } from './plugins/errors.plugin.js';
@@ -36,9 +34,6 @@ import { OneLinePerRequest } from './request-log.js';
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
-    db: Kysely<DB>;
-    messaging: MessageDeps & ConversationDeps;
-    blobs: BlobStore;
     /** Every route as registered (method and URL), for the authorization matrix and docs. */
     routeTable: { method: string; url: string }[];
   }
@@ -70,27 +65,17 @@ function trustProxyOption(value: Config['trustProxy']) {
   return typeof value === 'boolean' ? value : [...value];
 }
 
-export interface AppDeps {
-  config: Config;
-  database: Database;
-  platform: Platform;
-  /** The clock; tests move it to expire tokens and sessions. */
-  now?: () => Date;
-  /** Log destination; stdout when omitted. */
-  logStream?: DestinationStream;
-}
-
 /**
- * Composes the whole server: external plugins, then app plugins, then routes. `main.ts` boots it;
- * tests call it directly and use `app.inject`.
+ * The HTTP server Parley is: Fastify's settings and server-wide hooks (here), its plugins and routes
+ * (`registerHttp`). The objects behind them are built by the composition root (composition.ts).
  */
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, database } = deps;
+export function createFastify(options: { config: Config; logStream?: DestinationStream }): FastifyInstance {
+  const { config } = options;
   const app = Fastify({
     logger: loggerOptions({
       level: config.logLevel,
       format: config.logFormat,
-      ...(deps.logStream ? { stream: deps.logStream } : {}),
+      ...(options.logStream ? { stream: options.logStream } : {}),
     }),
     ...(config.logFormat === 'pretty' ? { logController: new OneLinePerRequest() } : {}),
     trustProxy: trustProxyOption(config.trustProxy),
@@ -110,7 +95,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('config', config);
-  app.decorate('db', database.db);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -123,82 +107,61 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
   });
+  return app;
+}
 
-  const now = deps.now ?? (() => new Date());
-  const { bus } = deps.platform;
-  const authDeps: AuthDeps = {
-    db: database.db,
-    tokens: deps.platform.tokens,
-    mail: deps.platform.mail,
-    publicUrl: config.publicUrl,
-    now,
-    mailNoticeIntervalMs: config.mailNoticeIntervalMs,
-    bus,
-    sessionTokenTtlSeconds: config.sessionTokenTtlSeconds,
-  };
-  // A signing key that leaves the active_session keyring (noticed at this instance's next load of it)
-  // takes its tokens' sockets with it on every instance, like any other session end.
-  const stopWatchingKeys = deps.platform.tokens.onKeysRetired((purpose, kids) => {
-    if (purpose === 'active_session')
-      bus.publish(channels.sessions, { kind: 'signing_keys_retired', kids: [...kids] });
-  });
-  app.addHook('onClose', async () => stopWatchingKeys());
-  // SQLite has one writer; MySQL group-commits a few concurrent batch transactions.
-  const { metrics } = deps.platform;
-  const writer = new MessageWriter(database.db, now, database.kind === 'mysql' ? 4 : 1, metrics);
-  const limits = {
-    maxConversationsPerUser: config.maxConversationsPerUser,
-    maxGroupMembers: config.maxGroupMembers,
-  };
-  app.decorate('messaging', { db: database.db, bus, writer, now, limits });
-  app.decorate('blobs', deps.platform.blobs);
-  app.addHook('preClose', async () => {
-    await writer.close();
-  });
-  // Uploads no message used are removed by every listening instance (claims keep them from colliding);
-  // apps that only serve `inject` (most tests) never start it.
-  const sweeper = new OrphanSweeper({
-    db: database.db,
-    blobs: deps.platform.blobs,
-    now,
-    orphanTtlMs: config.uploads.orphanTtlMs,
-    intervalMs: config.uploads.sweepIntervalMs,
-    log: app.log.child({ component: 'upload-sweeper' }),
-  });
-  app.addHook('onListen', async () => {
-    sweeper.start();
-  });
-  app.addHook('preClose', async () => {
-    await sweeper.stop();
-  });
+/** What the plugins and routes are given; built by the composition root. */
+export interface HttpServices {
+  /** The readiness probe's database. */
+  readonly db: Kysely<DB>;
+  /** The readiness probe's Redis, when this deployment has one (REDIS_URL). */
+  readonly redis: { ping(): Promise<unknown> } | undefined;
+  /** This app's Prometheus series: HTTP timings recorded here, served on METRICS_PORT. */
+  readonly metrics: Metrics;
+  /** The database pool's numbers, read at each scrape; none without a pool (SQLite). */
+  readonly poolStats: (() => PoolStats | undefined) | undefined;
+  /** The auth module's token check, for the auth plugin. */
+  readonly authenticate: SessionAuthenticator;
+  /** The rate counters, for the rate-limit plugin. */
+  readonly checkLimit: CheckLimit;
+  readonly auth: AuthDeps;
+  readonly messaging: MessageDeps & ConversationDeps;
+  readonly attachments: AttachmentDeps;
+  readonly realtime: RealtimeDeps;
+}
 
-  await app.register(metricsPlugin, { metrics, listener: config.metrics, poolStats: database.poolStats });
+/** External plugins, then app plugins, then the routes under /api, then the SPA. */
+export async function registerHttp(
+  app: FastifyInstance,
+  config: Config,
+  services: HttpServices,
+): Promise<void> {
+  await app.register(metricsPlugin, {
+    metrics: services.metrics,
+    listener: config.metrics,
+    poolStats: services.poolStats,
+  });
   await app.register(traceLogPlugin);
   await app.register(errorsPlugin);
   await app.register(securityPlugin, { config });
   await app.register(docsPlugin);
-  await app.register(rateLimitPlugin, {
-    limiter: deps.platform.limiter,
-    rates: config.limits.rates,
-    metrics,
-  });
-  await app.register(authPlugin, { config, deps: authDeps });
+  await app.register(rateLimitPlugin, { check: services.checkLimit });
+  await app.register(authPlugin, { config, authenticate: services.authenticate });
 
   await app.register(
     async (api) => {
-      await api.register(healthRoutes, { redis: deps.platform.redis });
-      await api.register(authRoutes);
-      await api.register(meRoutes);
-      await api.register(sessionsRoutes);
-      await api.register(conversationsRoutes);
-      await api.register(messagesRoutes);
-      await api.register(attachmentsRoutes);
-      await api.register(realtimeRoutes);
+      await api.register(healthRoutes, { db: services.db, redis: services.redis });
+      await api.register(authRoutes, { deps: services.auth });
+      await api.register(meRoutes, { deps: services.auth });
+      await api.register(sessionsRoutes, { deps: services.auth });
+      await api.register(conversationsRoutes, { deps: services.messaging });
+      await api.register(messagesRoutes, { deps: services.messaging });
+      await api.register(attachmentsRoutes, { deps: services.attachments });
+      await api.register(realtimeRoutes, { deps: services.realtime });
       api.get('/docs', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api' },
   );
 
   await app.register(spaPlugin, { webDistDir: config.webDistDir });
-  return app;
 }

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.js';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -91,6 +93,47 @@ describe('loadConfig', () => {
         'HTTP_BODY_LIMIT',
       ]),
     );
+  });
+
+  it('reports a malformed variable and a combination that makes no sense together, in one error', () => {
+    // Before, the schema threw first and the operator learnt of the missing secret ids on the next start.
+    const found = problems({ PORT: 'eighty', SECRETS_SOURCE: 'aws', SMTP_URL: 'smtp://relay:587' });
+    expect(found).toEqual([
+      expect.stringMatching(/^PORT: /),
+      'SECRET_ID_ACTIVE_SESSION: required when SECRETS_SOURCE=aws',
+      'SECRET_ID_VERIFY_EMAIL: required when SECRETS_SOURCE=aws',
+      'SECRET_ID_PASSWORD_RESET: required when SECRETS_SOURCE=aws',
+    ]);
+    expect(
+      problems({ LIMIT_TYPING: 'fast', BLOB_STORE: 's3://x?y', DATABASE_ADMIN_URL: 'mysql://root@x/' }),
+    ).toEqual([
+      'BLOB_STORE: an s3:// URL takes no query or fragment',
+      expect.stringMatching(/^LIMIT_TYPING: /),
+      'DATABASE_ADMIN_URL: only used with a mysql:// DATABASE_URL',
+    ]);
+  });
+
+  it('checks a combination only when the variables it reads are valid, so no problem is a consequence of another', () => {
+    // SECRETS_SOURCE is wrong: nothing is said about what SECRETS_SOURCE=aws would need.
+    expect(
+      problems({ SECRETS_SOURCE: 'cloud', DATABASE_SECRET_ID: 'db' }).map((p) => p.split(':')[0]),
+    ).toEqual(['SECRETS_SOURCE']);
+    // DATABASE_URL is wrong: whether it is SQLite (and the admin URL pointless) is not guessed.
+    expect(
+      problems({ DATABASE_URL: 'postgres://x', DATABASE_ADMIN_URL: 'mysql://root@x/' }).map(
+        (p) => p.split(':')[0],
+      ),
+    ).toEqual(['DATABASE_URL']);
+    // A rule that reads only valid variables still runs beside them.
+    expect(
+      problems({ DATABASE_URL: 'postgres://x', REDIS_AUTH_SECRET_ID: 'r' }).map((p) => p.split(':')[0]),
+    ).toEqual(['DATABASE_URL', 'REDIS_AUTH_SECRET_ID']);
+  });
+
+  it('treats an empty value as unset for every variable', () => {
+    expect(CONFIG_VARIABLES.length).toBeGreaterThan(60);
+    const empty = Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, '']));
+    expect(loadConfig(empty)).toEqual(loadConfig({}));
   });
 
   it('rejects a CORS origin with a path and combinations that make no sense', () => {
@@ -309,5 +352,24 @@ describe('loadConfig', () => {
     expect(problems({ ...aws, LOG_FORMAT: 'pretty' })).toEqual([
       'LOG_FORMAT: production (SECRETS_SOURCE=aws) logs JSON lines for CloudWatch',
     ]);
+  });
+});
+
+describe("the README's configuration table", () => {
+  it('is one table that lists every variable config.ts reads, and nothing else', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Configuration\n'));
+    const lines = section.slice(0, section.indexOf('\n## ', 1)).split('\n');
+    const header = lines.findIndex((line) => line.startsWith('| variable |'));
+    expect(header).toBeGreaterThan(0);
+    // A markdown table ends at the first line that is not a row: every row must follow without a gap.
+    const end = lines.findIndex((line, i) => i > header && !line.startsWith('|'));
+    const rows = lines.slice(header + 2, end);
+    const documented = rows.flatMap((row) =>
+      [...(row.split('|')[1] ?? '').matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1]),
+    );
+    expect(documented.sort()).toEqual([...CONFIG_VARIABLES].sort());
+    // Nothing that looks like a row is left after the table.
+    expect(lines.slice(end).filter((line) => /^\| `[A-Z0-9_]+`/.test(line))).toEqual([]);
   });
 });

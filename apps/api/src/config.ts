@@ -2,9 +2,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WS_HEARTBEAT_MS as WS_HEARTBEAT_DEFAULT_MS } from '@parley/contract';
 import { z } from 'zod';
-import { MAX_TOKEN_TTL_SECONDS } from './modules/auth/tokens/keyring.js';
 import { type BlobStoreLocation, parseBlobStoreUrl } from './platform/blobs/blob-url.js';
 import { parseRate, type Rate } from './platform/limits/rate.js';
+import { MAX_TOKEN_TTL_SECONDS } from './platform/tokens/keyring.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -13,8 +13,6 @@ const LOG_FORMATS = ['json', 'pretty'] as const;
 const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 const port = z.coerce.number().int().min(0).max(65535);
-
-const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 
 const origin = z.string().transform((value, ctx) => {
   try {
@@ -29,8 +27,29 @@ const origin = z.string().transform((value, ctx) => {
   return z.NEVER;
 });
 
-const databaseUrl = z.string().refine((value) => /^(sqlite:.+|mysql:\/\/.+)$/.test(value), {
-  message: 'must be sqlite:<path> or mysql://user:password@host:port/database',
+const databaseUrl = z.string().superRefine((value, ctx) => {
+  if (!/^(sqlite:.+|mysql:\/\/.+)$/.test(value) || (value.startsWith('mysql:') && !URL.canParse(value))) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be sqlite:<path> or mysql://user:password@host:port/database',
+    });
+  } else if (value.startsWith('mysql:') && !new URL(value).pathname.slice(1)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must name the database, e.g. mysql://app:secret@db:3306/parley',
+    });
+  }
+});
+
+/** BLOB_STORE: a folder (made absolute) or `s3://bucket/prefix/`. */
+const blobStore = z.string().transform((value, ctx): BlobStoreLocation => {
+  try {
+    const parsed = parseBlobStoreUrl(value);
+    return parsed.kind === 'local' ? { kind: 'local', dir: path.resolve(parsed.dir) } : parsed;
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'invalid' });
+    return z.NEVER;
+  }
 });
 
 /**
@@ -58,24 +77,20 @@ const trustProxy = z
 
 /** A `LIMIT_*` rate variable: `<count>/<seconds>s`, with the given default. */
 const rate = (fallback: string) =>
-  z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .default(fallback)
-      .transform((value, ctx): Rate => {
-        try {
-          return parseRate(value);
-        } catch (error) {
-          ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'invalid' });
-          return z.NEVER;
-        }
-      }),
-  );
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx): Rate => {
+      try {
+        return parseRate(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'invalid' });
+        return z.NEVER;
+      }
+    });
 
 /** A concurrency cap (open sockets): a plain count, since it has no window. */
-const cap = (fallback: number) =>
-  z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1_000_000).default(fallback));
+const cap = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
 
 const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
@@ -100,94 +115,68 @@ const duration = (fallback: string, minMs: number) =>
 const byteCount = (fallback: number) =>
   z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(fallback);
 
-const EnvSchema = z.object({
-  PORT: z.preprocess(emptyToUndefined, port.default(8080)),
-  HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('localhost')),
-  PUBLIC_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
-  DATA_DIR: z.preprocess(emptyToUndefined, z.string().min(1).default('data')),
-  DATABASE_URL: z.preprocess(emptyToUndefined, databaseUrl.optional()),
-  DATABASE_ADMIN_URL: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .regex(/^mysql:\/\/.+/, 'must be a mysql:// URL')
-      .optional(),
-  ),
-  DATABASE_TLS_CA: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
-  CORS_ORIGINS: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((item) => item.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(origin)),
-  ),
-  TRUST_PROXY: z.preprocess(emptyToUndefined, trustProxy),
-  LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS).default('info')),
-  HTTP_BODY_LIMIT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1024).default(1_048_576)),
-  WEB_DIST_DIR: z.preprocess(emptyToUndefined, z.string().min(1).default(DEFAULT_WEB_DIST)),
-  SMTP_URL: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .regex(/^smtps?:\/\/[^/]+/, 'must be smtp://host:port or smtps://host:port')
-      .optional(),
-  ),
-  SMTP_FROM: z.preprocess(emptyToUndefined, z.string().min(3).default('Parley <no-reply@localhost>')),
-  MAIL_NOTICE_INTERVAL_SECONDS: z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number()
-      .int()
-      .min(60)
-      .max(7 * 24 * 3600)
-      .default(3600),
-  ),
-  REDIS_URL: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .regex(/^rediss?:\/\/.+/, 'must be redis://host:port or rediss://host:port')
-      .optional(),
-  ),
-  SECRETS_SOURCE: z.preprocess(emptyToUndefined, z.enum(['local', 'aws']).default('local')),
-  AWS_REGION: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
-  SECRET_ID_ACTIVE_SESSION: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
-  SECRET_ID_VERIFY_EMAIL: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
-  SECRET_ID_PASSWORD_RESET: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
-  SMTP_SECRET_ID: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
-  DATABASE_SECRET_ID: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
-  DATABASE_NAME: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .regex(/^[A-Za-z0-9_]{1,64}$/)
-      .default('parley'),
-  ),
-  REDIS_AUTH_SECRET_ID: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
-  BLOB_STORE: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
-  ATTACHMENT_MAX_BYTES: z.preprocess(
-    emptyToUndefined,
-    z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .max(5 * 1024 ** 3)
-      .default(25 * 1024 * 1024),
-  ),
-  MAX_CONVERSATIONS_PER_USER: z.preprocess(
-    emptyToUndefined,
-    z.coerce.number().int().min(1).max(1_000_000).default(10_000),
-  ),
-  MAX_GROUP_MEMBERS: z.preprocess(
-    emptyToUndefined,
-    z.coerce.number().int().min(2).max(100_000).default(1_000),
-  ),
+/** Every variable on its own: its syntax, bounds and default. Unset and empty are the same (`parse`). */
+const Variables = z.object({
+  PORT: port.default(8080),
+  HOST: z.string().min(1).default('localhost'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default('data'),
+  DATABASE_URL: databaseUrl.optional(),
+  DATABASE_ADMIN_URL: z
+    .string()
+    .regex(/^mysql:\/\/.+/, 'must be a mysql:// URL')
+    .optional(),
+  DATABASE_TLS_CA: z.string().min(1).optional(),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(origin)),
+  TRUST_PROXY: trustProxy,
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  HTTP_BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
+  WEB_DIST_DIR: z.string().min(1).default(DEFAULT_WEB_DIST),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^/]+/, 'must be smtp://host:port or smtps://host:port')
+    .optional(),
+  SMTP_FROM: z.string().min(3).default('Parley <no-reply@localhost>'),
+  MAIL_NOTICE_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .default(3600),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/.+/, 'must be redis://host:port or rediss://host:port')
+    .optional(),
+  SECRETS_SOURCE: z.enum(['local', 'aws']).default('local'),
+  AWS_REGION: z.string().min(1).optional(),
+  SECRET_ID_ACTIVE_SESSION: z.string().min(1).optional(),
+  SECRET_ID_VERIFY_EMAIL: z.string().min(1).optional(),
+  SECRET_ID_PASSWORD_RESET: z.string().min(1).optional(),
+  SMTP_SECRET_ID: z.string().min(1).optional(),
+  DATABASE_SECRET_ID: z.string().min(1).optional(),
+  DATABASE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_]{1,64}$/)
+    .default('parley'),
+  REDIS_AUTH_SECRET_ID: z.string().min(1).optional(),
+  BLOB_STORE: blobStore.optional(),
+  ATTACHMENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(5 * 1024 ** 3)
+    .default(25 * 1024 * 1024),
+  MAX_CONVERSATIONS_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  MAX_GROUP_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(1_000),
   // Rate limits (docs/security.md §2.7 lists what each guards and how it is keyed).
   LIMIT_MESSAGES: rate('60/10s'),
   LIMIT_MESSAGE_EDITS: rate('30/60s'),
@@ -210,34 +199,124 @@ const EnvSchema = z.object({
   LIMIT_PASSWORD_CHECKS: rate('10/900s'),
   LIMIT_UPLOADS: rate('60/3600s'),
   LIMIT_UPLOAD_BYTES: rate(`${500 * 1024 * 1024}/3600s`),
-  UPLOAD_QUOTA_BYTES: z.preprocess(emptyToUndefined, byteCount(2 * 1024 ** 3)),
-  UPLOAD_ORPHAN_TTL: z.preprocess(emptyToUndefined, duration('24h', 60_000)),
-  UPLOAD_SWEEP_INTERVAL: z.preprocess(emptyToUndefined, duration('10m', 100)),
-  UPLOAD_IDLE_TIMEOUT: z.preprocess(emptyToUndefined, duration('30s', 100)),
-  UPLOAD_MIN_BYTES_PER_SECOND: z.preprocess(emptyToUndefined, byteCount(1024)),
-  HTTP_CONNECTION_TIMEOUT: z.preprocess(emptyToUndefined, duration('120s', 100)),
-  HTTP_REQUEST_TIMEOUT: z.preprocess(emptyToUndefined, duration('300s', 100)),
-  HTTP_KEEP_ALIVE_TIMEOUT: z.preprocess(emptyToUndefined, duration('72s', 100)),
-  HTTP_MAX_REQUESTS_PER_SOCKET: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(0)),
-  WS_HEARTBEAT_MS: z.preprocess(
-    emptyToUndefined,
-    z.coerce.number().int().min(50).max(300_000).default(WS_HEARTBEAT_DEFAULT_MS),
-  ),
-  SESSION_TOKEN_TTL_SECONDS: z.preprocess(
-    emptyToUndefined,
-    z.coerce.number().int().min(10).max(MAX_TOKEN_TTL_SECONDS).default(MAX_TOKEN_TTL_SECONDS),
-  ),
-  BUS_PROBE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(300_000).default(5_000)),
+  UPLOAD_QUOTA_BYTES: byteCount(2 * 1024 ** 3),
+  UPLOAD_ORPHAN_TTL: duration('24h', 60_000),
+  UPLOAD_SWEEP_INTERVAL: duration('10m', 100),
+  UPLOAD_IDLE_TIMEOUT: duration('30s', 100),
+  UPLOAD_MIN_BYTES_PER_SECOND: byteCount(1024),
+  HTTP_CONNECTION_TIMEOUT: duration('120s', 100),
+  HTTP_REQUEST_TIMEOUT: duration('300s', 100),
+  HTTP_KEEP_ALIVE_TIMEOUT: duration('72s', 100),
+  HTTP_MAX_REQUESTS_PER_SOCKET: z.coerce.number().int().min(0).default(0),
+  WS_HEARTBEAT_MS: z.coerce.number().int().min(50).max(300_000).default(WS_HEARTBEAT_DEFAULT_MS),
+  SESSION_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(MAX_TOKEN_TTL_SECONDS)
+    .default(MAX_TOKEN_TTL_SECONDS),
+  BUS_PROBE_MS: z.coerce.number().int().min(50).max(300_000).default(5_000),
   // Observability (docs/operations.md "Metrics, traces and logs").
-  METRICS_PORT: z.preprocess(emptyToUndefined, port.min(1).optional()),
-  METRICS_HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('127.0.0.1')),
-  LOG_FORMAT: z.preprocess(emptyToUndefined, z.enum(LOG_FORMATS).optional()),
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(
-    emptyToUndefined,
-    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL like http://localhost:4318' }).optional(),
-  ),
-  OTEL_SERVICE_NAME: z.preprocess(emptyToUndefined, z.string().min(1).default('parley')),
+  METRICS_PORT: port.min(1).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_FORMAT: z.enum(LOG_FORMATS).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL like http://localhost:4318' })
+    .optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('parley'),
 });
+
+/** The name of every variable the API reads (the README's configuration table lists each). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(Variables.shape);
+
+type Env = z.output<typeof Variables>;
+type Variable = keyof Env & string;
+type Problem = (variable: Variable, message: string) => void;
+
+/** A check across variables. It reads only `reads`, and runs when each of them parsed on its own. */
+interface Rule {
+  readonly reads: readonly Variable[];
+  check(e: Env, problem: Problem): void;
+}
+const rule = <K extends Variable>(
+  reads: readonly K[],
+  check: (e: Pick<Env, K>, problem: Problem) => void,
+): Rule => ({
+  reads,
+  check,
+});
+
+/** Which database DATABASE_URL names; with DATABASE_SECRET_ID and no URL, MySQL (the URL only names the kind). */
+function databaseKind(e: Pick<Env, 'DATABASE_URL' | 'DATABASE_SECRET_ID'>): 'sqlite' | 'mysql' {
+  if (e.DATABASE_URL !== undefined) return e.DATABASE_URL.startsWith('mysql://') ? 'mysql' : 'sqlite';
+  return e.DATABASE_SECRET_ID === undefined ? 'sqlite' : 'mysql';
+}
+
+const KEYRING_SECRET_IDS = [
+  'SECRET_ID_ACTIVE_SESSION',
+  'SECRET_ID_VERIFY_EMAIL',
+  'SECRET_ID_PASSWORD_RESET',
+] as const;
+
+const RULES: readonly Rule[] = [
+  rule(['DATABASE_SECRET_ID', 'SECRETS_SOURCE'], (e, problem) => {
+    if (e.DATABASE_SECRET_ID !== undefined && e.SECRETS_SOURCE !== 'aws')
+      problem('DATABASE_SECRET_ID', 'needs SECRETS_SOURCE=aws');
+  }),
+  rule(['DATABASE_SECRET_ID', 'DATABASE_URL'], (e, problem) => {
+    if (e.DATABASE_SECRET_ID !== undefined && databaseKind(e) !== 'mysql')
+      problem('DATABASE_SECRET_ID', 'only used with MySQL');
+  }),
+  rule(['REDIS_AUTH_SECRET_ID', 'SECRETS_SOURCE'], (e, problem) => {
+    if (e.REDIS_AUTH_SECRET_ID && e.SECRETS_SOURCE !== 'aws')
+      problem('REDIS_AUTH_SECRET_ID', 'needs SECRETS_SOURCE=aws');
+  }),
+  rule(['DATABASE_URL', 'DATABASE_SECRET_ID', 'DATABASE_ADMIN_URL', 'DATABASE_TLS_CA'], (e, problem) => {
+    if (databaseKind(e) !== 'sqlite') return;
+    if (e.DATABASE_ADMIN_URL) problem('DATABASE_ADMIN_URL', 'only used with a mysql:// DATABASE_URL');
+    if (e.DATABASE_TLS_CA) problem('DATABASE_TLS_CA', 'only used with a mysql:// DATABASE_URL');
+  }),
+  rule(['SECRETS_SOURCE', ...KEYRING_SECRET_IDS], (e, problem) => {
+    if (e.SECRETS_SOURCE !== 'aws') return;
+    for (const name of KEYRING_SECRET_IDS) if (!e[name]) problem(name, 'required when SECRETS_SOURCE=aws');
+  }),
+  // Without SMTP the dev outbox logs every link; a public (https or AWS) deployment must never do that.
+  rule(['SMTP_URL', 'SECRETS_SOURCE', 'PUBLIC_URL'], (e, problem) => {
+    const https = e.PUBLIC_URL !== undefined && new URL(e.PUBLIC_URL).protocol === 'https:';
+    if (e.SMTP_URL || (e.SECRETS_SOURCE !== 'aws' && !https)) return;
+    const when = e.SECRETS_SOURCE === 'aws' ? 'SECRETS_SOURCE=aws' : 'PUBLIC_URL is https';
+    problem('SMTP_URL', `required when ${when} (the dev outbox would log every email link)`);
+  }),
+  rule(['METRICS_PORT', 'PORT'], (e, problem) => {
+    if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT)
+      problem('METRICS_PORT', 'must differ from PORT (metrics are never served on the public port)');
+  }),
+  rule(['LOG_FORMAT', 'SECRETS_SOURCE'], (e, problem) => {
+    if (e.LOG_FORMAT === 'pretty' && e.SECRETS_SOURCE === 'aws')
+      problem('LOG_FORMAT', 'production (SECRETS_SOURCE=aws) logs JSON lines for CloudWatch');
+  }),
+];
+
+/** `PORT=` (as .env files and orchestrators write an unset value) means unset, for every variable. */
+const withoutEmptyValues = (env: unknown) =>
+  env && typeof env === 'object' ? Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')) : env;
+
+/**
+ * The environment in one pass: each variable on its own, then every rule whose variables are valid, so an
+ * operator sees every problem at once (a rule never reports a consequence of another problem).
+ */
+const EnvSchema = z.preprocess(
+  withoutEmptyValues,
+  RULES.reduce(
+    (schema, { reads, check }) =>
+      schema.superRefine(
+        (e, ctx) =>
+          check(e, (variable, message) => ctx.addIssue({ code: 'custom', path: [variable], message })),
+        { when: ({ issues }) => !issues.some((issue) => reads.includes(issue.path?.[0] as Variable)) },
+      ),
+    Variables,
+  ),
+);
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 /** `json`: one JSON object per line (production, CloudWatch); `pretty`: one human line per request. */
@@ -432,63 +511,12 @@ export function loadConfig(
     );
   }
   const e = parsed.data;
-  const problems: string[] = [];
   const dataDir = path.resolve(e.DATA_DIR);
-  const fromSecret = e.DATABASE_SECRET_ID !== undefined;
-  // With DATABASE_SECRET_ID the credentials and host come from the secret; the URL only names the kind.
+  const kind = databaseKind(e);
   const databaseUrl =
     e.DATABASE_URL ??
-    (fromSecret ? `mysql://secret/${e.DATABASE_NAME}` : `sqlite:${path.join(dataDir, 'parley.db')}`);
-  const kind = databaseUrl.startsWith('mysql://') ? 'mysql' : 'sqlite';
-  if (fromSecret && e.SECRETS_SOURCE !== 'aws') problems.push('DATABASE_SECRET_ID: needs SECRETS_SOURCE=aws');
-  if (fromSecret && kind !== 'mysql') problems.push('DATABASE_SECRET_ID: only used with MySQL');
-  if (e.REDIS_AUTH_SECRET_ID && e.SECRETS_SOURCE !== 'aws')
-    problems.push('REDIS_AUTH_SECRET_ID: needs SECRETS_SOURCE=aws');
-  if (kind === 'sqlite' && e.DATABASE_ADMIN_URL) {
-    problems.push('DATABASE_ADMIN_URL: only used with a mysql:// DATABASE_URL');
-  }
-  if (kind === 'sqlite' && e.DATABASE_TLS_CA) {
-    problems.push('DATABASE_TLS_CA: only used with a mysql:// DATABASE_URL');
-  }
-  if (kind === 'mysql' && !new URL(databaseUrl).pathname.slice(1)) {
-    problems.push('DATABASE_URL: must name the database, e.g. mysql://app:secret@db:3306/parley');
-  }
-  const keyringIds = {
-    active_session: e.SECRET_ID_ACTIVE_SESSION,
-    verify_email_session: e.SECRET_ID_VERIFY_EMAIL,
-    password_reset_session: e.SECRET_ID_PASSWORD_RESET,
-  };
-  if (e.SECRETS_SOURCE === 'aws') {
-    for (const [name, value] of [
-      ['SECRET_ID_ACTIVE_SESSION', keyringIds.active_session],
-      ['SECRET_ID_VERIFY_EMAIL', keyringIds.verify_email_session],
-      ['SECRET_ID_PASSWORD_RESET', keyringIds.password_reset_session],
-    ] as const) {
-      if (!value) problems.push(`${name}: required when SECRETS_SOURCE=aws`);
-    }
-  }
-  let blobStore: BlobStoreLocation = { kind: 'local', dir: path.join(dataDir, 'blobs') };
-  if (e.BLOB_STORE) {
-    try {
-      const parsed = parseBlobStoreUrl(e.BLOB_STORE);
-      blobStore = parsed.kind === 'local' ? { kind: 'local', dir: path.resolve(parsed.dir) } : parsed;
-    } catch (error) {
-      problems.push(`BLOB_STORE: ${error instanceof Error ? error.message : 'invalid'}`);
-    }
-  }
-  // Without SMTP the dev outbox logs every link; a public (https or AWS) deployment must never do that.
-  const https = e.PUBLIC_URL !== undefined && new URL(e.PUBLIC_URL).protocol === 'https:';
-  if (!e.SMTP_URL && (e.SECRETS_SOURCE === 'aws' || https)) {
-    const when = e.SECRETS_SOURCE === 'aws' ? 'SECRETS_SOURCE=aws' : 'PUBLIC_URL is https';
-    problems.push(`SMTP_URL: required when ${when} (the dev outbox would log every email link)`);
-  }
-  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
-    problems.push('METRICS_PORT: must differ from PORT (metrics are never served on the public port)');
-  }
-  if (e.LOG_FORMAT === 'pretty' && e.SECRETS_SOURCE === 'aws') {
-    problems.push('LOG_FORMAT: production (SECRETS_SOURCE=aws) logs JSON lines for CloudWatch');
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
+    (kind === 'mysql' ? `mysql://secret/${e.DATABASE_NAME}` : `sqlite:${path.join(dataDir, 'parley.db')}`);
+  const blobStore: BlobStoreLocation = e.BLOB_STORE ?? { kind: 'local', dir: path.join(dataDir, 'blobs') };
 
   const publicUrl = new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
   return deepFreeze<Config>({
@@ -528,9 +556,9 @@ export function loadConfig(
       keyringSecretIds:
         e.SECRETS_SOURCE === 'aws'
           ? {
-              active_session: keyringIds.active_session ?? '',
-              verify_email_session: keyringIds.verify_email_session ?? '',
-              password_reset_session: keyringIds.password_reset_session ?? '',
+              active_session: e.SECRET_ID_ACTIVE_SESSION ?? '',
+              verify_email_session: e.SECRET_ID_VERIFY_EMAIL ?? '',
+              password_reset_session: e.SECRET_ID_PASSWORD_RESET ?? '',
             }
           : undefined,
       smtpSecretId: e.SMTP_SECRET_ID,

@@ -7,6 +7,7 @@ import { startTracing } from './platform/telemetry/tracing.js';
 /** In-flight requests get this long after SIGINT/SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
+/** The boot: configuration, the server from the composition root, listening, and a graceful close. */
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -21,22 +22,14 @@ async function main(): Promise<void> {
 
   const logOptions = loggerOptions({ level: config.logLevel, format: config.logFormat });
   const bootLog = pino(logOptions, logOptions.stream);
-  // Tracing patches mysql2 and Fastify as they load: the app's modules are imported only after it started.
+  // Tracing patches mysql2 and Fastify as they load: the composition root (and through it everything that
+  // loads them) is imported only after tracing started.
   const tracing = await startTracing(config.tracing, bootLog);
-  const [{ buildApp }, { prepareDatabase }, { warmPasswordHasher }, { preloadPasswordPolicy }, platforms] =
-    await Promise.all([
-      import('./app.js'),
-      import('./db/prepare.js'),
-      import('./modules/auth/passwords/password-hasher.js'),
-      import('./modules/auth/passwords/password-policy.js'),
-      import('./platform/platform.js'),
-    ]);
-  const database = platforms.openDatabase(config);
-  const platform = await platforms.createPlatform(config, bootLog);
-  const app = await buildApp({ config, database, platform });
+  const { createServer } = await import('./composition.js');
+  const server = await createServer({ config, platformLog: bootLog });
+  const { app } = server;
+  // After the composition root's own close hooks (platform, database): the last spans include theirs.
   app.addHook('onClose', async () => {
-    await platform.close();
-    await database.destroy();
     await tracing.shutdown();
   });
 
@@ -48,9 +41,7 @@ async function main(): Promise<void> {
   });
 
   try {
-    await prepareDatabase(config, database, app.log);
-    preloadPasswordPolicy();
-    await warmPasswordHasher();
+    await server.prepare();
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     app.log.fatal({ err: error }, 'could not start');

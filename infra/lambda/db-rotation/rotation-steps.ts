@@ -4,7 +4,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { finishRotation, type Log, readSecretString, readSecretStringIfExists } from '../shared/rotation.js';
-import { appUserStatements } from './app-user.js';
+import { appUserStatements } from './api-app-user.js';
 import { type Connect, type DbSession, isAccessDenied } from './connect.js';
 import { alternateUsername, parseDbSecret, type RotatedDbSecret } from './db-secret.js';
 

@@ -1,6 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { checkRotationEvent } from '../shared/rotation.js';
+import { DEFAULT_MAX_TOKEN_LIFETIME_HOURS, DEFAULT_ROTATION_INTERVAL_DAYS } from './api-keyring.js';
 import { createSecret, finishSecret, type StepContext, setSecret, testSecret } from './rotation-steps.js';
 
 const STEPS = { createSecret, setSecret, testSecret, finishSecret } as const;
@@ -30,8 +31,8 @@ export function createHandler(deps: HandlerDeps) {
       secretId: event.SecretId,
       token: event.ClientRequestToken,
       policy: {
-        rotationIntervalHours: positiveNumber('ROTATION_INTERVAL_DAYS', 30) * 24,
-        maxTokenLifetimeHours: positiveNumber('MAX_TOKEN_LIFETIME_HOURS', 24),
+        rotationIntervalHours: positiveNumber('ROTATION_INTERVAL_DAYS', DEFAULT_ROTATION_INTERVAL_DAYS) * 24,
+        maxTokenLifetimeHours: positiveNumber('MAX_TOKEN_LIFETIME_HOURS', DEFAULT_MAX_TOKEN_LIFETIME_HOURS),
       },
       now: deps.now ?? (() => new Date()),
       log,

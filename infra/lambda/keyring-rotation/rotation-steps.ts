@@ -1,6 +1,21 @@
 import { PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { finishRotation, readSecretString, readSecretStringIfExists } from '../shared/rotation.js';
-import { type Keyring, parseKeyring, type RetentionPolicy, rotateKeyring, verifyKeyring } from './keyring.js';
+import {
+  assertKeyringSigns,
+  CLOCK_TOLERANCE_SECONDS,
+  type KeyringData,
+  parseKeyringData,
+  rotateKeyring,
+} from './api-keyring.js';
+
+const HOUR_MS = 3_600_000;
+
+export interface RetentionPolicy {
+  /** How long a key signs before the next rotation replaces it. */
+  rotationIntervalHours: number;
+  /** Longest lifetime of a token signed by any key of this ring. */
+  maxTokenLifetimeHours: number;
+}
 
 export interface StepContext {
   readonly client: SecretsManagerClient;
@@ -11,8 +26,40 @@ export interface StepContext {
   readonly log: (message: string) => void;
 }
 
-async function readKeyring(ctx: StepContext, stage: string, versionId?: string): Promise<Keyring> {
-  return parseKeyring(await readSecretString(ctx.client, ctx.secretId, stage, versionId));
+/** Parses a version's JSON; errors name the secret and stage, never the value (it is key material). */
+function parseJson(text: string, label: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // JSON.parse messages quote the input, which here is key material.
+    throw new Error(`keyring ${label} is not valid JSON`);
+  }
+}
+
+/** The parsed JSON of one version. */
+async function readSecretJson(ctx: StepContext, stage: string, versionId?: string): Promise<unknown> {
+  const label = `${ctx.secretId} (${stage})`;
+  return parseJson(await readSecretString(ctx.client, ctx.secretId, stage, versionId), label);
+}
+
+/** The keyring as the API reads it; AWSCURRENT may be the empty ring the stack creates. */
+async function readKeyring(ctx: StepContext, stage: string, versionId?: string): Promise<KeyringData> {
+  const label = `${ctx.secretId} (${stage})`;
+  return parseKeyringData(await readSecretJson(ctx, stage, versionId), label, {
+    allowEmpty: stage === 'AWSCURRENT',
+  });
+}
+
+/**
+ * The API's retention rule with this function's policy: a key stays while it may have signed a live
+ * token (rotation interval + token lifetime), or while its successor has signed for less than a token
+ * lifetime (an off-schedule rotation); the newest current key always stays.
+ */
+function rotate(current: KeyringData, policy: RetentionPolicy, now: Date): KeyringData {
+  return rotateKeyring(current, now, {
+    retainMs: (policy.rotationIntervalHours + policy.maxTokenLifetimeHours) * HOUR_MS,
+    maxTokenLifetimeMs: policy.maxTokenLifetimeHours * HOUR_MS + CLOCK_TOLERANCE_SECONDS * 1000,
+  });
 }
 
 /** Puts AWSPENDING = current keys still needed + a new key; does nothing if this version already exists. */
@@ -23,7 +70,7 @@ export async function createSecret(ctx: StepContext): Promise<void> {
     ctx.log(`createSecret: version ${ctx.token} already pending, nothing to do`);
     return;
   }
-  const next = rotateKeyring(current, ctx.policy, ctx.now());
+  const next = rotate(current, ctx.policy, ctx.now());
   await ctx.client.send(
     new PutSecretValueCommand({
       SecretId: ctx.secretId,
@@ -43,10 +90,13 @@ export async function setSecret(ctx: StepContext): Promise<void> {
   ctx.log('setSecret: keyrings live only in Secrets Manager; no external system to update');
 }
 
-/** Loads the pending keyring and proves every key can sign and verify; throws to abort the rotation. */
+/**
+ * Loads the pending keyring as the API will, and proves every key can sign and verify; throws to abort
+ * the rotation.
+ */
 export async function testSecret(ctx: StepContext): Promise<void> {
-  const pending = await readKeyring(ctx, 'AWSPENDING', ctx.token);
-  verifyKeyring(pending);
+  const label = `${ctx.secretId} (AWSPENDING)`;
+  const pending = assertKeyringSigns(await readSecretJson(ctx, 'AWSPENDING', ctx.token), label);
   ctx.log(`testSecret: version ${ctx.token} verified (${pending.keys.length} keys)`);
 }
 

@@ -1,6 +1,10 @@
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import {
+  DEFAULT_MAX_TOKEN_LIFETIME_HOURS,
+  DEFAULT_ROTATION_INTERVAL_DAYS,
+} from '../../lambda/keyring-rotation/api-keyring.js';
 import { VpcFunction } from './vpc-function.construct.js';
 
 export interface KeyringRotationFunctionProps {
@@ -33,8 +37,8 @@ export class KeyringRotationFunction extends Construct {
       securityGroup: props.securityGroup,
       logsKey: props.logsKey,
       environment: {
-        ROTATION_INTERVAL_DAYS: String(props.rotationIntervalDays ?? 30),
-        MAX_TOKEN_LIFETIME_HOURS: String(props.maxTokenLifetimeHours ?? 24),
+        ROTATION_INTERVAL_DAYS: String(props.rotationIntervalDays ?? DEFAULT_ROTATION_INTERVAL_DAYS),
+        MAX_TOKEN_LIFETIME_HOURS: String(props.maxTokenLifetimeHours ?? DEFAULT_MAX_TOKEN_LIFETIME_HOURS),
       },
     });
   }

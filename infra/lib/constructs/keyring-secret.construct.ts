@@ -4,9 +4,11 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
-/** Token purposes, each signed by its own keyring (docs: ARCHITECTURE.md "Security model"). */
-export const KEYRING_PURPOSES = ['active_session', 'verify_email_session', 'password_reset_session'] as const;
-export type KeyringPurpose = (typeof KEYRING_PURPOSES)[number];
+import { TOKEN_PURPOSES, type TokenPurpose } from '../../lambda/keyring-rotation/api-keyring.js';
+
+/** Token purposes, each signed by its own keyring: the API's list (docs: ARCHITECTURE.md "Security model"). */
+export const KEYRING_PURPOSES = TOKEN_PURPOSES;
+export type KeyringPurpose = TokenPurpose;
 
 export interface KeyringSecretProps {
   readonly purpose: KeyringPurpose;

@@ -11,7 +11,7 @@ describe('error contract', () => {
     expect(Object.keys(errorStatus).sort()).toEqual([...ErrorCode.options].sort());
   });
 
-  it('uses the statuses API.md documents', () => {
+  it('uses the statuses docs/api.md documents', () => {
     expect(errorStatus.validation_failed).toBe(400);
     expect(errorStatus.unauthenticated).toBe(401);
     expect(errorStatus.forbidden).toBe(403);

@@ -1,6 +1,6 @@
 import { loadConfig } from '../config.js';
-import { TOKEN_PURPOSES } from '../modules/auth/tokens/token.types.js';
 import { createLocalKeyringSource, rotateLocalKeyrings } from '../platform/secrets/local-keyring.source.js';
+import { TOKEN_PURPOSES } from '../platform/tokens/token.types.js';
 
 /**
  * `npm run keys:rotate`: adds a new signing key to each local keyring (`<DATA_DIR>/secrets.json`) and

@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Kysely, Transaction } from 'kysely';
 
 /**
  * Timestamps are stored as UTC text `YYYY-MM-DD HH:MM:SS.mmm`, which MySQL's DATETIME(3) and SQLite's TEXT
@@ -87,10 +87,13 @@ export interface ConversationsTable {
   deleted_at: DbTime | null;
 }
 
+/** A member's standing in a group; members of a direct conversation are all `member`. */
+export type MemberRole = 'owner' | 'admin' | 'member';
+
 export interface ConversationMembersTable {
   conversation_id: string;
   user_id: string;
-  role: 'owner' | 'admin' | 'member';
+  role: MemberRole;
   joined_at: DbTime;
   left_at: DbTime | null;
   last_read_seq: number;
@@ -141,7 +144,10 @@ export interface DB {
   mail_notices: MailNoticesTable;
 }
 
-/** Tables whose rows are never removed: reads go through `db/soft-delete.ts`. */
+/** Tables whose rows are never removed, only marked deleted (`db/soft-delete.ts`). */
 export type SoftDeletableTable = {
   [K in keyof DB]: DB[K] extends { deleted_at: DbTime | null } ? K : never;
 }[keyof DB];
+
+/** What every data function takes first: the database, or the caller's transaction (CONVENTIONS 4). */
+export type Executor = Kysely<DB> | Transaction<DB>;

@@ -1,21 +1,23 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { DB, SoftDeletableTable } from './schema.js';
+import type { SelectQueryBuilder } from 'kysely';
+import type { DB, Executor, SoftDeletableTable } from './schema.js';
 import { toDbTime } from './time.js';
 
-type Executor = Kysely<DB> | Transaction<DB>;
+/** A query over one table, nothing selected yet: Kysely writes "nothing selected" as `{}`. */
+// biome-ignore lint/complexity/noBannedTypes: Kysely's own type for an empty selection.
+type TableQuery<T extends keyof DB> = SelectQueryBuilder<DB, T, {}>;
 
 /**
- * The one place that hides soft-deleted rows: every read of a soft-deletable table starts here.
- * Queries that must see deleted rows (audit, tombstones) say so by using `selectIncludingDeleted`.
+ * Live rows of one soft-deletable table: every single-table read of live rows starts here. Queries that
+ * join a soft-deletable table under an alias filter that alias's `deleted_at` themselves (Kysely cannot
+ * type a helper over any alias); reads that must see deleted rows do so on purpose and say why: message
+ * history and catch-up (a deleted message stays as a tombstone in its seq), member lists (a deleted
+ * account shows as "Deleted user"), the read-only check, and the orphan sweeper's claimed rows.
  */
-export function selectLive<T extends SoftDeletableTable>(db: Executor, table: T) {
-  // The cast narrows Kysely's generic table union so `deleted_at` is known to exist on every candidate.
-  return db.selectFrom(table as SoftDeletableTable).where('deleted_at', 'is', null);
-}
-
-/** Reads including soft-deleted rows, for the few places that need tombstones. */
-export function selectIncludingDeleted<T extends SoftDeletableTable>(db: Executor, table: T) {
-  return db.selectFrom(table as SoftDeletableTable);
+export function selectLive<T extends SoftDeletableTable>(db: Executor, table: T): TableQuery<T> {
+  // Kysely cannot see that `deleted_at` exists on every table T may be: filtered on the union, then typed
+  // as the one table asked for, so `select()` and `selectAll()` know that table's columns.
+  const query = db.selectFrom(table as SoftDeletableTable).where('deleted_at', 'is', null);
+  return query as unknown as TableQuery<T>;
 }
 
 /** Marks a live row deleted; returns whether a row changed. Nothing in Parley removes rows. */

@@ -4,8 +4,6 @@ import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { createDatabase, type Database, readCa } from '../db/database.js';
 import { DatabaseSecret, SecretMysqlPool } from '../db/secret-mysql-pool.js';
-import { createTokenService } from '../modules/auth/tokens/token.service.js';
-import type { KeyringSource, TokenService } from '../modules/auth/tokens/token.types.js';
 import type { BlobStore } from './blobs/blob-store.js';
 import { createLocalBlobStore } from './blobs/local-blob.store.js';
 import { createS3BlobStore } from './blobs/s3-blob.store.js';
@@ -23,6 +21,8 @@ import { type FanoutMetrics, Metrics } from './metrics/metrics.js';
 import { createAwsKeyringSource } from './secrets/aws-keyring.source.js';
 import { getSecretJson, getSecretString } from './secrets/aws-secret-json.js';
 import { createLocalKeyringSource } from './secrets/local-keyring.source.js';
+import { createTokenService } from './tokens/token.service.js';
+import type { KeyringSource, TokenService } from './tokens/token.types.js';
 
 export interface PlatformLog {
   info(obj: object, msg: string): void;

@@ -3,30 +3,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import type { AuthDeps } from '../modules/auth/auth.context.js';
-import { type AuthContext, authenticate } from '../modules/auth/session.service.js';
-import type { IssuedToken } from '../modules/auth/tokens/token.types.js';
+import { type SessionAuthenticator, signedIn } from '../http/auth.js';
+import type { IssuedToken } from '../platform/tokens/token.types.js';
 import { allowedOrigins } from './security.plugin.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The signed-in user and session, when the request carried a valid session token. */
-    auth: AuthContext | undefined;
-  }
-  interface FastifyInstance {
-    authDeps: AuthDeps;
-    /** preHandler for routes that need a signed-in user: 401 otherwise. */
-    requireAuth(request: FastifyRequest): Promise<void>;
-    /** Sets the session cookie for a freshly issued token. */
-    setSessionCookie(reply: FastifyReply, token: IssuedToken): void;
-    clearSessionCookie(reply: FastifyReply): void;
-  }
-}
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** `__Host-` only over HTTPS: browsers refuse the prefix without Secure, which localhost HTTP can't set. */
-export function sessionCookieName(config: Config): string {
+function sessionCookieName(config: Config): string {
   return config.publicUrl.protocol === 'https:' ? '__Host-parley_session' : 'parley_session';
 }
 
@@ -37,20 +21,37 @@ function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
+export interface AuthPluginOptions {
+  config: Config;
+  /** From the composition root (modules/auth `authenticate`): this plugin knows no session store. */
+  authenticate: SessionAuthenticator;
+}
+
 /**
- * Authentication and CSRF for every `/api` request. A session token comes from the session cookie or an
- * `Authorization: Bearer` header. State-changing requests from a foreign Origin are refused, and so are
- * cookie-authenticated ones without any Origin (browsers always send it on such requests).
+ * Authentication and CSRF for every `/api` request, and the declared interface of http/auth.ts. A
+ * session token comes from the session cookie or an `Authorization: Bearer` header. State-changing
+ * requests from a foreign Origin are refused, and so are cookie-authenticated ones without any Origin
+ * (browsers always send it on such requests); `sameOrigin` applies the same check to the WebSocket upgrade.
  */
 export const authPlugin = fp(
-  async (app: FastifyInstance, options: { config: Config; deps: AuthDeps }) => {
-    const { config, deps } = options;
+  async (app: FastifyInstance, options: AuthPluginOptions) => {
+    const { config, authenticate } = options;
     const secure = config.publicUrl.protocol === 'https:';
     const cookieName = sessionCookieName(config);
     const origins = allowedOrigins(config);
     await app.register(cookie);
 
-    app.decorate('authDeps', deps);
+    /** The one Origin check: a foreign Origin, or none on a request that carries the session cookie. */
+    const refuseForeignOrigin = (request: FastifyRequest, cookieSent: boolean, what: string) => {
+      const origin = request.headers.origin;
+      if (origin !== undefined && !origins.has(origin)) {
+        throw new AppError('forbidden', `Cross-origin ${what} refused`);
+      }
+      if (origin === undefined && cookieSent) {
+        throw new AppError('forbidden', `Cross-origin ${what} refused: Origin header missing`);
+      }
+    };
+
     app.decorateRequest('auth', undefined);
     app.decorate('setSessionCookie', (reply: FastifyReply, token: IssuedToken) => {
       reply.setCookie(cookieName, token.token, {
@@ -65,7 +66,10 @@ export const authPlugin = fp(
       reply.clearCookie(cookieName, { httpOnly: true, secure, sameSite: 'lax', path: '/' });
     });
     app.decorate('requireAuth', async (request: FastifyRequest) => {
-      if (!request.auth) throw new AppError('unauthenticated', 'Sign in to continue');
+      signedIn(request.auth);
+    });
+    app.decorate('sameOrigin', (what: string) => async (request: FastifyRequest) => {
+      refuseForeignOrigin(request, request.cookies[cookieName] !== undefined, what);
     });
 
     app.addHook('onRequest', async (request, reply) => {
@@ -74,18 +78,11 @@ export const authPlugin = fp(
       if (route === undefined || !route.startsWith('/api/')) return;
       const bearer = bearerToken(request);
       const cookieToken = bearer ? undefined : request.cookies[cookieName];
-      if (UNSAFE_METHODS.has(request.method)) {
-        const origin = request.headers.origin;
-        if (origin !== undefined && !origins.has(origin)) {
-          throw new AppError('forbidden', 'Cross-origin request refused');
-        }
-        if (origin === undefined && cookieToken !== undefined) {
-          throw new AppError('forbidden', 'Cross-origin request refused: Origin header missing');
-        }
-      }
+      if (UNSAFE_METHODS.has(request.method))
+        refuseForeignOrigin(request, cookieToken !== undefined, 'request');
       const token = bearer ?? cookieToken;
       if (!token) return;
-      const auth = await authenticate(deps, token);
+      const auth = await authenticate(token);
       if (!auth) {
         if (cookieToken) app.clearSessionCookie(reply);
         return;

@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../db/unavailable.js';
 import { AppError } from '../errors.js';
+import { BlobNotFoundError, BlobTooLargeError, BlobTooSlowError } from '../platform/blobs/blob-errors.js';
 
 /** Fastify's own client errors, by code, with the message a client should see. */
 const FASTIFY_ERRORS: Readonly<Record<string, { code: ErrorCode; message: string }>> = {
@@ -37,7 +38,35 @@ interface Presented {
   headers?: Readonly<Record<string, string>>;
 }
 
+/** The platform adapters' own errors, in the contract's terms. */
+function presentPlatformError(error: Error): Presented | undefined {
+  if (error instanceof BlobTooLargeError) {
+    return {
+      status: errorStatus.payload_too_large,
+      code: 'payload_too_large',
+      message: error.message,
+      details: { maxBytes: error.maxBytes },
+    };
+  }
+  if (error instanceof BlobTooSlowError) {
+    return {
+      status: errorStatus.request_timeout,
+      code: 'request_timeout',
+      message: error.message,
+      details: { windowMs: error.windowMs, minBytes: error.minBytes },
+      // The server drops the connection once the answer is sent: the client cannot go on trickling into it.
+      headers: { connection: 'close' },
+    };
+  }
+  if (error instanceof BlobNotFoundError) {
+    return { status: errorStatus.not_found, code: 'not_found', message: error.message };
+  }
+  return undefined;
+}
+
 function present(error: FastifyError | AppError | Error): Presented | undefined {
+  const platform = presentPlatformError(error);
+  if (platform) return platform;
   if (error instanceof AppError) {
     return {
       status: errorStatus[error.code],

@@ -4,13 +4,6 @@ import type { MetricsConfig } from '../config.js';
 import type { Metrics, PoolStats } from '../platform/metrics/metrics.js';
 import { type MetricsServer, startMetricsServer } from '../platform/metrics/metrics-server.js';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** This app's Prometheus series (platform/metrics); routes record into it. */
-    metrics: Metrics;
-  }
-}
-
 export interface MetricsPluginOptions {
   metrics: Metrics;
   listener: MetricsConfig;
@@ -28,7 +21,6 @@ const UNMATCHED = 'unmatched';
 export const metricsPlugin = fp(
   async (app: FastifyInstance, options: MetricsPluginOptions) => {
     const { metrics } = options;
-    app.decorate('metrics', metrics);
     if (options.poolStats) metrics.watchDatabasePool(options.poolStats);
     app.addHook('onResponse', async (request, reply) => {
       metrics.httpRequest(

@@ -5,7 +5,7 @@ import { moveUnverifiedPasswords } from '../../src/db/migrations/0004-registrati
 import { toDbTime } from '../../src/db/time.js';
 import { newId } from '../../src/ids.js';
 import { hashPassword } from '../../src/modules/auth/passwords/password-hasher.js';
-import { buildTestApp } from '../helpers/app.js';
+import { buildTestApp, platformOf } from '../helpers/app.js';
 import { call, login, signUp, TestClock, tokenFromEmail, uniqueEmail } from '../helpers/auth.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
 
@@ -283,7 +283,7 @@ describe.each(DB_KINDS)('unverified-account takeover on %s', (kind) => {
       expect(response.statusCode).toBe(202);
     }
     const notices = async () => {
-      await Promise.all([app.authDeps.mail.drain(), other.authDeps.mail.drain()]);
+      await Promise.all([platformOf(app).mail.drain(), platformOf(other).mail.drain()]);
       return smtp.messages.filter(
         (m) => m.to.includes(owner.email) && /Someone tried to sign up/.test(m.subject),
       );

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, pendingMigrations } from '../../src/db/migrate.js';
 import { migrations } from '../../src/db/migrations/index.js';
-import { selectIncludingDeleted, selectLive, softDelete } from '../../src/db/soft-delete.js';
+import { selectLive, softDelete } from '../../src/db/soft-delete.js';
 import { fromDbTime, toDbTime } from '../../src/db/time.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
 
@@ -170,7 +170,8 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
 
     const live = await selectLive(db, 'users').select('id').where('email', '=', 'same@example.com').execute();
     expect(live.map((row) => row.id)).toEqual(['a3']);
-    const all = await selectIncludingDeleted(db, 'users')
+    const all = await db
+      .selectFrom('users')
       .select(['id', 'deleted_at'])
       .where('email', '=', 'same@example.com')
       .orderBy('id')

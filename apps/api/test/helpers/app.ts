@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { createServer } from '../../src/composition.js';
 import type { Config } from '../../src/config.js';
-import { createPlatform, type PlatformLog, type PlatformOverrides } from '../../src/platform/platform.js';
+import type { Platform, PlatformLog, PlatformOverrides } from '../../src/platform/platform.js';
 import type { TestDatabase } from './database.js';
 
 /** A stand-in for `vite build` output so SPA serving is tested without building the web app. */
@@ -46,28 +46,34 @@ export interface TestAppOptions {
   platformLog?: PlatformLog;
 }
 
-/** The real app over a test database, with the platform its config selects (local keyrings in DATA_DIR). */
+const platforms = new WeakMap<FastifyInstance, Platform>();
+
+/** The adapters of an app built by buildTestApp (its mail queue, blob store, …). */
+export function platformOf(app: FastifyInstance): Platform {
+  const platform = platforms.get(app);
+  if (!platform) throw new Error('not an app from buildTestApp');
+  return platform;
+}
+
+/**
+ * The real app over a test database, built by the same composition root as `main.ts`, with the
+ * platform its config selects (local keyrings in DATA_DIR). The test database outlives the app.
+ */
 export async function buildTestApp(
   testDb: TestDatabase,
   options: TestAppOptions = {},
 ): Promise<FastifyInstance> {
   const config: Config = options.config ? { ...testDb.config, ...options.config } : testDb.config;
-  const platform = await createPlatform(config, options.platformLog ?? quiet, {
-    // The dev outbox's framed links would land in the test output.
-    notice: () => undefined,
-    ...options.platform,
-    ...(options.now ? { now: options.now } : {}),
-  });
-  const app = await buildApp({
+  const { app, platform } = await createServer({
     config,
     database: testDb.database,
-    platform,
+    platformLog: options.platformLog ?? quiet,
+    // The dev outbox's framed links would land in the test output.
+    platform: { notice: () => undefined, ...options.platform },
     ...(options.now ? { now: options.now } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
-  app.addHook('onClose', async () => {
-    await platform.close();
-  });
+  platforms.set(app, platform);
   options.extend?.(app);
   await app.ready();
   return app;

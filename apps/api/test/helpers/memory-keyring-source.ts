@@ -1,10 +1,10 @@
-import { generateKeyringKey } from '../../src/modules/auth/tokens/paserk.js';
+import { generateKeyringKey } from '../../src/platform/tokens/paserk.js';
 import {
   type KeyringData,
   type KeyringSource,
   TOKEN_PURPOSES,
   type TokenPurpose,
-} from '../../src/modules/auth/tokens/token.types.js';
+} from '../../src/platform/tokens/token.types.js';
 
 export interface MemoryKeyringSource extends KeyringSource {
   /** What get() returns; replace an entry to simulate a rotation the service has not loaded yet. */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../../../scripts/services/free-port.js';
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
 import { loadConfig } from '../../src/config.js';
-import { buildTestApp } from '../helpers/app.js';
+import { buildTestApp, platformOf } from '../helpers/app.js';
 import { call, signUp } from '../helpers/auth.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
 import { createDirect, send } from '../helpers/messaging.js';
@@ -232,7 +232,9 @@ describe('metrics configuration', () => {
       const port = (app.server.address() as { port: number }).port;
       expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
       // Still counted (cheaply) for nobody: recording never depends on the listener.
-      expect(await app.metrics.text()).toContain('http_request_duration_seconds_count{route="unmatched"');
+      expect(await platformOf(app).metrics.text()).toContain(
+        'http_request_duration_seconds_count{route="unmatched"',
+      );
     } finally {
       await app.close();
       await testDb.cleanup();

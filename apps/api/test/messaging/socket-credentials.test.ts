@@ -1,7 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
-import { rotateKeyring } from '../../src/modules/auth/tokens/keyring.js';
+import { rotateKeyring } from '../../src/platform/tokens/keyring.js';
 import { buildTestApp } from '../helpers/app.js';
 import { call, type Session, signUp, TestClock } from '../helpers/auth.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
 import { sweepOrphanUploads } from '../../src/modules/attachments/orphan-sweeper.js';
-import { buildTestApp } from '../helpers/app.js';
+import { buildTestApp, platformOf } from '../helpers/app.js';
 import { call, signUp, TestClock } from '../helpers/auth.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
 import { createGroup } from '../helpers/messaging.js';
@@ -119,6 +119,7 @@ describe.each(DB_KINDS)('upload limits on %s', (kind) => {
     const response = await upload(app, ada.session, conversationId, text(1001));
     expect(response.statusCode).toBe(413);
     expect(response.json().error.code).toBe('payload_too_large');
+    expect(response.json().error.details).toEqual({ maxBytes: 1000 });
   });
 
   it('keeps stored bytes under UPLOAD_QUOTA_BYTES, cutting a too-big upload off while it streams', async () => {
@@ -164,7 +165,7 @@ describe.each(DB_KINDS)('upload limits on %s', (kind) => {
     clock.advance(app.config.uploads.orphanTtlMs + 60_000);
     const swept = await sweepOrphanUploads({
       db: testDb.database.db,
-      blobs: app.blobs,
+      blobs: platformOf(app).blobs,
       now: clock.now,
       orphanTtlMs: app.config.uploads.orphanTtlMs,
       log: quiet,

@@ -5,11 +5,11 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { generateKeyringKey } from '../../src/modules/auth/tokens/paserk.js';
-import { createTokenService, InvalidTokenError } from '../../src/modules/auth/tokens/token.service.js';
-import type { KeyringData, KeyringSource, TokenPurpose } from '../../src/modules/auth/tokens/token.types.js';
 import { createAwsKeyringSource } from '../../src/platform/secrets/aws-keyring.source.js';
 import { getSecretJson } from '../../src/platform/secrets/aws-secret-json.js';
+import { generateKeyringKey } from '../../src/platform/tokens/paserk.js';
+import { createTokenService, InvalidTokenError } from '../../src/platform/tokens/token.service.js';
+import type { KeyringData, KeyringSource, TokenPurpose } from '../../src/platform/tokens/token.types.js';
 
 const sm = mockClient(SecretsManagerClient);
 const client = new SecretsManagerClient({ region: 'eu-west-1' });

@@ -5,13 +5,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseKeyringData } from '../../src/modules/auth/tokens/keyring.js';
-import { createTokenService } from '../../src/modules/auth/tokens/token.service.js';
-import { TOKEN_PURPOSES } from '../../src/modules/auth/tokens/token.types.js';
 import {
   createLocalKeyringSource,
   rotateLocalKeyrings,
 } from '../../src/platform/secrets/local-keyring.source.js';
+import { parseKeyringData } from '../../src/platform/tokens/keyring.js';
+import { createTokenService } from '../../src/platform/tokens/token.service.js';
+import { TOKEN_PURPOSES } from '../../src/platform/tokens/token.types.js';
 
 const run = promisify(execFile);
 const apiDir = fileURLToPath(new URL('../..', import.meta.url));

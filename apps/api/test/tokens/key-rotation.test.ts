@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
+  assertKeyringSigns,
   KEY_RETENTION_MS,
   KeyringError,
   parseKeyringData,
   rotateKeyring,
-} from '../../src/modules/auth/tokens/keyring.js';
-import { generateKeyringKey } from '../../src/modules/auth/tokens/paserk.js';
-import { createTokenService, InvalidTokenError } from '../../src/modules/auth/tokens/token.service.js';
-import type { KeyringData, KeyringSource } from '../../src/modules/auth/tokens/token.types.js';
+} from '../../src/platform/tokens/keyring.js';
+import { generateKeyringKey } from '../../src/platform/tokens/paserk.js';
+import { createTokenService, InvalidTokenError } from '../../src/platform/tokens/token.service.js';
+import type { KeyringData, KeyringSource } from '../../src/platform/tokens/token.types.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const T0 = new Date('2026-01-01T00:00:00.000Z');
@@ -106,6 +107,18 @@ describe('rotateKeyring', () => {
 });
 
 describe('parseKeyringData', () => {
+  it('accepts an empty ring only as the input of a rotation (the AWS secret starts as {"keys":[]})', () => {
+    expect(() => parseKeyringData({ keys: [] }, 'test')).toThrow(KeyringError);
+    expect(parseKeyringData({ keys: [] }, 'test', { allowEmpty: true })).toEqual({ keys: [] });
+    expect(rotate(parseKeyringData({ keys: [] }, 'test', { allowEmpty: true }), T0).keys).toHaveLength(1);
+  });
+
+  it('proves every key signs what its public half verifies before a rotated ring goes live', () => {
+    const ring = rotate({ keys: [generateKeyringKey(T0)] }, at(30));
+    expect(assertKeyringSigns(ring, 'rotated')).toEqual(ring);
+    expect(() => assertKeyringSigns({ keys: [] }, 'empty')).toThrow(KeyringError);
+  });
+
   it('rejects empty keyrings, duplicate kids, kids that do not match their key and bad secrets, without echoing secrets', () => {
     const a = generateKeyringKey(T0);
     const b = generateKeyringKey(T0);

@@ -6,7 +6,7 @@ import {
   encodePublicPaserk,
   encodeSecretPaserk,
   publicKeyId,
-} from '../../src/modules/auth/tokens/paserk.js';
+} from '../../src/platform/tokens/paserk.js';
 import {
   type Claims,
   importSigningKey,
@@ -14,7 +14,7 @@ import {
   readV4PublicFooter,
   signV4Public,
   verifyV4Public,
-} from '../../src/modules/auth/tokens/paseto-v4.js';
+} from '../../src/platform/tokens/paseto-v4.js';
 
 // Official vectors from paseto-standard/test-vectors (see test/vectors/paseto/SOURCE.txt).
 interface TokenVector {

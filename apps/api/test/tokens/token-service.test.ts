@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { generateKeyringKey } from '../../src/modules/auth/tokens/paserk.js';
-import { importSigningKey, signV4Public } from '../../src/modules/auth/tokens/paseto-v4.js';
+import { generateKeyringKey } from '../../src/platform/tokens/paserk.js';
+import { importSigningKey, signV4Public } from '../../src/platform/tokens/paseto-v4.js';
 import {
   createTokenService,
   InvalidTokenError,
   MAX_TOKEN_LENGTH,
-} from '../../src/modules/auth/tokens/token.service.js';
-import type { TokenPurpose, TokenService } from '../../src/modules/auth/tokens/token.types.js';
+} from '../../src/platform/tokens/token.service.js';
+import type { TokenPurpose, TokenService } from '../../src/platform/tokens/token.types.js';
 import { createMemoryKeyringSource } from '../helpers/memory-keyring-source.js';
 
 const ISSUER = 'https://parley.test';

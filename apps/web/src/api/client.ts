@@ -137,7 +137,7 @@ function announce(error: ApiError | NetworkError): ApiError | NetworkError {
 
 const body = <B extends Schema>(schema: B, input: z.input<B>) => ({ schema, input });
 
-/** Every account and session route of API.md. */
+/** Every account and session route of docs/api.md. */
 export const api = {
   register: (input: z.input<typeof RegisterBody>) =>
     request({ method: 'POST', path: '/auth/register', body: body(RegisterBody, input) }),

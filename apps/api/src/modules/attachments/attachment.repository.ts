@@ -1,8 +1,7 @@
-import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
+import { type Insertable, sql, type Transaction } from 'kysely';
 import { dialectOf } from '../../db/migrations/dialect.js';
-import type { AttachmentsTable, DB, DbTime } from '../../db/schema.js';
-
-type Executor = Kysely<DB> | Transaction<DB>;
+import type { AttachmentsTable, DB, DbTime, Executor } from '../../db/schema.js';
+import { selectLive } from '../../db/soft-delete.js';
 
 /** What a user has stored: the quota counts live attachments, the hourly limit every upload in the window. */
 export interface UploadUsage {
@@ -51,6 +50,18 @@ export async function lockUploader(trx: Transaction<DB>, userId: string): Promis
   await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
 }
 
+/** A live attachment with whether its message (if it has one yet) was deleted. */
+export function findAttachmentWithMessage(db: Executor, id: string) {
+  return db
+    .selectFrom('attachments as a')
+    .leftJoin('messages as m', 'm.id', 'a.message_id')
+    .selectAll('a')
+    .select('m.deleted_at as message_deleted_at')
+    .where('a.id', '=', id)
+    .where('a.deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
 export async function insertAttachment(db: Executor, row: Insertable<AttachmentsTable>): Promise<void> {
   await db.insertInto('attachments').values(row).execute();
 }
@@ -60,11 +71,9 @@ export async function findOrphans(
   db: Executor,
   options: { cutoff: DbTime; limit: number },
 ): Promise<string[]> {
-  const rows = await db
-    .selectFrom('attachments')
+  const rows = await selectLive(db, 'attachments')
     .select('id')
     .where('message_id', 'is', null)
-    .where('deleted_at', 'is', null)
     .where('created_at', '<', options.cutoff)
     .orderBy('created_at')
     .limit(options.limit)

@@ -5,13 +5,19 @@ import type { DB } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { BlobTooLargeError } from '../../platform/blobs/blob-errors.js';
 import type { BlobStore, StoredBlob } from '../../platform/blobs/blob-store.js';
 import { checkDeclaredType, nameForType } from '../../platform/blobs/content-type.js';
 import { limitAndReadHead } from '../../platform/blobs/limited-stream.js';
 import { guardProgress } from '../../platform/blobs/progress-guard.js';
 import { requireMembership, requireWritableMembership } from '../conversations/conversation.service.js';
 import { presentAttachment } from '../messages/message.presenter.js';
-import { insertAttachment, lockUploader, uploadUsage } from './attachment.repository.js';
+import {
+  findAttachmentWithMessage,
+  insertAttachment,
+  lockUploader,
+  uploadUsage,
+} from './attachment.repository.js';
 import { type UploadLimits, uploadBudget, windowStart } from './upload-limits.js';
 
 export interface AttachmentDeps {
@@ -66,7 +72,7 @@ export async function uploadAttachment(
   }
   const guarded = guardProgress(input.body, deps.limits.progress);
   const overBudget = (error: unknown) => {
-    throw error instanceof AppError && error.code === 'payload_too_large' ? budget.refusal() : error;
+    throw error instanceof BlobTooLargeError ? budget.refusal() : error;
   };
   let contentType: string;
   let stored: StoredBlob;
@@ -123,14 +129,7 @@ export async function uploadAttachment(
  * uploader; attachments of deleted messages are gone for everyone.
  */
 export async function openAttachment(deps: AttachmentDeps, userId: string, attachmentId: string) {
-  const row = await deps.db
-    .selectFrom('attachments as a')
-    .leftJoin('messages as m', 'm.id', 'a.message_id')
-    .selectAll('a')
-    .select('m.deleted_at as message_deleted_at')
-    .where('a.id', '=', attachmentId)
-    .where('a.deleted_at', 'is', null)
-    .executeTakeFirst();
+  const row = await findAttachmentWithMessage(deps.db, attachmentId);
   if (!row || row.message_deleted_at) throw attachmentNotFound();
   await requireMembership(deps.db, row.conversation_id, userId).catch(() => {
     throw attachmentNotFound();

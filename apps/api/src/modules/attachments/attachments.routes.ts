@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import { Attachment, AttachmentUploadQuery, ErrorBody, IdParams } from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { perUser } from '../../plugins/rate-limit.plugin.js';
-import { signedIn } from '../auth/auth.routes.js';
-import { openAttachment, uploadAttachment } from './attachment.service.js';
+import { signedIn } from '../../http/auth.js';
+import { perUser } from '../../http/limits.js';
+import { type AttachmentDeps, openAttachment, uploadAttachment } from './attachment.service.js';
 
 const errors = {
   400: ErrorBody,
@@ -26,20 +26,7 @@ function contentDisposition(name: string): string {
  * Attachments go through the API (the bucket is unreachable from browsers): members of the conversation
  * upload and download; nothing else may read them.
  */
-export const attachmentsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { uploads } = app.config;
-  const deps = {
-    db: app.db,
-    blobs: app.blobs,
-    maxBytes: app.config.attachmentMaxBytes,
-    limits: {
-      bytes: uploads.bytes,
-      quotaBytes: uploads.quotaBytes,
-      progress: { windowMs: uploads.idleTimeoutMs, minBytesPerSecond: uploads.minBytesPerSecond },
-    },
-    now: app.messaging.now,
-    log: app.log,
-  };
+export const attachmentsRoutes: FastifyPluginAsyncZod<{ deps: AttachmentDeps }> = async (app, { deps }) => {
   // Upload requests per user (LIMIT_UPLOADS), counted before any byte is read; bytes per window and the
   // quota are summed from the database by the service.
   const uploadsPerUser = app.limit({ rate: 'uploads', key: perUser });

@@ -1,6 +1,6 @@
 import { fromDbTime, toDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
-import { tooLarge } from '../../platform/blobs/limited-stream.js';
+import { BlobTooLargeError } from '../../platform/blobs/blob-errors.js';
 import type { ProgressRule } from '../../platform/blobs/progress-guard.js';
 import type { Rate } from '../../platform/limits/rate.js';
 import type { UploadUsage } from './attachment.repository.js';
@@ -25,9 +25,9 @@ export interface UploadBudget {
   /** Most bytes the upload may have; 0 when the user may not upload now. */
   readonly bytes: number;
   /** The error for an upload over `bytes`: the tightest limit's. */
-  refusal(): AppError;
+  refusal(): AppError | BlobTooLargeError;
   /** The error for an upload of exactly `size` bytes, or undefined when it fits. */
-  refuse(size: number): AppError | undefined;
+  refuse(size: number): AppError | BlobTooLargeError | undefined;
 }
 
 /**
@@ -66,14 +66,14 @@ export function uploadBudget(
   };
   const bytes = Math.min(sizeCap, quotaLeft, windowLeft);
   const refuse = (size: number) => {
-    if (size > sizeCap) return tooLarge(sizeCap);
+    if (size > sizeCap) return new BlobTooLargeError(sizeCap);
     if (size > quotaLeft) return quotaExceeded();
     if (size > windowLeft) return rateLimited();
     return undefined;
   };
   return {
     bytes,
-    refusal: () => refuse(bytes + 1) ?? tooLarge(bytes),
+    refusal: () => refuse(bytes + 1) ?? new BlobTooLargeError(bytes),
     refuse,
   };
 }

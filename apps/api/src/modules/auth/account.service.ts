@@ -1,10 +1,11 @@
 import { softDelete } from '../../db/soft-delete.js';
 import { toDbTime } from '../../db/time.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
-import { AppError } from '../../errors.js';
+import { validationError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { directConversationIds } from '../conversations/conversation.repository.js';
 import { announceConversations } from '../conversations/conversation.service.js';
-import { directConversationIds, endGroupMemberships } from '../conversations/group-ownership.js';
+import { endGroupMemberships } from '../conversations/group-ownership.js';
 import {
   activateUnverifiedUser,
   findLiveUserByEmail,
@@ -13,7 +14,7 @@ import {
   type UserRow,
   updateLiveUser,
 } from '../users/user.repository.js';
-import { NO_PASSWORD, PASSWORD_RESET_TTL_SECONDS, VERIFY_EMAIL_TTL_SECONDS } from './auth.constants.js';
+import { NO_PASSWORD } from './auth.constants.js';
 import { type AuthDeps, linkTo } from './auth.context.js';
 import {
   alreadyRegisteredEmail,
@@ -23,11 +24,14 @@ import {
 } from './auth-emails.js';
 import { type RequestOrigin, recordAuthEvent } from './auth-event.repository.js';
 import {
-  consumeEmailToken,
-  findUsableEmailToken,
-  insertEmailToken,
-  passwordFingerprint,
-} from './email-token.repository.js';
+  checkEmailLink,
+  consumeEmailLink,
+  invalidLink,
+  issueEmailLink,
+  openEmailLink,
+  RESET,
+  VERIFY,
+} from './email-links.js';
 import { claimMailNotice } from './mail-notice.repository.js';
 import { hashPassword, verifyPassword } from './passwords/password-hasher.js';
 import { passwordProblem } from './passwords/password-policy.js';
@@ -39,52 +43,11 @@ import {
 } from './registration.repository.js';
 import type { AuthContext } from './session.service.js';
 import { endSessionsWithin } from './session-end.js';
-import type { TokenPurpose } from './tokens/token.types.js';
-
-const invalidLink = () => new AppError('invalid_token', 'This link is invalid, expired or already used');
-
-function fieldError(field: string, message: string): AppError {
-  return new AppError('validation_failed', 'Request is not valid', [{ path: `body.${field}`, message }]);
-}
 
 function assertAcceptablePassword(field: string, password: string, email: string): void {
   const problem = passwordProblem(password, email);
-  if (problem) throw fieldError(field, problem);
+  if (problem) throw validationError(`body.${field}`, problem);
 }
-
-/** Creates the single-use row and the signed token for an email link. */
-async function issueEmailLink(
-  deps: AuthDeps,
-  user: UserRow,
-  kind: { purpose: 'verify_email' | 'password_reset'; token: TokenPurpose; ttlSeconds: number; page: string },
-): Promise<string> {
-  const now = deps.now();
-  const jti = newId();
-  await insertEmailToken(deps.db, {
-    id: jti,
-    userId: user.id,
-    purpose: kind.purpose,
-    email: user.email,
-    passwordHash: user.password_hash,
-    now,
-    expiresAt: new Date(now.getTime() + kind.ttlSeconds * 1000),
-  });
-  const issued = await deps.tokens.issue(kind.token, { subject: user.id, jti, ttlSeconds: kind.ttlSeconds });
-  return linkTo(deps.publicUrl, kind.page, issued.token);
-}
-
-const VERIFY = {
-  purpose: 'verify_email',
-  token: 'verify_email_session',
-  ttlSeconds: VERIFY_EMAIL_TTL_SECONDS,
-  page: 'verify-email',
-} as const;
-const RESET = {
-  purpose: 'password_reset',
-  token: 'password_reset_session',
-  ttlSeconds: PASSWORD_RESET_TTL_SECONDS,
-  page: 'reset-password',
-} as const;
 
 /**
  * Creates an unverified account that holds no password yet, with its first registration. Undefined when
@@ -181,15 +144,6 @@ export async function resendVerification(deps: AuthDeps, email: string): Promise
   deps.mail.enqueue(verificationEmail(user.email, await issueEmailLink(deps, user, VERIFY)));
 }
 
-/** Checks the signature, purpose and lifetime of an emailed token; any failure is `invalid_token`. */
-async function verifyLinkToken(deps: AuthDeps, purpose: TokenPurpose, token: string) {
-  try {
-    return await deps.tokens.verify(purpose, token);
-  } catch {
-    throw invalidLink();
-  }
-}
-
 /**
  * Activates an unverified account from a verification link and a password. The link proves control of the
  * mailbox; the password picks which of the address's pending registrations the mailbox owner made. That
@@ -201,15 +155,9 @@ export async function verifyEmail(
   deps: AuthDeps,
   input: { token: string; password: string; origin: RequestOrigin },
 ): Promise<UserRow> {
-  const verified = await verifyLinkToken(deps, 'verify_email_session', input.token);
-  const link = await findUsableEmailToken(deps.db, {
-    id: verified.jti,
-    userId: verified.sub,
-    purpose: 'verify_email',
-    now: deps.now(),
-  });
-  const user = link ? await findLiveUserById(deps.db, verified.sub) : undefined;
-  if (!link || !user || user.email !== link.email || user.email_verified_at !== null) throw invalidLink();
+  const verified = await openEmailLink(deps, VERIFY, input.token);
+  // Checked before the password, without spending the link: a wrong password must leave it usable.
+  const user = await checkEmailLink(deps.db, VERIFY, verified, deps.now());
   const registration = await registrationWithPassword(deps.db, user.id, input.password);
   if (!registration) {
     await recordAuthEvent(deps.db, {
@@ -218,20 +166,21 @@ export async function verifyEmail(
       origin: input.origin,
       now: deps.now(),
     });
-    throw fieldError('password', 'does not match the password chosen when signing up with this address');
+    throw validationError(
+      'body.password',
+      'does not match the password chosen when signing up with this address',
+    );
   }
   return deps.db.transaction().execute(async (trx) => {
     const now = deps.now();
-    // The account row first: its conditional UPDATE lets exactly one of two racing activations through.
+    await consumeEmailLink(trx, VERIFY, verified, now);
+    // The account's conditional UPDATE lets exactly one of two racing activations (two links) through.
     const activated = await activateUnverifiedUser(trx, user.id, {
       passwordHash: registration.password_hash,
       displayName: registration.display_name,
       now,
     });
-    const consumed =
-      activated &&
-      (await consumeEmailToken(trx, { id: verified.jti, userId: user.id, purpose: 'verify_email', now }));
-    if (!consumed || !(await activateRegistration(trx, registration.id, now))) throw invalidLink();
+    if (!activated || !(await activateRegistration(trx, registration.id, now))) throw invalidLink();
     await supersedePendingRegistrations(trx, user.id, now);
     await recordAuthEvent(trx, { type: 'email_verified', userId: user.id, origin: input.origin, now });
     return {
@@ -264,28 +213,14 @@ export async function resetPassword(
   deps: AuthDeps,
   input: { token: string; password: string; origin: RequestOrigin },
 ): Promise<void> {
-  const verified = await verifyLinkToken(deps, 'password_reset_session', input.token);
+  const verified = await openEmailLink(deps, RESET, input.token);
   const current = await findLiveUserById(deps.db, verified.sub);
   if (!current) throw invalidLink();
   assertAcceptablePassword('password', input.password, current.email);
   const passwordHash = await hashPassword(input.password);
   const user = await endSessionsWithin(deps, async (trx, endSessions) => {
     const now = deps.now();
-    const row = await consumeEmailToken(trx, {
-      id: verified.jti,
-      userId: verified.sub,
-      purpose: 'password_reset',
-      now,
-    });
-    if (!row) throw invalidLink();
-    const fresh = await findLiveUserById(trx, verified.sub);
-    if (
-      !fresh ||
-      fresh.email !== row.email ||
-      passwordFingerprint(fresh.password_hash) !== row.password_fingerprint
-    ) {
-      throw invalidLink();
-    }
+    const fresh = await consumeEmailLink(trx, RESET, verified, now);
     // The link proved control of the mailbox, so the address counts as verified too.
     await updateLiveUser(
       trx,
@@ -309,7 +244,7 @@ export async function changePassword(
   input: { currentPassword: string; newPassword: string; origin: RequestOrigin },
 ): Promise<void> {
   if (!(await verifyPassword(auth.user.password_hash, input.currentPassword))) {
-    throw fieldError('currentPassword', 'is incorrect');
+    throw validationError('body.currentPassword', 'is incorrect');
   }
   assertAcceptablePassword('newPassword', input.newPassword, auth.user.email);
   const now = deps.now();
@@ -340,7 +275,7 @@ export async function deleteAccount(
   input: { password: string; origin: RequestOrigin },
 ): Promise<void> {
   if (!(await verifyPassword(auth.user.password_hash, input.password)))
-    throw fieldError('password', 'is incorrect');
+    throw validationError('body.password', 'is incorrect');
   const now = deps.now();
   const groups = await endSessionsWithin(deps, async (trx, endSessions) => {
     const groups = await endGroupMemberships(trx, auth.userId, toDbTime(now));
@@ -356,23 +291,4 @@ export async function deleteAccount(
     return groups;
   });
   await announceConversations(deps, [...groups, ...(await directConversationIds(deps.db, auth.userId))]);
-}
-
-export async function updateDisplayName(
-  deps: AuthDeps,
-  auth: AuthContext,
-  displayName: string,
-): Promise<UserRow> {
-  const now = deps.now();
-  await updateLiveUser(deps.db, auth.userId, { display_name: displayName }, now);
-  const user = await findLiveUserById(deps.db, auth.userId);
-  if (!user) throw new AppError('unauthenticated', 'Sign in again');
-  return user;
-}
-
-/** Finds a verified, live user by exact email, for starting a conversation. */
-export async function lookupUser(deps: AuthDeps, email: string): Promise<UserRow> {
-  const user = await findLiveUserByEmail(deps.db, email);
-  if (!user || user.email_verified_at === null) throw new AppError('not_found', 'No user with that email');
-  return user;
 }

@@ -1,9 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import type { Executor } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { newId } from '../../ids.js';
-
-type Executor = Kysely<DB> | Transaction<DB>;
 
 export type AuthEventType =
   | 'register'

@@ -2,10 +2,10 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { MailQueue } from '../../platform/mail/mail-queue.js';
+import type { TokenService } from '../../platform/tokens/token.types.js';
 import type { SessionEndDeps } from './session-end.js';
-import type { TokenService } from './tokens/token.types.js';
 
-/** What the auth commands need; built once in app.ts. */
+/** What the auth commands need; built once, in the composition root (composition.ts). */
 export interface AuthDeps extends SessionEndDeps {
   readonly db: Kysely<DB>;
   readonly tokens: TokenService;

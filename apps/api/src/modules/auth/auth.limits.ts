@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
+import { type LimitRule, perAddress, perUser } from '../../http/limits.js';
 import { addressKey } from '../../platform/limits/address-key.js';
-import { type LimitRule, perAddress, perUser } from '../../plugins/rate-limit.plugin.js';
 
 const bodyEmail = (request: FastifyRequest) => {
   const body = request.body as { email?: unknown } | undefined;

@@ -11,7 +11,7 @@ import {
 } from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../errors.js';
+import { signedIn } from '../../http/auth.js';
 import { presentUser } from '../users/user.presenter.js';
 import {
   changePassword,
@@ -21,6 +21,7 @@ import {
   resetPassword,
   verifyEmail,
 } from './account.service.js';
+import type { AuthDeps } from './auth.context.js';
 import { AUTH_LIMITS } from './auth.limits.js';
 import { requestOrigin } from './request-origin.js';
 import { login, logout, logoutEverywhere } from './session.service.js';
@@ -29,10 +30,8 @@ const Accepted = z.null().describe('Accepted; the same answer whether or not the
 const NoContent = z.null().describe('Done');
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody };
 
-/** Accounts and sessions (API.md). Rate limits and the authorization rule of each route sit beside it. */
-export const authRoutes: FastifyPluginAsyncZod = async (app) => {
-  const deps = app.authDeps;
-
+/** Accounts and sessions (docs/api.md). Rate limits and the authorization rule of each route sit beside it. */
+export const authRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app, { deps }) => {
   // Public, rate-limited per IP.
   app.post(
     '/auth/register',
@@ -148,9 +147,3 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 };
-
-/** Narrows `request.auth` after `requireAuth` ran. */
-export function signedIn<T>(auth: T | undefined): T {
-  if (!auth) throw new AppError('unauthenticated', 'Sign in to continue');
-  return auth;
-}

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { DB, EmailTokenPurpose, EmailTokensTable } from '../../db/schema.js';
+import type { Selectable } from 'kysely';
+import type { EmailTokenPurpose, EmailTokensTable, Executor } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 
-type Executor = Kysely<DB> | Transaction<DB>;
 export type EmailTokenRow = Selectable<EmailTokensTable>;
 
 /** Binds a link to the password it was issued under: any password change kills it. */

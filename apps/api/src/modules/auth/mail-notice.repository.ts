@@ -1,9 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import type { Executor } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
-
-type Executor = Kysely<DB> | Transaction<DB>;
 
 /** Informational emails an anonymous request can cause; each is sent at most once per interval per address. */
 export type MailNoticeKind = 'signup_attempt';

@@ -1,5 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import type { Executor } from '../../db/schema.js';
 import { MATCHABLE_REGISTRATIONS } from './auth.constants.js';
 import { verifyPassword } from './passwords/password-hasher.js';
 import { pendingRegistrations, type RegistrationRow } from './registration.repository.js';
@@ -9,7 +8,7 @@ import { pendingRegistrations, type RegistrationRow } from './registration.repos
  * newest few. Without any pending registration it still runs one argon2 verification (timing).
  */
 export async function registrationWithPassword(
-  db: Kysely<DB> | Transaction<DB>,
+  db: Executor,
   userId: string,
   password: string,
 ): Promise<RegistrationRow | undefined> {

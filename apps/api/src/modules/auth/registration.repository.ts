@@ -1,8 +1,7 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { DB, RegistrationsTable } from '../../db/schema.js';
+import type { Selectable } from 'kysely';
+import type { Executor, RegistrationsTable } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 
-type Executor = Kysely<DB> | Transaction<DB>;
 export type RegistrationRow = Selectable<RegistrationsTable>;
 
 export async function insertRegistration(

@@ -1,6 +1,8 @@
 import { fromDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
+import type { AuthContext } from '../../http/auth.js';
 import { newId } from '../../ids.js';
+import type { IssuedToken } from '../../platform/tokens/token.types.js';
 import { createSession, findActiveSession, touchSession } from '../sessions/session.repository.js';
 import { findLiveUserByEmail, type UserRow, updateLiveUser } from '../users/user.repository.js';
 import {
@@ -13,18 +15,9 @@ import { type RequestOrigin, recordAuthEvent } from './auth-event.repository.js'
 import { hashPassword, needsRehash, verifyPassword } from './passwords/password-hasher.js';
 import { registrationWithPassword } from './pending-registration.js';
 import { endSessions } from './session-end.js';
-import type { IssuedToken } from './tokens/token.types.js';
 
-/** Who is making a request, once their session token checked out. */
-export interface AuthContext {
-  readonly userId: string;
-  readonly sessionId: string;
-  readonly user: UserRow;
-  /** The presented token: its signing key and expiry (a WebSocket closes when either is gone). */
-  readonly token: { readonly kid: string; readonly expiresAt: Date };
-  /** A fresh token when the presented one was old enough to replace. */
-  readonly reissued: IssuedToken | undefined;
-}
+/** Who is making a request: declared with the auth plugin's interface, which this module fulfils. */
+export type { AuthContext };
 
 export interface LoginResult {
   user: UserRow;

@@ -1,4 +1,4 @@
-import { type LimitRule, perUser } from '../../plugins/rate-limit.plugin.js';
+import { type LimitRule, perUser } from '../../http/limits.js';
 
 /**
  * Per-user limits on conversation writes: creating conversations and adding people are how one account

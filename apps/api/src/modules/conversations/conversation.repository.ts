@@ -1,100 +1,32 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import { selectInChunks } from '../../db/chunks.js';
-import type { ConversationMembersTable, ConversationsTable, DB, DbTime } from '../../db/schema.js';
+import type { Selectable, Transaction } from 'kysely';
+import { runInChunks, selectInChunks } from '../../db/chunks.js';
+import type { ConversationsTable, DB, DbTime, Executor } from '../../db/schema.js';
+import { selectLive } from '../../db/soft-delete.js';
 
-type Executor = Kysely<DB> | Transaction<DB>;
 export type ConversationRow = Selectable<ConversationsTable>;
-export type MemberRow = Selectable<ConversationMembersTable>;
 
-/** The caller's active membership of a live conversation, or undefined: the one authorization question. */
-export function findMembership(db: Executor, conversationId: string, userId: string) {
+/**
+ * A user's active memberships of live conversations, as `m` (member row) joined to `c` (conversation):
+ * the base of every "conversations of this user" query.
+ */
+function membershipsOf(db: Executor, userId: string) {
   return db
     .selectFrom('conversation_members as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+    .where('m.user_id', '=', userId)
+    .where('m.left_at', 'is', null)
+    .where('c.deleted_at', 'is', null);
+}
+
+/** The caller's active membership of a live conversation, or undefined: the one authorization question. */
+export function findMembership(db: Executor, conversationId: string, userId: string) {
+  return membershipsOf(db, userId)
     .selectAll('c')
     .select(['m.role', 'm.last_read_seq', 'm.joined_at'])
     .where('m.conversation_id', '=', conversationId)
-    .where('m.user_id', '=', userId)
-    .where('m.left_at', 'is', null)
-    .where('c.deleted_at', 'is', null)
     .executeTakeFirst();
 }
 export type Membership = NonNullable<Awaited<ReturnType<typeof findMembership>>>;
-
-/** Whether another member of the conversation deleted their account (what makes a direct one read-only). */
-export async function isPeerDeleted(db: Executor, conversationId: string, userId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('conversation_members as m')
-    .innerJoin('users as u', 'u.id', 'm.user_id')
-    .select('m.user_id')
-    .where('m.conversation_id', '=', conversationId)
-    .where('m.user_id', '!=', userId)
-    .where('m.left_at', 'is', null)
-    .where('u.deleted_at', 'is not', null)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-export function findMemberRow(
-  db: Executor,
-  conversationId: string,
-  userId: string,
-): Promise<MemberRow | undefined> {
-  return db
-    .selectFrom('conversation_members')
-    .selectAll()
-    .where('conversation_id', '=', conversationId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-}
-
-/** Active members with their public profile; a deleted account shows as "Deleted user". */
-export async function listMembers(db: Executor, conversationIds: readonly string[]) {
-  const rows = await selectInChunks(conversationIds, (slice) =>
-    db
-      .selectFrom('conversation_members as m')
-      .innerJoin('users as u', 'u.id', 'm.user_id')
-      .select(['m.conversation_id', 'm.user_id', 'm.role', 'm.joined_at', 'u.display_name', 'u.deleted_at'])
-      .where('m.conversation_id', 'in', slice)
-      .where('m.left_at', 'is', null)
-      .execute(),
-  );
-  return rows.sort((a, b) =>
-    a.joined_at === b.joined_at ? compare(a.user_id, b.user_id) : compare(a.joined_at, b.joined_at),
-  );
-}
-
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-/** How many live conversations each of these users is an active member of (users in none are left out). */
-export async function conversationCounts(
-  db: Executor,
-  userIds: readonly string[],
-): Promise<Map<string, number>> {
-  const rows = await selectInChunks(userIds, (slice) =>
-    db
-      .selectFrom('conversation_members as m')
-      .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-      .select(['m.user_id', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('m.user_id', 'in', slice)
-      .where('m.left_at', 'is', null)
-      .where('c.deleted_at', 'is', null)
-      .groupBy('m.user_id')
-      .execute(),
-  );
-  return new Map(rows.map((row) => [row.user_id, Number(row.n)]));
-}
-
-/** Active members of one conversation. */
-export async function countMembers(db: Executor, conversationId: string): Promise<number> {
-  const row = await db
-    .selectFrom('conversation_members')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('conversation_id', '=', conversationId)
-    .where('left_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
 
 /** Where a page of a user's conversations ends: the last one's activity time and id. */
 export interface ActivityPosition {
@@ -111,14 +43,7 @@ export function listUserConversations(
   userId: string,
   page: { after?: ActivityPosition | undefined; limit: number },
 ) {
-  let query = db
-    .selectFrom('conversation_members as m')
-    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-    .selectAll('c')
-    .select(['m.role', 'm.last_read_seq', 'm.joined_at'])
-    .where('m.user_id', '=', userId)
-    .where('m.left_at', 'is', null)
-    .where('c.deleted_at', 'is', null);
+  let query = membershipsOf(db, userId).selectAll('c').select(['m.role', 'm.last_read_seq', 'm.joined_at']);
   const after = page.after;
   if (after) {
     query = query.where((eb) =>
@@ -140,29 +65,145 @@ export async function userConversationIds(
   userId: string,
   page: { afterId: string; limit: number },
 ): Promise<string[]> {
-  const rows = await db
-    .selectFrom('conversation_members as m')
-    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+  const rows = await membershipsOf(db, userId)
     .select('m.conversation_id')
-    .where('m.user_id', '=', userId)
-    .where('m.left_at', 'is', null)
     .where('m.conversation_id', '>', page.afterId)
-    .where('c.deleted_at', 'is', null)
     .orderBy('m.conversation_id')
     .limit(page.limit)
     .execute();
   return rows.map((row) => row.conversation_id);
 }
 
+/** Direct conversations of a user, for telling their peers that the conversation became read-only. */
+export async function directConversationIds(db: Executor, userId: string): Promise<string[]> {
+  const rows = await membershipsOf(db, userId)
+    .select('m.conversation_id')
+    .where('c.type', '=', 'direct')
+    .execute();
+  return rows.map((row) => row.conversation_id);
+}
+
+/** The groups a user is an active member of, with their role there (deleted groups included). */
+export function groupMembershipsOf(db: Executor, userId: string) {
+  return db
+    .selectFrom('conversation_members as m')
+    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+    .select(['m.conversation_id', 'm.role'])
+    .where('m.user_id', '=', userId)
+    .where('m.left_at', 'is', null)
+    .where('c.type', '=', 'group')
+    .execute();
+}
+
+/** How many live conversations each of these users is an active member of (users in none are left out). */
+export async function conversationCounts(
+  db: Executor,
+  userIds: readonly string[],
+): Promise<Map<string, number>> {
+  const rows = await selectInChunks(userIds, (slice) =>
+    db
+      .selectFrom('conversation_members as m')
+      .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+      .select(['m.user_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('m.user_id', 'in', slice)
+      .where('m.left_at', 'is', null)
+      .where('c.deleted_at', 'is', null)
+      .groupBy('m.user_id')
+      .execute(),
+  );
+  return new Map(rows.map((row) => [row.user_id, Number(row.n)]));
+}
+
+/** The direct conversation of a pair (its `direct_key`: both user ids, sorted, joined by `:`). */
+export async function findDirectConversationId(db: Executor, directKey: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('conversations')
+    .select('id')
+    .where('direct_key', '=', directKey)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** A new conversation with no messages yet. */
+export async function insertConversation(
+  db: Executor,
+  conversation: {
+    id: string;
+    type: ConversationRow['type'];
+    title: string | null;
+    directKey: string | null;
+    createdBy: string;
+    now: DbTime;
+  },
+): Promise<void> {
+  await db
+    .insertInto('conversations')
+    .values({
+      id: conversation.id,
+      type: conversation.type,
+      title: conversation.title,
+      direct_key: conversation.directKey,
+      created_by: conversation.createdBy,
+      last_seq: 0,
+      last_rev: 0,
+      last_message_at: null,
+      created_at: conversation.now,
+      updated_at: conversation.now,
+      deleted_at: null,
+    })
+    .execute();
+}
+
+/**
+ * Locks the conversations' rows (and marks the change) before membership is read, so two membership
+ * changes of one group happen one after the other: an heir chosen by one cannot be leaving in the other,
+ * and two adds cannot both see room for one more member. In id order, so two lockers cannot deadlock.
+ */
+export async function lockConversations(
+  trx: Transaction<DB>,
+  conversationIds: readonly string[],
+  now: DbTime,
+): Promise<void> {
+  await runInChunks([...conversationIds].sort(), (slice) =>
+    trx.updateTable('conversations').set({ updated_at: now }).where('id', 'in', slice).execute(),
+  );
+}
+
+/**
+ * Takes the conversation's next change number (rev) for an edit or a deletion, locking its counter row
+ * until the transaction ends.
+ */
+export async function nextRev(trx: Transaction<DB>, conversationId: string, now: DbTime): Promise<number> {
+  await trx
+    .updateTable('conversations')
+    .set((eb) => ({ last_rev: eb('last_rev', '+', 1), updated_at: now }))
+    .where('id', '=', conversationId)
+    .execute();
+  const { last_rev } = await trx
+    .selectFrom('conversations')
+    .select('last_rev')
+    .where('id', '=', conversationId)
+    .executeTakeFirstOrThrow();
+  return Number(last_rev);
+}
+
+/** The message (seq) and change (rev) counters of one conversation. */
+export async function findCounters(
+  db: Executor,
+  conversationId: string,
+): Promise<{ seq: number; rev: number } | undefined> {
+  const row = await db
+    .selectFrom('conversations')
+    .select(['last_seq', 'last_rev'])
+    .where('id', '=', conversationId)
+    .executeTakeFirst();
+  return row && { seq: Number(row.last_seq), rev: Number(row.last_rev) };
+}
+
 /** Message and change counters of live conversations, one query per slice of ids. */
 export function conversationCounters(db: Executor, conversationIds: readonly string[]) {
   return selectInChunks(conversationIds, (slice) =>
-    db
-      .selectFrom('conversations')
-      .select(['id', 'last_seq', 'last_rev'])
-      .where('id', 'in', slice)
-      .where('deleted_at', 'is', null)
-      .execute(),
+    selectLive(db, 'conversations').select(['id', 'last_seq', 'last_rev']).where('id', 'in', slice).execute(),
   );
 }
 

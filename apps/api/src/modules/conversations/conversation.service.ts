@@ -4,27 +4,35 @@ import type {
   CreateConversationBody,
   LimitReachedDetails,
 } from '@parley/contract';
-import type { Kysely, Transaction } from 'kysely';
-import { selectInChunks } from '../../db/chunks.js';
-import type { DB } from '../../db/schema.js';
-import { selectLive } from '../../db/soft-delete.js';
+import type { Kysely } from 'kysely';
+import type { DB, Executor } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
-import { AppError } from '../../errors.js';
+import { AppError, validationError, validationErrors } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { channels, type EventBus } from '../../platform/bus/event-bus.js';
-import { presentConversations } from './conversation.presenter.js';
+import { verifiedUserIds } from '../users/user.repository.js';
+import { loadConversations } from './conversation.loader.js';
 import {
   conversationCounts,
-  countMembers,
-  findMemberRow,
+  findDirectConversationId,
   findMembership,
-  isPeerDeleted,
-  listMembers,
+  insertConversation,
   listUserConversations,
+  lockConversations,
   type Membership,
 } from './conversation.repository.js';
-import { activeMembersOf, ensureGroupOwner, lockConversations } from './group-ownership.js';
+import { ensureGroupOwner } from './group-ownership.js';
 import { decodeListCursor, encodeListCursor } from './list-cursor.js';
+import {
+  activeMembersOf,
+  countMembers,
+  findMemberRow,
+  insertMembers,
+  isPeerDeleted,
+  leaveConversations,
+  listMembers,
+  rejoinMember,
+} from './member.repository.js';
 
 export interface ConversationLimits {
   /** Live conversations one user can be an active member of (MAX_CONVERSATIONS_PER_USER). */
@@ -59,7 +67,7 @@ export const readOnlyConversation = () =>
 
 /**
  * Active membership of a conversation the caller may write to (send, edit, type, upload): 404 for
- * non-members, 403 `forbidden` when it is read-only. The message writer checks the same inside its
+ * non-members, 403 `forbidden` when it is read-only. `writeMessageBatch` checks the same inside its
  * transaction.
  */
 export async function requireWritableMembership(
@@ -84,7 +92,7 @@ function limitReached(details: LimitReachedDetails): AppError {
 
 /** Refuses when any of these users is already in as many conversations as one user may be. */
 async function assertRoomForConversation(
-  db: Kysely<DB> | Transaction<DB>,
+  db: Executor,
   limits: ConversationLimits,
   userIds: readonly string[],
 ): Promise<void> {
@@ -100,19 +108,11 @@ async function assertRoomForConversation(
 }
 
 async function assertUsersExist(db: Kysely<DB>, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  const found = await selectInChunks(ids, (slice) =>
-    selectLive(db, 'users')
-      .select('id')
-      .where('id', 'in', slice)
-      .where('email_verified_at', 'is not', null)
-      .execute(),
-  );
-  const known = new Set(found.map((row) => row.id));
+  const known = await verifiedUserIds(db, ids);
   const details = ids.flatMap((id, index) =>
     known.has(id) ? [] : [{ path: `body.memberIds.${index}`, message: 'unknown user' }],
   );
-  if (details.length > 0) throw new AppError('validation_failed', 'Request is not valid', details);
+  if (details.length > 0) throw validationErrors(details);
 }
 
 /** Tells each member's sockets that a conversation (its members, title) changed or appeared. */
@@ -147,7 +147,7 @@ export async function getConversation(
   conversationId: string,
 ): Promise<Conversation> {
   const membership = await requireMembership(deps.db, conversationId, userId);
-  const [conversation] = await presentConversations(deps.db, userId, [membership]);
+  const [conversation] = await loadConversations(deps.db, userId, [membership]);
   if (!conversation) throw conversationNotFound();
   return conversation;
 }
@@ -164,7 +164,7 @@ export async function listConversations(
   const pageRows = rows.slice(0, page.limit);
   const last = pageRows.at(-1);
   return {
-    conversations: await presentConversations(deps.db, userId, pageRows),
+    conversations: await loadConversations(deps.db, userId, pageRows),
     nextCursor:
       rows.length > page.limit && last ? encodeListCursor({ updatedAt: last.updated_at, id: last.id }) : null,
   };
@@ -178,9 +178,7 @@ export async function createConversation(
 ): Promise<{ conversation: Conversation; created: boolean }> {
   const others = [...new Set(body.memberIds.filter((id) => id !== userId))];
   if (body.type === 'direct' && others.length !== 1) {
-    throw new AppError('validation_failed', 'Request is not valid', [
-      { path: 'body.memberIds', message: 'a direct conversation needs one other user' },
-    ]);
+    throw validationError('body.memberIds', 'a direct conversation needs one other user');
   }
   if (body.type === 'group' && others.length + 1 > deps.limits.maxGroupMembers) {
     throw limitReached({ limit: 'group_members', max: deps.limits.maxGroupMembers });
@@ -189,67 +187,37 @@ export async function createConversation(
   const now = toDbTime(deps.now());
   const directKey = body.type === 'direct' ? [userId, others[0] ?? ''].sort().join(':') : null;
   if (directKey) {
-    const existing = await deps.db
-      .selectFrom('conversations')
-      .select('id')
-      .where('direct_key', '=', directKey)
-      .executeTakeFirst();
-    if (existing) return { conversation: await getConversation(deps, userId, existing.id), created: false };
+    const existing = await findDirectConversationId(deps.db, directKey);
+    if (existing) return { conversation: await getConversation(deps, userId, existing), created: false };
   }
   const id = newId();
   try {
     await deps.db.transaction().execute(async (trx) => {
       await assertRoomForConversation(trx, deps.limits, [userId, ...others]);
-      await trx
-        .insertInto('conversations')
-        .values({
-          id,
-          type: body.type,
-          title: body.type === 'group' ? body.title : null,
-          direct_key: directKey,
-          created_by: userId,
-          last_seq: 0,
-          last_rev: 0,
-          last_message_at: null,
-          created_at: now,
-          updated_at: now,
-          deleted_at: null,
-        })
-        .execute();
-      await trx
-        .insertInto('conversation_members')
-        .values([
-          {
-            conversation_id: id,
-            user_id: userId,
-            role: body.type === 'group' ? 'owner' : 'member',
-            joined_at: now,
-            left_at: null,
-            last_read_seq: 0,
-          },
-          ...others.map((other) => ({
-            conversation_id: id,
-            user_id: other,
-            role: 'member' as const,
-            joined_at: now,
-            left_at: null,
-            last_read_seq: 0,
-          })),
-        ])
-        .execute();
+      await insertConversation(trx, {
+        id,
+        type: body.type,
+        title: body.type === 'group' ? body.title : null,
+        directKey,
+        createdBy: userId,
+        now,
+      });
+      await insertMembers(
+        trx,
+        id,
+        [
+          { userId, role: body.type === 'group' ? 'owner' : 'member' },
+          ...others.map((other) => ({ userId: other, role: 'member' as const })),
+        ],
+        now,
+      );
     });
   } catch (error) {
     if (error instanceof AppError) throw error;
     // Two people opening the same direct conversation at once: the unique key lets one through.
-    const existing = directKey
-      ? await deps.db
-          .selectFrom('conversations')
-          .select('id')
-          .where('direct_key', '=', directKey)
-          .executeTakeFirst()
-      : undefined;
+    const existing = directKey ? await findDirectConversationId(deps.db, directKey) : undefined;
     if (!existing) throw error;
-    return { conversation: await getConversation(deps, userId, existing.id), created: false };
+    return { conversation: await getConversation(deps, userId, existing), created: false };
   }
   // The creator too: their open sockets must start following the new conversation.
   announce(deps, id, [userId, ...others]);
@@ -272,47 +240,22 @@ export async function addMember(
 ): Promise<void> {
   const membership = await requireMembership(deps.db, conversationId, userId);
   assertGroupManager(membership);
-  const user = await selectLive(deps.db, 'users')
-    .select('id')
-    .where('id', '=', newMemberId)
-    .where('email_verified_at', 'is not', null)
-    .executeTakeFirst();
-  if (!user) throw new AppError('not_found', 'User not found');
+  if (!(await verifiedUserIds(deps.db, [newMemberId])).has(newMemberId)) {
+    throw new AppError('not_found', 'User not found');
+  }
   const now = toDbTime(deps.now());
   const existing = await findMemberRow(deps.db, conversationId, newMemberId);
   if (existing && existing.left_at === null) return;
   await deps.db.transaction().execute(async (trx) => {
     // Touching the conversation first locks its row (MySQL) or takes the write lock (SQLite), so two adds
     // to one group cannot both see room for one more member.
-    await trx
-      .updateTable('conversations')
-      .set({ updated_at: now })
-      .where('id', '=', conversationId)
-      .execute();
+    await lockConversations(trx, [conversationId], now);
     if ((await countMembers(trx, conversationId)) >= deps.limits.maxGroupMembers) {
       throw limitReached({ limit: 'group_members', max: deps.limits.maxGroupMembers });
     }
     await assertRoomForConversation(trx, deps.limits, [newMemberId]);
-    if (existing) {
-      await trx
-        .updateTable('conversation_members')
-        .set({ left_at: null, joined_at: now, role: 'member' })
-        .where('conversation_id', '=', conversationId)
-        .where('user_id', '=', newMemberId)
-        .execute();
-    } else {
-      await trx
-        .insertInto('conversation_members')
-        .values({
-          conversation_id: conversationId,
-          user_id: newMemberId,
-          role: 'member',
-          joined_at: now,
-          left_at: null,
-          last_read_seq: 0,
-        })
-        .execute();
-    }
+    if (existing) await rejoinMember(trx, conversationId, newMemberId, now);
+    else await insertMembers(trx, conversationId, [{ userId: newMemberId, role: 'member' }], now);
   });
   announce(deps, conversationId, await activeMemberIds(deps.db, conversationId));
 }
@@ -340,13 +283,7 @@ export async function removeMember(
   const before = await activeMemberIds(deps.db, conversationId);
   await deps.db.transaction().execute(async (trx) => {
     await lockConversations(trx, [conversationId], now);
-    await trx
-      .updateTable('conversation_members')
-      .set({ left_at: now })
-      .where('conversation_id', '=', conversationId)
-      .where('user_id', '=', memberId)
-      .where('left_at', 'is', null)
-      .execute();
+    await leaveConversations(trx, memberId, [conversationId], now);
     await ensureGroupOwner(trx, conversationId);
   });
   deps.bus.publish(channels.user(memberId), {

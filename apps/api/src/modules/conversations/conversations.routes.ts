@@ -10,10 +10,11 @@ import {
 } from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { signedIn } from '../auth/auth.routes.js';
+import { signedIn } from '../../http/auth.js';
 import { CONVERSATION_LIMITS } from './conversation.limits.js';
 import {
   addMember,
+  type ConversationDeps,
   createConversation,
   getConversation,
   listConversations,
@@ -34,8 +35,10 @@ const errors = {
  * else); only a group's owner and admins add or remove others; anyone may leave a group. Creating and
  * adding stop at the caps (conversations per user, members per group) with 409 `limit_reached`.
  */
-export const conversationsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const deps = app.messaging;
+export const conversationsRoutes: FastifyPluginAsyncZod<{ deps: ConversationDeps }> = async (
+  app,
+  { deps },
+) => {
   app.addHook('onRequest', app.requireAuth);
 
   app.post(

@@ -1,6 +1,6 @@
 import { Id } from '@parley/contract';
 import { z } from 'zod';
-import { AppError } from '../../errors.js';
+import { validationError } from '../../errors.js';
 import type { ActivityPosition } from './conversation.repository.js';
 
 const VERSION = 'c1';
@@ -39,9 +39,7 @@ export function decodeListCursor(cursor: string): ActivityPosition {
   }
   const result = Payload.safeParse(parsed);
   if (!result.success) {
-    throw new AppError('validation_failed', 'Request is not valid', [
-      { path: 'querystring.cursor', message: 'is not a cursor from this API' },
-    ]);
+    throw validationError('querystring.cursor', 'is not a cursor from this API');
   }
   const [, updatedAt, id] = result.data;
   return { updatedAt, id };

@@ -1,6 +1,7 @@
 import { ErrorBody, type HealthChecks, HealthStatus } from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { DB } from '../../db/schema.js';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../db/unavailable.js';
 import { AppError } from '../../errors.js';
 
@@ -8,6 +9,8 @@ import { AppError } from '../../errors.js';
 const READY_TIMEOUT_MS = 2_000;
 
 export interface HealthOptions {
+  /** The readiness probe's database. */
+  db: Kysely<DB>;
   /** The shared Redis, when this deployment has one (REDIS_URL). */
   redis?: { ping(): Promise<unknown> } | undefined;
 }
@@ -62,10 +65,10 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (app, op
       },
     },
     async (request) => {
-      const { redis } = options;
+      const { db, redis } = options;
       const [database, redisUp] = await Promise.all([
         within(
-          () => sql`select 1`.execute(app.db),
+          () => sql`select 1`.execute(db),
           (error) => request.log.warn({ err: error }, 'database not ready'),
         ),
         redis

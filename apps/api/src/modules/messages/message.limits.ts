@@ -1,4 +1,4 @@
-import { type LimitRule, perUser } from '../../plugins/rate-limit.plugin.js';
+import { type LimitRule, perUser } from '../../http/limits.js';
 
 /** Per-user limits on message writes; a WebSocket `send` spends the same `messages` allowance. */
 export const MESSAGE_LIMITS = {

@@ -1,8 +1,8 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import { selectInChunks } from '../../db/chunks.js';
-import type { AttachmentsTable, DB, MessagesTable } from '../../db/schema.js';
+import type { AttachmentsTable, Executor, MessagesTable } from '../../db/schema.js';
+import { selectLive } from '../../db/soft-delete.js';
 
-type Executor = Kysely<DB> | Transaction<DB>;
 export type MessageRow = Selectable<MessagesTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;
 
@@ -13,11 +13,9 @@ export async function attachmentsByMessage(
 ): Promise<Map<string, AttachmentRow[]>> {
   const byMessage = new Map<string, AttachmentRow[]>();
   const rows = await selectInChunks(messageIds, (slice) =>
-    db
-      .selectFrom('attachments')
+    selectLive(db, 'attachments')
       .selectAll()
       .where('message_id', 'in', slice)
-      .where('deleted_at', 'is', null)
       .orderBy('created_at')
       .orderBy('id')
       .execute(),
@@ -34,11 +32,31 @@ export async function attachmentsByMessage(
   return byMessage;
 }
 
+/** A message by id, deleted or not (a deleted one is a tombstone that keeps its place). */
 export function findMessage(db: Executor, id: string): Promise<MessageRow | undefined> {
   return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** A page of history by seq: newest first internally, returned oldest first. */
+/**
+ * Edits or deletes a message that is not deleted yet, stamping the change number it got; the changed row,
+ * or undefined when it was deleted meanwhile.
+ */
+export async function updateLiveMessage(
+  db: Executor,
+  id: string,
+  patch: Pick<Updateable<MessagesTable>, 'body' | 'edited_at' | 'deleted_at'> & { rev: number },
+): Promise<MessageRow | undefined> {
+  const result = await db
+    .updateTable('messages')
+    .set(patch)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (result.numUpdatedRows !== 1n) return undefined;
+  return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+/** A page of history by seq, deleted messages included (tombstones): newest first internally, returned oldest first. */
 export async function listMessages(
   db: Executor,
   conversationId: string,
@@ -60,7 +78,8 @@ export async function listMessages(
 
 /**
  * One page of what a reconnecting client has not seen: new messages after `since.seq` and changed ones
- * after `since.rev`, in seq order, continuing after `afterSeq` (keyset paging).
+ * after `since.rev` (deletions included: the client must learn of them), in seq order, continuing after
+ * `afterSeq` (keyset paging).
  */
 export function messagesSince(
   db: Executor,

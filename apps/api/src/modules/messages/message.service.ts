@@ -2,16 +2,18 @@ import type { Message, MessagePage } from '@parley/contract';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
-import { AppError } from '../../errors.js';
+import { AppError, validationError } from '../../errors.js';
 import { channels, type EventBus } from '../../platform/bus/event-bus.js';
-import { isPeerDeleted } from '../conversations/conversation.repository.js';
+import { nextRev } from '../conversations/conversation.repository.js';
 import {
   readOnlyConversation,
   requireMembership,
   requireWritableMembership,
 } from '../conversations/conversation.service.js';
+import { advanceReadMarker, isPeerDeleted } from '../conversations/member.repository.js';
+import { loadMessage, loadMessages } from './message.loader.js';
 import { presentMessage } from './message.presenter.js';
-import { attachmentsByMessage, findMessage, listMessages } from './message.repository.js';
+import { findMessage, listMessages, updateLiveMessage } from './message.repository.js';
 import type { MessageWriter } from './message-writer.js';
 
 export interface MessageDeps {
@@ -23,14 +25,10 @@ export interface MessageDeps {
 
 const messageNotFound = () => new AppError('not_found', 'Message not found');
 
-function bodyError(message: string): AppError {
-  return new AppError('validation_failed', 'Request is not valid', [{ path: 'body.body', message }]);
-}
-
 /** 1–4,000 characters and not only whitespace; a message with attachments may have no text. */
 function assertSendableBody(body: string, attachmentCount: number): void {
   if (attachmentCount > 0) return;
-  if (body.trim().length === 0) throw bodyError('must not be empty');
+  if (body.trim().length === 0) throw validationError('body.body', 'must not be empty');
 }
 
 export interface SendInput {
@@ -77,11 +75,7 @@ export async function listHistory(
 ): Promise<MessagePage> {
   await requireMembership(deps.db, conversationId, userId);
   const { rows, hasMore } = await listMessages(deps.db, conversationId, page);
-  const attachments = await attachmentsByMessage(
-    deps.db,
-    rows.map((r) => r.id),
-  );
-  return { messages: rows.map((row) => presentMessage(row, attachments.get(row.id))), hasMore };
+  return { messages: await loadMessages(deps.db, rows), hasMore };
 }
 
 /** Edit or delete: bumps the conversation's change counter so reconnecting clients see the change. */
@@ -109,31 +103,16 @@ async function changeMessage(
   if (existing.deleted_at !== null) throw new AppError('conflict', 'The message was deleted');
   const now = toDbTime(deps.now());
   const row = await deps.db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('conversations')
-      .set((eb) => ({ last_rev: eb('last_rev', '+', 1), updated_at: now }))
-      .where('id', '=', existing.conversation_id)
-      .execute();
-    const { last_rev } = await trx
-      .selectFrom('conversations')
-      .select('last_rev')
-      .where('id', '=', existing.conversation_id)
-      .executeTakeFirstOrThrow();
-    const update = await trx
-      .updateTable('messages')
-      .set(
-        'body' in change
-          ? { body: change.body, edited_at: now, rev: Number(last_rev) }
-          : { deleted_at: now, rev: Number(last_rev) },
-      )
-      .where('id', '=', messageId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (update.numUpdatedRows !== 1n) throw new AppError('conflict', 'The message was deleted');
-    return trx.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirstOrThrow();
+    const rev = await nextRev(trx, existing.conversation_id, now);
+    const changed = await updateLiveMessage(
+      trx,
+      messageId,
+      'body' in change ? { body: change.body, edited_at: now, rev } : { deleted_at: now, rev },
+    );
+    if (!changed) throw new AppError('conflict', 'The message was deleted');
+    return changed;
   });
-  const attachments = await attachmentsByMessage(deps.db, [row.id]);
-  const message = presentMessage(row, attachments.get(row.id));
+  const message = await loadMessage(deps.db, row);
   deps.bus.publish(channels.conversation(message.conversationId), {
     kind: 'message_updated',
     conversationId: message.conversationId,
@@ -165,14 +144,7 @@ export async function markRead(
 ): Promise<void> {
   const membership = await requireMembership(deps.db, conversationId, userId);
   const target = Math.min(seq, Number(membership.last_seq));
-  const result = await deps.db
-    .updateTable('conversation_members')
-    .set({ last_read_seq: target })
-    .where('conversation_id', '=', conversationId)
-    .where('user_id', '=', userId)
-    .where('last_read_seq', '<', target)
-    .executeTakeFirst();
-  if (result.numUpdatedRows > 0n) {
+  if (await advanceReadMarker(deps.db, conversationId, userId, target)) {
     deps.bus.publish(channels.conversation(conversationId), {
       kind: 'read',
       conversationId,

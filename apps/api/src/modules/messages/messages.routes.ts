@@ -10,9 +10,16 @@ import {
 } from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { signedIn } from '../auth/auth.routes.js';
+import { signedIn } from '../../http/auth.js';
 import { MESSAGE_LIMITS } from './message.limits.js';
-import { deleteMessage, editMessage, listHistory, markRead, sendMessage } from './message.service.js';
+import {
+  deleteMessage,
+  editMessage,
+  listHistory,
+  type MessageDeps,
+  markRead,
+  sendMessage,
+} from './message.service.js';
 
 const errors = {
   400: ErrorBody,
@@ -27,8 +34,7 @@ const errors = {
  * Messages. Every route needs a session and active membership of the conversation (404 otherwise);
  * editing and deleting are for the sender only (403 for other members).
  */
-export const messagesRoutes: FastifyPluginAsyncZod = async (app) => {
-  const deps = app.messaging;
+export const messagesRoutes: FastifyPluginAsyncZod<{ deps: MessageDeps }> = async (app, { deps }) => {
   app.addHook('onRequest', app.requireAuth);
 
   app.get(

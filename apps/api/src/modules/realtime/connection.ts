@@ -1,7 +1,5 @@
 import {
-  ClientFrame,
-  type ErrorCode,
-  type ResumePosition,
+  type ClientFrame,
   type ServerFrame,
   WS_CLOSE_RATE_LIMITED,
   WS_CLOSE_SESSION_EXPIRED,
@@ -10,33 +8,23 @@ import {
 } from '@parley/contract';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
-import { chunked, IN_CHUNK, yieldToEventLoop } from '../../db/chunks.js';
-import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../db/unavailable.js';
 import { AppError, rateLimited } from '../../errors.js';
-import { type BusEvent, channels, type Subscription } from '../../platform/bus/event-bus.js';
-import type { SlotLease } from '../../platform/limits/limiter.js';
+import type { BusEvent } from '../../platform/bus/event-bus.js';
 import type { AuthDeps } from '../auth/auth.context.js';
 import { type AuthContext, authenticate, sessionStanding } from '../auth/session.service.js';
-import { presentConversations } from '../conversations/conversation.presenter.js';
-import {
-  conversationCounters,
-  findMembership,
-  userConversationIds,
-} from '../conversations/conversation.repository.js';
+import { loadConversations } from '../conversations/conversation.loader.js';
+import { findMembership } from '../conversations/conversation.repository.js';
 import { announceTyping, type MessageDeps, sendMessage } from '../messages/message.service.js';
-import { ConversationCursor, resumeCursors } from './conversation-cursor.js';
+import { decodeClientFrame, errorFrame, peekClientId } from './client-frames.js';
+import { type Corkable, CorkedSender } from './corked-sender.js';
+import { FollowedConversations } from './followed-conversations.js';
 import type { FrameBudget, RealtimeLimits } from './realtime.limits.js';
+import { SocketAdmission } from './socket-admission.js';
 
 /** A first `auth` frame must arrive this fast when the upgrade carried no session cookie. */
 export const AUTH_TIMEOUT_MS = 5_000;
 /** At most one typing indicator per conversation per connection this often. */
 const TYPING_INTERVAL_MS = 1_500;
-/**
- * Conversations followed per step on connect, and resumed per step on resume: each step runs a few
- * queries, then the event loop gets a turn, so a user in thousands of conversations cannot stall others.
- */
-const FOLLOW_STEP = IN_CHUNK;
-const RESUME_STEP = 100;
 
 /**
  * Over its frame budget, a socket gets a `rate_limited` error per frame only while it reads them: a client
@@ -51,50 +39,26 @@ export interface ConnectionDeps {
   readonly limits: RealtimeLimits;
   /** The client address (`request.ip`), for the per-address socket cap. */
   readonly address: string;
+  /** The TCP socket under the WebSocket (`request.raw.socket`), corked per turn; see CorkedSender. */
+  readonly tcp?: Corkable | undefined;
   /** Called once the connection is authenticated / closed, for the session registry. */
   readonly register: (connection: Connection) => void;
   readonly unregister: (connection: Connection) => void;
 }
 
-/** What a frame that hit an unreachable database is told (HTTP answers 503 the same way). */
-const databaseUnavailable = () =>
-  new AppError('service_unavailable', 'The service is temporarily unavailable; try again shortly', {
-    retryAfter: UNAVAILABLE_RETRY_AFTER_SECONDS,
-  });
-
-function errorFrame(error: unknown, clientId?: string): ServerFrame {
-  const app =
-    error instanceof AppError ? error : isDatabaseUnavailable(error) ? databaseUnavailable() : undefined;
-  const code: ErrorCode = app?.code ?? 'internal_error';
-  return {
-    type: 'error',
-    ...(clientId ? { clientId } : {}),
-    error: {
-      code,
-      message: app?.message ?? 'Internal error',
-      ...(app?.details !== undefined ? { details: app.details } : {}),
-    },
-  };
-}
-
-/** A `clientId` a client put in a frame, so an error about that frame can name it. */
-function clientIdOf(parsed: unknown): string | undefined {
-  const clientId = (parsed as { clientId?: unknown } | null)?.clientId;
-  return typeof clientId === 'string' ? clientId.slice(0, 64) : undefined;
-}
-
-/** One authenticated WebSocket: its conversations' cursors, its subscriptions, its frames. */
+/**
+ * One WebSocket: admission, authentication, its frames in arrival order, and the conversations it
+ * follows once authenticated (`FollowedConversations`).
+ */
 export class Connection {
   #auth: AuthContext | undefined;
-  readonly #cursors = new Map<string, ConversationCursor>();
-  readonly #subscriptions = new Map<string, Subscription>();
+  #following: FollowedConversations | undefined;
   readonly #lastTyping = new Map<string, number>();
   #closed = false;
-  #corked = false;
   #authTimer: NodeJS.Timeout | undefined;
   readonly #frames: FrameBudget;
-  /** Socket-cap slots held (address, user), released when the socket ends. */
-  readonly #leases: SlotLease[] = [];
+  readonly #admission: SocketAdmission;
+  readonly #sender: CorkedSender;
   /** Frames are handled one at a time, in arrival order. */
   #inbox: Promise<void> = Promise.resolve();
 
@@ -104,15 +68,18 @@ export class Connection {
     initialAuth: AuthContext | undefined,
   ) {
     this.#frames = deps.limits.frameBudget();
+    this.#admission = new SocketAdmission(deps.limits);
+    this.#sender = new CorkedSender(socket, deps.tcp);
     socket.on('message', (data, isBinary) => this.#receive(data, isBinary));
     socket.on('close', () => this.#teardown());
     socket.on('error', () => this.#teardown());
     // Admission first: every frame waits in the inbox behind it.
-    this.#inbox = this.#inbox.then(() => this.#admitAddress()).catch((error: unknown) => this.#fail(error));
+    this.#enqueue(async () => {
+      const refused = await this.#admission.admitAddress(deps.address);
+      if (refused) this.#refuse(refused);
+    });
     if (initialAuth) {
-      this.#inbox = this.#inbox
-        .then(() => this.#start(initialAuth))
-        .catch((error: unknown) => this.#fail(error));
+      this.#enqueue(() => this.#start(initialAuth));
     } else {
       this.#authTimer = setTimeout(
         () => this.close(WS_CLOSE_UNAUTHENTICATED, 'authentication required'),
@@ -132,25 +99,7 @@ export class Connection {
 
   send(frame: ServerFrame): void {
     if (this.#closed || this.socket.readyState !== this.socket.OPEN) return;
-    this.#cork();
-    this.socket.send(JSON.stringify(frame));
-  }
-
-  /**
-   * Frames sent in the same turn of the event loop (an ack, the echo of the message and the peer's
-   * message from one committed batch, a catch-up page) leave in one write instead of one syscall each:
-   * the TCP socket is corked until the pending callbacks have run. Same frames, same order.
-   */
-  #cork(): void {
-    if (this.#corked) return;
-    const tcp = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } | null })._socket;
-    if (!tcp) return;
-    this.#corked = true;
-    tcp.cork();
-    process.nextTick(() => {
-      this.#corked = false;
-      tcp.uncork();
-    });
+    this.#sender.send(JSON.stringify(frame));
   }
 
   close(code: number, reason: string): void {
@@ -185,30 +134,20 @@ export class Connection {
     else if (standing === 'expired') this.expire();
   }
 
+  /** Queues work behind every frame received so far; a failure is reported on the socket. */
+  #enqueue(work: () => void | Promise<void>): void {
+    this.#inbox = this.#inbox.then(work).catch((error: unknown) => this.#fail(error));
+  }
+
   #fail(error: unknown): void {
     this.deps.log.error({ err: error }, 'websocket connection failed');
     this.send(errorFrame(error));
   }
 
-  /** Holds one of the client address's socket slots, or refuses the socket (error frame, close 4029). */
-  async #admitAddress(): Promise<void> {
-    const admitted = await this.deps.limits.admitAddress(this.deps.address);
-    this.#hold(admitted);
-  }
-
-  /** Keeps a slot until teardown, or refuses the socket when it was not granted. False when refused/closed. */
-  #hold(admitted: SlotLease | AppError): boolean {
-    if (admitted instanceof AppError) {
-      this.send(errorFrame(admitted));
-      this.close(WS_CLOSE_RATE_LIMITED, 'rate limited');
-      return false;
-    }
-    if (this.#closed) {
-      admitted.release();
-      return false;
-    }
-    this.#leases.push(admitted);
-    return true;
+  /** Refuses the socket over a socket cap: the error frame, then close 4029. */
+  #refuse(error: AppError): void {
+    this.send(errorFrame(error));
+    this.close(WS_CLOSE_RATE_LIMITED, 'rate limited');
   }
 
   /**
@@ -220,44 +159,21 @@ export class Connection {
     if (this.#closed) return;
     const wait = this.#frames.take();
     if (wait === undefined) {
-      this.#inbox = this.#inbox
-        .then(() => this.#onRaw(data, isBinary))
-        .catch((error: unknown) => this.#fail(error));
+      this.#enqueue(() => this.#onRaw(data, isBinary));
       return;
     }
     if (this.socket.bufferedAmount > MAX_UNREAD_BYTES) return;
-    let clientId: string | undefined;
-    if (!isBinary) {
-      try {
-        clientId = clientIdOf(JSON.parse(String(data)));
-      } catch {
-        // Not JSON: the error names no frame.
-      }
-    }
-    this.send(errorFrame(rateLimited(wait, 'Too many frames'), clientId));
+    this.send(errorFrame(rateLimited(wait, 'Too many frames'), peekClientId(data, isBinary)));
   }
 
-  async #onRaw(data: unknown, isBinary: boolean): Promise<void> {
+  async #onRaw(data: RawData, isBinary: boolean): Promise<void> {
     if (this.#closed) return;
-    let parsed: unknown;
-    try {
-      if (isBinary) throw new Error('binary');
-      parsed = JSON.parse(String(data));
-    } catch {
-      this.send(errorFrame(new AppError('validation_failed', 'Frames are JSON text')));
+    const decoded = decodeClientFrame(data, isBinary);
+    if (decoded.error) {
+      this.send(decoded.error);
       return;
     }
-    const frame = ClientFrame.safeParse(parsed);
-    if (!frame.success) {
-      const clientId = clientIdOf(parsed);
-      const details = frame.error.issues.map((issue) => ({
-        path: issue.path.join('.'),
-        message: issue.message,
-      }));
-      this.send(errorFrame(new AppError('validation_failed', 'Frame is not valid', details), clientId));
-      return;
-    }
-    await this.#onFrame(frame.data);
+    await this.#onFrame(decoded.frame);
   }
 
   async #onFrame(frame: ClientFrame): Promise<void> {
@@ -285,7 +201,7 @@ export class Connection {
         this.send(errorFrame(new AppError('bad_request', 'Already authenticated')));
         return;
       case 'resume': {
-        await this.#resume(frame.positions);
+        await this.#following?.resume(frame.positions);
         this.send({ type: 'resumed' });
         return;
       }
@@ -326,149 +242,55 @@ export class Connection {
   async #start(auth: AuthContext): Promise<void> {
     clearTimeout(this.#authTimer);
     if (this.#closed) return;
-    if (!this.#hold(await this.deps.limits.admitUser(auth.userId))) return;
+    const refused = await this.#admission.admitUser(auth.userId);
+    if (refused) {
+      this.#refuse(refused);
+      return;
+    }
+    if (this.#closed) return;
     this.#auth = auth;
     this.deps.register(this);
     // The registry closes it at once if its session's end was already announced.
     if (this.#closed) return;
+    const following = new FollowedConversations({
+      bus: this.deps.messaging.bus,
+      db: this.deps.auth.db,
+      userId: auth.userId,
+      send: (frame) => this.send(frame),
+      onError: (error) => this.#fail(error),
+    });
+    this.#following = following;
     // The user's channel first: a conversation joined while the walk below runs arrives as an event.
-    await this.#subscribe(channels.user(auth.userId), (event) => this.#onUserEvent(event)).ready;
-    await this.#followAll(auth.userId);
+    await following.subscribeUser((event) => this.#onUserEvent(auth.userId, following, event));
+    await following.followAll();
     this.send({ type: 'ready', userId: auth.userId, expiresAt: auth.token.expiresAt.toISOString() });
   }
 
-  #subscribe(channel: string, handler: (event: BusEvent) => void): Subscription {
-    const subscription = this.deps.messaging.bus.subscribe(channel, handler);
-    this.#subscriptions.set(channel, subscription);
-    return subscription;
-  }
-
-  /**
-   * Follows every conversation of the user, a step of ids at a time in id order: two queries per step
-   * (ids, then counters) and a turn of the event loop between steps, never one list of every id.
-   */
-  async #followAll(userId: string): Promise<void> {
-    let afterId = '';
-    for (;;) {
-      const ids = await userConversationIds(this.deps.auth.db, userId, { afterId, limit: FOLLOW_STEP });
-      await this.#follow(ids);
-      const last = ids.at(-1);
-      if (last === undefined || ids.length < FOLLOW_STEP || this.#closed) return;
-      afterId = last;
-      await yieldToEventLoop();
-    }
-  }
-
-  /** Subscribes first, then reads the current positions, so nothing published in between is missed. */
-  async #follow(conversationIds: readonly string[]): Promise<void> {
-    if (this.#closed) return;
-    const fresh = conversationIds.filter((id) => !this.#subscriptions.has(channels.conversation(id)));
-    if (fresh.length === 0) return;
-    const subscriptions = fresh.map((id) =>
-      this.#subscribe(channels.conversation(id), (event) => this.#onConversationEvent(event)),
-    );
-    await Promise.all(subscriptions.map((subscription) => subscription.ready));
-    if (this.#closed) return;
-    const counters = await conversationCounters(this.deps.auth.db, fresh);
-    if (this.#closed) return;
-    for (const row of counters) {
-      this.#cursors.set(
-        row.id,
-        new ConversationCursor(
-          row.id,
-          { seq: Number(row.last_seq), rev: Number(row.last_rev) },
-          this.deps.auth.db,
-          (frame) => this.send(frame),
-          (error) => this.#fail(error),
-        ),
-      );
-    }
-    // Deleted in between: nothing to follow.
-    for (const id of fresh) if (!this.#cursors.has(id)) this.#unfollow(id);
-  }
-
-  /** Replays what the client missed, a step of conversations at a time (see resumeCursors). */
-  async #resume(positions: Readonly<Record<string, ResumePosition>>): Promise<void> {
-    const items = Object.entries(positions).flatMap(([conversationId, position]) => {
-      const cursor = this.#cursors.get(conversationId);
-      return cursor
-        ? [{ cursor, position: typeof position === 'number' ? { seq: position } : position }]
-        : [];
-    });
-    for (const [index, step] of chunked(items, RESUME_STEP).entries()) {
-      if (index > 0) await yieldToEventLoop();
-      if (this.#closed) return;
-      await resumeCursors(this.deps.auth.db, step);
-    }
-  }
-
-  #unfollow(conversationId: string): void {
-    this.#cursors.delete(conversationId);
-    const channel = channels.conversation(conversationId);
-    this.#subscriptions.get(channel)?.unsubscribe();
-    this.#subscriptions.delete(channel);
-  }
-
-  #onConversationEvent(event: BusEvent): void {
-    const auth = this.#auth;
-    if (!auth || !('conversationId' in event)) return;
-    const cursor = this.#cursors.get(event.conversationId);
-    if (!cursor) return;
-    switch (event.kind) {
-      case 'message':
-      case 'message_updated':
-        cursor.onMessageEvent(event.message);
-        return;
-      case 'typing':
-        if (event.userId !== auth.userId)
-          this.send({ type: 'typing', conversationId: event.conversationId, userId: event.userId });
-        return;
-      case 'read':
-        this.send({
-          type: 'read',
-          conversationId: event.conversationId,
-          userId: event.userId,
-          seq: event.seq,
-        });
-        return;
-      default:
-        return;
-    }
-  }
-
-  #onUserEvent(event: BusEvent): void {
-    const auth = this.#auth;
-    if (!auth) return;
+  #onUserEvent(userId: string, following: FollowedConversations, event: BusEvent): void {
     if (event.kind === 'conversation_removed') {
-      this.#unfollow(event.conversationId);
+      following.unfollow(event.conversationId);
       this.send({ type: 'conversation_removed', conversationId: event.conversationId });
       // Once more after work already queued: a connect still walking the user's conversations may have
       // read this one before the removal and would follow it again.
-      this.#inbox = this.#inbox
-        .then(() => this.#unfollow(event.conversationId))
-        .catch((error: unknown) => this.#fail(error));
+      this.#enqueue(() => following.unfollow(event.conversationId));
       return;
     }
     if (event.kind !== 'conversation_changed') return;
-    this.#inbox = this.#inbox
-      .then(async () => {
-        const membership = await findMembership(this.deps.auth.db, event.conversationId, auth.userId);
-        if (!membership) return;
-        await this.#follow([event.conversationId]);
-        const [conversation] = await presentConversations(this.deps.auth.db, auth.userId, [membership]);
-        if (conversation) this.send({ type: 'conversation', conversation });
-      })
-      .catch((error: unknown) => this.#fail(error));
+    this.#enqueue(async () => {
+      const membership = await findMembership(this.deps.auth.db, event.conversationId, userId);
+      if (!membership) return;
+      await following.follow([event.conversationId]);
+      const [conversation] = await loadConversations(this.deps.auth.db, userId, [membership]);
+      if (conversation) this.send({ type: 'conversation', conversation });
+    });
   }
 
   #teardown(): void {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#authTimer);
-    for (const subscription of this.#subscriptions.values()) subscription.unsubscribe();
-    this.#subscriptions.clear();
-    this.#cursors.clear();
-    for (const lease of this.#leases.splice(0)) lease.release();
+    this.#following?.close();
+    this.#admission.release();
     if (this.#auth) this.deps.unregister(this);
   }
 }

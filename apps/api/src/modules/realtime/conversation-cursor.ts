@@ -2,9 +2,9 @@ import type { ServerFrame } from '@parley/contract';
 import type { Kysely } from 'kysely';
 import { yieldToEventLoop } from '../../db/chunks.js';
 import type { DB } from '../../db/schema.js';
-import { conversationCounters } from '../conversations/conversation.repository.js';
-import { presentMessage } from '../messages/message.presenter.js';
-import { attachmentsByMessage, messagesSince } from '../messages/message.repository.js';
+import { conversationCounters, findCounters } from '../conversations/conversation.repository.js';
+import { loadMessages } from '../messages/message.loader.js';
+import { messagesSince } from '../messages/message.repository.js';
 
 const PAGE = 500;
 
@@ -100,11 +100,7 @@ export class ConversationCursor {
   /** Reads, in one consistent snapshot, what changed after (seq, rev) and moves the watermark to it. */
   async #catchUp(sinceSeq: number, sinceRev: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const counters = await trx
-        .selectFrom('conversations')
-        .select(['last_seq', 'last_rev'])
-        .where('id', '=', this.conversationId)
-        .executeTakeFirst();
+      const counters = await findCounters(trx, this.conversationId);
       if (!counters) return;
       let afterSeq = 0;
       for (;;) {
@@ -114,12 +110,7 @@ export class ConversationCursor {
           { seq: sinceSeq, rev: sinceRev },
           { afterSeq, limit: PAGE },
         );
-        const attachments = await attachmentsByMessage(
-          trx,
-          rows.map((r) => r.id),
-        );
-        for (const row of rows) {
-          const message = presentMessage(row, attachments.get(row.id));
+        for (const message of await loadMessages(trx, rows)) {
           this.send({ type: message.seq > sinceSeq ? 'message' : 'message_updated', message });
           afterSeq = message.seq;
         }
@@ -127,8 +118,8 @@ export class ConversationCursor {
         // A long backlog goes out page by page without holding the event loop for all of it.
         await yieldToEventLoop();
       }
-      this.#lastSeq = Math.max(sinceSeq, Number(counters.last_seq));
-      this.#lastRev = Number(counters.last_rev);
+      this.#lastSeq = Math.max(sinceSeq, counters.seq);
+      this.#lastRev = counters.rev;
     });
   }
 }

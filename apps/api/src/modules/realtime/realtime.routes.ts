@@ -1,56 +1,49 @@
 import websocket from '@fastify/websocket';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { AppError } from '../../errors.js';
-import { sessionCookieName } from '../../plugins/auth.plugin.js';
-import { allowedOrigins } from '../../plugins/security.plugin.js';
+import type { FastifyPluginAsync } from 'fastify';
+import type { SocketMetrics } from '../../platform/metrics/metrics.js';
+import type { AuthDeps } from '../auth/auth.context.js';
+import type { MessageDeps } from '../messages/message.service.js';
 import { Connection } from './connection.js';
-import { RealtimeLimits } from './realtime.limits.js';
-import { SessionRegistry } from './session-registry.js';
+import type { RealtimeLimits } from './realtime.limits.js';
+import type { SessionRegistry } from './session-registry.js';
 
 /** Largest frame a client may send; a bigger one closes that socket (1009) and nothing else. */
 const MAX_FRAME_BYTES = 64 * 1024;
+
+/** What the gateway is given by the composition root. */
+export interface RealtimeDeps {
+  readonly auth: AuthDeps;
+  readonly messaging: MessageDeps;
+  readonly limits: RealtimeLimits;
+  /** Every instance hears every session end on the bus and closes its own sockets of that session. */
+  readonly sessions: SessionRegistry<Connection>;
+  /** WS_HEARTBEAT_MS. */
+  readonly heartbeatMs: number;
+  /** Where `parley_ws_connections` reads this instance's open sockets. */
+  readonly metrics: SocketMetrics;
+}
 
 /**
  * The WebSocket gateway at /api/ws. Authenticated by the session cookie at the upgrade (Origin must be
  * allowed, so another site cannot ride the cookie) or by a first `auth` frame; never by a query string.
  */
-export const realtimeRoutes: FastifyPluginAsync = async (app) => {
-  const origins = allowedOrigins(app.config);
-  const cookieName = sessionCookieName(app.config);
-  const limits = new RealtimeLimits(
-    app.limiter,
-    app.checkLimit,
-    app.config.limits,
-    () => app.messaging.now().getTime(),
-    (limit) => app.metrics.rateLimited(limit),
-  );
-  const heartbeatMs = app.config.wsHeartbeatMs;
-
+export const realtimeRoutes: FastifyPluginAsync<{ deps: RealtimeDeps }> = async (app, { deps }) => {
+  const { sessions, heartbeatMs } = deps;
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
-  app.metrics.countWebSockets(() => app.websocketServer.clients.size);
+  deps.metrics.countWebSockets(() => app.websocketServer.clients.size);
 
-  // Every instance hears every session end on the bus and closes its own sockets of that session.
-  const sessions = new SessionRegistry<Connection>(app.messaging.bus, app.log);
-  app.addHook('onClose', async () => sessions.close());
-
-  const checkOrigin = async (request: FastifyRequest) => {
-    const origin = request.headers.origin;
-    if (origin !== undefined && !origins.has(origin))
-      throw new AppError('forbidden', 'Cross-origin WebSocket refused');
-    if (origin === undefined && request.cookies[cookieName] !== undefined) {
-      throw new AppError('forbidden', 'Cross-origin WebSocket refused: Origin header missing');
-    }
-  };
-
-  app.get('/ws', { websocket: true, onRequest: checkOrigin, schema: { hide: true } }, (socket, request) => {
+  // The Origin check every state-changing request gets (auth plugin), here on the upgrade, a GET.
+  const onRequest = app.sameOrigin('WebSocket');
+  app.get('/ws', { websocket: true, onRequest, schema: { hide: true } }, (socket, request) => {
     const connection = new Connection(
       socket,
       {
-        auth: app.authDeps,
-        messaging: app.messaging,
+        auth: deps.auth,
+        messaging: deps.messaging,
         log: request.log,
-        limits,
+        limits: deps.limits,
         address: request.ip,
+        tcp: request.raw.socket,
         register: (c) => sessions.add(c),
         unregister: (c) => sessions.remove(c),
       },

@@ -1,9 +1,8 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { DB, SessionsTable } from '../../db/schema.js';
+import type { Selectable } from 'kysely';
+import type { Executor, SessionsTable } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { newId } from '../../ids.js';
 
-type Executor = Kysely<DB> | Transaction<DB>;
 export type SessionRow = Selectable<SessionsTable>;
 
 /** Stored in `sessions.revoked_reason` (varchar 32). */

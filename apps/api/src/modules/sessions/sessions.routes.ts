@@ -1,7 +1,8 @@
 import { ErrorBody, IdParams, SessionList } from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { signedIn } from '../auth/auth.routes.js';
+import { signedIn } from '../../http/auth.js';
+import type { AuthDeps } from '../auth/auth.context.js';
 import { requestOrigin } from '../auth/request-origin.js';
 import { revokeOwnSession } from '../auth/session.service.js';
 import { presentSession } from './session.presenter.js';
@@ -10,8 +11,7 @@ import { listActiveSessions } from './session.repository.js';
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
 /** The signed-in user's devices. Only their own sessions are ever listed or revoked. */
-export const sessionsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const deps = app.authDeps;
+export const sessionsRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app, { deps }) => {
   app.addHook('onRequest', app.requireAuth);
 
   app.get(

@@ -1,17 +1,18 @@
 import { DeleteMeBody, ErrorBody, PublicUser, UpdateMeBody, User, UserLookupQuery } from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { deleteAccount, lookupUser, updateDisplayName } from '../auth/account.service.js';
+import { signedIn } from '../../http/auth.js';
+import { deleteAccount } from '../auth/account.service.js';
+import type { AuthDeps } from '../auth/auth.context.js';
 import { AUTH_LIMITS } from '../auth/auth.limits.js';
-import { signedIn } from '../auth/auth.routes.js';
 import { requestOrigin } from '../auth/request-origin.js';
 import { presentPublicUser, presentUser } from './user.presenter.js';
+import { lookupUser, updateDisplayName } from './user.service.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody };
 
 /** The signed-in user's own account, and finding other users. Every route needs a session. */
-export const meRoutes: FastifyPluginAsyncZod = async (app) => {
-  const deps = app.authDeps;
+export const meRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app, { deps }) => {
   app.addHook('onRequest', app.requireAuth);
 
   app.get('/me', { schema: { tags: ['account'], response: { 200: User, ...errors } } }, async (request) =>

@@ -1,9 +1,9 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { DB, UsersTable } from '../../db/schema.js';
+import type { Selectable } from 'kysely';
+import { selectInChunks } from '../../db/chunks.js';
+import type { Executor, UsersTable } from '../../db/schema.js';
 import { selectLive } from '../../db/soft-delete.js';
 import { toDbTime } from '../../db/time.js';
 
-type Executor = Kysely<DB> | Transaction<DB>;
 export type UserRow = Selectable<UsersTable>;
 
 const USER_COLUMNS = [
@@ -88,4 +88,16 @@ export async function activateUnverifiedUser(
     .where('email_verified_at', 'is', null)
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
+}
+
+/** Which of these ids are live accounts with a verified email (the users others may add to conversations). */
+export async function verifiedUserIds(db: Executor, ids: readonly string[]): Promise<Set<string>> {
+  const rows = await selectInChunks(ids, (slice) =>
+    selectLive(db, 'users')
+      .select('id')
+      .where('id', 'in', slice)
+      .where('email_verified_at', 'is not', null)
+      .execute(),
+  );
+  return new Set(rows.map((row) => row.id));
 }

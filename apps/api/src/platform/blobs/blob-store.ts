@@ -18,9 +18,9 @@ export interface StoredBlob {
  */
 export interface BlobStore {
   /** Streams `body` to storage under a new random key (prefix + 32 random bytes base64url), never buffering it whole.
-   *  Aborts and stores nothing (no partial object left visible) when more than maxBytes arrive: rejects with AppError('payload_too_large'). */
+   *  Aborts and stores nothing (no partial object left visible) when more than maxBytes arrive: rejects with BlobTooLargeError. */
   put(body: Readable, options: { contentType: string; maxBytes: number }): Promise<StoredBlob>;
-  /** Reads a stored blob; rejects with AppError('not_found') for an unknown key. */
+  /** Reads a stored blob; rejects with BlobNotFoundError for an unknown key. */
   get(key: string): Promise<{ body: Readable; size: number; contentType: string }>;
   /** Removes a blob so get() answers not_found. Idempotent: an unknown (or malformed) key is already gone. */
   delete(key: string): Promise<void>;

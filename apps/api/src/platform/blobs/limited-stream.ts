@@ -1,14 +1,11 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { AppError } from '../../errors.js';
+import { BlobTooLargeError } from './blob-errors.js';
 
 /** Bytes `file-type` reads at most to recognise a format: enough head for every sniff. */
 export const SNIFF_BYTES = 4100;
 
-export const tooLarge = (maxBytes: number) =>
-  new AppError('payload_too_large', `the body is larger than ${maxBytes} bytes`, { maxBytes });
-
 /**
- * Passes bytes through and counts them; errors with AppError('payload_too_large') as soon as more than
+ * Passes bytes through and counts them; errors with BlobTooLargeError as soon as more than
  * `maxBytes` have arrived, before passing on the chunk that crossed the limit.
  */
 export class LimitedStream extends Transform {
@@ -31,7 +28,7 @@ export class LimitedStream extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.#bytes += chunk.length;
     if (this.#bytes > this.maxBytes) {
-      callback(tooLarge(this.maxBytes));
+      callback(new BlobTooLargeError(this.maxBytes));
       return;
     }
     this.onBytes(chunk);
@@ -87,7 +84,7 @@ export async function readHead(
 /**
  * What an upload route needs: the body limited to `maxBytes` (counted while streaming) and its first
  * SNIFF_BYTES for a content-type check, with nothing else buffered. Rejects (or `body` errors) with
- * AppError('payload_too_large') past the limit, and with the source's error if it fails.
+ * BlobTooLargeError past the limit, and with the source's error if it fails.
  *
  * ```ts
  * const { head, body } = await limitAndReadHead(request.raw, { maxBytes });

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { notFound } from '../../errors.js';
+import { BlobNotFoundError } from './blob-errors.js';
 import { isBlobKey, newBlobKey } from './blob-key.js';
 import { meterBody } from './blob-meter.js';
 import type { BlobStore, StoredBlob } from './blob-store.js';
@@ -91,18 +91,18 @@ export function createLocalBlobStore(options: { dir: string }): BlobStore {
     },
 
     async get(key) {
-      if (!isBlobKey(key)) throw notFound('blob');
+      if (!isBlobKey(key)) throw new BlobNotFoundError();
       const file = path.join(shardOf(key), key);
       let sidecar: Sidecar;
       try {
         sidecar = parseSidecar(await readFile(`${file}.json`, 'utf8'));
       } catch (error) {
-        if (isMissing(error)) throw notFound('blob');
+        if (isMissing(error)) throw new BlobNotFoundError();
         throw error;
       }
       // Open now, so a missing file is a not_found here rather than an error halfway through a response.
       const handle = await open(file, 'r').catch((error: unknown) => {
-        throw isMissing(error) ? notFound('blob') : error;
+        throw isMissing(error) ? new BlobNotFoundError() : error;
       });
       return { body: handle.createReadStream(), size: sidecar.size, contentType: sidecar.contentType };
     },

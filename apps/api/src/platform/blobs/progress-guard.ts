@@ -1,5 +1,5 @@
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
-import { AppError } from '../../errors.js';
+import { BlobTooSlowError } from './blob-errors.js';
 
 /** How fast a body must arrive: in every window of `windowMs`, at least `minBytesPerSecond` on average. */
 export interface ProgressRule {
@@ -14,21 +14,15 @@ export function minBytesPerWindow(rule: ProgressRule): number {
 }
 
 /**
- * The answer to a body that was too slow. `Connection: close` makes the server drop the connection
- * once the answer is sent, so the client cannot go on trickling into it.
+ * The error of a body that was too slow; the error plugin answers it with `Connection: close`, so the
+ * server drops the connection once the answer is sent and the client cannot go on trickling into it.
  */
-export const tooSlow = (rule: ProgressRule) =>
-  new AppError(
-    'request_timeout',
-    `The upload was too slow: fewer than ${minBytesPerWindow(rule)} bytes arrived in ${rule.windowMs / 1000} s`,
-    { windowMs: rule.windowMs, minBytes: minBytesPerWindow(rule) },
-    { connection: 'close' },
-  );
+const tooSlow = (rule: ProgressRule) => new BlobTooSlowError(rule.windowMs, minBytesPerWindow(rule));
 
 /**
  * Passes a body through and cuts off one that makes too little progress (slowloris on uploads): at the
  * end of each window, fewer bytes than `minBytesPerWindow(rule)` since the previous check destroy the
- * stream with AppError('request_timeout'). Socket timeouts cannot catch this: one byte every few
+ * stream with BlobTooSlowError. Socket timeouts cannot catch this: one byte every few
  * seconds keeps a socket active for ever.
  *
  * A window in which this stream still held bytes the consumer had not taken (the blob store was the

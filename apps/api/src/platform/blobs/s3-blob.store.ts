@@ -7,7 +7,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { AppError, notFound } from '../../errors.js';
+import { BlobError, BlobNotFoundError } from './blob-errors.js';
 import { isBlobKey, newBlobKey } from './blob-key.js';
 import { meterBody } from './blob-meter.js';
 import type { BlobStore, StoredBlob } from './blob-store.js';
@@ -73,15 +73,15 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
         await upload.done();
       } catch (error) {
         meter.destroy();
-        // Over the limit, the meter's error is the answer, even if S3 reported something else meanwhile.
-        if (meter.errored instanceof AppError) throw meter.errored;
+        // Over the limit (or too slow), the meter's error is the answer, even if S3 reported something else meanwhile.
+        if (meter.errored instanceof BlobError) throw meter.errored;
         throw error;
       }
       return { key, size: meter.bytes, sha256: meter.sha256() };
     },
 
     async get(key) {
-      if (!isBlobKey(key)) throw notFound('blob');
+      if (!isBlobKey(key)) throw new BlobNotFoundError();
       try {
         const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + key }));
         const body = object.Body as Readable | undefined;
@@ -92,7 +92,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
           contentType: object.ContentType ?? 'application/octet-stream',
         };
       } catch (error) {
-        if (isNoSuchKey(error)) throw notFound('blob');
+        if (isNoSuchKey(error)) throw new BlobNotFoundError();
         throw error;
       }
     },

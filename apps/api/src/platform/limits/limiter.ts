@@ -1,3 +1,5 @@
+import type { RateLimits, RateName } from '../../config.js';
+import type { LimitMetrics } from '../metrics/metrics.js';
 import type { Rate } from './rate.js';
 
 /** The answer to one counted hit. */
@@ -32,3 +34,19 @@ export const SLOT_LEASE_MS = 60_000;
 
 /** Whole seconds until `ms` from now, at least 1 (a Retry-After of 0 invites an immediate retry storm). */
 export const retryAfterSeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+/** Counts one hit of a configured `LIMIT_*` rate for `key`. */
+export type CheckLimit = (rate: RateName, key: string) => Promise<LimitDecision>;
+
+/**
+ * The one way rates are counted: the rate's name is the counter's, so every route and WebSocket frame
+ * spending the same rate for the same key shares one count. With `metrics`, every refusal is counted by
+ * its rate's name (`parley_rate_limited_total{limit}`).
+ */
+export function limitChecker(limiter: Limiter, rates: RateLimits, metrics?: LimitMetrics): CheckLimit {
+  return async (rate, key) => {
+    const decision = await limiter.hit(`${rate}:${key}`, rates[rate]);
+    if (!decision.allowed) metrics?.rateLimited(rate);
+    return decision;
+  };
+}

@@ -21,6 +21,11 @@ export interface LimitMetrics {
   rateLimited(limit: string): void;
 }
 
+/** What the WebSocket gateway gives: a count of its open sockets, read at each scrape. */
+export interface SocketMetrics {
+  countWebSockets(count: () => number): void;
+}
+
 /** What the mail queue records per email. */
 export interface MailMetrics {
   email(kind: string, result: EmailResult): void;
@@ -50,7 +55,7 @@ export const statusClass = (status: number): string => `${Math.floor(status / 10
  * message writer, the event bus, the realtime gateway, the rate-limit plugin, the mail queue, the HTTP
  * hooks. Names are what infra/lib/app-metrics.ts exports to CloudWatch; docs/operations.md lists them.
  */
-export class Metrics implements WriterMetrics, FanoutMetrics, LimitMetrics, MailMetrics {
+export class Metrics implements WriterMetrics, FanoutMetrics, LimitMetrics, MailMetrics, SocketMetrics {
   readonly registry = new Registry();
   #webSockets: (() => number) | undefined;
 

@@ -1,11 +1,11 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { parseKeyringData } from '../../modules/auth/tokens/keyring.js';
+import { parseKeyringData } from '../tokens/keyring.js';
 import {
   type KeyringData,
   type KeyringSource,
   TOKEN_PURPOSES,
   type TokenPurpose,
-} from '../../modules/auth/tokens/token.types.js';
+} from '../tokens/token.types.js';
 import { getSecretJson, isSecretNotFound } from './aws-secret-json.js';
 
 /**

@@ -1,12 +1,12 @@
 import { stat } from 'node:fs/promises';
-import { KEY_RETENTION_MS, parseKeyringData, rotateKeyring } from '../../modules/auth/tokens/keyring.js';
-import { generateKeyringKey } from '../../modules/auth/tokens/paserk.js';
+import { KEY_RETENTION_MS, parseKeyringData, rotateKeyring } from '../tokens/keyring.js';
+import { generateKeyringKey } from '../tokens/paserk.js';
 import {
   type KeyringData,
   type KeyringSource,
   TOKEN_PURPOSES,
   type TokenPurpose,
-} from '../../modules/auth/tokens/token.types.js';
+} from '../tokens/token.types.js';
 import { fileStamp, readSecretsFile, SecretsFileError, writeSecretsFile } from './secrets-file.js';
 
 /**

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type S3Server, startS3 } from '../../../../../scripts/services/s3.js';
-import { AppError } from '../../../src/errors.js';
+import { BlobNotFoundError, BlobTooLargeError } from '../../../src/platform/blobs/blob-errors.js';
 import { newBlobKey } from '../../../src/platform/blobs/blob-key.js';
 import type { BlobStore } from '../../../src/platform/blobs/blob-store.js';
 import { createLocalBlobStore } from '../../../src/platform/blobs/local-blob.store.js';
@@ -123,8 +123,8 @@ describe.each(factories)('BlobStore contract: %s', (_name, factory) => {
     const error = await rejection(
       h.store.put(chunked(bytes(size)), { contentType: 'application/zip', maxBytes }),
     );
-    expect(error).toBeInstanceOf(AppError);
-    expect((error as AppError).code).toBe('payload_too_large');
+    expect(error).toBeInstanceOf(BlobTooLargeError);
+    expect((error as BlobTooLargeError).maxBytes).toBe(maxBytes);
     expect(await h.storage()).toEqual(before);
   });
 
@@ -142,7 +142,7 @@ describe.each(factories)('BlobStore contract: %s', (_name, factory) => {
     const body = new PassThrough();
     body.write(bytes(2000));
     const error = await rejection(h.store.put(body, { contentType: 'image/png', maxBytes: 1000 }));
-    expect((error as AppError).code).toBe('payload_too_large');
+    expect(error).toBeInstanceOf(BlobTooLargeError);
     // An HTTP route still answers 413 on this connection; the client may hang up afterwards.
     expect(body.destroyed).toBe(false);
     body.destroy(new Error('client hung up after the 413'));
@@ -156,8 +156,7 @@ describe.each(factories)('BlobStore contract: %s', (_name, factory) => {
     ['a key with a slash', `${newBlobKey().slice(0, 20)}/${newBlobKey().slice(0, 22)}`],
   ])('answers not_found for %s', async (_case, key) => {
     const error = await rejection(h.store.get(key));
-    expect(error).toBeInstanceOf(AppError);
-    expect((error as AppError).code).toBe('not_found');
+    expect(error).toBeInstanceOf(BlobNotFoundError);
   });
 
   it('deletes a blob and its bytes, leaves the others, and deletes again without error', async () => {
@@ -173,7 +172,7 @@ describe.each(factories)('BlobStore contract: %s', (_name, factory) => {
     const withBoth = await h.storage();
     await h.store.delete(drop.key);
     const error = await rejection(h.store.get(drop.key));
-    expect((error as AppError).code).toBe('not_found');
+    expect(error).toBeInstanceOf(BlobNotFoundError);
     // Nothing of the deleted blob is left in storage; the other blob is untouched.
     const after = await h.storage();
     expect(after.filter((name) => name.includes(drop.key))).toEqual([]);
@@ -211,7 +210,7 @@ describe.each(factories)('BlobStore contract: %s', (_name, factory) => {
     ]);
     const over = results.pop();
     expect(over?.status).toBe('rejected');
-    expect(((over as PromiseRejectedResult).reason as AppError).code).toBe('payload_too_large');
+    expect((over as PromiseRejectedResult).reason).toBeInstanceOf(BlobTooLargeError);
     const stored = results.map((r) => {
       if (r.status !== 'fulfilled') throw r.reason;
       return r.value;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../../src/errors.js';
+import { BlobTooLargeError } from '../../../src/platform/blobs/blob-errors.js';
 import { checkDeclaredType } from '../../../src/platform/blobs/content-type.js';
 import {
   LimitedStream,
@@ -53,8 +53,8 @@ describe('LimitedStream', () => {
     const failed = new Promise<unknown>((resolve) => limited.once('error', resolve));
     oneByteChunks(bytes(150)).pipe(limited);
     const error = await failed;
-    expect(error).toBeInstanceOf(AppError);
-    expect((error as AppError).code).toBe('payload_too_large');
+    expect(error).toBeInstanceOf(BlobTooLargeError);
+    expect((error as BlobTooLargeError).message).toBe('the body is larger than 100 bytes');
     expect(passed).toBe(100);
     expect(limited.bytes).toBe(101);
   });
@@ -121,9 +121,9 @@ describe('limitAndReadHead: the upload route flow', () => {
   });
 
   it('rejects over the limit while reading the head', async () => {
-    await expect(limitAndReadHead(chunked(bytes(5000), 100), { maxBytes: 1000 })).rejects.toMatchObject({
-      code: 'payload_too_large',
-    });
+    await expect(limitAndReadHead(chunked(bytes(5000), 100), { maxBytes: 1000 })).rejects.toBeInstanceOf(
+      BlobTooLargeError,
+    );
   });
 
   it('fails the body over the limit after the head, leaving the source undestroyed for the reply', async () => {
@@ -131,7 +131,7 @@ describe('limitAndReadHead: the upload route flow', () => {
     const { head, body } = await limitAndReadHead(source, { maxBytes: 20_000 });
     expect(head).toHaveLength(SNIFF_BYTES);
     const { error } = await drain(body);
-    expect((error as AppError).code).toBe('payload_too_large');
+    expect(error).toBeInstanceOf(BlobTooLargeError);
     expect(source.destroyed).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BlobNotFoundError } from '../../../src/platform/blobs/blob-errors.js';
 import { createLocalBlobStore } from '../../../src/platform/blobs/local-blob.store.js';
 import { bytes, chunked, readAll } from './blob-test-helpers.js';
 
@@ -36,20 +37,20 @@ describe('local blob store specifics', () => {
     const store = createLocalBlobStore({ dir });
     const stored = await store.put(chunked(bytes(10)), { contentType: 'image/gif', maxBytes: 10 });
     unlinkSync(path.join(dir, stored.key.slice(0, 2), `${stored.key}.json`));
-    await expect(store.get(stored.key)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(store.get(stored.key)).rejects.toBeInstanceOf(BlobNotFoundError);
   });
 
   it('answers not_found before its folder exists, and for names that exist outside it', async () => {
     const root = tempRoot();
     const store = createLocalBlobStore({ dir: path.join(root, 'blobs') });
-    await expect(store.get('A'.repeat(43))).rejects.toMatchObject({ code: 'not_found' });
+    await expect(store.get('A'.repeat(43))).rejects.toBeInstanceOf(BlobNotFoundError);
     // A file right next to the folder, reachable only by a traversing key.
     const outside = await createLocalBlobStore({ dir: path.join(root, 'other') }).put(chunked(bytes(3)), {
       contentType: 'text/plain',
       maxBytes: 3,
     });
     const traversal = `../other/${outside.key.slice(0, 2)}/${outside.key}`;
-    await expect(store.get(traversal)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(store.get(traversal)).rejects.toBeInstanceOf(BlobNotFoundError);
   });
 
   it('reads what another instance on the same folder wrote', async () => {

@@ -1,6 +1,6 @@
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AppError } from '../../../src/errors.js';
+import { BlobTooSlowError } from '../../../src/platform/blobs/blob-errors.js';
 import { guardProgress, minBytesPerWindow } from '../../../src/platform/blobs/progress-guard.js';
 import { bytes } from './blob-test-helpers.js';
 
@@ -45,9 +45,8 @@ describe('ProgressGuard (upload idle timeout)', () => {
     }
     await vi.advanceTimersByTimeAsync(10);
     const error = await failed;
-    expect(error).toBeInstanceOf(AppError);
-    expect((error as AppError).code).toBe('request_timeout');
-    expect((error as AppError).headers).toEqual({ connection: 'close' });
+    expect(error).toBeInstanceOf(BlobTooSlowError);
+    expect(error).toMatchObject({ windowMs: 1000, minBytes: 100 });
     expect(out.data().toString()).toBe('xxxxxxxxx');
     // The route still has to answer on this connection: the request is not destroyed.
     expect(source.destroyed).toBe(false);
@@ -63,7 +62,7 @@ describe('ProgressGuard (upload idle timeout)', () => {
     await vi.advanceTimersByTimeAsync(500); // one byte or more in the first window: fine
     expect(guard.destroyed).toBe(false);
     await vi.advanceTimersByTimeAsync(500); // nothing in the second
-    expect(((await failed) as AppError).code).toBe('request_timeout');
+    expect(await failed).toBeInstanceOf(BlobTooSlowError);
   });
 
   it('passes a body that keeps up the rate through unchanged, over many windows, then stops its timer', async () => {
@@ -97,7 +96,7 @@ describe('ProgressGuard (upload idle timeout)', () => {
     const failed = new Promise<unknown>((resolve) => guard.once('error', resolve));
     guard.pipe(sink().writable);
     await vi.advanceTimersByTimeAsync(2000);
-    expect(((await failed) as AppError).code).toBe('request_timeout');
+    expect(await failed).toBeInstanceOf(BlobTooSlowError);
   });
 
   it('passes on an error of the source', async () => {

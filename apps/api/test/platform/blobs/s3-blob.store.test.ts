@@ -1,7 +1,7 @@
 import { CreateMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type S3Server, startS3 } from '../../../../../scripts/services/s3.js';
-import type { AppError } from '../../../src/errors.js';
+import { BlobNotFoundError, BlobTooLargeError } from '../../../src/platform/blobs/blob-errors.js';
 import { createS3BlobStore } from '../../../src/platform/blobs/s3-blob.store.js';
 import { bytes, chunked, MiB } from './blob-test-helpers.js';
 
@@ -42,7 +42,7 @@ describe('S3 blob store specifics', () => {
     expect(keys).toContain(`att/2026/${a.key}`);
     expect(keys).toContain(b.key);
     // A key is only meaningful with its store's prefix.
-    await expect(bare.get(a.key)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(bare.get(a.key)).rejects.toBeInstanceOf(BlobNotFoundError);
   });
 
   it('refuses a prefix that does not end with a slash', () => {
@@ -96,7 +96,7 @@ describe('S3 blob store specifics', () => {
     const error = await store
       .put(chunked(bytes(13 * MiB)), { contentType: 'application/zip', maxBytes: 11 * MiB })
       .catch((e: unknown) => e);
-    expect((error as AppError).code).toBe('payload_too_large');
+    expect(error).toBeInstanceOf(BlobTooLargeError);
     const commands = sent.map((s) => s.command);
     expect(commands).toContain('CreateMultipartUploadCommand');
     expect(commands).toContain('UploadPartCommand');

@@ -1,5 +1,6 @@
+import { createPublicKey, sign, verify } from 'node:crypto';
 import { z } from 'zod';
-import { generateKeyringKey, publicKeyId, publicPaserkFromSecret } from './paserk.js';
+import { generateKeyringKey, privateKeyFromSecret, publicKeyId, publicPaserkFromSecret } from './paserk.js';
 import type { KeyringData, KeyringKey } from './token.types.js';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -37,9 +38,8 @@ const KeyringKeySchema = z.object({
  * A keyring as stored in a secret. Beyond shape, every kid must be the k4.pid of its own key: the kid
  * is how a verifier picks the key, so a kid naming another key would be a silent mix-up.
  */
-export const KeyringDataSchema = z
-  .object({ keys: z.array(KeyringKeySchema).min(1).max(MAX_KEYS) })
-  .superRefine((data, ctx) => {
+const keyringDataSchema = (minKeys: number) =>
+  z.object({ keys: z.array(KeyringKeySchema).min(minKeys).max(MAX_KEYS) }).superRefine((data, ctx) => {
     const seen = new Set<string>();
     data.keys.forEach((key, index) => {
       if (seen.has(key.kid)) {
@@ -65,6 +65,11 @@ export const KeyringDataSchema = z
     });
   });
 
+/** What the API loads: at least one key, the signer. */
+export const KeyringDataSchema = keyringDataSchema(1);
+/** What a rotation may start from: the AWS secret is created empty (`{"keys":[]}`) and the first rotation mints its key. */
+const RotatableKeyringDataSchema = keyringDataSchema(0);
+
 export class KeyringError extends Error {
   constructor(message: string) {
     super(message);
@@ -73,11 +78,15 @@ export class KeyringError extends Error {
 }
 
 /**
- * Validates keyring data from a secret. The error lists paths and reasons only — zod issues carry no
+ * Validates keyring data from a secret (`allowEmpty` only for the input of a rotation). The error lists paths and reasons only — zod issues carry no
  * input values here — so it is safe to log.
  */
-export function parseKeyringData(value: unknown, label: string): KeyringData {
-  const parsed = KeyringDataSchema.safeParse(value);
+export function parseKeyringData(
+  value: unknown,
+  label: string,
+  options: { allowEmpty?: boolean } = {},
+): KeyringData {
+  const parsed = (options.allowEmpty ? RotatableKeyringDataSchema : KeyringDataSchema).safeParse(value);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
@@ -127,4 +136,21 @@ export function rotateKeyring(data: KeyringData, now: Date, options: RotateOptio
   const fresh = generate(now);
   if (kept.some((key) => key.kid === fresh.kid)) throw new KeyringError('generated key already in keyring');
   return { keys: [...kept.map((key) => ({ ...key })), fresh] };
+}
+
+/**
+ * Proves a keyring usable before it goes live (the rotation's `testSecret`): it parses as the API will
+ * load it (every kid the k4.pid of its own key, no duplicates, at least one key), and every key signs a
+ * message that its public half verifies.
+ */
+export function assertKeyringSigns(value: unknown, label: string): KeyringData {
+  const data = parseKeyringData(value, label);
+  for (const key of data.keys) {
+    const privateKey = privateKeyFromSecret(key.secretKey);
+    const message = Buffer.from(`parley keyring self-test ${key.kid}`);
+    if (!verify(null, message, createPublicKey(privateKey), sign(null, message, privateKey))) {
+      throw new KeyringError(`key ${key.kid} failed the sign/verify round-trip`);
+    }
+  }
+  return data;
 }

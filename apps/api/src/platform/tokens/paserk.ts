@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { blake2b } from '@noble/hashes/blake2.js';
 import type { KeyringKey } from './token.types.js';
 
@@ -43,14 +43,14 @@ function assertLength(bytes: Uint8Array, length: number, what: string): void {
   if (bytes.length !== length) throw new PaserkError(`${what} must be exactly ${length} bytes`);
 }
 
+/** Node's Ed25519 private key of a 32-byte seed. */
+function privateKeyFromSeed(seed: Uint8Array): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+}
+
 /** Ed25519 public key of a 32-byte seed, via Node's native implementation. */
 function publicKeyFromSeed(seed: Uint8Array): Uint8Array {
-  const key = createPrivateKey({
-    key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
-    format: 'der',
-    type: 'pkcs8',
-  });
-  const { x } = key.export({ format: 'jwk' });
+  const { x } = privateKeyFromSeed(seed).export({ format: 'jwk' });
   if (typeof x !== 'string') throw new PaserkError('could not derive the Ed25519 public key');
   return new Uint8Array(Buffer.from(x, 'base64url'));
 }
@@ -107,6 +107,16 @@ export function isPublicKeyId(value: string): boolean {
 /** The `k4.public` PASERK of a `k4.secret` PASERK (its verified public half). */
 export function publicPaserkFromSecret(secretPaserk: string): string {
   return encodePublicPaserk(decodeSecretPaserk(secretPaserk).subarray(SEED_BYTES));
+}
+
+/** Node's private key of a `k4.secret` PASERK (its halves checked), for signing outside PASETO. */
+export function privateKeyFromSecret(secretPaserk: string): KeyObject {
+  const bytes = decodeSecretPaserk(secretPaserk);
+  try {
+    return privateKeyFromSeed(bytes.subarray(0, SEED_BYTES));
+  } finally {
+    bytes.fill(0);
+  }
 }
 
 /** A fresh Ed25519 signing key as a keyring entry; the kid is derived, never chosen. */

@@ -1,0 +1,180 @@
+import type { FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import { createFastify, type HttpServices, registerHttp } from './app.js';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import { prepareDatabase } from './db/prepare.js';
+import type { AttachmentDeps } from './modules/attachments/attachment.service.js';
+import { OrphanSweeper } from './modules/attachments/orphan-sweeper.js';
+import type { AuthDeps } from './modules/auth/auth.context.js';
+import { warmPasswordHasher } from './modules/auth/passwords/password-hasher.js';
+import { preloadPasswordPolicy } from './modules/auth/passwords/password-policy.js';
+import { authenticate } from './modules/auth/session.service.js';
+import { MessageWriter } from './modules/messages/message-writer.js';
+import type { Connection } from './modules/realtime/connection.js';
+import { RealtimeLimits } from './modules/realtime/realtime.limits.js';
+import { SessionRegistry } from './modules/realtime/session-registry.js';
+import { channels } from './platform/bus/event-bus.js';
+import { limitChecker } from './platform/limits/limiter.js';
+import {
+  createPlatform,
+  openDatabase,
+  type Platform,
+  type PlatformLog,
+  type PlatformOverrides,
+} from './platform/platform.js';
+
+/**
+ * The composition root: the one place where Parley's objects are built and wired. It opens the
+ * database, picks the platform adapters (platform.ts), builds the module services and hands each route
+ * plugin what it needs (app.ts registers them). `main.ts` only boots what this returns; tests build the
+ * very same server over their own database and adapters.
+ */
+
+export interface ServerOptions {
+  config: Config;
+  /** An open database (tests); otherwise one is opened from the config and destroyed when the app closes. */
+  database?: Database;
+  /** Adapters to use instead of the configured ones (tests: mailer, blobs, keyrings). */
+  platform?: PlatformOverrides;
+  /** Where the platform logs before and beside the app's own logger (Redis health, keyring reloads). */
+  platformLog: PlatformLog;
+  /** The clock; tests move it to expire tokens and sessions. */
+  now?: () => Date;
+  /** Log destination; stdout when omitted. */
+  logStream?: DestinationStream;
+}
+
+export interface Server {
+  readonly app: FastifyInstance;
+  readonly database: Database;
+  readonly platform: Platform;
+  /** Boot work before listening: migrations if configured, then warming the password checks. */
+  prepare(): Promise<void>;
+}
+
+export async function createServer(options: ServerOptions): Promise<Server> {
+  const { config } = options;
+  const now = options.now ?? (() => new Date());
+  const database = options.database ?? openDatabase(config);
+  const platform = await createPlatform(config, options.platformLog, {
+    ...options.platform,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const app = createFastify({ config, ...(options.logStream ? { logStream: options.logStream } : {}) });
+  const { db } = database;
+  const { bus, tokens, blobs, metrics } = platform;
+
+  const auth: AuthDeps = {
+    db,
+    tokens,
+    mail: platform.mail,
+    publicUrl: config.publicUrl,
+    now,
+    mailNoticeIntervalMs: config.mailNoticeIntervalMs,
+    bus,
+    sessionTokenTtlSeconds: config.sessionTokenTtlSeconds,
+  };
+  // A signing key that leaves the active_session keyring (noticed at this instance's next load of it)
+  // takes its tokens' sockets with it on every instance, like any other session end.
+  const stopWatchingKeys = tokens.onKeysRetired((purpose, kids) => {
+    if (purpose === 'active_session')
+      bus.publish(channels.sessions, { kind: 'signing_keys_retired', kids: [...kids] });
+  });
+  app.addHook('onClose', async () => stopWatchingKeys());
+
+  // SQLite has one writer; MySQL group-commits a few concurrent batch transactions.
+  const writer = new MessageWriter(db, now, database.kind === 'mysql' ? 4 : 1, metrics);
+  const messaging: HttpServices['messaging'] = {
+    db,
+    bus,
+    writer,
+    now,
+    limits: {
+      maxConversationsPerUser: config.maxConversationsPerUser,
+      maxGroupMembers: config.maxGroupMembers,
+    },
+  };
+  app.addHook('preClose', async () => {
+    await writer.close();
+  });
+
+  const { uploads } = config;
+  const attachments: AttachmentDeps = {
+    db,
+    blobs,
+    maxBytes: config.attachmentMaxBytes,
+    limits: {
+      bytes: uploads.bytes,
+      quotaBytes: uploads.quotaBytes,
+      progress: { windowMs: uploads.idleTimeoutMs, minBytesPerSecond: uploads.minBytesPerSecond },
+    },
+    now,
+    log: app.log,
+  };
+  // Uploads no message used are removed by every listening instance (claims keep them from colliding);
+  // apps that only serve `inject` (most tests) never start it.
+  const sweeper = new OrphanSweeper({
+    db,
+    blobs,
+    now,
+    orphanTtlMs: uploads.orphanTtlMs,
+    intervalMs: uploads.sweepIntervalMs,
+    log: app.log.child({ component: 'upload-sweeper' }),
+  });
+  app.addHook('onListen', async () => {
+    sweeper.start();
+  });
+  app.addHook('preClose', async () => {
+    await sweeper.stop();
+  });
+
+  // Every refused rate, HTTP or WebSocket, is counted by its name (parley_rate_limited_total).
+  const checkLimit = limitChecker(platform.limiter, config.limits.rates, metrics);
+  // Every instance hears every session end on the bus and closes its own sockets of that session.
+  const sessions = new SessionRegistry<Connection>(bus, app.log);
+  app.addHook('onClose', async () => sessions.close());
+
+  await registerHttp(app, config, {
+    db,
+    redis: platform.redis,
+    metrics,
+    poolStats: database.poolStats,
+    authenticate: (token) => authenticate(auth, token),
+    checkLimit,
+    auth,
+    messaging,
+    attachments,
+    realtime: {
+      auth,
+      messaging,
+      limits: new RealtimeLimits(
+        platform.limiter,
+        checkLimit,
+        config.limits,
+        () => now().getTime(),
+        (limit) => metrics.rateLimited(limit),
+      ),
+      sessions,
+      heartbeatMs: config.wsHeartbeatMs,
+      metrics,
+    },
+  });
+
+  // Last, so they run after everything above let go of the adapters and the database.
+  app.addHook('onClose', async () => {
+    await platform.close();
+    if (!options.database) await database.destroy();
+  });
+
+  return {
+    app,
+    database,
+    platform,
+    async prepare() {
+      await prepareDatabase(config, database, app.log);
+      preloadPasswordPolicy();
+      await warmPasswordHasher();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+/** The machine, and what MariaDB and each process did between two points of a run (counters, CPU). */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { round } from './settings.js';
+
+export function machineInfo() {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1]?.trim() ?? 'unknown';
+  let memory = '';
+  try {
+    memory = execFileSync('free', ['-h'], { encoding: 'utf8' }).trim();
+  } catch {
+    memory = `${Math.round(os.totalmem() / 2 ** 30)} GiB`;
+  }
+  return {
+    nproc: os.availableParallelism(),
+    cpuModel: model,
+    memory,
+    node: process.version,
+    loadAverageAtStart: os.loadavg(),
+  };
+}
+
+/** User+system CPU time of a process in milliseconds, from /proc (Linux). */
+function processCpuMs(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+const STATUS_NAMES = [
+  'Com_commit',
+  'Com_insert',
+  'Com_select',
+  'Com_update',
+  'Questions',
+  'Innodb_data_fsyncs',
+  'Innodb_os_log_fsyncs',
+  'Binlog_commits',
+  'Binlog_group_commits',
+  'Handler_read_rnd_next',
+  'Handler_read_key',
+  'Handler_read_next',
+  'Innodb_row_lock_waits',
+  'Innodb_row_lock_time',
+];
+
+async function dbStatus(admin: Connection): Promise<Record<string, number>> {
+  const [rows] = await admin.query<RowDataPacket[]>(
+    `SHOW GLOBAL STATUS WHERE Variable_name IN (${STATUS_NAMES.map(() => '?').join(',')})`,
+    STATUS_NAMES,
+  );
+  return Object.fromEntries(rows.map((row) => [row.Variable_name as string, Number(row.Value)]));
+}
+
+export interface Probe {
+  at: number;
+  status: Record<string, number>;
+  cpu: { server: number; mariadb: number; loadgen: number };
+}
+
+export interface ProbeContext {
+  admin: Connection;
+  serverPid: number | undefined;
+  mariadbPid: number | undefined;
+}
+
+export async function probe(ctx: ProbeContext): Promise<Probe> {
+  const usage = process.cpuUsage();
+  return {
+    at: performance.now(),
+    status: await dbStatus(ctx.admin),
+    cpu: {
+      server: processCpuMs(ctx.serverPid),
+      mariadb: processCpuMs(ctx.mariadbPid),
+      loadgen: (usage.user + usage.system) / 1000,
+    },
+  };
+}
+
+/** Counters per second and CPU use (% of one core) between two probes. */
+export function between(a: Probe, b: Probe, messages: number) {
+  const secondsElapsed = (b.at - a.at) / 1000;
+  const delta = (name: string) => (b.status[name] ?? 0) - (a.status[name] ?? 0);
+  const perSecond = (name: string) => Math.round(delta(name) / secondsElapsed);
+  const cpu = (name: keyof Probe['cpu']) => Math.round(((b.cpu[name] - a.cpu[name]) / (b.at - a.at)) * 100);
+  const groupCommits = delta('Binlog_group_commits');
+  return {
+    perSecond: Object.fromEntries(STATUS_NAMES.map((name) => [name, perSecond(name)])),
+    /** Messages per transaction (the baseline autocommits: one row per binlog commit). */
+    messagesPerCommit: delta('Binlog_commits') > 0 ? round(messages / delta('Binlog_commits'), 2) : null,
+    commitsPerGroupCommit: groupCommits > 0 ? round(delta('Binlog_commits') / groupCommits, 2) : null,
+    cpuPercentOfOneCore: { server: cpu('server'), mariadb: cpu('mariadb'), loadgen: cpu('loadgen') },
+  };
+}

@@ -1,0 +1,358 @@
+/**
+ * The generated parts of docs/api.md: the routes (from the OpenAPI document the app builds from its zod
+ * schemas), the WebSocket frames, close codes and error codes (from @parley/contract). The prose around
+ * them is written by hand in docs/api.md; each generated block sits between `<!-- api-doc:NAME … -->` and
+ * `<!-- /api-doc:NAME -->`. `npm run docs:api` rewrites the blocks (write-api-doc.ts); the test
+ * apps/api/test/http/api-doc.test.ts fails when the file differs from what this renders.
+ *
+ * Every route, frame, close code and error code needs a note below: a new one without a note, or a note
+ * for something that no longer exists, fails rendering (and so the test).
+ */
+import * as contract from '@parley/contract';
+import { z } from 'zod';
+
+/** The parts of an OpenAPI 3.1 document this reads. */
+export interface OpenApiDocument {
+  paths: Record<string, Record<string, OpenApiOperation>>;
+}
+interface OpenApiOperation {
+  tags?: string[];
+  parameters?: { in: string; name: string; required?: boolean }[];
+  requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
+  responses?: Record<string, { content?: Record<string, { schema?: JsonSchema }> }>;
+}
+interface JsonSchema {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  const?: unknown;
+  enum?: unknown[];
+}
+
+/** Section titles of the route tables, in the order the app registers the routes' tags. */
+const TAG_TITLES: Readonly<Record<string, string>> = {
+  health: 'Health',
+  auth: 'Accounts and sign-in',
+  account: 'Your account, sessions and other users',
+  conversations: 'Conversations',
+  messages: 'Messages',
+  attachments: 'Attachments',
+};
+
+/** What each route does beyond its schema: who may call it and what a client must know. */
+const ROUTE_NOTES: Readonly<Record<string, string>> = {
+  'GET /api/health/live': 'anyone; the process is up',
+  'GET /api/health/ready':
+    'anyone; the database and Redis (when configured) answer, `checks` says which; otherwise 503 `service_unavailable` with `details.checks` and `Retry-After`',
+  'POST /api/auth/register':
+    'anyone; the same 202 whether or not the email exists: sends a verification link, or to a verified account a "someone tried to sign up" notice (at most one per `MAIL_NOTICE_INTERVAL_SECONDS`)',
+  'POST /api/auth/verify-email':
+    'anyone with the emailed link; `password` picks the sign-up to activate; single use; signs in (session cookie)',
+  'POST /api/auth/resend-verification': 'anyone; the same 202 for any email',
+  'POST /api/auth/login':
+    'anyone; sets the session cookie and returns the same token; 401 `invalid_credentials` for a wrong email or password alike; 403 `email_not_verified`',
+  'POST /api/auth/logout': 'signed in; ends this session',
+  'POST /api/auth/logout-all': 'signed in; ends every session of the user',
+  'POST /api/auth/forgot-password':
+    'anyone; the same 202 for any email; sends a reset link when the account exists',
+  'POST /api/auth/reset-password': 'anyone with the emailed link; single use; ends every session',
+  'POST /api/auth/change-password': 'signed in; ends every other session',
+  'GET /api/me': 'signed in; re-issues the session token when it is old enough',
+  'PATCH /api/me': 'signed in',
+  'DELETE /api/me':
+    'signed in, with the password; soft-deletes the account and ends its sessions; it leaves every group, and its direct conversations become read-only',
+  'GET /api/users/lookup': 'signed in; verified, live accounts only (404 otherwise); `LIMIT_LOOKUPS`',
+  'GET /api/sessions': 'signed in; your own sessions, `current` marks this one',
+  'DELETE /api/sessions/{id}': 'signed in; ends one of your own sessions (404 for anyone else’s)',
+  'POST /api/conversations':
+    'signed in; 201 with a new conversation, 200 with the existing one for a repeated direct pair; 409 `limit_reached` at `MAX_CONVERSATIONS_PER_USER` or `MAX_GROUP_MEMBERS`',
+  'GET /api/conversations':
+    'signed in; newest activity first, `limit` ≤ 100; pass `nextCursor` back as `cursor`',
+  'GET /api/conversations/{id}': 'members; 404 for anyone else',
+  'POST /api/conversations/{id}/members': 'group owner and admins',
+  'DELETE /api/conversations/{id}/members/{userId}':
+    'group owner and admins, or yourself (leave); a group keeps an owner (the longest-standing admin, else member, takes over)',
+  'GET /api/conversations/{id}/messages':
+    'members; `before` or `after` a seq (not both), `limit` ≤ 100, in seq order',
+  'POST /api/conversations/{id}/messages':
+    'members of a writable conversation; 201 once stored, 200 with the stored message when `clientId` repeats',
+  'PATCH /api/messages/{id}': 'the sender; sets `editedAt`; `LIMIT_MESSAGE_EDITS`',
+  'DELETE /api/messages/{id}': 'the sender; soft delete: later reads show a tombstone',
+  'POST /api/conversations/{id}/read': 'members; moves your read marker forward only',
+  'POST /api/attachments':
+    'members of a writable conversation; the body is the file’s raw bytes with its `Content-Type`; checked against its bytes; `ATTACHMENT_MAX_BYTES`, `LIMIT_UPLOADS`, `LIMIT_UPLOAD_BYTES`, `UPLOAD_QUOTA_BYTES` (413 `quota_exceeded`), 408 `request_timeout` for a trickle',
+  'GET /api/attachments/{id}':
+    'members; the bytes with `Content-Disposition: attachment` and `X-Content-Type-Options: nosniff`',
+};
+
+const CLIENT_FRAME_NOTES: Readonly<Record<string, string>> = {
+  auth: 'first frame when the upgrade carried no session cookie; within 5 s, else close 4401',
+  resume:
+    'per conversation, the last `seq` seen (or `{ seq, rev }` to get edits and deletes too); the server replays what came after, in order, then sends `resumed`',
+  send: 'answered by `ack` once stored (or `error` naming the `clientId`); the same `clientId` again returns the same message',
+  typing: 'shown to the other members; throttled per conversation, `LIMIT_TYPING`',
+  ping: 'answered by `pong`',
+};
+
+const SERVER_FRAME_NOTES: Readonly<Record<string, string>> = {
+  ready: 'authenticated; `expiresAt` is when the token this socket authenticated with runs out',
+  resumed: 'the replay asked for by `resume` is complete; live events follow',
+  ack: 'your `send` is stored; `message` is what was stored',
+  error: 'a frame was refused; names its `clientId` when it was a `send`; the socket stays open',
+  message: 'a new message in one of your conversations, exactly once per connection, in seq order',
+  message_updated: 'an edit or a delete (a tombstone: empty body, `deletedAt` set), with a new `rev`',
+  typing: 'someone is typing in a conversation',
+  read: 'someone moved their read marker',
+  conversation: 'you were added to a conversation, or it changed (members, read-only)',
+  conversation_removed: 'you are no longer a member (you left or were removed)',
+  session_revoked: 'your session ended; the socket closes with 4001',
+  session_expired: 'the token of this socket ran out; the socket closes with 4002',
+  pong: 'the answer to `ping`',
+};
+
+/** By the contract's constant name (`WS_CLOSE_*`). */
+const CLOSE_NOTES: Readonly<Record<string, string>> = {
+  WS_CLOSE_SESSION_REVOKED:
+    '`session_revoked`: the session ended (logout, logout everywhere, ended from the sessions page, password change or reset, account deletion, operator revocation, signing key retired). Do not reconnect; sign in again',
+  WS_CLOSE_SESSION_EXPIRED:
+    '`session_expired`: the token this socket authenticated with ran out while the session may be live. Refresh the session (e.g. `GET /api/me`), then reconnect and `resume`; sign in again if that answers 401',
+  WS_CLOSE_RATE_LIMITED:
+    'the connection was refused for a limit (`LIMIT_WS_CONNECTS`, `LIMIT_WS_SOCKETS_PER_USER`, `LIMIT_WS_SOCKETS_PER_IP`), after a `rate_limited` error frame; reconnect after its `details.retryAfter`',
+  WS_CLOSE_UNAUTHENTICATED:
+    'no valid authentication: no `auth` frame within 5 s, or a token that is not valid',
+};
+
+const ERROR_NOTES: Readonly<Record<contract.ErrorCode, string>> = {
+  validation_failed: '`details`: `[{ path, message }]`, one per bad field; unknown fields are refused too',
+  unauthenticated: 'no valid session (signed out, expired, revoked, deleted account)',
+  invalid_credentials: 'wrong email or password, the same for both',
+  invalid_token: 'an emailed link that is unknown, used, expired or for another purpose',
+  forbidden:
+    'not allowed: a cross-origin request with the cookie, a role that may not do this, a read-only conversation',
+  email_not_verified: 'sign-in before the address was confirmed',
+  not_found: 'does not exist, or the caller may not know it does',
+  conflict:
+    'the change conflicts with what is stored: a `clientId` already used in another conversation, an edit of a deleted message',
+  payload_too_large: 'a body or upload over its size limit',
+  unsupported_media_type:
+    'a `Content-Type` the route does not take (JSON routes), or an upload type not allowed',
+  rate_limited:
+    'over a `LIMIT_*` rate: `Retry-After` header; `details`: `{ retryAfter }` in whole seconds (also in WebSocket error frames)',
+  limit_reached:
+    'a cap that waiting does not lift (`MAX_CONVERSATIONS_PER_USER`, `MAX_GROUP_MEMBERS`); `details`: `{ limit, max, userIds? }`; nothing changed',
+  quota_exceeded: 'the upload would exceed `UPLOAD_QUOTA_BYTES`; nothing stored',
+  request_timeout: 'the request (an upload) arrived too slowly and was cut off; the connection is closed',
+  service_unavailable:
+    'the database cannot be reached (any route: `Retry-After` header; WebSocket error frames: `details.retryAfter`), `GET /api/health/ready` found the database or Redis unreachable, or the server is shutting down; retry later',
+  bad_request:
+    'a request that makes no sense as sent: a `Content-Length` that does not match the body, a second `auth` frame',
+  internal_error: 'a fault on the server; the message says nothing more',
+};
+
+/** Contract objects named in the tables instead of spelled out, recognised by their field names. */
+const NAMED_SHAPES: readonly [string, z.ZodObject][] = [
+  ['User', contract.User],
+  ['PublicUser', contract.PublicUser],
+  ['Member', contract.Member],
+  ['Session', contract.Session],
+  ['Attachment', contract.Attachment],
+  ['Message', contract.Message],
+  ['Conversation', contract.Conversation],
+];
+const keySignature = (keys: readonly string[]) => [...keys].sort().join(',');
+const NAMES_BY_KEYS = new Map(
+  NAMED_SHAPES.map(([name, schema]) => [keySignature(Object.keys(schema.shape)), name]),
+);
+
+/** Checks that `notes` has an entry for exactly `keys`: nothing undocumented, nothing stale. */
+function requireNotes(what: string, notes: Readonly<Record<string, string>>, keys: readonly string[]): void {
+  const missing = keys.filter((key) => !(key in notes));
+  const stale = Object.keys(notes).filter((key) => !keys.includes(key));
+  if (missing.length > 0 || stale.length > 0) {
+    throw new Error(
+      `scripts/api-doc.ts: ${what} notes are out of date.${missing.length ? ` Missing: ${missing.join(', ')}.` : ''}${stale.length ? ` For nothing that exists: ${stale.join(', ')}.` : ''}`,
+    );
+  }
+}
+
+/** A JSON schema in a table cell: field names, with contract shapes by name and literals by value. */
+function describe(schema: JsonSchema | undefined, depth = 0, spellOut = false): string {
+  if (!schema) return '';
+  const alternatives = schema.anyOf ?? schema.oneOf;
+  if (alternatives) {
+    const parts = alternatives.filter((s) => s.type !== 'null').map((s) => describe(s, depth));
+    const nullable = alternatives.some((s) => s.type === 'null') ? ' \\| null' : '';
+    return `${parts.join(' \\| ')}${nullable}`;
+  }
+  if (schema.const !== undefined) return JSON.stringify(schema.const);
+  if (schema.enum) return schema.enum.map((value) => JSON.stringify(value)).join(' \\| ');
+  if (schema.type === 'array') return `[${describe(schema.items, depth)}]`;
+  if (schema.properties) {
+    const keys = Object.keys(schema.properties);
+    const named = NAMES_BY_KEYS.get(keySignature(keys));
+    if (named && !spellOut) return named;
+    if (depth > 0) return 'object';
+    const required = new Set(schema.required ?? []);
+    const fields = keys.map((key) => {
+      const inner = describe(schema.properties?.[key], depth + 1);
+      const name = required.has(key) ? key : `${key}?`;
+      return inner && inner !== 'object' && !/^[a-z]+$/.test(inner) ? `${name}: ${inner}` : name;
+    });
+    return `{ ${fields.join(', ')} }`;
+  }
+  return Array.isArray(schema.type) ? schema.type.join(' \\| ') : (schema.type ?? '');
+}
+
+const code = (text: string) => `\`${text}\``;
+const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+
+function renderRoutes(doc: OpenApiDocument): string {
+  const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({
+      key: `${method.toUpperCase()} ${path}`,
+      tag: operation.tags?.[0] ?? '',
+      operation,
+    })),
+  );
+  requireNotes(
+    'ROUTE_NOTES',
+    ROUTE_NOTES,
+    operations.map((o) => o.key),
+  );
+  const tags = [...new Set(operations.map((o) => o.tag))];
+  requireNotes('TAG_TITLES', TAG_TITLES, tags);
+  return tags
+    .map((tag) => {
+      const rows = operations
+        .filter((o) => o.tag === tag)
+        .map(({ key, operation }) => {
+          const query = (operation.parameters ?? [])
+            .filter((p) => p.in === 'query')
+            .map((p) => (p.required ? p.name : `${p.name}?`));
+          const body = describe(operation.requestBody?.content?.['application/json']?.schema);
+          const request = [query.length ? `query \`{ ${query.join(', ')} }\`` : '', body ? code(body) : '']
+            .filter(Boolean)
+            .join(', ');
+          const statuses = Object.keys(operation.responses ?? {});
+          const success = statuses
+            .filter((status) => status < '300')
+            .sort((a, b) => (a === '201' ? -1 : b === '201' ? 1 : a.localeCompare(b)))
+            .map((status) => {
+              const content = operation.responses?.[status]?.content ?? {};
+              const json = content['application/json']?.schema;
+              return json ? `${status} ${code(describe(json))}` : status;
+            })
+            .join(', ');
+          const errors = statuses.filter((status) => status >= '400').join(' ');
+          return row([code(key), request || '–', success, errors || '–', ROUTE_NOTES[key] ?? '']);
+        });
+      return [
+        `### ${TAG_TITLES[tag]}`,
+        '',
+        row(['method and path', 'request', 'success', 'error statuses', 'who, and notes']),
+        row(['---', '---', '---', '---', '---']),
+        ...rows,
+      ].join('\n');
+    })
+    .join('\n\n');
+}
+
+type FrameUnion = z.ZodDiscriminatedUnion<z.ZodObject[]>;
+
+function renderFrames(union: FrameUnion, notes: Readonly<Record<string, string>>, what: string): string {
+  const frames = union.options.map((option) => {
+    const { type, ...fields } = option.shape as Record<string, z.ZodType>;
+    const name = String((type as z.ZodLiteral<string>).value);
+    const json = z.toJSONSchema(z.object(fields), { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+    const described = describe(json);
+    const rest = described === '{  }' ? '' : `, ${described.slice(2, -2)}`;
+    return { name, shape: `{ type: "${name}"${rest} }` };
+  });
+  requireNotes(
+    what,
+    notes,
+    frames.map((f) => f.name),
+  );
+  return [
+    row(['frame', 'when']),
+    row(['---', '---']),
+    ...frames.map((f) => row([code(f.shape), notes[f.name] ?? ''])),
+  ].join('\n');
+}
+
+function renderCloseCodes(): string {
+  const codes = Object.entries(contract as Record<string, unknown>)
+    .filter(
+      (entry): entry is [string, number] => entry[0].startsWith('WS_CLOSE_') && typeof entry[1] === 'number',
+    )
+    .sort((a, b) => a[1] - b[1]);
+  requireNotes(
+    'CLOSE_NOTES',
+    CLOSE_NOTES,
+    codes.map(([name]) => name),
+  );
+  return [
+    row(['code', 'contract', 'meaning']),
+    row(['---', '---', '---']),
+    ...codes.map(([name, value]) => row([String(value), code(name), CLOSE_NOTES[name] ?? ''])),
+  ].join('\n');
+}
+
+function renderErrors(): string {
+  const codes = contract.ErrorCode.options;
+  requireNotes('ERROR_NOTES', ERROR_NOTES, codes);
+  return [
+    row(['code', 'HTTP status', 'meaning']),
+    row(['---', '---', '---']),
+    ...codes.map((c) => row([code(c), String(contract.errorStatus[c]), ERROR_NOTES[c]])),
+  ].join('\n');
+}
+
+function renderShapes(): string {
+  return NAMED_SHAPES.map(([name, schema]) => {
+    const json = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as JsonSchema;
+    // Outside a table a pipe needs no escape.
+    return `- **${name}** ${code(describe(json, 0, true).replaceAll('\\|', '|'))}`;
+  }).join('\n');
+}
+
+/** Every generated block of docs/api.md, by name. */
+export function renderApiBlocks(doc: OpenApiDocument): Record<string, string> {
+  return {
+    routes: renderRoutes(doc),
+    shapes: renderShapes(),
+    'client-frames': renderFrames(
+      contract.ClientFrame as unknown as FrameUnion,
+      CLIENT_FRAME_NOTES,
+      'CLIENT_FRAME_NOTES',
+    ),
+    'server-frames': renderFrames(
+      contract.ServerFrame as unknown as FrameUnion,
+      SERVER_FRAME_NOTES,
+      'SERVER_FRAME_NOTES',
+    ),
+    'close-codes': renderCloseCodes(),
+    errors: renderErrors(),
+  };
+}
+
+const BLOCK = /(<!-- api-doc:([a-z-]+)[^>]*-->\n)[\s\S]*?(<!-- \/api-doc:\2 -->)/g;
+
+/** docs/api.md with every generated block replaced; each block must be there exactly once. */
+export function updateApiDoc(markdown: string, blocks: Record<string, string>): string {
+  const seen: string[] = [];
+  const updated = markdown.replace(BLOCK, (_all, open: string, name: string, close: string) => {
+    const content = blocks[name];
+    if (content === undefined) throw new Error(`docs/api.md has a block "${name}" that nothing generates`);
+    seen.push(name);
+    return `${open}${content}\n${close}`;
+  });
+  const missing = Object.keys(blocks).filter((name) => !seen.includes(name));
+  const twice = seen.filter((name, i) => seen.indexOf(name) !== i);
+  if (missing.length > 0 || twice.length > 0)
+    throw new Error(`docs/api.md: blocks missing: [${missing.join(', ')}], repeated: [${twice.join(', ')}]`);
+  return updated;
+}

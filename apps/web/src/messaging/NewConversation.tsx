@@ -64,7 +64,7 @@ function DirectForm() {
       .then((user) => api.createConversation({ type: 'direct', memberIds: [user.id] }))
       .then(
         (conversation) => {
-          store.created(conversation);
+          store.adopt(conversation);
           navigate(`/conversations/${encodeURIComponent(conversation.id)}`);
         },
         (caught: unknown) => {
@@ -138,7 +138,7 @@ function GroupForm() {
     setFormError(undefined);
     api.createConversation({ type: 'group', title: name, memberIds: members.map((m) => m.id) }).then(
       (conversation) => {
-        store.created(conversation);
+        store.adopt(conversation);
         navigate(`/conversations/${encodeURIComponent(conversation.id)}`);
       },
       (caught: unknown) => {

@@ -327,17 +327,6 @@ export class MessagingStore {
     return merged;
   }
 
-  /**
-   * A conversation this user just created. The gateway tells the other members' connections about it, but
-   * not the creator's: a fresh connection (with a resume from its position) makes this one follow it too.
-   */
-  created(conversation: Conversation): Conversation {
-    const adopted = this.adopt(conversation);
-    this.#live = false;
-    this.#socket.reconnect();
-    return adopted;
-  }
-
   /** Makes sure a conversation is known (deep link) and its newest messages are loaded. */
   async open(id: string): Promise<void> {
     if (!this.#state.conversations[id]) {

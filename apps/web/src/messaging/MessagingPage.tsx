@@ -1,3 +1,4 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { MessagingStore } from '../realtime/store.js';
 import { MessagingContext, useMessaging } from '../realtime/use-messaging.js';
@@ -24,8 +25,14 @@ export default function MessagingPage({ view, conversationId }: MessagingPagePro
   const { signedOut } = useSession();
   const signedOutRef = useRef(signedOut);
   signedOutRef.current = signedOut;
+  const queryClient = useQueryClient();
   const [store] = useState(
-    () => new MessagingStore(user.id, { onSessionEnded: () => signedOutRef.current('session-ended') }),
+    () =>
+      new MessagingStore(
+        user.id,
+        { onSessionEnded: () => signedOutRef.current('session-ended') },
+        queryClient,
+      ),
   );
 
   useEffect(() => {

@@ -6,7 +6,9 @@ import {
   type ResumePosition,
   type ServerFrame,
 } from '@parley/contract';
+import type { QueryClient } from '@tanstack/react-query';
 import { ApiError, api, describeError, isApiError } from '../api/client.js';
+import { meQuery } from '../api/queries.js';
 import { byActivity, firstGap, mergeMessages } from './merge.js';
 import { RealtimeSocket, type SocketStatus } from './socket.js';
 
@@ -138,6 +140,8 @@ export class MessagingStore {
   constructor(
     readonly userId: string,
     private readonly callbacks: StoreCallbacks,
+    /** The app's server cache: the session refresh goes through its `me` query. */
+    private readonly queries: QueryClient,
   ) {
     this.#socket = new RealtimeSocket({
       onReady: () => void this.#onReady(),
@@ -148,10 +152,10 @@ export class MessagingStore {
       },
       onRevoked: () => this.callbacks.onSessionEnded(),
       // Refused before `ready`: ask the API who we are; a 401 there signs the app out.
-      onRefused: () => void api.me().catch(() => undefined),
+      onRefused: () => void this.queries.fetchQuery(meQuery).catch(() => undefined),
       // A 401 here also signs the app out (the API client tells the session context).
       refreshSession: () =>
-        api.me().then(
+        this.queries.fetchQuery(meQuery).then(
           () => 'live' as const,
           (error: unknown) => (isApiError(error, 'unauthenticated') ? 'ended' : 'unknown'),
         ),

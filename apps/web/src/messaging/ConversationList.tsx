@@ -1,6 +1,5 @@
 import { useEffect, useMemo, useRef } from 'react';
-import { activityOf } from '../realtime/merge.js';
-import { MessagingStore } from '../realtime/store.js';
+import { activityOf, sortedConversations } from '../realtime/conversation-list.js';
 import { useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
 import { conversationName, initialOf, listTime, previewOf } from './names.js';
@@ -13,7 +12,7 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
   const store = useMessagingStore();
   const conversations = useMessaging((state) => state.conversations);
   const list = useMessaging((state) => state.list);
-  const sorted = useMemo(() => MessagingStore.sorted(conversations), [conversations]);
+  const sorted = useMemo(() => sortedConversations(conversations), [conversations]);
 
   if (list.status === 'loading' && sorted.length === 0) {
     return (
@@ -86,7 +85,7 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
           );
         })}
       </ul>
-      {list.hasMore ? <MoreConversations /> : null}
+      {list.nextCursor !== null ? <MoreConversations /> : null}
     </>
   );
 }

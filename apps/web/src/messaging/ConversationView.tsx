@@ -1,6 +1,9 @@
 import type { Conversation } from '@parley/contract';
 import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { MessagingState, OutboxItem, Thread } from '../realtime/store.js';
+import type { Thread } from '../realtime/history.js';
+import type { MessagingState } from '../realtime/messaging-state.js';
+import type { OutboxItem } from '../realtime/outbox.js';
+import { typingUsers } from '../realtime/presence.js';
 import { useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
 import { Composer } from './Composer.js';
@@ -34,10 +37,9 @@ function ConnectionNotice() {
 }
 
 function typingText(state: MessagingState, conversation: Conversation, me: string): string {
-  const now = Date.now();
-  const users = Object.entries(state.typing[conversation.id] ?? {})
-    .filter(([id, until]) => until > now && id !== me)
-    .map(([id]) => memberName(conversation.members, id, me));
+  const users = typingUsers(state, conversation.id, me, Date.now()).map((id) =>
+    memberName(conversation.members, id, me),
+  );
   if (users.length === 0) return '';
   if (users.length === 1) return `${users[0]} is typing…`;
   if (users.length === 2) return `${users[0]} and ${users[1]} are typing…`;
@@ -52,13 +54,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const removed = useMessaging((state) => Boolean(state.removed[conversationId]));
   const listStatus = useMessaging((state) => state.list.status);
 
-  useEffect(() => {
-    store.activeConversation = conversationId;
-    void store.open(conversationId);
-    return () => {
-      if (store.activeConversation === conversationId) store.activeConversation = undefined;
-    };
-  }, [store, conversationId]);
+  useEffect(() => store.show(conversationId), [store, conversationId]);
 
   if (removed) {
     return (

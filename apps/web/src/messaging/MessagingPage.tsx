@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { MessagingStore } from '../realtime/store.js';
+import { MessagingStore } from '../realtime/messaging-store.js';
 import { MessagingContext, useMessaging } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
 import { useSession, useUser } from '../session/session-context.js';

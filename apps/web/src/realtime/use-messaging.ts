@@ -1,5 +1,6 @@
 import { createContext, useContext, useSyncExternalStore } from 'react';
-import type { MessagingState, MessagingStore } from './store.js';
+import type { MessagingState } from './messaging-state.js';
+import type { MessagingStore } from './messaging-store.js';
 
 export const MessagingContext = createContext<MessagingStore | undefined>(undefined);
 

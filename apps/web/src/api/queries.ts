@@ -44,6 +44,25 @@ export const sessionsQuery = queryOptions({
   },
 });
 
+/** Conversations per page of the list. */
+const LIST_PAGE_SIZE = 50;
+
+/**
+ * One page of the conversation list: the first (`null`), or the one after `cursor`. The messaging store
+ * folds each answer into the live list once (see realtime/conversation-list.ts), so answers are never
+ * shared structurally: every fetch is a new object.
+ */
+export const conversationPageQuery = (cursor: string | null) =>
+  queryOptions({
+    queryKey: ['conversations', 'page', cursor] as const,
+    queryFn: () => api.conversations({ ...(cursor ? { cursor } : {}), limit: LIST_PAGE_SIZE }),
+    structuralSharing: false,
+  });
+
+/** One conversation (a deep link, one a message arrived for, one whose members changed). */
+export const conversationQuery = (id: string) =>
+  queryOptions({ queryKey: ['conversations', 'one', id] as const, queryFn: () => api.conversation(id) });
+
 /** Queries that belong to the signed-in user (all but `me`): dropped when the session ends. */
 export function isUserData(queryKey: readonly unknown[]): boolean {
   return queryKey[0] !== meQuery.queryKey[0];

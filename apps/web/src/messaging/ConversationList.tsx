@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { activityOf, sortedConversations } from '../realtime/conversation-list.js';
-import { useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
+import { useListStatus, useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
 import { conversationName, initialOf, listTime, previewOf } from './names.js';
 
@@ -11,7 +11,7 @@ import { conversationName, initialOf, listTime, previewOf } from './names.js';
 export function ConversationList({ activeId }: { activeId: string | undefined }) {
   const store = useMessagingStore();
   const conversations = useMessaging((state) => state.conversations);
-  const list = useMessaging((state) => state.list);
+  const list = useListStatus();
   const sorted = useMemo(() => sortedConversations(conversations), [conversations]);
 
   if (list.status === 'loading' && sorted.length === 0) {
@@ -85,7 +85,7 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
           );
         })}
       </ul>
-      {list.nextCursor !== null ? <MoreConversations /> : null}
+      {list.hasMore ? <MoreConversations /> : null}
     </>
   );
 }
@@ -93,7 +93,7 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
 /** The end of a partly loaded list: loads the next page when it scrolls into view, or on click. */
 function MoreConversations() {
   const store = useMessagingStore();
-  const list = useMessaging((state) => state.list);
+  const list = useListStatus();
   const count = useMessaging((state) => Object.keys(state.conversations).length);
   const sentinel = useRef<HTMLDivElement>(null);
 

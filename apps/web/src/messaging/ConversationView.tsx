@@ -4,7 +4,7 @@ import type { Thread } from '../realtime/history.js';
 import type { MessagingState } from '../realtime/messaging-state.js';
 import type { OutboxItem } from '../realtime/outbox.js';
 import { typingUsers } from '../realtime/presence.js';
-import { useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
+import { useListStatus, useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
 import { Composer } from './Composer.js';
 import { useHeadingFocus } from './heading-focus.js';
@@ -52,7 +52,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const conversation = useMessaging((state) => state.conversations[conversationId]);
   const thread = useMessaging((state) => state.threads[conversationId]);
   const removed = useMessaging((state) => Boolean(state.removed[conversationId]));
-  const listStatus = useMessaging((state) => state.list.status);
+  const listStatus = useListStatus().status;
 
   useEffect(() => store.show(conversationId), [store, conversationId]);
 

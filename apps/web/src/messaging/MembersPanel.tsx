@@ -24,7 +24,7 @@ export function MembersPanel({ conversation, onClose }: { conversation: Conversa
   const [problem, setProblem] = useState<string>();
   const [confirmLeave, setConfirmLeave] = useState(false);
 
-  const refresh = () => api.conversation(conversation.id).then((fresh) => store.adopt(fresh));
+  const refresh = () => store.reload(conversation.id);
 
   const add = (event: FormEvent) => {
     event.preventDefault();

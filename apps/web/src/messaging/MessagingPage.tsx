@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { MessagingStore } from '../realtime/messaging-store.js';
-import { MessagingContext, useMessaging } from '../realtime/use-messaging.js';
+import { MessagingContext, useListStatus, useMessaging } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
 import { useSession, useUser } from '../session/session-context.js';
 import { ConversationList } from './ConversationList.js';
@@ -80,7 +80,7 @@ function ListPane({ headingLevel, activeId }: { headingLevel: 1 | 2; activeId: s
 function NoneSelected() {
   const user = useUser();
   const count = useMessaging((state) => Object.keys(state.conversations).length);
-  const status = useMessaging((state) => state.list.status);
+  const { status } = useListStatus();
   const text = useMemo(
     () =>
       count > 0

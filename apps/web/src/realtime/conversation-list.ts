@@ -1,13 +1,14 @@
 import type { Conversation, ConversationList, Message } from '@parley/contract';
 
-/** The list as loaded so far: a page at a time, newest activity first. */
+/**
+ * How far the list is loaded (a page at a time, newest activity first). Whether a page is loading or
+ * failed is the state of its request (the page queries of api/queries.ts), not kept here.
+ */
 export interface ListStatus {
-  readonly status: 'loading' | 'ready' | 'error';
-  readonly error?: string;
+  /** The first page has arrived. */
+  readonly ready: boolean;
   /** Where the next page of older conversations starts; null once the oldest is loaded. */
   readonly nextCursor: string | null;
-  readonly loadingMore: boolean;
-  readonly moreError?: string;
 }
 
 export interface ConversationsState {
@@ -17,7 +18,7 @@ export interface ConversationsState {
   readonly list: ListStatus;
 }
 
-export const INITIAL_LIST: ListStatus = { status: 'loading', nextCursor: null, loadingMore: false };
+export const INITIAL_LIST: ListStatus = { ready: false, nextCursor: null };
 
 /** When the conversation last saw activity, for "newest first". */
 export function activityOf(conversation: Conversation): string {
@@ -82,11 +83,8 @@ export function withMessage(conversation: Conversation, message: Message, userId
 export type ConversationsEvent =
   /** The first page, (re)loaded at start and after every reconnect. */
   | { type: 'first_page'; page: ConversationList }
-  | { type: 'first_page_failed'; error: string }
-  | { type: 'more_loading' }
   /** A page of older conversations, loaded from `cursor`. */
   | { type: 'more_loaded'; cursor: string; page: ConversationList }
-  | { type: 'more_failed'; error: string }
   /** The API returned a conversation (created, fetched, membership changed) or the server announced it. */
   | { type: 'adopted'; conversation: Conversation }
   /** The user left or was removed. */
@@ -108,7 +106,7 @@ function firstPage(
   state: ConversationsState,
   { conversations, nextCursor }: ConversationList,
 ): ConversationsState {
-  const ready = state.list.status === 'ready';
+  const { ready } = state.list;
   const merged: Record<string, Conversation> = {};
   for (const fetched of conversations)
     merged[fetched.id] = mergeInfo(state.conversations[fetched.id], fetched);
@@ -128,7 +126,7 @@ function firstPage(
   return {
     ...state,
     conversations: merged,
-    list: { status: 'ready', nextCursor: cursor, loadingMore: state.list.loadingMore },
+    list: { ready: true, nextCursor: cursor },
   };
 }
 
@@ -140,12 +138,6 @@ export function reduceConversations(
   switch (event.type) {
     case 'first_page':
       return firstPage(state, event.page);
-    case 'first_page_failed':
-      // A list already shown stays; the next reconnect refreshes it again.
-      if (state.list.status === 'ready') return state;
-      return { ...state, list: { ...state.list, status: 'error', error: event.error } };
-    case 'more_loading':
-      return { ...state, list: { ...state.list, loadingMore: true, moreError: undefined } };
     case 'more_loaded': {
       const conversations = { ...state.conversations };
       for (const fetched of event.page.conversations) {
@@ -155,10 +147,8 @@ export function reduceConversations(
       // A refresh meanwhile may have moved the cursor on; this page is still true, so keep it.
       const nextCursor =
         state.list.nextCursor === event.cursor ? event.page.nextCursor : state.list.nextCursor;
-      return { ...state, conversations, list: { ...state.list, nextCursor, loadingMore: false } };
+      return { ...state, conversations, list: { ...state.list, nextCursor } };
     }
-    case 'more_failed':
-      return { ...state, list: { ...state.list, loadingMore: false, moreError: event.error } };
     case 'adopted': {
       const removed = { ...state.removed };
       delete removed[event.conversation.id];

@@ -1,7 +1,14 @@
-import type { Attachment, Conversation, Message, ResumePosition, ServerFrame } from '@parley/contract';
+import type {
+  Attachment,
+  Conversation,
+  ConversationList,
+  Message,
+  ResumePosition,
+  ServerFrame,
+} from '@parley/contract';
 import type { QueryClient } from '@tanstack/react-query';
 import { ApiError, api, describeError, isApiError } from '../api/client.js';
-import { meQuery } from '../api/queries.js';
+import { conversationPageQuery, conversationQuery, meQuery } from '../api/queries.js';
 import { type ConversationsEvent, reduceConversations, sortedConversations } from './conversation-list.js';
 import { advance, missingAfter, type ResumePoint, type ThreadEvent } from './history.js';
 import { INITIAL_STATE, type MessagingState, messageArrived, withThread } from './messaging-state.js';
@@ -19,8 +26,6 @@ import { RealtimeSocket } from './socket.js';
 import { uuid } from './uuid.js';
 
 const PAGE_SIZE = 50;
-/** Conversations per page of the list. */
-const LIST_PAGE_SIZE = 50;
 /** Typing frames go out at most this often per conversation. */
 const TYPING_SEND_MS = 3_000;
 /** At most this many conversations are named in a `resume` (the newest); older ones reload on opening. */
@@ -53,10 +58,8 @@ export class MessagingStore {
   #timer: number | undefined;
   /** The conversation on screen, for announcements. */
   #active: string | undefined;
-  #listRequest: Promise<void> | undefined;
-  #moreRequest: Promise<void> | undefined;
-  /** Conversations being fetched because a message arrived for one not loaded yet. */
-  readonly #discovering = new Set<string>();
+  /** List pages already folded into the state (callers that joined one request get the same answer). */
+  readonly #folded = new WeakSet<object>();
   readonly #readInFlight = new Set<string>();
   /** Until when (ms) sends are held because the server said `rate_limited`; 0 when not holding. */
   #holdUntil = 0;
@@ -64,7 +67,7 @@ export class MessagingStore {
   constructor(
     readonly userId: string,
     private readonly callbacks: StoreCallbacks,
-    /** The app's server cache: the session refresh goes through its `me` query. */
+    /** The app's server cache: list pages, single conversations and the session refresh go through it. */
     private readonly queries: QueryClient,
   ) {
     this.#socket = new RealtimeSocket({
@@ -147,55 +150,50 @@ export class MessagingStore {
 
   // --- conversations ----------------------------------------------------------------------------
 
-  /** (Re)loads the first page of the list and merges it with what is already known (see firstPage). */
+  /**
+   * (Re)loads the first page of the list and merges it with what is already known (see firstPage). Whether
+   * it is loading or failed is the page query's state (useListStatus).
+   */
   refreshList(): Promise<void> {
-    this.#listRequest ??= api
-      .conversations({ limit: LIST_PAGE_SIZE })
-      .then(
-        (page) => {
-          this.#remember(page.conversations);
-          this.#list({ type: 'first_page', page });
-        },
-        (error: unknown) => this.#list({ type: 'first_page_failed', error: describeError(error) }),
-      )
-      .finally(() => {
-        this.#listRequest = undefined;
-      });
-    return this.#listRequest;
+    return this.queries.fetchQuery(conversationPageQuery(null)).then(
+      (page) => this.#fold(page, { type: 'first_page', page }),
+      () => undefined,
+    );
   }
 
   /** The next page of older conversations (infinite scroll down the list). */
   loadMore(): Promise<void> {
-    const { nextCursor: cursor, status } = this.#state.list;
-    if (!cursor || status !== 'ready') return Promise.resolve();
-    this.#moreRequest ??= (async () => {
-      this.#list({ type: 'more_loading' });
-      try {
-        const page = await api.conversations({ cursor, limit: LIST_PAGE_SIZE });
-        this.#remember(page.conversations.filter((c) => !this.#state.removed[c.id]));
-        this.#list({ type: 'more_loaded', cursor, page });
-      } catch (error) {
-        this.#list({ type: 'more_failed', error: describeError(error) });
-      } finally {
-        this.#moreRequest = undefined;
-      }
-    })();
-    return this.#moreRequest;
+    const { nextCursor: cursor, ready } = this.#state.list;
+    if (!cursor || !ready) return Promise.resolve();
+    return this.queries.fetchQuery(conversationPageQuery(cursor)).then(
+      (page) => this.#fold(page, { type: 'more_loaded', cursor, page }),
+      () => undefined,
+    );
   }
 
-  /** A message arrived for a conversation the list has not loaded (an older page): fetch it, once. */
+  #fold(page: ConversationList, event: ConversationsEvent): void {
+    if (this.#folded.has(page)) return;
+    this.#folded.add(page);
+    this.#remember(
+      page.conversations.filter((c) => event.type === 'first_page' || !this.#state.removed[c.id]),
+    );
+    this.#list(event);
+  }
+
+  /** A message arrived for a conversation the list has not loaded (an older page): fetch it. */
   #discover(id: string): void {
-    if (this.#discovering.has(id) || this.#state.removed[id] || this.#state.conversations[id]) return;
-    this.#discovering.add(id);
-    api
-      .conversation(id)
-      .then(
-        (conversation) => {
-          if (!this.#state.removed[id]) this.adopt(conversation);
-        },
-        () => undefined,
-      )
-      .finally(() => this.#discovering.delete(id));
+    if (this.#state.removed[id] || this.#state.conversations[id]) return;
+    this.queries.fetchQuery(conversationQuery(id)).then(
+      (conversation) => {
+        if (!this.#state.removed[id]) this.adopt(conversation);
+      },
+      () => undefined,
+    );
+  }
+
+  /** Fetches a conversation again (its members changed) and adopts what the server says. */
+  async reload(id: string): Promise<void> {
+    this.adopt(await this.queries.fetchQuery(conversationQuery(id)));
   }
 
   /** Adopts a conversation the API returned (created, fetched, membership changed). */
@@ -227,7 +225,7 @@ export class MessagingStore {
   async open(id: string): Promise<void> {
     if (!this.#state.conversations[id]) {
       try {
-        this.adopt(await api.conversation(id));
+        this.adopt(await this.queries.fetchQuery(conversationQuery(id)));
       } catch (error) {
         this.#thread(id, { type: 'failed', error: describeError(error) });
         return;

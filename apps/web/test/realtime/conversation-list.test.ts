@@ -22,17 +22,16 @@ const page = (numbers: number[], nextCursor: string | null) => ({
 
 describe('conversation list', () => {
   it('shows the first page newest first, and pages further down after it', () => {
+    expect(EMPTY.list).toEqual({ ready: false, nextCursor: null });
     let state = apply(EMPTY, page([9, 8, 7], 'after-7'));
-    expect(state.list).toEqual({ status: 'ready', nextCursor: 'after-7', loadingMore: false });
-    state = apply(state, { type: 'more_loading' });
-    expect(state.list.loadingMore).toBe(true);
+    expect(state.list).toEqual({ ready: true, nextCursor: 'after-7' });
     state = apply(state, {
       type: 'more_loaded',
       cursor: 'after-7',
       page: { conversations: [conversation('c6', 6), conversation('c5', 5)], nextCursor: null },
     });
     expect(names(state)).toEqual(['c9', 'c8', 'c7', 'c6', 'c5']);
-    expect(state.list).toEqual({ status: 'ready', nextCursor: null, loadingMore: false });
+    expect(state.list).toEqual({ ready: true, nextCursor: null });
   });
 
   it('sorts by newest activity (the last message or the conversation itself), ties by id descending', () => {
@@ -75,7 +74,7 @@ describe('conversation list', () => {
   });
 
   it('keeps a page that arrives after a refresh moved the cursor on, without moving the cursor back', () => {
-    let state = apply(EMPTY, page([9], 'after-9'), { type: 'more_loading' });
+    let state = apply(EMPTY, page([9], 'after-9'));
     state = apply(state, page([10, 9], 'after-9b'), {
       type: 'more_loaded',
       cursor: 'after-9',
@@ -85,22 +84,8 @@ describe('conversation list', () => {
     expect(state.list.nextCursor).toBe('after-9b');
   });
 
-  it('shows an error only while nothing is loaded; a list shown stays when a refresh fails', () => {
-    const failed = apply(EMPTY, { type: 'first_page_failed', error: 'offline' });
-    expect(failed.list).toMatchObject({ status: 'error', error: 'offline' });
-    const ready = apply(EMPTY, page([1], null));
-    expect(apply(ready, { type: 'first_page_failed', error: 'offline' })).toBe(ready);
-    const more = apply(ready, { type: 'more_loading' }, { type: 'more_failed', error: 'timeout' });
-    expect(more.list).toMatchObject({ status: 'ready', loadingMore: false, moreError: 'timeout' });
-  });
-
   it('does not bring back a conversation the user left from a page read before, until it is adopted again', () => {
-    let state = apply(
-      EMPTY,
-      page([9, 8], 'after-8'),
-      { type: 'more_loading' },
-      { type: 'forgotten', conversationId: 'c9' },
-    );
+    let state = apply(EMPTY, page([9, 8], 'after-8'), { type: 'forgotten', conversationId: 'c9' });
     state = apply(state, {
       type: 'more_loaded',
       cursor: 'after-8',

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef } from 'react';
+import { LoadMore } from '../components/LoadMore.js';
 import { activityOf, sortedConversations } from '../realtime/conversation-list.js';
 import { useListStatus, useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
@@ -111,22 +112,13 @@ function MoreConversations() {
 
   return (
     <div className="list-more" ref={sentinel}>
-      {list.loadingMore ? (
-        <p className="loading-line" role="status">
-          <span className="spinner" aria-hidden="true" /> Loading older conversations…
-        </p>
-      ) : (
-        <>
-          {list.moreError ? <p className="alert-text">{list.moreError}</p> : null}
-          <button
-            type="button"
-            className="button button-secondary button-small"
-            onClick={() => void store.loadMore()}
-          >
-            {list.moreError ? 'Try again' : 'Show older conversations'}
-          </button>
-        </>
-      )}
+      <LoadMore
+        loading={list.loadingMore}
+        error={list.moreError}
+        loadingText="Loading older conversations…"
+        label="Show older conversations"
+        onLoad={() => void store.loadMore()}
+      />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import type { Conversation } from '@parley/contract';
 import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { LoadMore } from '../components/LoadMore.js';
 import type { Thread } from '../realtime/history.js';
 import type { MessagingState } from '../realtime/messaging-state.js';
 import type { OutboxItem } from '../realtime/outbox.js';
@@ -247,22 +248,13 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
       >
         {thread?.hasMoreBefore ? (
           <div className="older">
-            {thread.loadingOlder ? (
-              <p className="loading-line" role="status">
-                <span className="spinner" aria-hidden="true" /> Loading earlier messages…
-              </p>
-            ) : (
-              <>
-                {thread.olderError ? <p className="alert-text">{thread.olderError}</p> : null}
-                <button
-                  type="button"
-                  className="button button-secondary button-small"
-                  onClick={() => void store.loadOlder(conversation.id)}
-                >
-                  {thread.olderError ? 'Try again' : 'Load earlier messages'}
-                </button>
-              </>
-            )}
+            <LoadMore
+              loading={thread.loadingOlder}
+              error={thread.olderError}
+              loadingText="Loading earlier messages…"
+              label="Load earlier messages"
+              onLoad={() => void store.loadOlder(conversation.id)}
+            />
           </div>
         ) : history === 'loaded' && messages.length > 0 ? (
           <p className="history-start">This is the beginning of the conversation.</p>

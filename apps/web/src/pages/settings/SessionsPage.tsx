@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { api, describeError } from '../../api/client.js';
 import { sessionsQuery } from '../../api/queries.js';
+import { AlertText } from '../../components/AlertText.js';
 import { Page } from '../../components/Page.js';
 import { Status } from '../../components/Status.js';
 import { describeUserAgent } from '../../format/user-agent.js';
@@ -63,11 +64,7 @@ export function SessionsPage() {
       title="Devices and sessions"
       lead="These devices are signed in to your account. If you don't recognise one, sign it out and change your password."
     >
-      {problem ? (
-        <p className="alert-text" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <AlertText>{problem}</AlertText>
       <Status>{status}</Status>
       <h2 ref={heading} tabIndex={-1} className="section-title">
         Signed-in devices
@@ -78,9 +75,7 @@ export function SessionsPage() {
         </p>
       ) : null}
       {sessions.isError ? (
-        <p className="alert-text" role="alert">
-          {describeError(sessions.error)}
-        </p>
+        <AlertText>{describeError(sessions.error)}</AlertText>
       ) : sessions.data ? (
         <ul className="session-list">
           {sessions.data.map((session) => (

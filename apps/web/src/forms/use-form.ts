@@ -1,7 +1,7 @@
 import { type ChangeEvent, type FormEvent, useCallback, useRef, useState } from 'react';
 import { sortErrors } from './form-errors.js';
 
-export { FieldError, fieldMessage } from './form-errors.js';
+export { FieldError } from './form-errors.js';
 
 export interface BindOptions {
   /** Editing the field clears its error at once (small inline forms); by default errors stay until the next submit. */

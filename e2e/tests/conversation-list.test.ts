@@ -69,4 +69,59 @@ describe('conversation list', () => {
       ...Array.from({ length: GROUPS }, (_, i) => title(GROUPS - i)).filter((name) => name !== title(2)),
     ]);
   });
+
+  it('says when the list or an older page could not load, and loads it on Try again', async () => {
+    const user = await createVerifiedUser(suite.stack, 'Ida');
+    const { page } = await suite.open();
+    const headers = {
+      'Content-Type': 'application/json',
+      Authorization: `Bearer ${await apiToken(suite.stack, user)}`,
+    };
+    const created = await fetch(`${suite.stack.baseUrl}/api/conversations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ type: 'group', title: 'Only group', memberIds: [] }),
+    });
+    expect(created.status).toBe(201);
+
+    // List pages are refused (as over a limit) until the test lets them through; the first page then
+    // claims an older page exists, and that one is refused once more before it arrives (empty).
+    let refuse = true;
+    let olderRefused = false;
+    const refused = {
+      status: 429,
+      headers: { 'Retry-After': '3' },
+      json: { error: { code: 'rate_limited', message: 'Slow down' } },
+    };
+    await page.route(
+      (url) => url.pathname === '/api/conversations' && url.searchParams.has('limit'),
+      async (route) => {
+        const cursor = new URL(route.request().url()).searchParams.get('cursor');
+        if (refuse) return route.fulfill(refused);
+        if (cursor === null) {
+          const first = (await (await route.fetch()).json()) as { nextCursor: string | null };
+          return route.fulfill({ json: { ...first, nextCursor: 'older-page' } });
+        }
+        if (!olderRefused) {
+          olderRefused = true;
+          return route.fulfill(refused);
+        }
+        return route.fulfill({ json: { conversations: [], nextCursor: null } });
+      },
+    );
+
+    await signIn(page, user);
+    const alert = page.locator('.list-error[role="alert"]');
+    await expect.poll(() => alert.textContent()).toContain('Too many attempts');
+    refuse = false;
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await expectVisible(listEntry(page, 'Only group'));
+
+    // The end of the list came into view at once and asked for the older page, which was refused.
+    const more = page.locator('.list-more');
+    await expect.poll(() => more.textContent()).toContain('Too many attempts');
+    await more.getByRole('button', { name: 'Try again' }).click();
+    await expect.poll(() => more.count()).toBe(0);
+    expect(await page.locator('.conversation-link').count()).toBe(1);
+  });
 });

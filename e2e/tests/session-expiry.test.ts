@@ -93,8 +93,7 @@ describe('a socket whose token expires', () => {
     await expect
       .poll(() => messageTexts(page), { timeout: 15_000 })
       .toEqual(['Hello Ben', 'Sent while your socket was away']);
-    // One new socket replaced the expired one (the page opened others before, e.g. to follow a new
-    // conversation).
+    // One new socket replaced the expired one.
     expect(sockets).toHaveLength(socketsBefore + 1);
     expect(sockets.at(-2)?.isClosed()).toBe(true);
     await expectHeading(page, ben.displayName);

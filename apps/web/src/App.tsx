@@ -1,3 +1,6 @@
+import { QueryClientProvider } from '@tanstack/react-query';
+import { useState } from 'react';
+import { createQueryClient } from './api/queries.js';
 import { AppLayout } from './layouts/AppLayout.js';
 import { AuthLayout } from './layouts/AuthLayout.js';
 import { NotFoundPage } from './pages/app/NotFoundPage.js';
@@ -39,11 +42,14 @@ function CurrentRoute() {
 }
 
 export function App() {
+  const [queryClient] = useState(createQueryClient);
   return (
-    <RouterProvider>
-      <SessionProvider>
-        <CurrentRoute />
-      </SessionProvider>
-    </RouterProvider>
+    <QueryClientProvider client={queryClient}>
+      <RouterProvider>
+        <SessionProvider>
+          <CurrentRoute />
+        </SessionProvider>
+      </RouterProvider>
+    </QueryClientProvider>
   );
 }

@@ -2,7 +2,7 @@ import { type InputHTMLAttributes, type ReactNode, useId, useState } from 'react
 
 type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'aria-describedby' | 'aria-invalid'>;
 
-interface FieldProps extends InputProps {
+export interface FieldProps extends InputProps {
   label: string;
   /** Always-visible help, e.g. the password rule. */
   hint?: ReactNode;

@@ -1,10 +1,11 @@
 import { type ChangeEvent, type FormEvent, useCallback, useRef, useState } from 'react';
-import { ApiError, describeError, type FieldErrors } from '../api/client.js';
+import { sortErrors } from './form-errors.js';
 
-/** Turns a contract or server field message ("must be at least 12 characters") into a sentence. */
-export function fieldMessage(label: string, message: string, value: string): string {
-  if (value.trim() === '') return `Enter ${label.charAt(0).toLowerCase()}${label.slice(1)}`;
-  return /^[a-z]/.test(message) ? `${label} ${message}` : `${label}: ${message}`;
+export { FieldError } from './form-errors.js';
+
+export interface BindOptions {
+  /** Editing the field clears its error at once (small inline forms); by default errors stay until the next submit. */
+  clearErrorOnEdit?: boolean;
 }
 
 export interface FormState<K extends string> {
@@ -15,14 +16,32 @@ export interface FormState<K extends string> {
   /** The last error, for pages that act on its code (e.g. `email_not_verified`). */
   error: unknown;
   busy: boolean;
-  bind(name: K): { name: K; value: string; onChange(event: ChangeEvent<HTMLInputElement>): void };
+  /** Props for a `Field`: name, value, onChange and the field's error. */
+  bind(
+    name: K,
+    options?: BindOptions,
+  ): {
+    name: K;
+    value: string;
+    error: string | undefined;
+    onChange(event: ChangeEvent<HTMLInputElement>): void;
+  };
   setValue(name: K, value: string): void;
   reset(values?: Partial<Record<K, string>>): void;
-  /** An `onSubmit` handler: ignores resubmits while busy and sorts errors into field and form errors. */
-  onSubmit(action: (values: Record<K, string>) => Promise<void>): (event: FormEvent<HTMLFormElement>) => void;
+  /**
+   * A submit handler for `action`: ignores resubmits while busy and sorts errors into field and form
+   * errors (see sortErrors). Without an event it runs the action directly (a button that is not submit).
+   */
+  onSubmit(
+    action: (values: Record<K, string>) => Promise<void>,
+  ): (event?: FormEvent<HTMLFormElement>) => void;
 }
 
-/** Form values, busy state and error mapping shared by every form. `labels` name the fields in messages. */
+/**
+ * The one way the web app's forms hold values, busy state and errors. Values are checked against the
+ * contract's zod schemas by the API client before anything is sent (`validation_failed` with field
+ * details), and again by the server; `labels` name the fields in messages.
+ */
 export function useForm<K extends string>(
   initial: Record<K, string>,
   labels: Record<K, string>,
@@ -40,21 +59,10 @@ export function useForm<K extends string>(
     setValues((current) => ({ ...current, [name]: value }));
   }, []);
 
-  const sortErrors = (caught: unknown, submitted: Record<K, string>) => {
-    setError(caught);
-    const fields: FieldErrors = caught instanceof ApiError ? caught.fieldErrors : {};
-    const mapped: Partial<Record<K, string>> = {};
-    let unmatched = false;
-    for (const [field, message] of Object.entries(fields)) {
-      if (field in labels) {
-        const key = field as K;
-        mapped[key] = fieldMessage(labels[key], message, submitted[key]);
-      } else {
-        unmatched = true;
-      }
-    }
-    setFieldErrors(mapped);
-    setFormError(Object.keys(mapped).length > 0 && !unmatched ? undefined : describeError(caught));
+  const clear = () => {
+    setFieldErrors({});
+    setFormError(undefined);
+    setError(undefined);
   };
 
   return {
@@ -63,33 +71,37 @@ export function useForm<K extends string>(
     formError,
     error,
     busy,
-    bind: (name) => ({
+    bind: (name, options = {}) => ({
       name,
       value: values[name],
-      onChange: (event) => setValue(name, event.target.value),
+      error: fieldErrors[name],
+      onChange: (event) => {
+        setValue(name, event.target.value);
+        if (options.clearErrorOnEdit) {
+          setFieldErrors((current) =>
+            current[name] === undefined ? current : { ...current, [name]: undefined },
+          );
+        }
+      },
     }),
     setValue,
     reset: (next = {}) => {
       setValues({ ...initial, ...next });
-      setFieldErrors({});
-      setFormError(undefined);
-      setError(undefined);
+      clear();
     },
     onSubmit: (action) => (event) => {
-      event.preventDefault();
+      event?.preventDefault();
       if (busyRef.current) return;
       busyRef.current = true;
       setBusy(true);
       const submitted = valuesRef.current;
       action(submitted)
-        .then(
-          () => {
-            setFieldErrors({});
-            setFormError(undefined);
-            setError(undefined);
-          },
-          (caught: unknown) => sortErrors(caught, submitted),
-        )
+        .then(clear, (caught: unknown) => {
+          const sorted = sortErrors(caught, labels, submitted);
+          setError(caught);
+          setFieldErrors(sorted.fieldErrors);
+          setFormError(sorted.formError);
+        })
         .finally(() => {
           busyRef.current = false;
           setBusy(false);

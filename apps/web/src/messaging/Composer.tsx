@@ -9,8 +9,8 @@ import {
   useState,
 } from 'react';
 import { api, describeError, isApiError } from '../api/client.js';
-import { uuid } from '../realtime/store.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
+import { uuid } from '../realtime/uuid.js';
 import { fileSize } from './names.js';
 
 const ACCEPT =

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
-import { activityOf } from '../realtime/merge.js';
-import { MessagingStore } from '../realtime/store.js';
-import { useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
+import { LoadMore } from '../components/LoadMore.js';
+import { activityOf, sortedConversations } from '../realtime/conversation-list.js';
+import { useListStatus, useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
 import { conversationName, initialOf, listTime, previewOf } from './names.js';
 
@@ -12,8 +12,8 @@ import { conversationName, initialOf, listTime, previewOf } from './names.js';
 export function ConversationList({ activeId }: { activeId: string | undefined }) {
   const store = useMessagingStore();
   const conversations = useMessaging((state) => state.conversations);
-  const list = useMessaging((state) => state.list);
-  const sorted = useMemo(() => MessagingStore.sorted(conversations), [conversations]);
+  const list = useListStatus();
+  const sorted = useMemo(() => sortedConversations(conversations), [conversations]);
 
   if (list.status === 'loading' && sorted.length === 0) {
     return (
@@ -94,7 +94,7 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
 /** The end of a partly loaded list: loads the next page when it scrolls into view, or on click. */
 function MoreConversations() {
   const store = useMessagingStore();
-  const list = useMessaging((state) => state.list);
+  const list = useListStatus();
   const count = useMessaging((state) => Object.keys(state.conversations).length);
   const sentinel = useRef<HTMLDivElement>(null);
 
@@ -112,22 +112,13 @@ function MoreConversations() {
 
   return (
     <div className="list-more" ref={sentinel}>
-      {list.loadingMore ? (
-        <p className="loading-line" role="status">
-          <span className="spinner" aria-hidden="true" /> Loading older conversations…
-        </p>
-      ) : (
-        <>
-          {list.moreError ? <p className="alert-text">{list.moreError}</p> : null}
-          <button
-            type="button"
-            className="button button-secondary button-small"
-            onClick={() => void store.loadMore()}
-          >
-            {list.moreError ? 'Try again' : 'Show older conversations'}
-          </button>
-        </>
-      )}
+      <LoadMore
+        loading={list.loadingMore}
+        error={list.moreError}
+        loadingText="Loading older conversations…"
+        label="Show older conversations"
+        onLoad={() => void store.loadMore()}
+      />
     </div>
   );
 }

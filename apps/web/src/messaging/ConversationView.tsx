@@ -1,7 +1,11 @@
 import type { Conversation } from '@parley/contract';
 import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { MessagingState, OutboxItem, Thread } from '../realtime/store.js';
-import { useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
+import { LoadMore } from '../components/LoadMore.js';
+import type { Thread } from '../realtime/history.js';
+import type { MessagingState } from '../realtime/messaging-state.js';
+import type { OutboxItem } from '../realtime/outbox.js';
+import { typingUsers } from '../realtime/presence.js';
+import { useListStatus, useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
 import { Composer } from './Composer.js';
 import { useHeadingFocus } from './heading-focus.js';
@@ -34,10 +38,9 @@ function ConnectionNotice() {
 }
 
 function typingText(state: MessagingState, conversation: Conversation, me: string): string {
-  const now = Date.now();
-  const users = Object.entries(state.typing[conversation.id] ?? {})
-    .filter(([id, until]) => until > now && id !== me)
-    .map(([id]) => memberName(conversation.members, id, me));
+  const users = typingUsers(state, conversation.id, me, Date.now()).map((id) =>
+    memberName(conversation.members, id, me),
+  );
   if (users.length === 0) return '';
   if (users.length === 1) return `${users[0]} is typing…`;
   if (users.length === 2) return `${users[0]} and ${users[1]} are typing…`;
@@ -50,15 +53,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const conversation = useMessaging((state) => state.conversations[conversationId]);
   const thread = useMessaging((state) => state.threads[conversationId]);
   const removed = useMessaging((state) => Boolean(state.removed[conversationId]));
-  const listStatus = useMessaging((state) => state.list.status);
+  const listStatus = useListStatus().status;
 
-  useEffect(() => {
-    store.activeConversation = conversationId;
-    void store.open(conversationId);
-    return () => {
-      if (store.activeConversation === conversationId) store.activeConversation = undefined;
-    };
-  }, [store, conversationId]);
+  useEffect(() => store.show(conversationId), [store, conversationId]);
 
   if (removed) {
     return (
@@ -251,22 +248,13 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
       >
         {thread?.hasMoreBefore ? (
           <div className="older">
-            {thread.loadingOlder ? (
-              <p className="loading-line" role="status">
-                <span className="spinner" aria-hidden="true" /> Loading earlier messages…
-              </p>
-            ) : (
-              <>
-                {thread.olderError ? <p className="alert-text">{thread.olderError}</p> : null}
-                <button
-                  type="button"
-                  className="button button-secondary button-small"
-                  onClick={() => void store.loadOlder(conversation.id)}
-                >
-                  {thread.olderError ? 'Try again' : 'Load earlier messages'}
-                </button>
-              </>
-            )}
+            <LoadMore
+              loading={thread.loadingOlder}
+              error={thread.olderError}
+              loadingText="Loading earlier messages…"
+              label="Load earlier messages"
+              onLoad={() => void store.loadOlder(conversation.id)}
+            />
           </div>
         ) : history === 'loaded' && messages.length > 0 ? (
           <p className="history-start">This is the beginning of the conversation.</p>

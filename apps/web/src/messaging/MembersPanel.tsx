@@ -1,12 +1,14 @@
 import type { Conversation, Member } from '@parley/contract';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { api, describeError } from '../api/client.js';
-import { Field } from '../components/Field.js';
+import { AlertText } from '../components/AlertText.js';
 import { Status } from '../components/Status.js';
+import { FieldError, useForm } from '../forms/use-form.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
 import { useNavigate } from '../router/router.js';
 import { findUser } from './lookup.js';
 import { initialOf } from './names.js';
+import { PersonField } from './PersonField.js';
 
 const ROLE_LABEL: Record<Member['role'], string> = { owner: 'Owner', admin: 'Admin', member: 'Member' };
 
@@ -17,53 +19,33 @@ export function MembersPanel({ conversation, onClose }: { conversation: Conversa
   const me = store.userId;
   const myRole = conversation.members.find((member) => member.id === me)?.role;
   const canManage = myRole === 'owner' || myRole === 'admin';
-  const [email, setEmail] = useState('');
-  const [emailError, setEmailError] = useState<string>();
+  const person = useForm({ email: '' }, { email: 'Email' });
   const [busy, setBusy] = useState<string>();
   const [status, setStatus] = useState<string>();
   const [problem, setProblem] = useState<string>();
   const [confirmLeave, setConfirmLeave] = useState(false);
 
-  const refresh = () => api.conversation(conversation.id).then((fresh) => store.adopt(fresh));
-
-  const add = (event: FormEvent) => {
-    event.preventDefault();
+  const add = async ({ email }: typeof person.values) => {
     if (busy) return;
-    setBusy('add');
-    setEmailError(undefined);
     setStatus(undefined);
-    findUser(email, me)
-      .then(async (user) => {
-        if (conversation.members.some((member) => member.id === user.id)) {
-          throw new Error(`${user.displayName} is already in this group.`);
-        }
-        await api.addMember(conversation.id, user.id);
-        await refresh();
-        return user;
-      })
-      .then(
-        (user) => {
-          setBusy(undefined);
-          setEmail('');
-          setStatus(`${user.displayName} was added to the group.`);
-        },
-        (caught: unknown) => {
-          setBusy(undefined);
-          setEmailError(
-            caught instanceof Error && caught.name === 'Error' ? caught.message : describeError(caught),
-          );
-        },
-      );
+    const user = await findUser(email, me);
+    if (conversation.members.some((member) => member.id === user.id)) {
+      throw new FieldError('email', `${user.displayName} is already in this group.`);
+    }
+    await api.addMember(conversation.id, user.id);
+    await store.reload(conversation.id);
+    person.reset();
+    setStatus(`${user.displayName} was added to the group.`);
   };
 
   const remove = (member: Member) => {
-    if (busy) return;
+    if (busy || person.busy) return;
     setBusy(member.id);
     setProblem(undefined);
     setStatus(undefined);
     api
       .removeMember(conversation.id, member.id)
-      .then(refresh)
+      .then(() => store.reload(conversation.id))
       .then(
         () => {
           setBusy(undefined);
@@ -77,7 +59,7 @@ export function MembersPanel({ conversation, onClose }: { conversation: Conversa
   };
 
   const leave = () => {
-    if (busy) return;
+    if (busy || person.busy) return;
     setBusy('leave');
     api.removeMember(conversation.id, me).then(
       () => {
@@ -120,30 +102,14 @@ export function MembersPanel({ conversation, onClose }: { conversation: Conversa
         ))}
       </ul>
       {canManage ? (
-        <form className="add-member" onSubmit={add} noValidate>
-          <Field
-            label="Add a member by email"
-            name="member-email"
-            type="email"
-            autoComplete="off"
-            value={email}
-            onChange={(event) => setEmail(event.target.value)}
-            error={emailError}
-          />
-          <button
-            type="submit"
-            className="button button-secondary"
-            aria-disabled={busy === 'add' || undefined}
-          >
-            {busy === 'add' ? 'Adding…' : 'Add member'}
+        <form className="add-member" onSubmit={person.onSubmit(add)} noValidate>
+          <PersonField form={person} label="Add a member by email" name="member-email" />
+          <button type="submit" className="button button-secondary" aria-disabled={person.busy || undefined}>
+            {person.busy ? 'Adding…' : 'Add member'}
           </button>
         </form>
       ) : null}
-      {problem ? (
-        <p className="alert-text" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <AlertText>{problem}</AlertText>
       <Status>{status}</Status>
       <div className="leave-row">
         {confirmLeave ? (

@@ -1,7 +1,7 @@
 import type { Attachment, Member, Message } from '@parley/contract';
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import { describeError } from '../api/client.js';
-import type { OutboxItem } from '../realtime/store.js';
+import type { OutboxItem } from '../realtime/outbox.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
 import { linkify } from './linkify.js';
 import { fileSize, memberName, messageTime } from './names.js';

@@ -1,6 +1,7 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { MessagingStore } from '../realtime/store.js';
-import { MessagingContext, useMessaging } from '../realtime/use-messaging.js';
+import { MessagingStore } from '../realtime/messaging-store.js';
+import { MessagingContext, useListStatus, useMessaging } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
 import { useSession, useUser } from '../session/session-context.js';
 import { ConversationList } from './ConversationList.js';
@@ -24,8 +25,14 @@ export default function MessagingPage({ view, conversationId }: MessagingPagePro
   const { signedOut } = useSession();
   const signedOutRef = useRef(signedOut);
   signedOutRef.current = signedOut;
+  const queryClient = useQueryClient();
   const [store] = useState(
-    () => new MessagingStore(user.id, { onSessionEnded: () => signedOutRef.current('session-ended') }),
+    () =>
+      new MessagingStore(
+        user.id,
+        { onSessionEnded: () => signedOutRef.current('session-ended') },
+        queryClient,
+      ),
   );
 
   useEffect(() => {
@@ -73,7 +80,7 @@ function ListPane({ headingLevel, activeId }: { headingLevel: 1 | 2; activeId: s
 function NoneSelected() {
   const user = useUser();
   const count = useMessaging((state) => Object.keys(state.conversations).length);
-  const status = useMessaging((state) => state.list.status);
+  const { status } = useListStatus();
   const text = useMemo(
     () =>
       count > 0

@@ -1,15 +1,19 @@
-import type { PublicUser } from '@parley/contract';
-import { type FormEvent, useEffect, useId, useState } from 'react';
-import { api, describeError, isApiError } from '../api/client.js';
-import { Field } from '../components/Field.js';
+import type { Conversation, PublicUser } from '@parley/contract';
+import { useEffect, useId, useState } from 'react';
+import { api } from '../api/client.js';
+import { AlertText } from '../components/AlertText.js';
+import { Field, fieldId } from '../components/Field.js';
 import { SubmitButton } from '../components/SubmitButton.js';
-import { fieldMessage } from '../forms/use-form.js';
+import { FieldError, useForm } from '../forms/use-form.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
 import { Link, useNavigate } from '../router/router.js';
 import { useHeadingFocus } from './heading-focus.js';
 import { findUser } from './lookup.js';
+import { PersonField } from './PersonField.js';
 
 type Kind = 'direct' | 'group';
+
+const TITLE_FIELD = 'group-title';
 
 /** Start a direct message by email, or create a group with a name and members added by email. */
 export function NewConversation() {
@@ -48,47 +52,35 @@ export function NewConversation() {
   );
 }
 
-function DirectForm() {
+/** Where to go once a conversation exists: it joins the list (the server follows it for this tab too). */
+function useOpenConversation() {
   const store = useMessagingStore();
   const navigate = useNavigate();
-  const [email, setEmail] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  return (conversation: Conversation) => {
+    store.adopt(conversation);
+    navigate(`/conversations/${encodeURIComponent(conversation.id)}`);
+  };
+}
 
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(undefined);
-    findUser(email, store.userId)
-      .then((user) => api.createConversation({ type: 'direct', memberIds: [user.id] }))
-      .then(
-        (conversation) => {
-          store.created(conversation);
-          navigate(`/conversations/${encodeURIComponent(conversation.id)}`);
-        },
-        (caught: unknown) => {
-          setBusy(false);
-          setError(
-            caught instanceof Error && caught.name === 'Error' ? caught.message : describeError(caught),
-          );
-        },
-      );
+function DirectForm() {
+  const store = useMessagingStore();
+  const openConversation = useOpenConversation();
+  const form = useForm({ email: '' }, { email: 'Their email address' });
+
+  const start = async ({ email }: typeof form.values) => {
+    const user = await findUser(email, store.userId);
+    openConversation(await api.createConversation({ type: 'direct', memberIds: [user.id] }));
   };
 
   return (
-    <form className="form" onSubmit={onSubmit} noValidate>
-      <Field
+    <form className="form" onSubmit={form.onSubmit(start)} noValidate>
+      <PersonField
+        form={form}
         label="Their email address"
         name="dm-email"
-        type="email"
-        autoComplete="off"
-        value={email}
-        onChange={(event) => setEmail(event.target.value)}
-        error={error}
         hint="They need a confirmed Parley account."
       />
-      <SubmitButton busy={busy} busyLabel="Starting…">
+      <SubmitButton busy={form.busy} busyLabel="Starting…">
         Start conversation
       </SubmitButton>
     </form>
@@ -97,103 +89,59 @@ function DirectForm() {
 
 function GroupForm() {
   const store = useMessagingStore();
-  const navigate = useNavigate();
-  const [title, setTitle] = useState('');
-  const [titleError, setTitleError] = useState<string>();
-  const [email, setEmail] = useState('');
-  const [emailError, setEmailError] = useState<string>();
+  const openConversation = useOpenConversation();
+  const group = useForm({ title: '' }, { title: 'Group name' });
+  const person = useForm({ email: '' }, { email: 'Email' });
   const [members, setMembers] = useState<PublicUser[]>([]);
-  const [finding, setFinding] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [formError, setFormError] = useState<string>();
 
-  const addMember = () => {
-    if (finding) return;
-    setFinding(true);
-    setEmailError(undefined);
-    findUser(email, store.userId).then(
-      (user) => {
-        setFinding(false);
-        setMembers((current) => (current.some((m) => m.id === user.id) ? current : [...current, user]));
-        setEmail('');
-      },
-      (caught: unknown) => {
-        setFinding(false);
-        setEmailError(caught instanceof Error ? caught.message : describeError(caught));
-      },
-    );
-  };
+  // A problem with the name takes focus to the field, after every submit that has one.
+  useEffect(() => {
+    if (group.fieldErrors.title) document.getElementById(fieldId(TITLE_FIELD))?.focus();
+  }, [group.fieldErrors]);
 
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    if (busy) return;
+  const addMember = person.onSubmit(async ({ email }) => {
+    const user = await findUser(email, store.userId);
+    setMembers((current) => (current.some((m) => m.id === user.id) ? current : [...current, user]));
+    person.reset();
+  });
+
+  const create = async ({ title }: typeof group.values) => {
     const name = title.trim();
-    if (name === '') {
-      setTitleError('Enter a name for the group');
-      document.getElementById('field-group-title')?.focus();
-      return;
-    }
-    setTitleError(undefined);
-    setBusy(true);
-    setFormError(undefined);
-    api.createConversation({ type: 'group', title: name, memberIds: members.map((m) => m.id) }).then(
-      (conversation) => {
-        store.created(conversation);
-        navigate(`/conversations/${encodeURIComponent(conversation.id)}`);
-      },
-      (caught: unknown) => {
-        setBusy(false);
-        // The contract's rules (e.g. no invisible or text-direction characters) name the field.
-        const problem = isApiError(caught, 'validation_failed') ? caught.fieldErrors.title : undefined;
-        if (problem) {
-          setTitleError(fieldMessage('Group name', problem, title));
-          document.getElementById('field-group-title')?.focus();
-        } else {
-          setFormError(describeError(caught));
-        }
-      },
+    if (name === '') throw new FieldError('title', 'Enter a name for the group');
+    // The contract's rules (e.g. no invisible or text-direction characters) come back naming the title.
+    openConversation(
+      await api.createConversation({ type: 'group', title: name, memberIds: members.map((m) => m.id) }),
     );
   };
 
   return (
-    <form className="form" onSubmit={onSubmit} noValidate>
+    <form className="form" onSubmit={group.onSubmit(create)} noValidate>
       <Field
         label="Group name"
-        name="group-title"
-        value={title}
         maxLength={200}
-        onChange={(event) => {
-          setTitle(event.target.value);
-          setTitleError(undefined);
-        }}
-        error={titleError}
+        {...group.bind('title', { clearErrorOnEdit: true })}
+        name={TITLE_FIELD}
       />
       <div className="add-member">
-        <Field
+        <PersonField
+          form={person}
           label="Add people by email"
           name="group-email"
-          type="email"
-          autoComplete="off"
-          value={email}
-          onChange={(event) => {
-            setEmail(event.target.value);
-            setEmailError(undefined);
-          }}
+          bind={{ clearErrorOnEdit: true }}
           onKeyDown={(event) => {
             if (event.key === 'Enter') {
               event.preventDefault();
               addMember();
             }
           }}
-          error={emailError}
         />
         <button
           type="button"
           className="button button-secondary"
-          onClick={addMember}
-          aria-disabled={finding || undefined}
+          onClick={() => addMember()}
+          aria-disabled={person.busy || undefined}
         >
-          {finding ? 'Finding…' : 'Add'}
+          {person.busy ? 'Finding…' : 'Add'}
         </button>
       </div>
       {members.length > 0 ? (
@@ -214,12 +162,8 @@ function GroupForm() {
       ) : (
         <p className="muted">You can add people now or later.</p>
       )}
-      {formError ? (
-        <p className="alert-text" role="alert">
-          {formError}
-        </p>
-      ) : null}
-      <SubmitButton busy={busy} busyLabel="Creating…">
+      <AlertText>{group.formError}</AlertText>
+      <SubmitButton busy={group.busy} busyLabel="Creating…">
         Create group
       </SubmitButton>
     </form>

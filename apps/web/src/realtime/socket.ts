@@ -135,12 +135,6 @@ export class RealtimeSocket {
     if (this.#ready) this.#ping();
   }
 
-  /** Opens a fresh connection now (the server then follows every conversation the user is in). */
-  reconnect(): void {
-    if (!this.#running || navigator.onLine === false) return;
-    this.#reconnectNow();
-  }
-
   #setStatus(status: SocketStatus): void {
     if (status === this.#status) return;
     this.#status = status;

@@ -73,12 +73,6 @@ function useRouter(): RouterValue {
 export const useLocation = (): Location => useRouter().location;
 export const useNavigate = (): RouterValue['navigate'] => useRouter().navigate;
 
-/** One query-string parameter of the current URL. */
-export function useSearchParam(name: string): string | null {
-  const { search } = useLocation();
-  return useMemo(() => new URLSearchParams(search).get(name), [search, name]);
-}
-
 /** Matches `/conversations/:id`-style patterns; returns the params, or undefined. */
 export function matchPath(pattern: string, pathname: string): Record<string, string> | undefined {
   const want = pattern.split('/').filter(Boolean);

@@ -1,4 +1,5 @@
 import type { User } from '@parley/contract';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   createContext,
   type ReactNode,
@@ -9,7 +10,8 @@ import {
   useRef,
   useState,
 } from 'react';
-import { api, isApiError, onUnauthenticated } from '../api/client.js';
+import { onUnauthenticated } from '../api/client.js';
+import { isUserData, meQuery } from '../api/queries.js';
 import { useLocation } from '../router/router.js';
 
 /** Why the user is signed out, so the sign-in page can say so. */
@@ -31,71 +33,61 @@ interface SessionValue {
 const SessionContext = createContext<SessionValue | undefined>(undefined);
 
 /**
- * Who is signed in, from `GET /api/me` at start, on every page change and whenever the tab becomes visible
- * again, so a session revoked elsewhere is noticed on the user's next action, even on pages that make no
- * request of their own. Any 401 `unauthenticated` from the API client (a session revoked elsewhere,
- * expired, or the account deleted) turns the state to signed-out; the route guard then sends the user to
- * the sign-in page.
+ * Who is signed in: the `me` query (TanStack Query), fetched at start, on every page change and whenever
+ * the tab becomes visible again, so a session revoked elsewhere is noticed on the user's next action, even
+ * on pages that make no request of their own. Any 401 `unauthenticated` from the API client (a session
+ * revoked elsewhere, expired, or the account deleted) turns the state to signed-out; the route guard then
+ * sends the user to the sign-in page. Signed out, nothing is checked until the user signs in again.
  */
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [session, setSession] = useState<SessionState>({ status: 'loading' });
+  const queryClient = useQueryClient();
+  /** Set once the app knows the user is signed out (and why); cleared by signing in. */
+  const [signedOutAs, setSignedOutAs] = useState<{ reason?: SignedOutReason }>();
+  const me = useQuery({ ...meQuery, enabled: signedOutAs === undefined });
 
-  const setUser = useCallback((user: User) => setSession({ status: 'signed-in', user }), []);
-  const signedOut = useCallback(
-    (reason: SignedOutReason) => setSession({ status: 'signed-out', reason }),
-    [],
-  );
+  const session = useMemo((): SessionState => {
+    if (signedOutAs) return { status: 'signed-out', ...signedOutAs };
+    // A failed check while signed in (offline, a server hiccup) keeps the user: only a 401 signs out.
+    if (me.data) return { status: 'signed-in', user: me.data };
+    return me.isError ? { status: 'signed-out' } : { status: 'loading' };
+  }, [signedOutAs, me.data, me.isError]);
+  const signedInRef = useRef(false);
+  signedInRef.current = session.status === 'signed-in';
+
+  // The first check failed (not signed in, or the server unreachable): signed out until the user signs in.
+  const firstCheckFailed = me.isError && me.data === undefined;
+  useEffect(() => {
+    if (firstCheckFailed) setSignedOutAs((current) => current ?? {});
+  }, [firstCheckFailed]);
 
   useEffect(
     () =>
       onUnauthenticated(() =>
-        setSession((current) =>
-          current.status === 'signed-in' ? { status: 'signed-out', reason: 'session-ended' } : current,
-        ),
+        setSignedOutAs((current) => current ?? (signedInRef.current ? { reason: 'session-ended' } : {})),
       ),
     [],
   );
 
+  // What the user saw while signed in must not outlive the session (another user may sign in next).
+  useEffect(() => {
+    if (signedOutAs) queryClient.removeQueries({ predicate: (query) => isUserData(query.queryKey) });
+  }, [queryClient, signedOutAs]);
+
   const { pathname } = useLocation();
-  const check = useCallback(
-    (isCurrent: () => boolean) =>
-      api.me().then(
-        (user) => {
-          if (isCurrent()) setUser(user);
-        },
-        (error: unknown) => {
-          if (!isCurrent()) return;
-          // Offline or a server hiccup: keep what we had rather than signing the user out.
-          if (isApiError(error, 'unauthenticated')) {
-            setSession((current) => (current.status === 'signed-out' ? current : { status: 'signed-out' }));
-          } else {
-            setSession((current) => (current.status === 'loading' ? { status: 'signed-out' } : current));
-          }
-        },
-      ),
-    [setUser],
-  );
-
-  // Signed-out pages need no check: a 401 there would only be noise.
-  const signedOutRef = useRef(false);
-  signedOutRef.current = session.status === 'signed-out';
-
   // biome-ignore lint/correctness/useExhaustiveDependencies: `pathname` is the trigger, not an input.
   useEffect(() => {
-    let current = true;
-    if (!signedOutRef.current) void check(() => current);
-    return () => {
-      current = false;
-    };
-  }, [check, pathname]);
+    // Joins a check already under way (the first one, or one the tab's focus started).
+    void queryClient.refetchQueries({ queryKey: meQuery.queryKey, type: 'active' }, { cancelRefetch: false });
+  }, [queryClient, pathname]);
 
-  useEffect(() => {
-    const onVisible = () => {
-      if (document.visibilityState === 'visible' && !signedOutRef.current) void check(() => true);
-    };
-    document.addEventListener('visibilitychange', onVisible);
-    return () => document.removeEventListener('visibilitychange', onVisible);
-  }, [check]);
+  const setUser = useCallback(
+    (user: User) => {
+      queryClient.setQueryData(meQuery.queryKey, user);
+      setSignedOutAs(undefined);
+    },
+    [queryClient],
+  );
+  const signedOut = useCallback((reason: SignedOutReason) => setSignedOutAs({ reason }), []);
 
   const value = useMemo(() => ({ session, setUser, signedOut }), [session, setUser, signedOut]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api } from '../../api/client.js';
-import { ErrorSummary } from '../../components/ErrorSummary.js';
-import { Field } from '../../components/Field.js';
+import { EmailField } from '../../components/EmailField.js';
+import { Form } from '../../components/Form.js';
 import { Page } from '../../components/Page.js';
 import { SubmitButton } from '../../components/SubmitButton.js';
 import { useForm } from '../../forms/use-form.js';
@@ -12,10 +12,10 @@ export function ForgotPasswordPage() {
   const form = useForm({ email: '' }, { email: 'Email' });
   const [sentTo, setSentTo] = useState<string>();
 
-  const submit = form.onSubmit(async (values) => {
+  const send = async (values: typeof form.values) => {
     await api.forgotPassword(values);
     setSentTo(values.email.trim());
-  });
+  };
 
   if (sentTo) {
     return (
@@ -37,21 +37,12 @@ export function ForgotPasswordPage() {
       title="Reset your password"
       lead="Enter the email of your account and we'll send you a link to choose a new password."
     >
-      <ErrorSummary fieldErrors={form.fieldErrors} formError={form.formError} />
-      <form onSubmit={submit} noValidate className="form">
-        <Field
-          label="Email"
-          type="email"
-          autoComplete="email"
-          inputMode="email"
-          spellCheck={false}
-          error={form.fieldErrors.email}
-          {...form.bind('email')}
-        />
+      <Form form={form} action={send}>
+        <EmailField {...form.bind('email')} />
         <SubmitButton busy={form.busy} busyLabel="Sending…">
           Send reset link
         </SubmitButton>
-      </form>
+      </Form>
       <ul className="auth-links">
         <li>
           Remembered it? <Link to="/sign-in">Sign in</Link>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api } from '../../api/client.js';
-import { ErrorSummary } from '../../components/ErrorSummary.js';
-import { Field } from '../../components/Field.js';
+import { EmailField } from '../../components/EmailField.js';
+import { Form } from '../../components/Form.js';
 import { Status } from '../../components/Status.js';
 import { SubmitButton } from '../../components/SubmitButton.js';
 import { useForm } from '../../forms/use-form.js';
@@ -20,26 +20,15 @@ export function ResendForm({
   const form = useForm({ email: email ?? '' }, { email: 'Email' });
   const [sentTo, setSentTo] = useState<string>();
 
-  const submit = form.onSubmit(async (values) => {
+  const resend = async (values: typeof form.values) => {
     setSentTo(undefined);
     await api.resendVerification(values);
     setSentTo(values.email.trim());
-  });
+  };
 
   return (
-    <form onSubmit={submit} noValidate className="form form-inline">
-      <ErrorSummary fieldErrors={form.fieldErrors} formError={form.formError} />
-      {email ? null : (
-        <Field
-          label="Email"
-          type="email"
-          autoComplete="email"
-          inputMode="email"
-          spellCheck={false}
-          error={form.fieldErrors.email}
-          {...form.bind('email')}
-        />
-      )}
+    <Form form={form} action={resend} className="form form-inline">
+      {email ? null : <EmailField {...form.bind('email')} />}
       <SubmitButton busy={form.busy} busyLabel="Sending…" variant="secondary">
         {label}
       </SubmitButton>
@@ -48,6 +37,6 @@ export function ResendForm({
           ? `If ${sentTo} still needs confirming, a new link is on its way. Check your inbox and spam folder.`
           : null}
       </Status>
-    </form>
+    </Form>
   );
 }

@@ -1,12 +1,11 @@
 import { api, isApiError } from '../../api/client.js';
-import { ErrorSummary } from '../../components/ErrorSummary.js';
-import { Field } from '../../components/Field.js';
+import { Form } from '../../components/Form.js';
 import { Page } from '../../components/Page.js';
+import { PasswordField } from '../../components/PasswordField.js';
 import { SubmitButton } from '../../components/SubmitButton.js';
 import { useForm } from '../../forms/use-form.js';
 import { Link, useNavigate } from '../../router/router.js';
 import { useSession } from '../../session/session-context.js';
-import { PASSWORD_HINT } from './password-hint.js';
 import { useLinkToken } from './use-link-token.js';
 
 /** Opened from the reset email: sets a new password, which signs out every device. */
@@ -16,11 +15,11 @@ export function ResetPasswordPage() {
   const { signedOut } = useSession();
   const form = useForm({ password: '' }, { password: 'New password' });
 
-  const submit = form.onSubmit(async ({ password }) => {
+  const reset = async ({ password }: typeof form.values) => {
     await api.resetPassword({ token: token ?? '', password });
     signedOut('signed-out');
     navigate('/sign-in', { replace: true, state: { reason: 'password-reset' } });
-  });
+  };
 
   const deadLink = !token || isApiError(form.error, 'invalid_token');
   return (
@@ -34,23 +33,12 @@ export function ResetPasswordPage() {
           </p>
         </div>
       ) : (
-        <>
-          <ErrorSummary fieldErrors={form.fieldErrors} formError={form.formError} />
-          <form onSubmit={submit} noValidate className="form">
-            <Field
-              label="New password"
-              type="password"
-              autoComplete="new-password"
-              hint={PASSWORD_HINT}
-              revealable
-              error={form.fieldErrors.password}
-              {...form.bind('password')}
-            />
-            <SubmitButton busy={form.busy} busyLabel="Saving…">
-              Set new password
-            </SubmitButton>
-          </form>
-        </>
+        <Form form={form} action={reset}>
+          <PasswordField kind="new" label="New password" {...form.bind('password')} />
+          <SubmitButton busy={form.busy} busyLabel="Saving…">
+            Set new password
+          </SubmitButton>
+        </Form>
       )}
     </Page>
   );

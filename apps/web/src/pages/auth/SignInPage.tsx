@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { api, describeError, isApiError } from '../../api/client.js';
-import { ErrorSummary } from '../../components/ErrorSummary.js';
-import { Field } from '../../components/Field.js';
+import { EmailField } from '../../components/EmailField.js';
+import { Form } from '../../components/Form.js';
 import { Page } from '../../components/Page.js';
+import { PasswordField } from '../../components/PasswordField.js';
 import { Status } from '../../components/Status.js';
 import { SubmitButton } from '../../components/SubmitButton.js';
 import { useForm } from '../../forms/use-form.js';
@@ -20,12 +21,12 @@ export function SignInPage() {
     busy: false,
   });
 
-  const submit = form.onSubmit(async (values) => {
+  const signIn = async (values: typeof form.values) => {
     setResend({ busy: false });
     const { user } = await api.login(values);
     setUser(user);
     navigate(from ?? '/', { replace: true });
-  });
+  };
 
   const resendLink = () => {
     if (resend.busy) return;
@@ -45,41 +46,29 @@ export function SignInPage() {
   return (
     <Page title="Sign in to Parley">
       {reason ? <p className="notice">{SIGN_IN_NOTICES[reason]}</p> : null}
-      <ErrorSummary fieldErrors={form.fieldErrors} formError={form.formError}>
-        {notVerified ? (
-          <button
-            type="button"
-            className="button button-secondary"
-            onClick={resendLink}
-            aria-disabled={resend.busy || undefined}
-          >
-            {resend.busy ? 'Sending…' : 'Send a new confirmation link'}
-          </button>
-        ) : null}
-      </ErrorSummary>
       <Status>{resend.message ?? resend.problem}</Status>
-      <form onSubmit={submit} noValidate className="form">
-        <Field
-          label="Email"
-          type="email"
-          autoComplete="email"
-          inputMode="email"
-          spellCheck={false}
-          error={form.fieldErrors.email}
-          {...form.bind('email')}
-        />
-        <Field
-          label="Password"
-          type="password"
-          autoComplete="current-password"
-          revealable
-          error={form.fieldErrors.password}
-          {...form.bind('password')}
-        />
+      <Form
+        form={form}
+        action={signIn}
+        summary={
+          notVerified ? (
+            <button
+              type="button"
+              className="button button-secondary"
+              onClick={resendLink}
+              aria-disabled={resend.busy || undefined}
+            >
+              {resend.busy ? 'Sending…' : 'Send a new confirmation link'}
+            </button>
+          ) : null
+        }
+      >
+        <EmailField {...form.bind('email')} />
+        <PasswordField kind="current" label="Password" {...form.bind('password')} />
         <SubmitButton busy={form.busy} busyLabel="Signing in…">
           Sign in
         </SubmitButton>
-      </form>
+      </Form>
       <ul className="auth-links">
         <li>
           <Link to="/forgot-password">Forgot your password?</Link>

@@ -1,11 +1,12 @@
 import { api } from '../../api/client.js';
-import { ErrorSummary } from '../../components/ErrorSummary.js';
+import { EmailField } from '../../components/EmailField.js';
 import { Field } from '../../components/Field.js';
+import { Form } from '../../components/Form.js';
 import { Page } from '../../components/Page.js';
+import { PasswordField } from '../../components/PasswordField.js';
 import { SubmitButton } from '../../components/SubmitButton.js';
 import { useForm } from '../../forms/use-form.js';
 import { Link, useNavigate } from '../../router/router.js';
-import { PASSWORD_HINT } from './password-hint.js';
 
 export function SignUpPage() {
   const navigate = useNavigate();
@@ -14,46 +15,27 @@ export function SignUpPage() {
     { displayName: 'Display name', email: 'Email', password: 'Password' },
   );
 
-  const submit = form.onSubmit(async (values) => {
+  const signUp = async (values: typeof form.values) => {
     await api.register(values);
     navigate('/sign-up/check-email', { state: { email: values.email.trim() } });
-  });
+  };
 
   return (
     <Page title="Create your Parley account">
-      <ErrorSummary fieldErrors={form.fieldErrors} formError={form.formError} />
-      <form onSubmit={submit} noValidate className="form">
+      <Form form={form} action={signUp}>
         <Field
           label="Display name"
           hint="How other people see you in conversations."
           autoComplete="name"
           maxLength={100}
-          error={form.fieldErrors.displayName}
           {...form.bind('displayName')}
         />
-        <Field
-          label="Email"
-          type="email"
-          autoComplete="email"
-          inputMode="email"
-          spellCheck={false}
-          hint="We send a link to confirm it's yours."
-          error={form.fieldErrors.email}
-          {...form.bind('email')}
-        />
-        <Field
-          label="Password"
-          type="password"
-          autoComplete="new-password"
-          hint={PASSWORD_HINT}
-          revealable
-          error={form.fieldErrors.password}
-          {...form.bind('password')}
-        />
+        <EmailField hint="We send a link to confirm it's yours." {...form.bind('email')} />
+        <PasswordField kind="new" label="Password" {...form.bind('password')} />
         <SubmitButton busy={form.busy} busyLabel="Creating your account…">
           Create account
         </SubmitButton>
-      </form>
+      </Form>
       <ul className="auth-links">
         <li>
           Already have an account? <Link to="/sign-in">Sign in</Link>

@@ -1,9 +1,9 @@
 import type { User } from '@parley/contract';
 import { useState } from 'react';
 import { api, isApiError } from '../../api/client.js';
-import { ErrorSummary } from '../../components/ErrorSummary.js';
-import { Field } from '../../components/Field.js';
+import { Form } from '../../components/Form.js';
 import { Page } from '../../components/Page.js';
+import { PasswordField } from '../../components/PasswordField.js';
 import { SubmitButton } from '../../components/SubmitButton.js';
 import { useForm } from '../../forms/use-form.js';
 import { Link, useNavigate } from '../../router/router.js';
@@ -24,7 +24,7 @@ export function VerifyEmailPage() {
   // Confirmed, but signing in right after failed (rate limit, network): offer the sign-in page.
   const [confirmed, setConfirmed] = useState<User>();
 
-  const submit = form.onSubmit(async ({ password }) => {
+  const confirm = async ({ password }: typeof form.values) => {
     const { user } = await api.verifyEmail({ token: token ?? '', password });
     try {
       const signedIn = await api.login({ email: user.email, password });
@@ -33,7 +33,7 @@ export function VerifyEmailPage() {
     } catch {
       setConfirmed(user);
     }
-  });
+  };
 
   if (confirmed) {
     return (
@@ -75,21 +75,17 @@ export function VerifyEmailPage() {
         Enter the password you chose when you signed up. It shows that this sign-up is yours, and signs you
         in.
       </p>
-      <ErrorSummary fieldErrors={form.fieldErrors} formError={form.formError} />
-      <form onSubmit={submit} noValidate className="form">
-        <Field
+      <Form form={form} action={confirm}>
+        <PasswordField
+          kind="current"
           label="Password"
-          type="password"
-          autoComplete="current-password"
           hint="Signed up more than once? Any link we sent you works with the password of your sign-up."
-          revealable
-          error={form.fieldErrors.password}
           {...form.bind('password')}
         />
         <SubmitButton busy={form.busy} busyLabel="Confirming…">
           Confirm and sign in
         </SubmitButton>
-      </form>
+      </Form>
       <ul className="auth-links">
         <li>
           Forgot the password? <Link to="/forgot-password">Choose a new one</Link>

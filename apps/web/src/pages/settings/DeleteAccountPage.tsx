@@ -1,7 +1,7 @@
 import { api } from '../../api/client.js';
-import { ErrorSummary } from '../../components/ErrorSummary.js';
-import { Field } from '../../components/Field.js';
+import { Form } from '../../components/Form.js';
 import { Page } from '../../components/Page.js';
+import { PasswordField } from '../../components/PasswordField.js';
 import { SubmitButton } from '../../components/SubmitButton.js';
 import { useForm } from '../../forms/use-form.js';
 import { useNavigate } from '../../router/router.js';
@@ -14,11 +14,11 @@ export function DeleteAccountPage() {
   const navigate = useNavigate();
   const form = useForm({ password: '' }, { password: 'Password' });
 
-  const submit = form.onSubmit(async (values) => {
+  const deleteAccount = async (values: typeof form.values) => {
     await api.deleteMe(values);
     signedOut('account-deleted');
     navigate('/sign-in', { replace: true, state: { reason: 'account-deleted' } });
-  });
+  };
 
   return (
     <Page title="Delete account">
@@ -28,21 +28,17 @@ export function DeleteAccountPage() {
           can sign in to this account again. This can't be undone.
         </p>
       </div>
-      <ErrorSummary fieldErrors={form.fieldErrors} formError={form.formError} />
-      <form onSubmit={submit} noValidate className="form">
-        <Field
+      <Form form={form} action={deleteAccount}>
+        <PasswordField
+          kind="current"
           label="Password"
-          type="password"
-          autoComplete="current-password"
           hint="Type your password to confirm it's you."
-          revealable
-          error={form.fieldErrors.password}
           {...form.bind('password')}
         />
         <SubmitButton busy={form.busy} busyLabel="Deleting account…" variant="danger">
           Delete my account
         </SubmitButton>
-      </form>
+      </Form>
     </Page>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api } from '../../api/client.js';
-import { ErrorSummary } from '../../components/ErrorSummary.js';
 import { Field } from '../../components/Field.js';
+import { Form } from '../../components/Form.js';
 import { Page } from '../../components/Page.js';
 import { Status } from '../../components/Status.js';
 import { SubmitButton } from '../../components/SubmitButton.js';
@@ -17,13 +17,13 @@ export function ProfilePage() {
   const form = useForm({ displayName: user.displayName }, { displayName: 'Display name' });
   const [saved, setSaved] = useState<string>();
 
-  const submit = form.onSubmit(async (values) => {
+  const save = async (values: typeof form.values) => {
     setSaved(undefined);
     const updated = await api.updateMe(values);
     setUser(updated);
     form.setValue('displayName', updated.displayName);
     setSaved(`Saved. Others now see you as ${updated.displayName}.`);
-  });
+  };
 
   return (
     <Page title="Profile">
@@ -39,21 +39,19 @@ export function ProfilePage() {
           </dd>
         </div>
       </dl>
-      <ErrorSummary fieldErrors={form.fieldErrors} formError={form.formError} />
-      <form onSubmit={submit} noValidate className="form">
+      <Form form={form} action={save}>
         <Field
           label="Display name"
           hint="Shown to the people you talk with. Up to 100 characters."
           autoComplete="name"
           maxLength={100}
-          error={form.fieldErrors.displayName}
           {...form.bind('displayName')}
         />
         <SubmitButton busy={form.busy} busyLabel="Saving…">
           Save display name
         </SubmitButton>
         <Status>{saved}</Status>
-      </form>
+      </Form>
     </Page>
   );
 }

@@ -1,6 +1,9 @@
 import type { Session } from '@parley/contract';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
 import { api, describeError } from '../../api/client.js';
+import { sessionsQuery } from '../../api/queries.js';
+import { AlertText } from '../../components/AlertText.js';
 import { Page } from '../../components/Page.js';
 import { Status } from '../../components/Status.js';
 import { describeUserAgent } from '../../format/user-agent.js';
@@ -8,14 +11,9 @@ import { useNavigate } from '../../router/router.js';
 import { useSession } from '../../session/session-context.js';
 import { SessionCard } from './SessionCard.js';
 
-type Load =
-  | { state: 'loading' }
-  | { state: 'loaded'; sessions: Session[] }
-  | { state: 'failed'; message: string };
-
 /** Every device signed in to the account: this one first and marked; revoke one, or all at once. */
 export function SessionsPage() {
-  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const sessions = useQuery(sessionsQuery);
   const [revoking, setRevoking] = useState<string>();
   const [status, setStatus] = useState<string>();
   const [problem, setProblem] = useState<string>();
@@ -25,23 +23,6 @@ export function SessionsPage() {
   const navigate = useNavigate();
   const heading = useRef<HTMLHeadingElement>(null);
   const confirmButton = useRef<HTMLButtonElement>(null);
-
-  const refresh = useCallback(async () => {
-    try {
-      const { sessions } = await api.sessions();
-      // This device first, then the most recently active.
-      sessions.sort(
-        (a, b) => Number(b.current) - Number(a.current) || b.lastSeenAt.localeCompare(a.lastSeenAt),
-      );
-      setLoad({ state: 'loaded', sessions });
-    } catch (error) {
-      setLoad({ state: 'failed', message: describeError(error) });
-    }
-  }, []);
-
-  useEffect(() => {
-    void refresh();
-  }, [refresh]);
 
   useEffect(() => {
     if (confirmAll) confirmButton.current?.focus();
@@ -54,7 +35,7 @@ export function SessionsPage() {
     setProblem(undefined);
     try {
       await api.revokeSession(session.id);
-      await refresh();
+      await sessions.refetch();
       setStatus(`Signed out ${describeUserAgent(session.userAgent)}.`);
       // The card and its button are gone; keep keyboard users on the list rather than on <body>.
       heading.current?.focus();
@@ -83,28 +64,21 @@ export function SessionsPage() {
       title="Devices and sessions"
       lead="These devices are signed in to your account. If you don't recognise one, sign it out and change your password."
     >
-      {problem ? (
-        <p className="alert-text" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <AlertText>{problem}</AlertText>
       <Status>{status}</Status>
       <h2 ref={heading} tabIndex={-1} className="section-title">
         Signed-in devices
       </h2>
-      {load.state === 'loading' ? (
+      {sessions.isPending ? (
         <p className="loading-line" role="status">
           <span className="spinner" aria-hidden="true" /> Loading your sessions…
         </p>
       ) : null}
-      {load.state === 'failed' ? (
-        <p className="alert-text" role="alert">
-          {load.message}
-        </p>
-      ) : null}
-      {load.state === 'loaded' ? (
+      {sessions.isError ? (
+        <AlertText>{describeError(sessions.error)}</AlertText>
+      ) : sessions.data ? (
         <ul className="session-list">
-          {load.sessions.map((session) => (
+          {sessions.data.map((session) => (
             <SessionCard
               key={session.id}
               session={session}

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type ConversationsEvent,
+  type ConversationsState,
+  INITIAL_LIST,
+  mergeInfo,
+  reduceConversations,
+  sortedConversations,
+  withMessage,
+} from '../../src/realtime/conversation-list.js';
+import { ADA, conversation, ME, message } from '../fixtures.js';
+
+const EMPTY: ConversationsState = { conversations: {}, removed: {}, list: INITIAL_LIST };
+const apply = (state: ConversationsState, ...events: ConversationsEvent[]) =>
+  events.reduce(reduceConversations, state);
+const names = (state: ConversationsState) => sortedConversations(state.conversations).map((c) => c.id);
+/** Conversations c<n>, newest first: c9 at 9 s, c8 at 8 s, … */
+const page = (numbers: number[], nextCursor: string | null) => ({
+  type: 'first_page' as const,
+  page: { conversations: numbers.map((n) => conversation(`c${n}`, n)), nextCursor },
+});
+
+describe('conversation list', () => {
+  it('shows the first page newest first, and pages further down after it', () => {
+    expect(EMPTY.list).toEqual({ ready: false, nextCursor: null });
+    let state = apply(EMPTY, page([9, 8, 7], 'after-7'));
+    expect(state.list).toEqual({ ready: true, nextCursor: 'after-7' });
+    state = apply(state, {
+      type: 'more_loaded',
+      cursor: 'after-7',
+      page: { conversations: [conversation('c6', 6), conversation('c5', 5)], nextCursor: null },
+    });
+    expect(names(state)).toEqual(['c9', 'c8', 'c7', 'c6', 'c5']);
+    expect(state.list).toEqual({ ready: true, nextCursor: null });
+  });
+
+  it('sorts by newest activity (the last message or the conversation itself), ties by id descending', () => {
+    const state = apply(EMPTY, {
+      type: 'first_page',
+      page: {
+        conversations: [
+          conversation('a', 5),
+          conversation('b', 5),
+          conversation('c', 1, {
+            lastMessage: message(1, { conversationId: 'c', createdAt: '2026-02-01T00:00:00.000Z' }),
+          }),
+        ],
+        nextCursor: null,
+      },
+    });
+    expect(names(state)).toEqual(['c', 'b', 'a']);
+  });
+
+  it('keeps a conversation opened by deep link before the list arrived', () => {
+    const state = apply(
+      EMPTY,
+      { type: 'adopted', conversation: conversation('deep', 1) },
+      page([9, 8], null),
+    );
+    expect(names(state)).toEqual(['c9', 'c8', 'deep']);
+  });
+
+  it('on a refresh, drops what the first page should hold but does not, and keeps older pages loaded', () => {
+    let state = apply(EMPTY, page([9, 8, 7], 'after-7'), {
+      type: 'more_loaded',
+      cursor: 'after-7',
+      page: { conversations: [conversation('c6', 6), conversation('c5', 5)], nextCursor: 'after-5' },
+    });
+    // After a reconnect: c8 was left meanwhile, c10 is new; c6 and c5 are beyond the refreshed page.
+    state = apply(state, page([10, 9, 7], 'after-7'));
+    expect(names(state)).toEqual(['c10', 'c9', 'c7', 'c6', 'c5']);
+    // Loading more goes on after the oldest loaded, not again from the first page's end.
+    expect(state.list.nextCursor).toBe('after-5');
+  });
+
+  it('keeps a page that arrives after a refresh moved the cursor on, without moving the cursor back', () => {
+    let state = apply(EMPTY, page([9], 'after-9'));
+    state = apply(state, page([10, 9], 'after-9b'), {
+      type: 'more_loaded',
+      cursor: 'after-9',
+      page: { conversations: [conversation('c3', 3)], nextCursor: 'after-3' },
+    });
+    expect(names(state)).toEqual(['c10', 'c9', 'c3']);
+    expect(state.list.nextCursor).toBe('after-9b');
+  });
+
+  it('does not bring back a conversation the user left from a page read before, until it is adopted again', () => {
+    let state = apply(EMPTY, page([9, 8], 'after-8'), { type: 'forgotten', conversationId: 'c9' });
+    state = apply(state, {
+      type: 'more_loaded',
+      cursor: 'after-8',
+      page: { conversations: [conversation('c9', 9)], nextCursor: null },
+    });
+    expect(names(state)).toEqual(['c8']);
+    state = apply(state, { type: 'adopted', conversation: conversation('c9', 9) });
+    expect(names(state)).toEqual(['c9', 'c8']);
+    expect(state.removed).toEqual({});
+  });
+
+  it('keeps what live events delivered when a fetched snapshot is older', () => {
+    const live = withMessage(conversation('c1', 1), message(3), ME);
+    const snapshot = conversation('c1', 1, { lastSeq: 2, lastRev: 2, title: 'Renamed' });
+    expect(mergeInfo(live, snapshot)).toMatchObject({ lastSeq: 3, unreadCount: 1, title: 'Renamed' });
+    // A read marker posted but not stored yet when the snapshot was taken stays.
+    const read = { ...live, lastReadSeq: 3, unreadCount: 0 };
+    const fresher = conversation('c1', 1, { lastSeq: 3, lastRev: 3, lastReadSeq: 1, unreadCount: 2 });
+    expect(mergeInfo(read, fresher)).toMatchObject({ lastReadSeq: 3, unreadCount: 0 });
+  });
+
+  it('counts a live message as unread only when it is new, from someone else, beyond the read marker', () => {
+    const start = conversation('c1', 1, { lastSeq: 4, lastRev: 4, lastReadSeq: 4 });
+    const fromAda = withMessage(start, message(5, { createdAt: '2026-03-01T00:00:00.000Z' }), ME);
+    expect(fromAda).toMatchObject({ lastSeq: 5, unreadCount: 1, updatedAt: '2026-03-01T00:00:00.000Z' });
+    expect(withMessage(start, message(5, { senderId: ME }), ME).unreadCount).toBe(0);
+    // An edit of an older message moves rev (and the preview if it is the last message), not the count.
+    const edit = withMessage(fromAda, message(5, { rev: 7, body: 'edited' }), ME);
+    expect(edit).toMatchObject({ unreadCount: 1, lastRev: 7, lastSeq: 5 });
+    expect(edit.lastMessage?.body).toBe('edited');
+    expect(withMessage(edit, message(2, { rev: 8, senderId: ADA }), ME).lastMessage?.body).toBe('edited');
+  });
+
+  it('moves the read marker forward only, here and from another device', () => {
+    const state = apply(EMPTY, {
+      type: 'first_page',
+      page: {
+        conversations: [conversation('c1', 1, { lastSeq: 6, lastReadSeq: 2, unreadCount: 4 })],
+        nextCursor: null,
+      },
+    });
+    const here = apply(state, { type: 'read', conversationId: 'c1', seq: 6, elsewhere: false });
+    expect(here.conversations.c1).toMatchObject({ lastReadSeq: 6, unreadCount: 0 });
+    expect(apply(here, { type: 'read', conversationId: 'c1', seq: 6, elsewhere: false })).toBe(here);
+    const elsewhere = apply(state, { type: 'read', conversationId: 'c1', seq: 4, elsewhere: true });
+    expect(elsewhere.conversations.c1).toMatchObject({ lastReadSeq: 4, unreadCount: 4 });
+    expect(apply(elsewhere, { type: 'read', conversationId: 'c1', seq: 3, elsewhere: true })).toBe(elsewhere);
+    expect(
+      apply(state, { type: 'read', conversationId: 'c1', seq: 6, elsewhere: true }).conversations.c1,
+    ).toMatchObject({
+      unreadCount: 0,
+    });
+  });
+});

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
+import mysql from 'mysql2/promise';
 import { inject } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { bootstrapMysql } from '../../src/db/bootstrap.js';
@@ -64,7 +65,9 @@ export async function createTestDatabase(
   appUrl.password = random(16);
   appUrl.pathname = `/${schema}`;
   const config = loadConfig({ ...base, DATABASE_URL: appUrl.href, DATABASE_ADMIN_URL: admin.href });
-  await bootstrapMysql(config.database);
+  // The run's shared server: one schema is created at a time (see withDdlLock).
+  if (options.adminUrl) await bootstrapMysql(config.database);
+  else await withDdlLock(admin.href, () => bootstrapMysql(config.database));
   const database = createDatabase(config.database);
   const adminSchema = new URL(admin.href);
   adminSchema.pathname = `/${schema}`;
@@ -78,6 +81,24 @@ export async function createTestDatabase(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs `work` while holding a server-wide named lock. Test files run two at a time against one MariaDB,
+ * and each creates and migrates its own schema; MariaDB 10.11 can crash (signal 11 in get_all_tables) when
+ * the migrator's information_schema read runs while another connection runs DDL, as seen in a full run.
+ * Creating schemas one at a time keeps that DDL apart; the tests themselves still run side by side.
+ */
+export async function withDdlLock<T>(adminUrl: string, work: () => Promise<T>): Promise<T> {
+  const connection = await mysql.createConnection(adminUrl);
+  try {
+    const [rows] = await connection.query("SELECT GET_LOCK('parley_test_schema_ddl', 300) AS got");
+    if ((rows as { got: number | null }[])[0]?.got !== 1) throw new Error('could not take the test DDL lock');
+    return await work();
+  } finally {
+    await connection.query("SELECT RELEASE_LOCK('parley_test_schema_ddl')").catch(() => undefined);
+    await connection.end();
+  }
 }
 
 /** Number of rows in a table, read directly (tests that prove "nothing changed"). */

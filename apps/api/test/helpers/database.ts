@@ -42,7 +42,15 @@ export async function createTestDatabase(
 ): Promise<TestDatabase> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-test-'));
   // TRUST_PROXY lets tests speak as many clients (X-Forwarded-For), as behind the load balancer.
-  const base = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', TRUST_PROXY: 'true', ...options.env };
+  // No built SPA unless a test brings one (WEB_DIST_DIR): whether `apps/web/dist` happens to exist on
+  // this machine must not change what unknown paths answer.
+  const base = {
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    TRUST_PROXY: 'true',
+    WEB_DIST_DIR: path.join(dataDir, 'no-web-build'),
+    ...options.env,
+  };
   if (kind === 'sqlite') {
     const config = loadConfig({ ...base, DATABASE_URL: `sqlite:${path.join(dataDir, 'parley.db')}` });
     const database = createDatabase(config.database);

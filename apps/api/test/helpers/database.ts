@@ -41,7 +41,15 @@ export async function createTestDatabase(
 ): Promise<TestDatabase> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-test-'));
   // TRUST_PROXY lets tests speak as many clients (X-Forwarded-For), as behind the load balancer.
-  const base = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', TRUST_PROXY: 'true', ...options.env };
+  // The breached-password check is off (tests never reach the internet) unless a test points it at
+  // its own local range server.
+  const base = {
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    TRUST_PROXY: 'true',
+    PWNED_PASSWORDS_URL: '',
+    ...options.env,
+  };
   if (kind === 'sqlite') {
     const config = loadConfig({ ...base, DATABASE_URL: `sqlite:${path.join(dataDir, 'parley.db')}` });
     const database = createDatabase(config.database);

@@ -33,7 +33,7 @@ describe('password policy', () => {
     'aaaaaaaaaaaa',
     'correcthorsebatterystaple',
     'abcdefghijklmnop',
-    'qazwsxedcrfvtgb',
+    'asdfghjkl;lkjh',
   ])('refuses %s', (password) => {
     expect(passwordProblem(password, CONTEXT)).toBeDefined();
   });

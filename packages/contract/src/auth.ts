@@ -144,11 +144,13 @@ export const SecurityEventsQuery = z.strictObject({
 export type SecurityEventsQuery = z.infer<typeof SecurityEventsQuery>;
 
 /**
- * One entry of the account's security log: what happened (`login_succeeded`, `login_failed`,
+ * One entry of the account's security log (API.md's `{ type, createdAt, ip, userAgent }`, plus `id`): what happened (`login_succeeded`, `login_failed`,
  * `password_changed`, `password_reset`, `logout`, `session_revoked`, `email_changed`, … — an open set),
  * when, and from which address and user agent.
  */
 export const SecurityEvent = z.object({
+  /** Opaque and stable: a list key for clients. */
+  id: z.string(),
   type: z.string(),
   createdAt: z.string(),
   ip: z.string().nullable(),

@@ -6,6 +6,7 @@ import { call, GOOD_PASSWORD, login, signUp } from '../helpers/auth.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
 
 interface Event {
+  id: string;
   type: string;
   createdAt: string;
   ip: string | null;
@@ -65,6 +66,7 @@ describe.each(DB_KINDS)('security log on %s', (kind) => {
     expect(page.json().nextCursor).toBeNull();
     expect(events[0]).toMatchObject({ ip: '203.0.113.9' });
     expect(events[3]).toEqual({
+      id: expect.any(String),
       type: 'login_failed',
       createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
       ip: '198.51.100.23',
@@ -102,6 +104,7 @@ describe.each(DB_KINDS)('security log on %s', (kind) => {
     expect(all.map((e) => e.type).sort()).toEqual(
       [...new Array(13).fill('login_succeeded'), 'email_verified', 'register'].sort(),
     );
+    expect(new Set(all.map((e) => e.id)).size).toBe(15);
     const times = all.map((e) => e.createdAt);
     expect([...times].sort().reverse()).toEqual(times);
     expect(all.some((e) => e.type === 'login_failed')).toBe(false);

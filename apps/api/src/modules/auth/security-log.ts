@@ -40,6 +40,7 @@ function decodeCursor(cursor: string): EventPosition {
 
 function presentEvent(row: AuthEventRow): SecurityEvent {
   return {
+    id: row.id,
     type: row.type,
     createdAt: fromDbTime(row.created_at),
     ip: row.ip,

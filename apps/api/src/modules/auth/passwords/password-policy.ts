@@ -27,10 +27,11 @@ export interface PasswordContext {
 
 /**
  * Server-side password rules beyond length (checked by the contract schema): not the account's email,
- * not built from a context word (§2.14: the service's names, the email's local part, the display name,
- * the site's host name), not a common password, and strong enough by zxcvbn (score ≥ 3, with the same
- * context words as the attacker's first guesses: `@parley/contract/password-strength`, which the web app
- * runs while the user types). Returns the reason a password is refused, or undefined. The breached-
+ * strong enough by zxcvbn (score ≥ 3, with the context words as the attacker's first guesses:
+ * `@parley/contract/password-strength`, which the web app runs while the user types, so its feedback is
+ * the server's), and, for what zxcvbn lets through, not built from a context word (§2.14: the service's
+ * names, the email's local part, the display name, the site's host name) or a common password once the
+ * padding and repetition people add are stripped. Returns the reason a password is refused, or undefined. The breached-
  * password check (`breached-passwords.ts`) runs after these, only for passwords that pass them.
  */
 export function passwordProblem(password: string, context: PasswordContext): string | undefined {
@@ -38,6 +39,10 @@ export function passwordProblem(password: string, context: PasswordContext): str
   const email = context.email.toLowerCase();
   const local = email.split('@')[0] ?? '';
   if (folded === email || folded === local) return 'must not be your email address';
+  // First the rule the web app shows while the user types, so a refusal says what the form said.
+  const strength = passwordStrength(password, contextWords(context));
+  if (!strength.strongEnough) return weakPasswordMessage(strength);
+  // Then what zxcvbn lets through: padded or repeated forms of a context word or a listed password.
   const personal = personalWords(context);
   const list = commonPasswords();
   for (const candidate of guessableCores(folded)) {
@@ -46,8 +51,7 @@ export function passwordProblem(password: string, context: PasswordContext): str
     }
     if (list.has(candidate)) return 'is too common; choose a less predictable password';
   }
-  const strength = passwordStrength(password, contextWords(context));
-  return strength.strongEnough ? undefined : weakPasswordMessage(strength);
+  return undefined;
 }
 
 /**

@@ -65,6 +65,12 @@ const ROUTE_NOTES: Readonly<Record<string, string>> = {
   'DELETE /api/me':
     'signed in, with the password; soft-deletes the account and ends its sessions; it leaves every group, and its direct conversations become read-only',
   'GET /api/users/lookup': 'signed in; verified, live accounts only (404 otherwise); `LIMIT_LOOKUPS`',
+  'POST /api/me/email':
+    'signed in, with the current password (the re-authentication, until a recent-re-authentication check exists); the same 202 whether or not the address is free: sends the new address a single-use link (1 h) and the current one a notice; nothing changes until the link is used; `LIMIT_PASSWORD_CHECKS`, `LIMIT_EMAIL_ADDRESS` per new address',
+  'POST /api/auth/confirm-email-change':
+    'anyone with the link sent to the new address; single use; the account moves to that address (verified); every session but the one confirming (when signed in to this account) ends; 409 `conflict` when another account took the address meanwhile',
+  'GET /api/me/security-events':
+    'signed in; your own security log (sign-ins, failures, password and email changes, session ends) newest first, `limit` ≤ 100; pass `nextCursor` back as `cursor`',
   'GET /api/sessions': 'signed in; your own sessions, `current` marks this one',
   'DELETE /api/sessions/{id}': 'signed in; ends one of your own sessions (404 for anyone else’s)',
   'POST /api/conversations':

@@ -9,6 +9,7 @@ import type { SessionAuthenticator } from './http/auth.js';
 import { loggerOptions } from './logger.js';
 import type { AttachmentDeps } from './modules/attachments/attachment.service.js';
 import { attachmentsRoutes } from './modules/attachments/attachments.routes.js';
+import { accountSecurityRoutes } from './modules/auth/account-security.routes.js';
 import type { AuthDeps } from './modules/auth/auth.context.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import type { ConversationDeps } from './modules/conversations/conversation.service.js';
@@ -153,6 +154,7 @@ export async function registerHttp(
       await api.register(healthRoutes, { db: services.db, redis: services.redis });
       await api.register(authRoutes, { deps: services.auth });
       await api.register(meRoutes, { deps: services.auth });
+      await api.register(accountSecurityRoutes, { deps: services.auth });
       await api.register(sessionsRoutes, { deps: services.auth });
       await api.register(conversationsRoutes, { deps: services.messaging });
       await api.register(messagesRoutes, { deps: services.messaging });

@@ -74,6 +74,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     mailNoticeIntervalMs: config.mailNoticeIntervalMs,
     bus,
     sessionTokenTtlSeconds: config.sessionTokenTtlSeconds,
+    breaches: platform.breaches,
+    newDeviceWindowMs: config.newDeviceWindowMs,
   };
   // A signing key that leaves the active_session keyring (noticed at this instance's next load of it)
   // takes its tokens' sockets with it on every instance, like any other session end.

@@ -130,10 +130,28 @@ describe('loadConfig', () => {
     ).toEqual(['DATABASE_URL', 'REDIS_AUTH_SECRET_ID']);
   });
 
-  it('treats an empty value as unset for every variable', () => {
+  it('treats an empty value as unset for every variable but PWNED_PASSWORDS_URL (empty: off)', () => {
     expect(CONFIG_VARIABLES.length).toBeGreaterThan(60);
-    const empty = Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, '']));
+    const empty = Object.fromEntries(
+      CONFIG_VARIABLES.filter((name) => name !== 'PWNED_PASSWORDS_URL').map((name) => [name, '']),
+    );
     expect(loadConfig(empty)).toEqual(loadConfig({}));
+  });
+
+  it('checks new passwords against Pwned Passwords by default, a configured range API, or not at all', () => {
+    expect(loadConfig({}).passwords).toEqual({
+      pwnedPasswordsUrl: 'https://api.pwnedpasswords.com',
+      pwnedPasswordsTimeoutMs: 1500,
+    });
+    expect(loadConfig({ PWNED_PASSWORDS_URL: '' }).passwords.pwnedPasswordsUrl).toBeUndefined();
+    expect(
+      loadConfig({ PWNED_PASSWORDS_URL: 'http://127.0.0.1:9999', PWNED_PASSWORDS_TIMEOUT: '300ms' })
+        .passwords,
+    ).toEqual({ pwnedPasswordsUrl: 'http://127.0.0.1:9999', pwnedPasswordsTimeoutMs: 300 });
+    expect(problems({ PWNED_PASSWORDS_URL: 'ftp://x' })[0]).toMatch(/^PWNED_PASSWORDS_URL: /);
+    expect(problems({ PWNED_PASSWORDS_TIMEOUT: '10ms' })[0]).toMatch(/^PWNED_PASSWORDS_TIMEOUT: /);
+    expect(loadConfig({}).newDeviceWindowMs).toBe(90 * 24 * 3600 * 1000);
+    expect(loadConfig({ NEW_DEVICE_WINDOW: '30d' }).newDeviceWindowMs).toBe(30 * 24 * 3600 * 1000);
   });
 
   it('rejects a CORS origin with a path and combinations that make no sense', () => {
@@ -296,7 +314,7 @@ describe('loadConfig', () => {
       UPLOAD_QUOTA_BYTES: '-1',
       UPLOAD_ORPHAN_TTL: '5s',
       UPLOAD_SWEEP_INTERVAL: 'often',
-      UPLOAD_IDLE_TIMEOUT: '1d',
+      UPLOAD_IDLE_TIMEOUT: '1 day',
       HTTP_CONNECTION_TIMEOUT: '0',
       HTTP_KEEP_ALIVE_TIMEOUT: '-5s',
     });

@@ -9,6 +9,9 @@ import { MAX_TOKEN_TTL_SECONDS } from './platform/tokens/keyring.js';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['json', 'pretty'] as const;
 
+/** Have I Been Pwned's Pwned Passwords range API. */
+const DEFAULT_PWNED_PASSWORDS_URL = 'https://api.pwnedpasswords.com';
+
 /** Where `vite build` writes the SPA, relative to this file in both `src/` and `dist/`. */
 const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
@@ -92,15 +95,15 @@ const rate = (fallback: string) =>
 /** A concurrency cap (open sockets): a plain count, since it has no window. */
 const cap = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
 
-const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** A duration: `<n>ms`, `<n>s`, `<n>m`, `<n>h`, or a bare number of seconds; in milliseconds, at least `minMs`. */
+/** A duration: `<n>ms`, `<n>s`, `<n>m`, `<n>h`, `<n>d`, or a bare number of seconds; in milliseconds, at least `minMs`. */
 const duration = (fallback: string, minMs: number) =>
   z
     .string()
     .default(fallback)
     .transform((value, ctx) => {
-      const match = /^(\d{1,9})(ms|s|m|h)?$/.exec(value.trim());
+      const match = /^(\d{1,9})(ms|s|m|h|d)?$/.exec(value.trim());
       const ms = match
         ? Number(match[1]) * DURATION_UNITS[(match[2] ?? 's') as keyof typeof DURATION_UNITS]
         : NaN;
@@ -224,6 +227,13 @@ const Variables = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL like http://localhost:4318' })
     .optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('parley'),
+  // Breached-password check (docs/security.md §2.1): empty turns it off; unset is the real service.
+  PWNED_PASSWORDS_URL: z
+    .union([z.literal(''), z.url({ protocol: /^https?$/ })])
+    .default(DEFAULT_PWNED_PASSWORDS_URL),
+  PWNED_PASSWORDS_TIMEOUT: duration('1500ms', 50),
+  // A sign-in from a browser and network not seen on the account for this long gets a notice email.
+  NEW_DEVICE_WINDOW: duration('90d', 60_000),
 });
 
 /** The name of every variable the API reads (the README's configuration table lists each). */
@@ -297,9 +307,17 @@ const RULES: readonly Rule[] = [
   }),
 ];
 
-/** `PORT=` (as .env files and orchestrators write an unset value) means unset, for every variable. */
+/** Variables for which empty is a value of its own ("off"), not the same as unset. */
+const EMPTY_IS_A_VALUE: ReadonlySet<string> = new Set(['PWNED_PASSWORDS_URL']);
+
+/**
+ * `PORT=` (as .env files and orchestrators write an unset value) means unset, for every variable but
+ * those in EMPTY_IS_A_VALUE.
+ */
 const withoutEmptyValues = (env: unknown) =>
-  env && typeof env === 'object' ? Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')) : env;
+  env && typeof env === 'object'
+    ? Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== '' || EMPTY_IS_A_VALUE.has(k)))
+    : env;
 
 /**
  * The environment in one pass: each variable on its own, then every rule whose variables are valid, so an
@@ -444,6 +462,17 @@ export interface Config {
   readonly sessionTokenTtlSeconds: number;
   /** With Redis: how often each instance proves the fan-out delivers (a probe published to itself). */
   readonly busProbeMs: number;
+  readonly passwords: PasswordCheckConfig;
+  /** A sign-in from a device (browser family + /24 or /64) unseen on the account for this long is "new". */
+  readonly newDeviceWindowMs: number;
+}
+
+/** The breached-password check of new passwords. */
+export interface PasswordCheckConfig {
+  /** Base URL of a Pwned Passwords range API; undefined: off (the local list and strength rules only). */
+  readonly pwnedPasswordsUrl: string | undefined;
+  /** Past this the check counts as unavailable and the password is judged by the local rules alone. */
+  readonly pwnedPasswordsTimeoutMs: number;
 }
 
 /** What one user may upload (attachments), and how long an unsent upload is kept. */
@@ -608,5 +637,10 @@ export function loadConfig(
     wsHeartbeatMs: e.WS_HEARTBEAT_MS,
     sessionTokenTtlSeconds: e.SESSION_TOKEN_TTL_SECONDS,
     busProbeMs: e.BUS_PROBE_MS,
+    passwords: {
+      pwnedPasswordsUrl: e.PWNED_PASSWORDS_URL === '' ? undefined : e.PWNED_PASSWORDS_URL,
+      pwnedPasswordsTimeoutMs: e.PWNED_PASSWORDS_TIMEOUT,
+    },
+    newDeviceWindowMs: e.NEW_DEVICE_WINDOW,
   });
 }

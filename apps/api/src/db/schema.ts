@@ -32,7 +32,7 @@ export interface SessionsTable {
   revoked_reason: string | null;
 }
 
-export type EmailTokenPurpose = 'verify_email' | 'password_reset';
+export type EmailTokenPurpose = 'verify_email' | 'password_reset' | 'email_change';
 
 export interface EmailTokensTable {
   id: string;
@@ -43,6 +43,8 @@ export interface EmailTokensTable {
   created_at: DbTime;
   expires_at: DbTime;
   consumed_at: DbTime | null;
+  /** An `email_change` link: the address the account moves to when the link is used (migration 0010). */
+  new_email: string | null;
 }
 
 export interface AuthEventsTable {
@@ -71,6 +73,18 @@ export interface MailNoticesTable {
   email: string;
   kind: string;
   last_sent_at: DbTime;
+}
+
+/**
+ * A browser on a network that signed in to an account (migration 0010): a sign-in from a device not seen
+ * within NEW_DEVICE_WINDOW gets a notice email. `device_key` is a SHA-256 of the user agent's family
+ * (browser and OS, no versions) and the client's /24 (IPv4) or /64 (IPv6) network.
+ */
+export interface AccountDevicesTable {
+  user_id: string;
+  device_key: string;
+  first_seen_at: DbTime;
+  last_seen_at: DbTime;
 }
 
 export interface ConversationsTable {
@@ -142,6 +156,7 @@ export interface DB {
   auth_events: AuthEventsTable;
   registrations: RegistrationsTable;
   mail_notices: MailNoticesTable;
+  account_devices: AccountDevicesTable;
 }
 
 /** Tables whose rows are never removed, only marked deleted (`db/soft-delete.ts`). */

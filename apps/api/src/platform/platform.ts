@@ -7,6 +7,7 @@ import { DatabaseSecret, SecretMysqlPool } from '../db/secret-mysql-pool.js';
 import type { BlobStore } from './blobs/blob-store.js';
 import { createLocalBlobStore } from './blobs/local-blob.store.js';
 import { createS3BlobStore } from './blobs/s3-blob.store.js';
+import { type BreachedPasswords, createPwnedPasswords } from './breaches/pwned-passwords.js';
 import type { EventBus } from './bus/event-bus.js';
 import { createLocalEventBus } from './bus/local-event.bus.js';
 import { createRedisEventBus } from './bus/redis-event.bus.js';
@@ -45,6 +46,8 @@ export interface Platform {
   readonly blobs: BlobStore;
   /** This app's Prometheus series (served on METRICS_PORT when set). */
   readonly metrics: Metrics;
+  /** The breached-password corpus new passwords are checked against (Pwned Passwords, or off). */
+  readonly breaches: BreachedPasswords;
   close(): Promise<void>;
 }
 
@@ -180,6 +183,11 @@ export async function createPlatform(
     (location.kind === 's3' && s3
       ? createS3BlobStore({ bucket: location.bucket, prefix: location.prefix, client: s3 })
       : createLocalBlobStore({ dir: location.kind === 'local' ? location.dir : `${config.dataDir}/blobs` }));
+  const breaches = createPwnedPasswords({
+    baseUrl: config.passwords.pwnedPasswordsUrl,
+    timeoutMs: config.passwords.pwnedPasswordsTimeoutMs,
+    log,
+  });
   return {
     keyrings,
     tokens,
@@ -189,6 +197,7 @@ export async function createPlatform(
     limiter,
     blobs,
     metrics,
+    breaches,
     async close() {
       keyrings.close();
       limiter.close();

@@ -54,7 +54,10 @@ export function call(
 }
 
 /** The token in a link of an email (`…?token=…`). */
-export function tokenFromEmail(text: string, page: 'verify-email' | 'reset-password'): string {
+export function tokenFromEmail(
+  text: string,
+  page: 'verify-email' | 'reset-password' | 'confirm-email-change',
+): string {
   const match = new RegExp(`/${page}\\?token=([^\\s"&<]+)`).exec(text);
   if (!match?.[1]) throw new Error(`no ${page} link in email:\n${text}`);
   return decodeURIComponent(match[1]);

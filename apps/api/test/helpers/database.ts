@@ -44,11 +44,14 @@ export async function createTestDatabase(
   // TRUST_PROXY lets tests speak as many clients (X-Forwarded-For), as behind the load balancer.
   // No built SPA unless a test brings one (WEB_DIST_DIR): whether `apps/web/dist` happens to exist on
   // this machine must not change what unknown paths answer.
+  // The breached-password check is off (tests never reach the internet) unless a test points it at
+  // its own local range server.
   const base = {
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     TRUST_PROXY: 'true',
     WEB_DIST_DIR: path.join(dataDir, 'no-web-build'),
+    PWNED_PASSWORDS_URL: '',
     ...options.env,
   };
   if (kind === 'sqlite') {

@@ -157,6 +157,19 @@ const MATRIX: Row[] = [
     body: () => ({ password: 'not-the-password' }),
     expect: signedInOnly(400),
   },
+  {
+    method: 'POST',
+    route: '/api/me/email',
+    url: () => '/api/me/email',
+    body: () => ({ newEmail: 'somewhere-else@example.com', password: 'not-the-password' }),
+    expect: signedInOnly(400),
+  },
+  {
+    method: 'GET',
+    route: '/api/me/security-events',
+    url: () => '/api/me/security-events',
+    expect: signedInOnly(200),
+  },
   { method: 'GET', route: '/api/sessions', url: () => '/api/sessions', expect: signedInOnly(200) },
   {
     method: 'DELETE',
@@ -197,6 +210,7 @@ const PUBLIC_ROUTES = new Set([
   'POST /api/auth/login',
   'POST /api/auth/forgot-password',
   'POST /api/auth/reset-password',
+  'POST /api/auth/confirm-email-change',
   // The WebSocket upgrade: its frames have their own matrix below.
   'GET /api/ws',
 ]);

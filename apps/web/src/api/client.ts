@@ -2,7 +2,9 @@ import {
   AddMemberBody,
   Attachment,
   AttachmentUploadQuery,
+  ChangeEmailBody,
   ChangePasswordBody,
+  ConfirmEmailChangeBody,
   Conversation,
   ConversationList,
   CreateConversationBody,
@@ -19,6 +21,7 @@ import {
   ReadMarkerBody,
   RegisterBody,
   ResetPasswordBody,
+  SecurityEventPage,
   SendMessageBody,
   SessionList,
   UpdateMeBody,
@@ -166,6 +169,23 @@ export const api = {
   deleteMe: (input: z.input<typeof DeleteMeBody>) =>
     request({ method: 'DELETE', path: '/me', body: body(DeleteMeBody, input) }),
   sessions: () => request({ method: 'GET', path: '/sessions', response: SessionList }),
+  changeEmail: (input: z.input<typeof ChangeEmailBody>) =>
+    request({ method: 'POST', path: '/me/email', body: body(ChangeEmailBody, input) }),
+  confirmEmailChange: (input: z.input<typeof ConfirmEmailChangeBody>) =>
+    request({
+      method: 'POST',
+      path: '/auth/confirm-email-change',
+      body: body(ConfirmEmailChangeBody, input),
+      response: User,
+    }),
+  /** One page of the security log, newest first; pass the previous page's `nextCursor` for the next. */
+  securityEvents: (query: { cursor?: string; limit?: number } = {}) => {
+    const params = new URLSearchParams();
+    if (query.cursor) params.set('cursor', query.cursor);
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    const search = params.size > 0 ? `?${params}` : '';
+    return request({ method: 'GET', path: `/me/security-events${search}`, response: SecurityEventPage });
+  },
   revokeSession: (id: string) => request({ method: 'DELETE', path: `/sessions/${encodeURIComponent(id)}` }),
 
   // Conversations and messages

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import type { BreachedPasswords } from '../../platform/breaches/pwned-passwords.js';
 import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { MailQueue } from '../../platform/mail/mail-queue.js';
 import type { TokenService } from '../../platform/tokens/token.types.js';
@@ -19,6 +20,10 @@ export interface AuthDeps extends SessionEndDeps {
   readonly bus: EventBus;
   /** Lifetime of an `active_session` token (SESSION_TOKEN_TTL_SECONDS). */
   readonly sessionTokenTtlSeconds: number;
+  /** The breached-password corpus new passwords are checked against (PWNED_PASSWORDS_URL). */
+  readonly breaches: BreachedPasswords;
+  /** NEW_DEVICE_WINDOW: a sign-in from a device unseen on the account this long gets a notice. */
+  readonly newDeviceWindowMs: number;
 }
 
 /** Builds `<PUBLIC_URL>/<page>?token=…`, keeping any path prefix of PUBLIC_URL. */

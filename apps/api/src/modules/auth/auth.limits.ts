@@ -22,6 +22,14 @@ export const AUTH_LIMITS = {
   loginPerIp: { rate: 'loginIp', key: perAddress },
   registerPerIp: { rate: 'registerIp', key: perAddress },
   emailPerAddress: { rate: 'emailAddress', key: bodyEmail },
+  /** An email change mails the address the caller names: the same per-address allowance as the above. */
+  emailPerNewAddress: {
+    rate: 'emailAddress',
+    key: (request) => {
+      const body = request.body as { newEmail?: unknown } | undefined;
+      return typeof body?.newEmail === 'string' ? body.newEmail.trim().toLowerCase() : undefined;
+    },
+  },
   emailPerIp: { rate: 'emailIp', key: perAddress },
   tokenPerIp: { rate: 'tokenIp', key: perAddress },
   lookupPerUser: { rate: 'lookups', key: perUser },

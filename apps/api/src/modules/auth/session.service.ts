@@ -12,6 +12,7 @@ import {
 } from './auth.constants.js';
 import type { AuthDeps } from './auth.context.js';
 import { type RequestOrigin, recordAuthEvent } from './auth-event.repository.js';
+import { noticeNewSignIn } from './devices/new-sign-in-notice.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords/password-hasher.js';
 import { registrationWithPassword } from './pending-registration.js';
 import { endSessions } from './session-end.js';
@@ -88,6 +89,7 @@ export async function login(
     origin: input.origin,
     now,
   });
+  await noticeNewSignIn(deps, user, input.origin);
   const token = await issueSessionToken(deps, user.id, session.id, new Date(fromDbTime(session.expires_at)));
   return { user, session: { id: session.id }, token };
 }

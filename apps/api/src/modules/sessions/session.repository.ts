@@ -13,6 +13,7 @@ export type RevokeReason =
   | 'password_changed'
   | 'password_reset'
   | 'account_deleted'
+  | 'email_changed'
   | 'operator';
 
 export async function createSession(

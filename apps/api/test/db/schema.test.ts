@@ -83,6 +83,7 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
       ['activated_at', 'created_at', 'display_name', 'id', 'password_hash', 'superseded_at', 'user_id'],
     ],
     ['mail_notices', ['email', 'kind', 'last_sent_at']],
+    ['reactions', ['created_at', 'deleted_at', 'emoji', 'id', 'live', 'message_id', 'user_id']],
   ])('creates the %s table with the same columns as the other dialect', async (table, names) => {
     const columns = await describeTable(testDb, table);
     expect(columns.map((c) => c.name)).toEqual(names);

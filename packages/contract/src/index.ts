@@ -4,4 +4,5 @@ export * from './health.js';
 export * from './messaging.js';
 export * from './reactions.js';
 export * from './realtime.js';
+export * from './replies.js';
 export * from './text.js';

@@ -1,12 +1,7 @@
-import type { Attachment, Message, Reaction, ReplyTo } from '@parley/contract';
+import { type Attachment, type Message, type Reaction, type ReplyTo, replyExcerpt } from '@parley/contract';
 import { fromDbTime } from '../../db/time.js';
 import type { AttachmentRow, MessageRow } from './message.repository.js';
 import type { ReactionRow } from './reaction.repository.js';
-
-/** Characters of an original's text a reply shows (graphemes, whitespace folded). */
-export const REPLY_EXCERPT_LENGTH = 100;
-
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 export function presentAttachment(row: AttachmentRow): Attachment {
   return { id: row.id, name: row.name, size: Number(row.size), contentType: row.content_type };
@@ -21,20 +16,6 @@ export function presentReactions(rows: readonly ReactionRow[]): Reaction[] {
     else byEmoji.set(row.emoji, [row.user_id]);
   }
   return [...byEmoji].map(([emoji, userIds]) => ({ emoji, count: userIds.length, userIds }));
-}
-
-/**
- * The start of a message's text for a reply's quote: whitespace folded to single spaces, cut at a
- * grapheme boundary (never inside an emoji or a combined letter) with an ellipsis when longer.
- */
-export function replyExcerpt(body: string): string {
-  const text = body.replace(/\s+/gu, ' ').trim();
-  const parts: string[] = [];
-  for (const { segment } of graphemes.segment(text)) {
-    if (parts.length === REPLY_EXCERPT_LENGTH) return `${parts.join('').trimEnd()}…`;
-    parts.push(segment);
-  }
-  return text;
 }
 
 /** The quoted original of a reply; a deleted one says so and shows none of its text. */

@@ -82,12 +82,16 @@ const ROUTE_NOTES: Readonly<Record<string, string>> = {
   'DELETE /api/conversations/{id}/members/{userId}':
     'group owner and admins, or yourself (leave); a group keeps an owner (the longest-standing admin, else member, takes over)',
   'GET /api/conversations/{id}/messages':
-    'members; `before` or `after` a seq (not both), `limit` ≤ 100, in seq order',
+    'members; `before`, `after` or `around` a seq (one of them), `limit` ≤ 100, in seq order; `around` gives the message, up to half the page before it and `hasMoreAfter`',
   'POST /api/conversations/{id}/messages':
-    'members of a writable conversation; 201 once stored, 200 with the stored message when `clientId` repeats',
+    'members of a writable conversation; 201 once stored, 200 with the stored message when `clientId` repeats; `replyToId`: a message of the same conversation (deleted too), else 400',
   'PATCH /api/messages/{id}': 'the sender; sets `editedAt`; `LIMIT_MESSAGE_EDITS`',
   'DELETE /api/messages/{id}': 'the sender; soft delete: later reads show a tombstone',
   'POST /api/conversations/{id}/read': 'members; moves your read marker forward only',
+  'PUT /api/messages/{id}/reactions/{emoji}':
+    'members; adds your reaction: one emoji (URL-encoded) or a short name (`+1`, `heart`, `tada`, …); idempotent; 409 on a deleted message, 403 in a read-only conversation; members get `message_updated` with a new `rev`; `LIMIT_REACTIONS`',
+  'DELETE /api/messages/{id}/reactions/{emoji}':
+    'members; removes your reaction (soft delete); idempotent; members get `message_updated` with a new `rev`; `LIMIT_REACTIONS`',
   'POST /api/attachments':
     'members of a writable conversation; the body is the file’s raw bytes with its `Content-Type`; checked against its bytes; `ATTACHMENT_MAX_BYTES`, `LIMIT_UPLOADS`, `LIMIT_UPLOAD_BYTES`, `UPLOAD_QUOTA_BYTES` (413 `quota_exceeded`), 408 `request_timeout` for a trickle',
   'GET /api/attachments/{id}':
@@ -97,8 +101,8 @@ const ROUTE_NOTES: Readonly<Record<string, string>> = {
 const CLIENT_FRAME_NOTES: Readonly<Record<string, string>> = {
   auth: 'first frame when the upgrade carried no session cookie; within 5 s, else close 4401',
   resume:
-    'per conversation, the last `seq` seen (or `{ seq, rev }` to get edits and deletes too); the server replays what came after, in order, then sends `resumed`',
-  send: 'answered by `ack` once stored (or `error` naming the `clientId`); the same `clientId` again returns the same message',
+    'per conversation, the last `seq` seen (or `{ seq, rev }` to get edits, deletes and reaction changes too); the server replays what came after, in order, then sends `resumed`',
+  send: 'answered by `ack` once stored (or `error` naming the `clientId`); the same `clientId` again returns the same message; `replyToId` as for HTTP',
   typing: 'shown to the other members; throttled per conversation, `LIMIT_TYPING`',
   ping: 'answered by `pong`',
 };
@@ -109,7 +113,8 @@ const SERVER_FRAME_NOTES: Readonly<Record<string, string>> = {
   ack: 'your `send` is stored; `message` is what was stored',
   error: 'a frame was refused; names its `clientId` when it was a `send`; the socket stays open',
   message: 'a new message in one of your conversations, exactly once per connection, in seq order',
-  message_updated: 'an edit or a delete (a tombstone: empty body, `deletedAt` set), with a new `rev`',
+  message_updated:
+    'an edit, a delete (a tombstone: empty body, `deletedAt` set) or a change of its `reactions`, with a new `rev`',
   typing: 'someone is typing in a conversation',
   read: 'someone moved their read marker',
   conversation: 'you were added to a conversation, or it changed (members, read-only)',
@@ -141,7 +146,7 @@ const ERROR_NOTES: Readonly<Record<contract.ErrorCode, string>> = {
   email_not_verified: 'sign-in before the address was confirmed',
   not_found: 'does not exist, or the caller may not know it does',
   conflict:
-    'the change conflicts with what is stored: a `clientId` already used in another conversation, an edit of a deleted message',
+    'the change conflicts with what is stored: a `clientId` already used in another conversation, an edit of or a reaction to a deleted message',
   payload_too_large: 'a body or upload over its size limit',
   unsupported_media_type:
     'a `Content-Type` the route does not take (JSON routes), or an upload type not allowed',
@@ -165,6 +170,8 @@ const NAMED_SHAPES: readonly [string, z.ZodObject][] = [
   ['Member', contract.Member],
   ['Session', contract.Session],
   ['Attachment', contract.Attachment],
+  ['Reaction', contract.Reaction],
+  ['ReplyTo', contract.ReplyTo],
   ['Message', contract.Message],
   ['Conversation', contract.Conversation],
 ];

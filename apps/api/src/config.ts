@@ -184,6 +184,7 @@ const Variables = z.object({
   LIMIT_MESSAGES: rate('60/10s'),
   LIMIT_MESSAGE_EDITS: rate('30/60s'),
   LIMIT_READ_MARKERS: rate('60/10s'),
+  LIMIT_REACTIONS: rate('60/60s'),
   LIMIT_TYPING: rate('20/10s'),
   LIMIT_LOOKUPS: rate('60/60s'),
   LIMIT_CONVERSATIONS_CREATED: rate('30/3600s'),
@@ -389,6 +390,8 @@ export interface RateLimits {
   /** Message edits and deletes per user. */
   readonly messageEdits: Rate;
   readonly readMarkers: Rate;
+  /** Reactions added and removed per user. */
+  readonly reactions: Rate;
   /** Typing frames per user (after the per-conversation 1.5 s throttle). */
   readonly typing: Rate;
   /** `GET /api/users/lookup` per user. */
@@ -601,6 +604,7 @@ export function loadConfig(
         messages: e.LIMIT_MESSAGES,
         messageEdits: e.LIMIT_MESSAGE_EDITS,
         readMarkers: e.LIMIT_READ_MARKERS,
+        reactions: e.LIMIT_REACTIONS,
         typing: e.LIMIT_TYPING,
         lookups: e.LIMIT_LOOKUPS,
         conversationsCreated: e.LIMIT_CONVERSATIONS_CREATED,

@@ -22,6 +22,7 @@ export const ClientFrame = z.discriminatedUnion('type', [
     clientId: ClientId,
     body: MessageBody,
     attachmentIds: z.array(Id).max(10).optional(),
+    replyToId: Id.optional(),
   }),
   z.strictObject({ type: z.literal('typing'), conversationId: Id }),
   z.strictObject({ type: z.literal('ping') }),

@@ -98,6 +98,7 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
       ],
     ],
     ['account_devices', ['device_key', 'first_seen_at', 'last_seen_at', 'user_id']],
+    ['reactions', ['created_at', 'deleted_at', 'emoji', 'id', 'live', 'message_id', 'user_id']],
   ])('creates the %s table with the same columns as the other dialect', async (table, names) => {
     const columns = await describeTable(testDb, table);
     expect(columns.map((c) => c.name)).toEqual(names);

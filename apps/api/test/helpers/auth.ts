@@ -22,7 +22,7 @@ export interface Session {
   cookie: string;
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** A browser-like caller: same-origin Origin header on writes, optional session cookie or bearer token. */
 export function call(

@@ -31,7 +31,7 @@ interface Fixture {
 }
 
 interface Row {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The route as registered, to prove every route has a row. */
   route: string;
   url: (f: Fixture) => string;
@@ -128,6 +128,18 @@ const MATRIX: Row[] = [
     route: '/api/messages/:id',
     url: (f) => `/api/messages/${f.ownerMessageId}`,
     expect: membersOnly(403),
+  },
+  {
+    method: 'PUT',
+    route: '/api/messages/:id/reactions/:emoji',
+    url: (f) => `/api/messages/${f.ownerMessageId}/reactions/${encodeURIComponent('👍')}`,
+    expect: membersOnly(204),
+  },
+  {
+    method: 'DELETE',
+    route: '/api/messages/:id/reactions/:emoji',
+    url: (f) => `/api/messages/${f.ownerMessageId}/reactions/${encodeURIComponent('👍')}`,
+    expect: membersOnly(204),
   },
   {
     method: 'POST',

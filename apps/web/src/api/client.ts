@@ -92,7 +92,7 @@ function errorFrom(body: unknown, status: number, retryAfterHeader: string | nul
 }
 
 interface RequestSpec<B extends Schema, R extends Schema> {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   body?: { schema: B; input: z.input<B> };
   /** Schema of the success body; none for 202/204 answers. */
@@ -220,7 +220,10 @@ export const api = {
     }),
   removeMember: (conversationId: string, userId: string) =>
     request({ method: 'DELETE', path: `/conversations/${enc(conversationId)}/members/${enc(userId)}` }),
-  messages: (conversationId: string, query: { before?: number; after?: number; limit?: number } = {}) => {
+  messages: (
+    conversationId: string,
+    query: { before?: number; after?: number; around?: number; limit?: number } = {},
+  ) => {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
     return request({
@@ -244,6 +247,12 @@ export const api = {
       response: Message,
     }),
   deleteMessage: (messageId: string) => request({ method: 'DELETE', path: `/messages/${enc(messageId)}` }),
+  /** Adds (`on`) or removes the user's reaction; idempotent. The change comes back as `message_updated`. */
+  react: (messageId: string, emoji: string, on: boolean) =>
+    request({
+      method: on ? 'PUT' : 'DELETE',
+      path: `/messages/${enc(messageId)}/reactions/${enc(emoji)}`,
+    }),
   markRead: (conversationId: string, seq: number) =>
     request({
       method: 'POST',

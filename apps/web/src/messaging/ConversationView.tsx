@@ -1,10 +1,12 @@
-import type { Conversation } from '@parley/contract';
-import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { Conversation, Message } from '@parley/contract';
+import { Fragment, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { describeError } from '../api/client.js';
 import { LoadMore } from '../components/LoadMore.js';
 import type { Thread } from '../realtime/history.js';
 import type { MessagingState } from '../realtime/messaging-state.js';
 import type { OutboxItem } from '../realtime/outbox.js';
 import { typingUsers } from '../realtime/presence.js';
+import { currentQuote } from '../realtime/reactions.js';
 import { useListStatus, useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
 import { Composer } from './Composer.js';
@@ -116,6 +118,12 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
   const readers = useMessaging((state) => state.readers[conversation.id]);
   const announcement = useMessaging((state) => state.announcement);
   const messages = thread?.messages ?? [];
+  const [replyingToAny, setReplyingTo] = useState<Message>();
+  // Only a message of this conversation (the screen stays mounted when another one is opened).
+  const replyingTo = replyingToAny?.conversationId === conversation.id ? replyingToAny : undefined;
+  const [target, setTarget] = useState<{ seq: number }>();
+  const [jumpProblem, setJumpProblem] = useState<string>();
+  const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
 
   useEffect(() => {
     document.title = `${name} · Parley`;
@@ -196,6 +204,27 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
       text: conversation.type === 'direct' ? 'Seen' : `Seen by ${names.join(', ')}`,
     };
   }, [messages, readers, me, conversation]);
+
+  // A reply's original: shown (loaded around it first when it is not held), marked and focused.
+  const jumpTo = useCallback(
+    (seq: number) => {
+      setJumpProblem(undefined);
+      stick.current = false;
+      store.jumpTo(conversation.id, seq).then(
+        (found) => (found ? setTarget({ seq }) : setJumpProblem('The original message could not be found.')),
+        (error: unknown) => setJumpProblem(describeError(error)),
+      );
+    },
+    [store, conversation.id],
+  );
+  useEffect(() => {
+    if (!target) return;
+    const element = scroller.current?.querySelector<HTMLElement>(`[data-seq="${target.seq}"]`);
+    element?.scrollIntoView({ block: 'center' });
+    element?.focus({ preventScroll: true });
+    const timer = window.setTimeout(() => setTarget(undefined), 3000);
+    return () => window.clearTimeout(timer);
+  }, [target]);
 
   const history = thread?.history ?? 'loading';
   return (
@@ -281,20 +310,43 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
         ) : null}
         <ol className="message-list" aria-label="Messages">
           {messages.map((message) => (
-            <MessageItem
-              key={message.id}
-              message={message}
-              members={conversation.members}
-              me={me}
-              seenBy={seen?.id === message.id ? seen.text : undefined}
-              readOnly={conversation.readOnly}
-            />
+            <Fragment key={message.id}>
+              <MessageItem
+                message={message}
+                members={conversation.members}
+                me={me}
+                seenBy={seen?.id === message.id ? seen.text : undefined}
+                readOnly={conversation.readOnly}
+                quote={
+                  message.replyTo ? currentQuote(message.replyTo, byId.get(message.replyTo.id)) : undefined
+                }
+                onReply={setReplyingTo}
+                onJump={jumpTo}
+                highlighted={target?.seq === message.seq}
+              />
+              {thread?.holes.includes(message.seq) ? (
+                <li className="history-gap">
+                  <LoadMore
+                    loading={thread.loadingGap === message.seq}
+                    error={thread.gapError}
+                    loadingText="Loading newer messages…"
+                    label="Load newer messages"
+                    onLoad={() => void store.loadGap(conversation.id, message.seq)}
+                  />
+                </li>
+              ) : null}
+            </Fragment>
           ))}
           {outbox.map((item) => (
-            <PendingItem key={item.clientId} item={item} />
+            <PendingItem key={item.clientId} item={item} members={conversation.members} me={me} />
           ))}
         </ol>
       </section>
+      {jumpProblem ? (
+        <p className="jump-problem" role="alert">
+          {jumpProblem}
+        </p>
+      ) : null}
       <p className="typing-indicator">{typing}</p>
       <div className="visually-hidden" aria-live="polite">
         {announcement}
@@ -307,7 +359,12 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
           name={name}
           onSent={() => {
             stick.current = true;
+            setReplyingTo(undefined);
           }}
+          replyingTo={replyingTo}
+          onCancelReply={() => setReplyingTo(undefined)}
+          members={conversation.members}
+          me={me}
         />
       )}
     </div>

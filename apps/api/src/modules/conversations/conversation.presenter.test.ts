@@ -51,6 +51,8 @@ const lastMessage: Message = {
   createdAt: '2026-01-02T03:04:05.678Z',
   editedAt: null,
   deletedAt: null,
+  reactions: [],
+  replyTo: null,
 };
 
 describe('presentConversation (pure: shapes what the loader read)', () => {

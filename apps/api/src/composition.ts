@@ -15,7 +15,7 @@ import type { Connection } from './modules/realtime/connection.js';
 import { RealtimeLimits } from './modules/realtime/realtime.limits.js';
 import { SessionRegistry } from './modules/realtime/session-registry.js';
 import { channels } from './platform/bus/event-bus.js';
-import { limitChecker } from './platform/limits/limiter.js';
+import { limitChecker, limitRefunder } from './platform/limits/limiter.js';
 import {
   createPlatform,
   openDatabase,
@@ -138,6 +138,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     db,
     authenticate: (token) => authenticate(auth, token),
     checkLimit,
+    refundLimit: limitRefunder(platform.limiter, config.limits.rates),
     auth,
     messaging,
     attachments,

@@ -12,14 +12,16 @@ const bodyEmail = (request: FastifyRequest) => {
  * and every instance shares them through Redis when configured.
  */
 export const AUTH_LIMITS = {
+  // Sign-ins count failures only (a successful one gives its hit back): docs/security.md §2.7.
   loginPerAccountAndIp: {
     rate: 'loginAccountIp',
+    refundOnSuccess: true,
     key: (request) => {
       const email = bodyEmail(request);
       return email === undefined ? undefined : `${email}|${addressKey(request.ip)}`;
     },
   },
-  loginPerIp: { rate: 'loginIp', key: perAddress },
+  loginPerIp: { rate: 'loginIp', key: perAddress, refundOnSuccess: true },
   registerPerIp: { rate: 'registerIp', key: perAddress },
   emailPerAddress: { rate: 'emailAddress', key: bodyEmail },
   emailPerIp: { rate: 'emailIp', key: perAddress },

@@ -28,6 +28,14 @@ export function createMemoryLimiter(now: () => number = Date.now): Limiter {
       window.count += 1;
       return { allowed: window.count <= rate.count, retryAfter: retryAfterSeconds(window.resetAt - at) };
     },
+    async refund(key: string, rate: Rate, elapsedMs: number): Promise<void> {
+      const window = windows.get(key);
+      if (!window || window.count === 0) return;
+      const at = now();
+      // Counted in this window only if the window had started when the hit was answered.
+      if (window.resetAt <= at || at - elapsedMs < window.resetAt - rate.windowMs) return;
+      window.count -= 1;
+    },
     async acquire(key: string, max: number) {
       const held = slots.get(key) ?? 0;
       if (held >= max) return undefined;

@@ -1,6 +1,28 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { createVerifiedUser, expectHeading, expectVisible, signIn } from '../support/parley.js';
+import {
+  createVerifiedUser,
+  expectHeading,
+  expectVisible,
+  listEntry,
+  signIn,
+  startDirectMessage,
+} from '../support/parley.js';
 import { browserSuite } from '../support/suite.js';
+
+/** The attachment names of the newest message shown, in the order shown. */
+function lastAttachmentNames(page: Page): Promise<string[]> {
+  return page
+    .locator('.message-list > li')
+    .last()
+    .locator('.attachment-link')
+    .evaluateAll((links) =>
+      links.map((link) => /Download (.+) \(/.exec(link.textContent ?? '')?.[1] ?? link.textContent ?? ''),
+    );
+}
 
 /** The bugs of issue 13, each shown fixed in the browser. The server runs with the default limits. */
 describe('conversation bugs of issue 13', () => {
@@ -33,5 +55,60 @@ describe('conversation bugs of issue 13', () => {
     expect(statuses).toEqual(Array(10).fill(401));
     expect(await attempt(user.password)).toBe(429);
     await expectVisible(page.getByRole('alert').filter({ hasText: /Too many attempts/ }));
+  });
+
+  it('shows several attachments of one message in the order they were chosen, on both sides and after a reload', async () => {
+    const [adaUser, benUser] = await Promise.all([
+      createVerifiedUser(suite.stack, 'Ada'),
+      createVerifiedUser(suite.stack, 'Ben'),
+    ]);
+    const ada = await suite.open();
+    const ben = await suite.open();
+    await Promise.all([signIn(ada.page, adaUser), signIn(ben.page, benUser)]);
+    await startDirectMessage(ada.page, benUser.email, benUser.displayName);
+
+    // Five files chosen at once (their uploads start together), then one more; none in name order.
+    const dir = mkdtempSync(path.join(tmpdir(), 'parley-order-'));
+    const chosen = ['delta.txt', 'alpha.txt', 'echo.txt', 'bravo.txt', 'charlie.txt', 'foxtrot.txt'];
+    const files = chosen.map((name, index) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, `${name}\n`.repeat(index + 1));
+      return file;
+    });
+    // The first file's upload reaches the server last (as over a slow connection): the message must
+    // still show it first.
+    const uploadName = (url: string) =>
+      new URL(url).pathname === '/api/attachments' ? new URL(url).searchParams.get('name') : null;
+    const othersStored = new Promise<void>((resolve) => {
+      let stored = 0;
+      ada.page.on('response', (response) => {
+        const name = uploadName(response.url());
+        if (name && name !== chosen[0] && response.status() === 201 && ++stored === chosen.length - 1)
+          resolve();
+      });
+    });
+    await ada.page.route(
+      (url) => uploadName(url.href) === chosen[0],
+      async (route) => {
+        await othersStored;
+        await route.continue();
+      },
+    );
+    await ada.page.getByLabel('Attach files').setInputFiles(files.slice(0, 5));
+    await ada.page.getByLabel('Attach files').setInputFiles(files.slice(5));
+    await expect.poll(() => ada.page.getByText('Ready to send').count()).toBe(6);
+    expect(
+      await ada.page
+        .locator('.upload-name')
+        .evaluateAll((items) => items.map((i) => i.firstChild?.textContent?.trim())),
+    ).toEqual(chosen);
+    await ada.page.getByRole('textbox', { name: /^Message / }).fill('Six files');
+    await ada.page.getByRole('button', { name: 'Send' }).click();
+
+    await expect.poll(() => lastAttachmentNames(ada.page)).toEqual(chosen);
+    await listEntry(ben.page, adaUser.displayName).click();
+    await expect.poll(() => lastAttachmentNames(ben.page)).toEqual(chosen);
+    await ada.page.reload();
+    await expect.poll(() => lastAttachmentNames(ada.page)).toEqual(chosen);
   });
 });

@@ -3,15 +3,52 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
 import {
+  apiToken,
   createVerifiedUser,
   expectHeading,
   expectVisible,
   listEntry,
+  sendMessage,
   signIn,
   startDirectMessage,
+  type TestUser,
 } from '../support/parley.js';
+import type { Stack } from '../support/stack.js';
 import { browserSuite } from '../support/suite.js';
+
+/** Creates a group through the API as `owner` with the others in it; returns its id. */
+async function createGroupViaApi(
+  stack: Stack,
+  owner: TestUser,
+  title: string,
+  others: readonly TestUser[],
+): Promise<string> {
+  const headers = {
+    'Content-Type': 'application/json',
+    Authorization: `Bearer ${await apiToken(stack, owner)}`,
+  };
+  const memberIds: string[] = [];
+  for (const other of others) {
+    const found = await fetch(`${stack.baseUrl}/api/users/lookup?email=${encodeURIComponent(other.email)}`, {
+      headers,
+    });
+    memberIds.push(((await found.json()) as { id: string }).id);
+  }
+  const created = await fetch(`${stack.baseUrl}/api/conversations`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ type: 'group', title, memberIds }),
+  });
+  expect(created.status).toBe(201);
+  return ((await created.json()) as { id: string }).id;
+}
+
+/** The sender names shown on the messages of the open conversation, top to bottom. */
+function senderNames(page: Page): Promise<string[]> {
+  return page.locator('.message-list > li .message-sender').allTextContents();
+}
 
 /** The attachment names of the newest message shown, in the order shown. */
 function lastAttachmentNames(page: Page): Promise<string[]> {
@@ -110,5 +147,62 @@ describe('conversation bugs of issue 13', () => {
     await expect.poll(() => lastAttachmentNames(ben.page)).toEqual(chosen);
     await ada.page.reload();
     await expect.poll(() => lastAttachmentNames(ada.page)).toEqual(chosen);
+  });
+
+  it('keeps the names of people who left or were removed on their messages and receipts, marked "(left)"', async () => {
+    const [adaUser, benUser, cyUser] = await Promise.all([
+      createVerifiedUser(suite.stack, 'Ada'),
+      createVerifiedUser(suite.stack, 'Ben'),
+      createVerifiedUser(suite.stack, 'Cy'),
+    ]);
+    const [ada, ben] = [await suite.open(), await suite.open()];
+    await Promise.all([signIn(ada.page, adaUser), signIn(ben.page, benUser)]);
+    const groupId = await createGroupViaApi(suite.stack, adaUser, 'Farewells', [benUser, cyUser]);
+    const cyToken = await apiToken(suite.stack, cyUser);
+    const cySends = await fetch(`${suite.stack.baseUrl}/api/conversations/${groupId}/messages`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${cyToken}` },
+      body: JSON.stringify({ clientId: crypto.randomUUID(), body: 'Cy was here' }),
+    });
+    expect(cySends.status).toBe(201);
+
+    for (const { page } of [ada, ben]) {
+      await listEntry(page, 'Farewells').click();
+      await expectHeading(page, 'Farewells');
+    }
+    await sendMessage(ben.page, 'Bye everyone');
+    await eventually(() => senderNames(ada.page)).toEqual([cyUser.displayName, benUser.displayName]);
+    // Ada writes; Ben, looking at the group, reads it: "Seen by Ben".
+    await sendMessage(ada.page, 'See you, Ben');
+    await eventually(() => ada.page.locator('.message-seen').textContent()).toBe(
+      `Seen by ${benUser.displayName}`,
+    );
+
+    // Ben leaves and Ada removes Cy: Ada's open view keeps their names, marked, on messages and receipt.
+    await ben.page.getByRole('button', { name: 'Members', exact: true }).click();
+    await ben.page.getByRole('button', { name: 'Leave group…' }).click();
+    await ben.page.getByRole('button', { name: 'Leave group', exact: true }).click();
+    await expectHeading(ben.page, 'Conversations');
+    await ada.page.getByRole('button', { name: 'Members', exact: true }).click();
+    await ada.page.getByRole('button', { name: `Remove ${cyUser.displayName}` }).click();
+    await expectVisible(ada.page.getByText('Group · 1 member'));
+    await eventually(() => senderNames(ada.page)).toEqual([
+      `${cyUser.displayName} (left)`,
+      `${benUser.displayName} (left)`,
+      'You',
+    ]);
+    expect(await ada.page.locator('.message-seen').textContent()).toBe(
+      `Seen by ${benUser.displayName} (left)`,
+    );
+    expect(await ada.page.getByText('Former member').count()).toBe(0);
+
+    // After a reload too.
+    await ada.page.reload();
+    await expectHeading(ada.page, 'Farewells');
+    await eventually(() => senderNames(ada.page)).toEqual([
+      `${cyUser.displayName} (left)`,
+      `${benUser.displayName} (left)`,
+      'You',
+    ]);
   });
 });

@@ -39,7 +39,7 @@ function ConnectionNotice() {
 
 function typingText(state: MessagingState, conversation: Conversation, me: string): string {
   const users = typingUsers(state, conversation.id, me, Date.now()).map((id) =>
-    memberName(conversation.members, id, me),
+    memberName(conversation, id, me),
   );
   if (users.length === 0) return '';
   if (users.length === 1) return `${users[0]} is typing…`;
@@ -189,7 +189,7 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
     if (!lastMine || !readers) return undefined;
     const names = Object.entries(readers)
       .filter(([id, seq]) => id !== me && seq >= lastMine.seq)
-      .map(([id]) => memberName(conversation.members, id, me));
+      .map(([id]) => memberName(conversation, id, me));
     if (names.length === 0) return undefined;
     return {
       id: lastMine.id,
@@ -284,7 +284,7 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
             <MessageItem
               key={message.id}
               message={message}
-              members={conversation.members}
+              people={conversation}
               me={me}
               seenBy={seen?.id === message.id ? seen.text : undefined}
               readOnly={conversation.readOnly}

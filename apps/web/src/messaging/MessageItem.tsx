@@ -1,10 +1,10 @@
-import type { Attachment, Member, Message } from '@parley/contract';
+import type { Attachment, Message } from '@parley/contract';
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import { describeError } from '../api/client.js';
 import type { OutboxItem } from '../realtime/outbox.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
 import { linkify } from './linkify.js';
-import { fileSize, memberName, messageTime } from './names.js';
+import { fileSize, memberName, messageTime, type People } from './names.js';
 
 function attachmentUrl(attachment: Attachment): string {
   return `/api/attachments/${encodeURIComponent(attachment.id)}`;
@@ -36,7 +36,8 @@ function Attachments({ attachments }: { attachments: readonly Attachment[] }) {
 
 interface MessageItemProps {
   message: Message;
-  members: readonly Member[];
+  /** The conversation's members and former members, for the sender's name. */
+  people: People;
   me: string;
   /** Shown under the user's latest message: who has read up to it. */
   seenBy?: string | undefined;
@@ -45,7 +46,7 @@ interface MessageItemProps {
 }
 
 /** One stored message: sender, time, text (as text nodes, links only for http/https), attachments, actions. */
-export function MessageItem({ message, members, me, seenBy, readOnly }: MessageItemProps) {
+export function MessageItem({ message, people, me, seenBy, readOnly }: MessageItemProps) {
   const store = useMessagingStore();
   const mine = message.senderId === me;
   const deleted = message.deletedAt !== null;
@@ -55,7 +56,7 @@ export function MessageItem({ message, members, me, seenBy, readOnly }: MessageI
   const editRef = useRef<HTMLTextAreaElement>(null);
   const actionsRef = useRef<HTMLDivElement>(null);
   const editId = useId();
-  const sender = memberName(members, message.senderId, me);
+  const sender = memberName(people, message.senderId, me);
 
   const keepRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {

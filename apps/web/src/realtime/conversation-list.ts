@@ -52,7 +52,13 @@ export function mergeInfo(local: Conversation | undefined, fetched: Conversation
     }
     return fetched;
   }
-  return { ...local, members: fetched.members, title: fetched.title, type: fetched.type };
+  return {
+    ...local,
+    members: fetched.members,
+    formerMembers: fetched.formerMembers,
+    title: fetched.title,
+    type: fetched.type,
+  };
 }
 
 /**

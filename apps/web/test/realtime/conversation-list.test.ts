@@ -99,8 +99,20 @@ describe('conversation list', () => {
 
   it('keeps what live events delivered when a fetched snapshot is older', () => {
     const live = withMessage(conversation('c1', 1), message(3), ME);
-    const snapshot = conversation('c1', 1, { lastSeq: 2, lastRev: 2, title: 'Renamed' });
-    expect(mergeInfo(live, snapshot)).toMatchObject({ lastSeq: 3, unreadCount: 1, title: 'Renamed' });
+    const former = [{ id: 'user-bob', displayName: 'Bob' }];
+    const snapshot = conversation('c1', 1, {
+      lastSeq: 2,
+      lastRev: 2,
+      title: 'Renamed',
+      formerMembers: former,
+    });
+    // Who is (and was) in it comes from the snapshot all the same.
+    expect(mergeInfo(live, snapshot)).toMatchObject({
+      lastSeq: 3,
+      unreadCount: 1,
+      title: 'Renamed',
+      formerMembers: former,
+    });
     // A read marker posted but not stored yet when the snapshot was taken stays.
     const read = { ...live, lastReadSeq: 3, unreadCount: 0 };
     const fresher = conversation('c1', 1, { lastSeq: 3, lastRev: 3, lastReadSeq: 1, unreadCount: 2 });

@@ -205,4 +205,47 @@ describe('conversation bugs of issue 13', () => {
       'You',
     ]);
   });
+
+  it('shows a changed display name live to the other member and in the user’s other tab, without a reload', async () => {
+    const [adaUser, benUser] = await Promise.all([
+      createVerifiedUser(suite.stack, 'Ada'),
+      createVerifiedUser(suite.stack, 'Ben'),
+    ]);
+    const ada = await suite.open();
+    const ben = await suite.open();
+    await Promise.all([signIn(ada.page, adaUser), signIn(ben.page, benUser)]);
+    await startDirectMessage(ada.page, benUser.email, benUser.displayName);
+    await sendMessage(ada.page, 'Call me by my full name');
+    await listEntry(ben.page, adaUser.displayName).click();
+    await expectHeading(ben.page, adaUser.displayName);
+    await eventually(() => senderNames(ben.page)).toEqual([adaUser.displayName]);
+    // Ada's second tab (same browser profile) stays on the conversation.
+    const adaElsewhere = await ada.context.newPage();
+    await adaElsewhere.goto(new URL(ada.page.url()).pathname);
+    await expectHeading(adaElsewhere, benUser.displayName);
+    const menuName = adaElsewhere.locator('.user-menu-name');
+    await eventually(() => menuName.textContent()).toBe(adaUser.displayName);
+    // Marks the documents: a reload would lose the mark.
+    for (const page of [ben.page, adaElsewhere]) {
+      await page.evaluate(() => document.documentElement.setAttribute('data-not-reloaded', 'yes'));
+    }
+
+    const newName = `Ada Lovelace ${adaUser.displayName.slice(-4)}`;
+    await ada.page.goto('/settings');
+    await ada.page.getByLabel('Display name').fill(newName);
+    await ada.page.getByRole('button', { name: 'Save display name' }).click();
+    await expectVisible(ada.page.getByText(`Others now see you as ${newName}`));
+
+    // Ben's open conversation: its title, the sender of the message, and the list entry.
+    await expectHeading(ben.page, newName);
+    await eventually(() => senderNames(ben.page)).toEqual([newName]);
+    await eventually(() => listEntry(ben.page, newName).count()).toBe(1);
+    // Ada's other tab: the account menu.
+    await eventually(() => menuName.textContent()).toBe(newName);
+    for (const page of [ben.page, adaElsewhere]) {
+      expect(await page.evaluate(() => document.documentElement.getAttribute('data-not-reloaded'))).toBe(
+        'yes',
+      );
+    }
+  });
 });

@@ -29,4 +29,6 @@ export const AUTH_LIMITS = {
   lookupPerUser: { rate: 'lookups', key: perUser },
   /** Change password and delete account re-check the password: a stolen session must not brute-force it. */
   passwordCheckPerUser: { rate: 'passwordChecks', key: perUser },
+  /** A new display name is announced to every conversation of the user: a rename loop must not flood them. */
+  profileChangePerUser: { rate: 'profileChanges', key: perUser },
 } satisfies Record<string, LimitRule>;

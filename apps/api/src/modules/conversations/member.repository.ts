@@ -53,6 +53,28 @@ export async function listMembers(db: Executor, conversationIds: readonly string
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * Ids of the live conversations the user is or was a member of (left or removed too), in id order, after
+ * `afterId`: a change to their profile reaches everyone who sees their name, a slice at a time.
+ */
+export async function conversationIdsEverJoined(
+  db: Executor,
+  userId: string,
+  page: { afterId: string; limit: number },
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('conversation_members as m')
+    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+    .select('m.conversation_id')
+    .where('m.user_id', '=', userId)
+    .where('c.deleted_at', 'is', null)
+    .where('m.conversation_id', '>', page.afterId)
+    .orderBy('m.conversation_id')
+    .limit(page.limit)
+    .execute();
+  return rows.map((row) => row.conversation_id);
+}
+
 /** A member who left or was removed, with what others may see of them. */
 export type FormerMemberProfile = Awaited<ReturnType<typeof listFormerMembers>>[number];
 

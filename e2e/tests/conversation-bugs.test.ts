@@ -45,6 +45,42 @@ async function createGroupViaApi(
   return ((await created.json()) as { id: string }).id;
 }
 
+/**
+ * Whether anything sticks out sideways: the document scrolls horizontally, the composer or a message
+ * bubble reaches past the viewport, or the message list scrolls sideways. Empty when nothing does.
+ */
+function overflows(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    const width = document.documentElement.clientWidth;
+    const height = document.documentElement.clientHeight;
+    if (document.documentElement.scrollWidth > width) {
+      problems.push(`document ${document.documentElement.scrollWidth} px wide in ${width} px`);
+    }
+    const box = (selector: string) => document.querySelector(selector)?.getBoundingClientRect();
+    for (const selector of ['.composer', '.composer-input']) {
+      const rect = box(selector);
+      if (!rect) problems.push(`${selector} missing`);
+      else if (rect.left < 0 || rect.right > width || rect.bottom > height || rect.top < 0) {
+        problems.push(
+          `${selector} at ${rect.left},${rect.top}–${rect.right},${rect.bottom} in ${width}×${height}`,
+        );
+      }
+    }
+    for (const bubble of document.querySelectorAll('.message-list .bubble')) {
+      const rect = bubble.getBoundingClientRect();
+      if (rect.right > width || rect.left < 0) problems.push(`bubble ${rect.left}–${rect.right} in ${width}`);
+    }
+    for (const selector of ['.message-scroller', '.list-pane']) {
+      const pane = document.querySelector(selector);
+      if (pane && pane.clientWidth > 0 && pane.scrollWidth > pane.clientWidth) {
+        problems.push(`${selector} ${pane.scrollWidth} px wide in ${pane.clientWidth} px`);
+      }
+    }
+    return problems;
+  });
+}
+
 /** The sender names shown on the messages of the open conversation, top to bottom. */
 function senderNames(page: Page): Promise<string[]> {
   return page.locator('.message-list > li .message-sender').allTextContents();
@@ -246,6 +282,61 @@ describe('conversation bugs of issue 13', () => {
       expect(await page.evaluate(() => document.documentElement.getAttribute('data-not-reloaded'))).toBe(
         'yes',
       );
+    }
+  });
+
+  it('wraps long words and URLs in the composer and in messages, at 1280 px and 360 px', async () => {
+    const [adaUser, benUser] = await Promise.all([
+      createVerifiedUser(suite.stack, 'Ada'),
+      createVerifiedUser(suite.stack, 'Ben'),
+    ]);
+    const ada = await suite.open();
+    const ben = await suite.open();
+    await Promise.all([signIn(ada.page, adaUser), signIn(ben.page, benUser)]);
+    await startDirectMessage(ada.page, benUser.email, benUser.displayName);
+    const conversationPath = new URL(ada.page.url()).pathname;
+    await listEntry(ben.page, adaUser.displayName).click();
+    await expectHeading(ben.page, adaUser.displayName);
+
+    const word = 'x'.repeat(300);
+    const url = `https://example.com/${'a1b2c3d4e5'.repeat(11)}`;
+    expect(url).toHaveLength(130);
+    const composer = ada.page.getByRole('textbox', { name: /^Message / });
+    for (const [width, height] of [
+      [1280, 800],
+      [360, 740],
+    ] as const) {
+      for (const page of [ada.page, ben.page]) await page.setViewportSize({ width, height });
+      await ada.page.goto(conversationPath);
+      await expectHeading(ada.page, benUser.displayName);
+      for (const text of [word, url]) {
+        await composer.fill(text);
+        await eventually(() => overflows(ada.page), `${width} px, typing ${text.slice(0, 20)}…`).toEqual([]);
+        // The field grows with its text only up to a limit, then scrolls.
+        const field = await composer.boundingBox();
+        expect(field?.height ?? 0).toBeLessThanOrEqual(height / 2);
+      }
+      await composer.fill(`${word}\n${'y'.repeat(2000)}`);
+      await eventually(() => overflows(ada.page), `${width} px, a long text`).toEqual([]);
+      expect(await composer.evaluate((element) => element.scrollHeight > element.clientHeight)).toBe(true);
+      await composer.fill('');
+
+      await sendMessage(ada.page, word);
+      await sendMessage(ada.page, `Look: ${url}`);
+      await eventually(() => ada.page.locator('.message-list > li:not(.message-pending)').count()).toBe(
+        width === 1280 ? 2 : 4,
+      );
+      await eventually(() => ben.page.locator('.message-list > li').count()).toBe(width === 1280 ? 2 : 4);
+      await eventually(() => overflows(ada.page), `${width} px, sender`).toEqual([]);
+      await eventually(() => overflows(ben.page), `${width} px, receiver`).toEqual([]);
+      // The link stays one link, whole.
+      expect(await ben.page.getByRole('link', { name: url }).last().getAttribute('href')).toBe(url);
+      // Editing the long word: the edit field wraps it too.
+      const long = ada.page.locator('.message-list > li', { hasText: word }).last();
+      await long.getByRole('button', { name: /^Edit/ }).click();
+      await expectVisible(long.getByRole('textbox', { name: 'Edit message' }));
+      await eventually(() => overflows(ada.page), `${width} px, editing`).toEqual([]);
+      await long.getByRole('button', { name: 'Cancel' }).click();
     }
   });
 });

@@ -339,4 +339,67 @@ describe('conversation bugs of issue 13', () => {
       await long.getByRole('button', { name: 'Cancel' }).click();
     }
   });
+
+  it('shows the "Seen" receipt under the last message in full after sending, at 1280 px and 360 px', async () => {
+    const [adaUser, benUser] = await Promise.all([
+      createVerifiedUser(suite.stack, 'Ada'),
+      createVerifiedUser(suite.stack, 'Ben'),
+    ]);
+    // A history long enough to scroll.
+    const benToken = await apiToken(suite.stack, benUser);
+    const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${benToken}` };
+    const adaId = (
+      (await (
+        await fetch(`${suite.stack.baseUrl}/api/users/lookup?email=${encodeURIComponent(adaUser.email)}`, {
+          headers,
+        })
+      ).json()) as { id: string }
+    ).id;
+    const created = await fetch(`${suite.stack.baseUrl}/api/conversations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ type: 'direct', memberIds: [adaId] }),
+    });
+    const conversationId = ((await created.json()) as { id: string }).id;
+    for (let index = 1; index <= 40; index += 1) {
+      const sent = await fetch(`${suite.stack.baseUrl}/api/conversations/${conversationId}/messages`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ clientId: crypto.randomUUID(), body: `Earlier message ${index}` }),
+      });
+      expect(sent.status).toBe(201);
+    }
+
+    const ada = await suite.open();
+    const ben = await suite.open();
+    await Promise.all([signIn(ada.page, adaUser), signIn(ben.page, benUser)]);
+    /** How much of the receipt the message list shows: 1 when all of it, 0 when none (or none yet). */
+    const receiptShown = () =>
+      ada.page.evaluate(() => {
+        const receipt = document.querySelector('.message-seen')?.getBoundingClientRect();
+        const scroller = document.querySelector('.message-scroller');
+        if (!receipt || !scroller || receipt.height === 0) return 0;
+        const view = scroller.getBoundingClientRect();
+        const bottom = view.top + scroller.clientHeight;
+        const shown = Math.min(receipt.bottom, bottom) - Math.max(receipt.top, view.top);
+        return Math.max(0, Math.round((shown / receipt.height) * 100) / 100);
+      });
+
+    for (const [width, height] of [
+      [1280, 800],
+      [360, 740],
+    ] as const) {
+      for (const page of [ada.page, ben.page]) {
+        await page.setViewportSize({ width, height });
+        await page.goto(`/conversations/${conversationId}`);
+      }
+      await expectHeading(ada.page, benUser.displayName);
+      await expectHeading(ben.page, adaUser.displayName);
+      await sendMessage(ada.page, `Did you read this at ${width} px?`);
+      // Ben has the conversation open, so he reads it at once: Ada sees "Seen", all of it.
+      await eventually(() => ada.page.locator('.message-seen').count()).toBe(1);
+      await eventually(receiptShown, `${width} px`).toBe(1);
+      expect(await ada.page.locator('.message-seen').textContent()).toBe('Seen');
+    }
+  });
 });

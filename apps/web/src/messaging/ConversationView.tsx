@@ -123,6 +123,7 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
 
   // --- scrolling: stick to the bottom, keep position when older messages are prepended ---
   const scroller = useRef<HTMLElement>(null);
+  const list = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
   const snapshot = useRef({ height: 0, top: 0, firstSeq: 0 });
   const firstSeq = messages[0]?.seq ?? 0;
@@ -144,6 +145,22 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
     }
     remember();
   }, [messages, outbox, firstSeq]);
+
+  // Anything that changes height after that layout — a "Seen" line, an image loading, a message growing,
+  // the typing line or the composer taking room — keeps a reader who was at the bottom at the bottom.
+  // A ResizeObserver runs after layout and before paint, so the newest line is never shown cut off.
+  useEffect(() => {
+    const element = scroller.current;
+    const content = list.current;
+    if (!element || !content) return;
+    const observer = new ResizeObserver(() => {
+      if (stick.current) element.scrollTop = element.scrollHeight;
+      snapshot.current = { ...snapshot.current, height: element.scrollHeight, top: element.scrollTop };
+    });
+    observer.observe(element);
+    observer.observe(content);
+    return () => observer.disconnect();
+  }, []);
 
   const markReadIfVisible = useCallback(() => {
     if (document.visibilityState === 'visible' && stick.current) store.markRead(conversation.id);
@@ -174,13 +191,6 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
     ) {
       void store.loadOlder(conversation.id);
     }
-  };
-
-  // Images change height as they load: stay at the bottom if that is where the reader is.
-  const onMediaLoad = () => {
-    const element = scroller.current;
-    if (element && stick.current) element.scrollTop = element.scrollHeight;
-    remember();
   };
 
   // "Seen": under the user's newest message, who has read up to it (live read events of this visit).
@@ -241,7 +251,6 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
         className="message-scroller"
         ref={scroller}
         onScroll={onScroll}
-        onLoadCapture={onMediaLoad}
         // biome-ignore lint/a11y/noNoninteractiveTabindex: scrollable, so keyboard users must be able to focus it.
         tabIndex={0}
         aria-label={`Messages with ${name}`}
@@ -279,7 +288,7 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
         {history === 'loaded' && messages.length === 0 && outbox.length === 0 ? (
           <p className="history-start">No messages yet. Say hello!</p>
         ) : null}
-        <ol className="message-list" aria-label="Messages">
+        <ol className="message-list" aria-label="Messages" ref={list}>
           {messages.map((message) => (
             <MessageItem
               key={message.id}

@@ -37,6 +37,12 @@ export interface Limiter {
  */
 export const SLOT_LEASE_MS = 60_000;
 
+/**
+ * How far a refunded hit's time may be off: the limiters' clocks count whole milliseconds, the caller's
+ * `elapsedMs` fractions of one. A window that started this little after the hit still takes its refund.
+ */
+export const REFUND_SLACK_MS = 2;
+
 /** Whole seconds until `ms` from now, at least 1 (a Retry-After of 0 invites an immediate retry storm). */
 export const retryAfterSeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import {
   type LimitDecision,
   type Limiter,
+  REFUND_SLACK_MS,
   retryAfterSeconds,
   SLOT_LEASE_MS,
   type SlotLease,
@@ -112,7 +113,11 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions): 
     async refund(key: string, rate: Rate, elapsedMs: number): Promise<void> {
       try {
         await within(
-          scripts.parleyLimitRefund(PREFIX + key, rate.windowMs, Math.max(0, Math.floor(elapsedMs))),
+          scripts.parleyLimitRefund(
+            PREFIX + key,
+            rate.windowMs,
+            Math.max(0, Math.floor(elapsedMs) - REFUND_SLACK_MS),
+          ),
           timeoutMs,
         );
       } catch (error) {

@@ -136,6 +136,18 @@ describe('limiters', () => {
     limiter.close();
   });
 
+  it('memory: refunds the first hit of a window although its clock counts whole milliseconds', async () => {
+    let now = 1_000_000;
+    const limiter = createMemoryLimiter(() => now);
+    const rate = { count: 1, windowMs: 10_000 };
+    expect((await limiter.hit('k', rate)).allowed).toBe(true);
+    // 5 whole milliseconds later on the limiter's clock, 5.9 by the caller's finer one.
+    now += 5;
+    await limiter.refund('k', rate, 5.9);
+    expect((await limiter.hit('k', rate)).allowed).toBe(true);
+    limiter.close();
+  });
+
   it('redis: two instances share one count and one set of slots', async () => {
     const a = createRedisLimiter(redisClient(), { log: quiet });
     const b = createRedisLimiter(redisClient(), { log: quiet });

@@ -61,7 +61,8 @@ const ROUTE_NOTES: Readonly<Record<string, string>> = {
   'POST /api/auth/reset-password': 'anyone with the emailed link; single use; ends every session',
   'POST /api/auth/change-password': 'signed in; ends every other session',
   'GET /api/me': 'signed in; re-issues the session token when it is old enough',
-  'PATCH /api/me': 'signed in',
+  'PATCH /api/me':
+    'signed in; the new name reaches the members of your conversations, and your other tabs, as `user_updated`; `LIMIT_PROFILE_CHANGES`',
   'DELETE /api/me':
     'signed in, with the password; soft-deletes the account and ends its sessions; it leaves every group, and its direct conversations become read-only',
   'GET /api/users/lookup': 'signed in; verified, live accounts only (404 otherwise); `LIMIT_LOOKUPS`',
@@ -119,6 +120,8 @@ const SERVER_FRAME_NOTES: Readonly<Record<string, string>> = {
   read: 'someone moved their read marker',
   conversation: 'you were added to a conversation, or it changed (members, read-only)',
   conversation_removed: 'you are no longer a member (you left or were removed)',
+  user_updated:
+    'someone you share a conversation with (or you, in another tab) changed their display name; once per change, not replayed by `resume`',
   session_revoked: 'your session ended; the socket closes with 4001',
   session_expired: 'the token of this socket ran out; the socket closes with 4002',
   pong: 'the answer to `ping`',

@@ -20,7 +20,7 @@ import { messagesRoutes } from './modules/messages/messages.routes.js';
 import { type RealtimeDeps, realtimeRoutes } from './modules/realtime/realtime.routes.js';
 import { sessionsRoutes } from './modules/sessions/sessions.routes.js';
 import { meRoutes } from './modules/users/me.routes.js';
-import type { CheckLimit } from './platform/limits/limiter.js';
+import type { CheckLimit, RefundLimit } from './platform/limits/limiter.js';
 import type { Metrics, PoolStats } from './platform/metrics/metrics.js';
 import { authPlugin } from './plugins/auth.plugin.js';
 import { docsPlugin } from './plugins/docs.plugin.js';
@@ -125,6 +125,8 @@ export interface HttpServices {
   readonly authenticate: SessionAuthenticator;
   /** The rate counters, for the rate-limit plugin. */
   readonly checkLimit: CheckLimit;
+  /** Gives back hits that did not count (rules with `refundOnSuccess`), for the rate-limit plugin. */
+  readonly refundLimit: RefundLimit;
   readonly auth: AuthDeps;
   readonly messaging: MessageDeps & ConversationDeps;
   readonly attachments: AttachmentDeps;
@@ -146,7 +148,7 @@ export async function registerHttp(
   await app.register(errorsPlugin);
   await app.register(securityPlugin, { config });
   await app.register(docsPlugin);
-  await app.register(rateLimitPlugin, { check: services.checkLimit });
+  await app.register(rateLimitPlugin, { check: services.checkLimit, refund: services.refundLimit });
   await app.register(authPlugin, { config, authenticate: services.authenticate });
 
   await app.register(

@@ -15,7 +15,7 @@ import type { Connection } from './modules/realtime/connection.js';
 import { RealtimeLimits } from './modules/realtime/realtime.limits.js';
 import { SessionRegistry } from './modules/realtime/session-registry.js';
 import { channels } from './platform/bus/event-bus.js';
-import { limitChecker } from './platform/limits/limiter.js';
+import { limitChecker, limitRefunder } from './platform/limits/limiter.js';
 import {
   createPlatform,
   openDatabase,
@@ -144,6 +144,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     poolStats: database.poolStats,
     authenticate: (token) => authenticate(auth, token),
     checkLimit,
+    refundLimit: limitRefunder(platform.limiter, config.limits.rates),
     auth,
     messaging,
     attachments,

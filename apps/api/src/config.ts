@@ -201,6 +201,7 @@ const Variables = z.object({
   LIMIT_EMAIL_IP: rate('20/3600s'),
   LIMIT_TOKEN_IP: rate('20/3600s'),
   LIMIT_PASSWORD_CHECKS: rate('10/900s'),
+  LIMIT_PROFILE_CHANGES: rate('30/3600s'),
   LIMIT_UPLOADS: rate('60/3600s'),
   LIMIT_UPLOAD_BYTES: rate(`${500 * 1024 * 1024}/3600s`),
   UPLOAD_QUOTA_BYTES: byteCount(2 * 1024 ** 3),
@@ -412,6 +413,8 @@ export interface RateLimits {
   readonly emailIp: Rate;
   readonly tokenIp: Rate;
   readonly passwordChecks: Rate;
+  /** `PATCH /api/me` per user: each change is announced to everyone sharing a conversation with them. */
+  readonly profileChanges: Rate;
   /** Upload requests per user (`LIMIT_UPLOADS`); the bytes are limited by `uploads.bytes`. */
   readonly uploads: Rate;
 }
@@ -619,6 +622,7 @@ export function loadConfig(
         emailIp: e.LIMIT_EMAIL_IP,
         tokenIp: e.LIMIT_TOKEN_IP,
         passwordChecks: e.LIMIT_PASSWORD_CHECKS,
+        profileChanges: e.LIMIT_PROFILE_CHANGES,
         uploads: e.LIMIT_UPLOADS,
       },
       wsSocketsPerUser: e.LIMIT_WS_SOCKETS_PER_USER,

@@ -105,6 +105,16 @@ export const Conversation = z.object({
     .boolean()
     .optional()
     .describe('True when nobody may send, edit, upload or show typing here any more; absent means false.'),
+  /**
+   * People who were members and left or were removed (a deleted account shows as "Deleted user"), so
+   * their messages and read receipts keep a name. Added later: older servers leave it out.
+   */
+  formerMembers: z
+    .array(PublicUser)
+    .optional()
+    .describe(
+      'Members who left or were removed, for the names on their messages; absent from older servers.',
+    ),
   /** True in a direct conversation whose other person deleted their account (they show as "Deleted user"). */
   peerDeleted: z
     .boolean()

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id } from './auth.js';
+import { Id, PublicUser } from './auth.js';
 import { ErrorBody } from './errors.js';
 import { ClientId, Conversation, Message, MessageBody, Seq } from './messaging.js';
 
@@ -55,6 +55,12 @@ export const ServerFrame = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('conversation'), conversation: Conversation }),
   z.object({ type: z.literal('conversation_removed'), conversationId: z.string() }),
+  /**
+   * Someone you share a conversation with (or you, from another tab) changed their public profile:
+   * update the name wherever it shows. Sent once per connection and change, not replayed by `resume`
+   * (a reconnecting client refetches its conversations).
+   */
+  z.object({ type: z.literal('user_updated'), user: PublicUser }),
   z.object({ type: z.literal('session_revoked') }),
   z.object({ type: z.literal('session_expired') }),
   z.object({ type: z.literal('pong') }),

@@ -160,6 +160,8 @@ export interface AttachmentsTable {
   purge_claimed_at: DbTime | null;
   /** When the bytes were removed from the blob store. */
   purged_at: DbTime | null;
+  /** Index in the send's `attachmentIds`, set when a message takes it (migration 0013); NULL before. */
+  position: number | null;
 }
 
 export interface DB {

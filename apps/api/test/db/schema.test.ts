@@ -157,7 +157,7 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
     await expect(db.insertInto('account_devices').values(device).execute()).rejects.toThrow();
   });
 
-  it('creates the attachments table (with the sweeper columns of 0007) the same on both dialects', async () => {
+  it('creates the attachments table (with the sweeper columns of 0007 and the position of 0013) the same on both dialects', async () => {
     const columns = await describeTable(testDb, 'attachments');
     expect(columns.map((c) => c.name)).toEqual([
       'content_type',
@@ -167,6 +167,7 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
       'id',
       'message_id',
       'name',
+      'position',
       'purge_claim',
       'purge_claimed_at',
       'purged_at',

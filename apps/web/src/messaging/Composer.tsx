@@ -190,7 +190,7 @@ export function Composer({
     <form className="composer" onSubmit={onSubmit}>
       {replyingTo ? (
         <div className="composer-reply">
-          <ReplyQuote quote={quoteOf(replyingTo)} members={members} me={me} />
+          <ReplyQuote quote={quoteOf(replyingTo)} people={{ members }} me={me} />
           <button
             type="button"
             className="button-link"
@@ -200,7 +200,7 @@ export function Composer({
             }}
           >
             Cancel reply
-            <span className="visually-hidden"> to {memberName(members, replyingTo.senderId, me)}</span>
+            <span className="visually-hidden"> to {memberName({ members }, replyingTo.senderId, me)}</span>
           </button>
         </div>
       ) : null}

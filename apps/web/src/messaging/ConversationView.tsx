@@ -41,7 +41,7 @@ function ConnectionNotice() {
 
 function typingText(state: MessagingState, conversation: Conversation, me: string): string {
   const users = typingUsers(state, conversation.id, me, Date.now()).map((id) =>
-    memberName(conversation.members, id, me),
+    memberName(conversation, id, me),
   );
   if (users.length === 0) return '';
   if (users.length === 1) return `${users[0]} is typing…`;
@@ -131,6 +131,7 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
 
   // --- scrolling: stick to the bottom, keep position when older messages are prepended ---
   const scroller = useRef<HTMLElement>(null);
+  const list = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
   const snapshot = useRef({ height: 0, top: 0, firstSeq: 0 });
   const firstSeq = messages[0]?.seq ?? 0;
@@ -152,6 +153,22 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
     }
     remember();
   }, [messages, outbox, firstSeq]);
+
+  // Anything that changes height after that layout — a "Seen" line, an image loading, a message growing,
+  // the typing line or the composer taking room — keeps a reader who was at the bottom at the bottom.
+  // A ResizeObserver runs after layout and before paint, so the newest line is never shown cut off.
+  useEffect(() => {
+    const element = scroller.current;
+    const content = list.current;
+    if (!element || !content) return;
+    const observer = new ResizeObserver(() => {
+      if (stick.current) element.scrollTop = element.scrollHeight;
+      snapshot.current = { ...snapshot.current, height: element.scrollHeight, top: element.scrollTop };
+    });
+    observer.observe(element);
+    observer.observe(content);
+    return () => observer.disconnect();
+  }, []);
 
   const markReadIfVisible = useCallback(() => {
     if (document.visibilityState === 'visible' && stick.current) store.markRead(conversation.id);
@@ -184,20 +201,13 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
     }
   };
 
-  // Images change height as they load: stay at the bottom if that is where the reader is.
-  const onMediaLoad = () => {
-    const element = scroller.current;
-    if (element && stick.current) element.scrollTop = element.scrollHeight;
-    remember();
-  };
-
   // "Seen": under the user's newest message, who has read up to it (live read events of this visit).
   const seen = useMemo(() => {
     const lastMine = [...messages].reverse().find((m) => m.senderId === me && !m.deletedAt);
     if (!lastMine || !readers) return undefined;
     const names = Object.entries(readers)
       .filter(([id, seq]) => id !== me && seq >= lastMine.seq)
-      .map(([id]) => memberName(conversation.members, id, me));
+      .map(([id]) => memberName(conversation, id, me));
     if (names.length === 0) return undefined;
     return {
       id: lastMine.id,
@@ -270,7 +280,6 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
         className="message-scroller"
         ref={scroller}
         onScroll={onScroll}
-        onLoadCapture={onMediaLoad}
         // biome-ignore lint/a11y/noNoninteractiveTabindex: scrollable, so keyboard users must be able to focus it.
         tabIndex={0}
         aria-label={`Messages with ${name}`}
@@ -308,12 +317,12 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
         {history === 'loaded' && messages.length === 0 && outbox.length === 0 ? (
           <p className="history-start">No messages yet. Say hello!</p>
         ) : null}
-        <ol className="message-list" aria-label="Messages">
+        <ol className="message-list" aria-label="Messages" ref={list}>
           {messages.map((message) => (
             <Fragment key={message.id}>
               <MessageItem
                 message={message}
-                members={conversation.members}
+                people={conversation}
                 me={me}
                 seenBy={seen?.id === message.id ? seen.text : undefined}
                 readOnly={conversation.readOnly}

@@ -1,11 +1,11 @@
-import type { Attachment, Member, Message, ReplyTo } from '@parley/contract';
+import type { Attachment, Message, ReplyTo } from '@parley/contract';
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import { describeError } from '../api/client.js';
 import type { OutboxItem } from '../realtime/outbox.js';
 import { hasReacted } from '../realtime/reactions.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
 import { linkify } from './linkify.js';
-import { fileSize, memberName, messageTime } from './names.js';
+import { fileSize, memberName, messageTime, type People } from './names.js';
 import { ReactionChips, ReactionPicker } from './Reactions.js';
 import { ReplyQuote } from './ReplyQuote.js';
 import { noteEmoji } from './recent-emoji.js';
@@ -40,7 +40,8 @@ function Attachments({ attachments }: { attachments: readonly Attachment[] }) {
 
 interface MessageItemProps {
   message: Message;
-  members: readonly Member[];
+  /** The conversation's members and former members, for the sender's name. */
+  people: People;
   me: string;
   /** Shown under the user's latest message: who has read up to it. */
   seenBy?: string | undefined;
@@ -66,7 +67,7 @@ interface MessageItemProps {
  */
 export function MessageItem({
   message,
-  members,
+  people,
   me,
   seenBy,
   readOnly,
@@ -86,7 +87,7 @@ export function MessageItem({
   const editRef = useRef<HTMLTextAreaElement>(null);
   const actionsRef = useRef<HTMLDivElement>(null);
   const editId = useId();
-  const sender = memberName(members, message.senderId, me);
+  const sender = memberName(people, message.senderId, me);
 
   const keepRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
@@ -177,7 +178,7 @@ export function MessageItem({
           <time dateTime={message.createdAt}>{messageTime(message.createdAt)}</time>
           {message.editedAt && !deleted ? <span className="message-edited"> · edited</span> : null}
         </p>
-        {quote && !deleted ? <ReplyQuote quote={quote} members={members} me={me} onJump={onJump} /> : null}
+        {quote && !deleted ? <ReplyQuote quote={quote} people={people} me={me} onJump={onJump} /> : null}
         {deleted ? (
           <p className="message-tombstone">Message deleted</p>
         ) : mode === 'edit' ? (
@@ -218,7 +219,7 @@ export function MessageItem({
       {deleted ? null : (
         <ReactionChips
           message={message}
-          members={members}
+          people={people}
           me={me}
           onToggle={toggleReaction}
           canAdd={!readOnly}
@@ -308,7 +309,7 @@ export function PendingItem({
   me,
 }: {
   item: OutboxItem;
-  members: readonly Member[];
+  members: People['members'];
   me: string;
 }) {
   const store = useMessagingStore();
@@ -323,7 +324,7 @@ export function PendingItem({
             {failed ? 'Not sent' : waiting ? 'Waiting to send' : 'Sending…'}
           </span>
         </p>
-        {item.replyTo ? <ReplyQuote quote={item.replyTo} members={members} me={me} /> : null}
+        {item.replyTo ? <ReplyQuote quote={item.replyTo} people={{ members }} me={me} /> : null}
         {item.body ? <p className="message-body">{linkify(item.body)}</p> : null}
         {item.attachments.length > 0 ? (
           <ul className="attachments">

@@ -1,7 +1,7 @@
-import { type Member, type Message, type Reaction, reactionEmoji } from '@parley/contract';
+import { type Message, type Reaction, reactionEmoji } from '@parley/contract';
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import { reactedBy } from '../realtime/reactions.js';
-import { memberName } from './names.js';
+import { memberName, type People } from './names.js';
 import { recentEmoji } from './recent-emoji.js';
 import './reactions-and-replies.css';
 
@@ -24,7 +24,7 @@ const NAMES = new Map(COMMON);
 
 interface ChipsProps {
   message: Message;
-  members: readonly Member[];
+  people: People;
   me: string;
   /** Adds or removes the viewer's reaction with this emoji. */
   onToggle(emoji: string): void;
@@ -37,9 +37,9 @@ interface ChipsProps {
  * reacted. Who reacted shows in a tooltip on hover and on keyboard focus (Escape hides it); Enter or
  * Space on a chip toggles the viewer's reaction.
  */
-export function ReactionChips({ message, members, me, onToggle, canAdd }: ChipsProps) {
+export function ReactionChips({ message, people, me, onToggle, canAdd }: ChipsProps) {
   if (message.reactions.length === 0) return null;
-  const nameOf = (id: string) => memberName(members, id, me);
+  const nameOf = (id: string) => memberName(people, id, me);
   return (
     <ul className="reactions" aria-label="Reactions">
       {message.reactions.map((reaction) => {

@@ -1,18 +1,18 @@
-import type { Member, ReplyTo } from '@parley/contract';
-import { memberName } from './names.js';
+import type { ReplyTo } from '@parley/contract';
+import { memberName, type People } from './names.js';
 import './reactions-and-replies.css';
 
 interface ReplyQuoteProps {
   quote: ReplyTo;
-  members: readonly Member[];
+  people: People;
   me: string;
   /** Shows the original (loading history around it when needed); absent for a message not sent yet. */
   onJump?: ((seq: number) => void) | undefined;
 }
 
 /** The quoted original above a reply: its sender and the start of its text, or that it was deleted. */
-export function ReplyQuote({ quote, members, me, onJump }: ReplyQuoteProps) {
-  const sender = memberName(members, quote.senderId, me);
+export function ReplyQuote({ quote, people, me, onJump }: ReplyQuoteProps) {
+  const sender = memberName(people, quote.senderId, me);
   const text = quote.deleted ? 'Message deleted' : quote.excerpt || 'An attachment';
   const content = (
     <>

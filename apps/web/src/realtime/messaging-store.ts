@@ -3,14 +3,21 @@ import type {
   Conversation,
   ConversationList,
   Message,
+  PublicUser,
   ReplyTo,
   ResumePosition,
   ServerFrame,
+  User,
 } from '@parley/contract';
 import type { QueryClient } from '@tanstack/react-query';
 import { ApiError, api, describeError, isApiError } from '../api/client.js';
 import { conversationPageQuery, conversationQuery, meQuery } from '../api/queries.js';
-import { type ConversationsEvent, reduceConversations, sortedConversations } from './conversation-list.js';
+import {
+  type ConversationsEvent,
+  reduceConversations,
+  sortedConversations,
+  withUserRenamed,
+} from './conversation-list.js';
 import { advance, missingAfter, type ResumePoint, type ThreadEvent } from './history.js';
 import { INITIAL_STATE, type MessagingState, messageArrived, withThread } from './messaging-state.js';
 import {
@@ -511,9 +518,36 @@ export class MessagingStore {
       case 'conversation_removed':
         this.forget(frame.conversationId);
         return;
+      case 'user_updated':
+        this.#userRenamed(frame.user);
+        return;
       default:
         return;
     }
+  }
+
+  /**
+   * Someone's new display name (a member, a former member, or the user in another tab): into the live
+   * list and into the server cache (the user's own `me`, fetched conversations), so nothing shows the old
+   * name until it is fetched again.
+   */
+  #userRenamed(user: PublicUser): void {
+    this.#list({ type: 'user_renamed', user });
+    if (user.id === this.userId) {
+      this.queries.setQueryData<User>(meQuery.queryKey, (me) =>
+        me && me.displayName !== user.displayName ? { ...me, displayName: user.displayName } : me,
+      );
+    }
+    this.queries.setQueriesData<Conversation | ConversationList>({ queryKey: ['conversations'] }, (data) => {
+      if (!data) return data;
+      if ('conversations' in data) {
+        const conversations = data.conversations.map((c) => withUserRenamed(c, user));
+        return conversations.every((c, index) => c === data.conversations[index])
+          ? data
+          : { ...data, conversations };
+      }
+      return withUserRenamed(data, user);
+    });
   }
 
   /** A message from the socket (new, updated, or our own acknowledged) into state and resume points. */

@@ -12,14 +12,16 @@ const bodyEmail = (request: FastifyRequest) => {
  * and every instance shares them through Redis when configured.
  */
 export const AUTH_LIMITS = {
+  // Sign-ins count failures only (a successful one gives its hit back): docs/security.md §2.7.
   loginPerAccountAndIp: {
     rate: 'loginAccountIp',
+    refundOnSuccess: true,
     key: (request) => {
       const email = bodyEmail(request);
       return email === undefined ? undefined : `${email}|${addressKey(request.ip)}`;
     },
   },
-  loginPerIp: { rate: 'loginIp', key: perAddress },
+  loginPerIp: { rate: 'loginIp', key: perAddress, refundOnSuccess: true },
   registerPerIp: { rate: 'registerIp', key: perAddress },
   emailPerAddress: { rate: 'emailAddress', key: bodyEmail },
   /** An email change mails the address the caller names: the same per-address allowance as the above. */
@@ -35,4 +37,6 @@ export const AUTH_LIMITS = {
   lookupPerUser: { rate: 'lookups', key: perUser },
   /** Change password and delete account re-check the password: a stolen session must not brute-force it. */
   passwordCheckPerUser: { rate: 'passwordChecks', key: perUser },
+  /** A new display name is announced to every conversation of the user: a rename loop must not flood them. */
+  profileChangePerUser: { rate: 'profileChanges', key: perUser },
 } satisfies Record<string, LimitRule>;

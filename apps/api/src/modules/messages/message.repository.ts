@@ -6,7 +6,10 @@ import { selectLive } from '../../db/soft-delete.js';
 export type MessageRow = Selectable<MessagesTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;
 
-/** Attachments of these messages, by message id (deleted attachments left out). */
+/**
+ * Attachments of these messages, by message id, in the order they were sent (`position`; older rows by
+ * upload time), deleted attachments left out.
+ */
 export async function attachmentsByMessage(
   db: Executor,
   messageIds: readonly string[],
@@ -16,6 +19,7 @@ export async function attachmentsByMessage(
     selectLive(db, 'attachments')
       .selectAll()
       .where('message_id', 'in', slice)
+      .orderBy('position')
       .orderBy('created_at')
       .orderBy('id')
       .execute(),

@@ -262,12 +262,18 @@ export async function writeMessageBatch(
       .execute();
   }
   for (const item of toInsert) {
-    if (item.request.attachmentIds.length === 0) continue;
+    const ids = item.request.attachmentIds;
+    if (ids.length === 0) continue;
     const result = results[item.index] as SendResult;
+    // Each takes its index in attachmentIds, so the message shows them in the order they were sent.
+    const position = sql<number>`case ${sql.ref('id')} ${sql.join(
+      ids.map((id, index) => sql`when ${id} then ${index}`),
+      sql` `,
+    )} end`;
     await trx
       .updateTable('attachments')
-      .set({ message_id: result.row.id })
-      .where('id', 'in', [...item.request.attachmentIds])
+      .set({ message_id: result.row.id, position })
+      .where('id', 'in', [...ids])
       .execute();
   }
   const withAttachments = toInsert

@@ -3,6 +3,7 @@ import type { DB } from '../../db/schema.js';
 import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { MailQueue } from '../../platform/mail/mail-queue.js';
 import type { TokenService } from '../../platform/tokens/token.types.js';
+import type { SessionCheck } from './session-check.js';
 import type { SessionEndDeps } from './session-end.js';
 
 /** What the auth commands need; built once, in the composition root (composition.ts). */
@@ -19,6 +20,8 @@ export interface AuthDeps extends SessionEndDeps {
   readonly bus: EventBus;
   /** Lifetime of an `active_session` token (SESSION_TOKEN_TTL_SECONDS). */
   readonly sessionTokenTtlSeconds: number;
+  /** How a presented session token is checked: cached signatures, batched session reads (ADR 0014). */
+  readonly sessionCheck: SessionCheck;
 }
 
 /** Builds `<PUBLIC_URL>/<page>?token=…`, keeping any path prefix of PUBLIC_URL. */

@@ -99,8 +99,36 @@ export function createLocalKeyringSource(options: LocalKeyringSourceOptions): Ke
     return loading;
   }
 
+  /**
+   * One look at the file for many callers, never an old one: a caller that arrives while a look is
+   * under way waits for the next, which starts when that one ends and serves everyone who arrived
+   * meanwhile. Each caller still sees the file as it was at some moment after its call (every
+   * authenticated request asks; one `stat` per request was a tenth of a request's CPU).
+   */
+  let looking: Promise<Loaded> | undefined;
+  let nextLook: Promise<Loaded> | undefined;
+  function fresh(): Promise<Loaded> {
+    if (!looking) {
+      const look = lookAtFile().finally(() => {
+        if (looking === look) looking = undefined;
+      });
+      looking = look;
+      return look;
+    }
+    nextLook ??= looking
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        nextLook = undefined;
+        return fresh();
+      });
+    return nextLook;
+  }
+
   /** The last good keyrings, reloading first if the file changed; a broken file keeps the last good. */
-  async function fresh(): Promise<Loaded> {
+  async function lookAtFile(): Promise<Loaded> {
     if (!current) return await load();
     let stamp: string | undefined;
     try {

@@ -80,7 +80,6 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       tokens,
       now,
       tokenCacheSize: config.sessionTokenCacheSize,
-      maxQueriesInFlight: database.kind === 'mysql' ? 2 : 1,
     }),
   };
   // A signing key that leaves the active_session keyring (noticed at this instance's next load of it)

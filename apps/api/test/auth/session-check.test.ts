@@ -43,7 +43,10 @@ describe.each(DB_KINDS)('session checks on %s', (kind) => {
     const burst = () =>
       Promise.all(
         users.flatMap((user, i) =>
-          [0, 1, 2, 3].map(async (n) => ({ i, response: await me(user.session, n % 2 ? 'bearer' : 'cookie') })),
+          [0, 1, 2, 3].map(async (n) => ({
+            i,
+            response: await me(user.session, n % 2 ? 'bearer' : 'cookie'),
+          })),
         ),
       );
     for (const { i, response } of await burst()) {

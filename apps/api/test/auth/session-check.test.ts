@@ -36,7 +36,7 @@ describe.each(DB_KINDS)('session checks on %s', (kind) => {
     call(app, 'GET', '/api/me', { session, via });
 
   it('a burst over many sessions: each request gets its own user, and sessions ended before it are refused', async () => {
-    const users = [];
+    const users: Awaited<ReturnType<typeof signUp>>[] = [];
     for (let i = 0; i < 6; i += 1) users.push(await signUp(app, smtp, { displayName: `Burst ${i}` }));
     const verify = vi.spyOn(platformOf(app).tokens, 'verify');
 

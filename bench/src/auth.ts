@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { type Algorithm, hash } from '@node-rs/argon2';
 import autocannon from 'autocannon';
-import { type Connection, createConnection } from 'mysql2/promise';
+import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 import { toDbTime } from '../../apps/api/src/db/time.js';
 import { newId } from '../../apps/api/src/ids.js';
 import { freePort } from '../../scripts/services/free-port.js';
@@ -75,6 +75,13 @@ interface RunResult {
   latencyMs: { p50: number; p99: number; max: number };
   serverCpuPercentOfOneCore: number;
   serverCpuMicrosecondsPerRequest: number | null;
+  /** MariaDB statements (`Questions`) per answered request: how many requests one session query served. */
+  databaseStatementsPerRequest: number | null;
+}
+
+async function statements(admin: Connection): Promise<number> {
+  const [rows] = await admin.query<RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Questions'");
+  return Number(rows[0]?.Value ?? 0);
 }
 
 async function hammer(
@@ -83,8 +90,10 @@ async function hammer(
   seconds: number,
   cookies: readonly string[],
   serverPid: number | undefined,
+  admin: Connection,
 ): Promise<RunResult> {
   let nextClient = 0;
+  const statementsBefore = await statements(admin);
   const cpuBefore = processCpuMs(serverPid);
   const wallBefore = performance.now();
   const result = await autocannon({
@@ -97,6 +106,8 @@ async function hammer(
   });
   const wallMs = performance.now() - wallBefore;
   const cpuMs = processCpuMs(serverPid) - cpuBefore;
+  // Less this probe's own statement.
+  const statementsDuring = (await statements(admin)) - statementsBefore - 1;
   const ok = result['2xx'];
   return {
     route,
@@ -111,6 +122,7 @@ async function hammer(
     latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
     serverCpuPercentOfOneCore: Math.round((cpuMs / wallMs) * 100),
     serverCpuMicrosecondsPerRequest: ok > 0 ? round((cpuMs * 1000) / ok, 0) : null,
+    databaseStatementsPerRequest: ok > 0 ? round(statementsDuring / ok, 3) : null,
   };
 }
 
@@ -173,7 +185,9 @@ function printTable(result: {
   target: { met: boolean | null };
   revocation: { ok: boolean };
 }): void {
-  const rows: string[][] = [['run', 'route', 'req/s', 'p50 / p99 ms', 'non-2xx', 'server CPU', 'µs/req']];
+  const rows: string[][] = [
+    ['run', 'route', 'req/s', 'p50 / p99 ms', 'non-2xx', 'server CPU', 'µs/req', 'SQL/req'],
+  ];
   result.runs.forEach((run, i) => {
     rows.push([
       String(i + 1),
@@ -183,6 +197,7 @@ function printTable(result: {
       String(run.non2xx + run.errors),
       `${run.serverCpuPercentOfOneCore} %`,
       String(run.serverCpuMicrosecondsPerRequest ?? '–'),
+      String(run.databaseStatementsPerRequest ?? '–'),
     ]);
   });
   for (const route of ['live', 'me'] as const) {
@@ -196,6 +211,7 @@ function printTable(result: {
       '',
       '',
       String(summary.serverCpuMicrosecondsPerRequest),
+      '',
     ]);
   }
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => r[c]?.length ?? 0))) ?? [];
@@ -258,7 +274,7 @@ async function main(): Promise<void> {
 
     const routes: Route[] = auth.only ? [auth.only] : ['live', 'me'];
     log(`warm-up: ${auth.warmupSeconds} s per route…`);
-    for (const route of routes) await hammer(baseUrl, route, auth.warmupSeconds, cookies, server.pid);
+    for (const route of routes) await hammer(baseUrl, route, auth.warmupSeconds, cookies, server.pid, admin);
     await sleep(500);
 
     const runs: RunResult[] = [];
@@ -266,7 +282,7 @@ async function main(): Promise<void> {
       const order = r % 2 === 0 ? routes : [...routes].reverse();
       for (const route of order) {
         log(`${PATHS[route]}: ${auth.connections} connections, ${auth.seconds} s…`);
-        const run = await hammer(baseUrl, route, auth.seconds, cookies, server.pid);
+        const run = await hammer(baseUrl, route, auth.seconds, cookies, server.pid, admin);
         log(`${PATHS[route]}: ${run.requestsPerSecond} req/s (${run.non2xx + run.errors} not 2xx)`);
         runs.push(run);
         await sleep(500);

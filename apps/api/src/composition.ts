@@ -80,6 +80,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       tokens,
       now,
       tokenCacheSize: config.sessionTokenCacheSize,
+      // SQLite answers one statement at a time anyway.
+      maxQueriesInFlight: database.kind === 'mysql' ? 2 : 1,
     }),
   };
   // A signing key that leaves the active_session keyring (noticed at this instance's next load of it)

@@ -30,6 +30,11 @@ export interface SessionCheckOptions {
   readonly now: () => Date;
   /** SESSION_TOKEN_CACHE_SIZE: verified tokens remembered (0: verify every time). */
   readonly tokenCacheSize: number;
+  /**
+   * Session queries running at once. Requests that arrive meanwhile wait for the next query, so one
+   * slow query (a busy database) delays the next request by up to twice its time with 1, less with 2.
+   */
+  readonly maxQueriesInFlight: number;
 }
 
 export function createSessionCheck(options: SessionCheckOptions): SessionCheck {
@@ -45,9 +50,7 @@ export function createSessionCheck(options: SessionCheckOptions): SessionCheck {
       const rows = await findActiveSessions(db, ids, now());
       return new Map(rows.map((row) => [row.session_id, row]));
     },
-    // One query at a time: a request waits at most for the query under way and its own, and the
-    // requests of that wait share one query (measured: no faster with 2 or 4, docs/performance.md).
-    { maxInFlight: 1 },
+    { maxInFlight: options.maxQueriesInFlight },
   );
   const touches = new BatchedLookup<string, true>(async (ids) => {
     await touchSessions(db, ids, now());

@@ -2,7 +2,8 @@
  * `npm run bench:start`: issue 15, target 5 — how long `npm start` takes from the command to
  * "Parley is running at", on the machine as it is.
  *
- * 1. first start: the build stamp is removed (as after a change to the sources), on a new data dir;
+ * 1. first start: the build stamp is removed (as after a change to the sources), on a new data dir; with
+ *    BENCH_START_CLEAN=1 every build output is removed too (as in a fresh clone: a full build);
  * 2. second and third start: nothing changed, on the data dir of the first (the target: ≤ 5 s).
  * Each start runs the real `npm start` (npm, the build check or build, migrations, the password hasher's
  * warm-up, listening) with its own port, and is stopped with SIGTERM once ready. Prints the times and
@@ -74,8 +75,19 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-start-'));
   try {
     rmSync(STAMP_FILE, { force: true });
+    const clean = process.env.BENCH_START_CLEAN === '1';
+    if (clean) {
+      for (const dir of ['packages/contract/dist', 'apps/api/dist', 'apps/web/dist']) {
+        rmSync(path.join(rootDir, dir), { recursive: true, force: true });
+      }
+    }
     const runs = [
-      await timeStart('first start (sources changed, new data dir)', dataDir),
+      await timeStart(
+        clean
+          ? 'first start (no build outputs: a fresh clone, new data dir)'
+          : 'first start (sources changed, new data dir)',
+        dataDir,
+      ),
       await timeStart('second start (unchanged, existing data dir)', dataDir),
       await timeStart('third start (unchanged, existing data dir)', dataDir),
     ];

@@ -25,7 +25,7 @@ export function machineInfo() {
 }
 
 /** User+system CPU time of a process in milliseconds, from /proc (Linux). */
-function processCpuMs(pid: number | undefined): number {
+export function processCpuMs(pid: number | undefined): number {
   if (!pid) return 0;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 export const rootDir = fileURLToPath(new URL('../../', import.meta.url));
 export const resultsDir = path.join(rootDir, 'bench', 'results');
 
-function envNumber(name: string, fallback: number): number {
+export function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);

@@ -10,6 +10,7 @@ import type { AuthDeps } from './modules/auth/auth.context.js';
 import { warmPasswordHasher } from './modules/auth/passwords/password-hasher.js';
 import { preloadPasswordPolicy } from './modules/auth/passwords/password-policy.js';
 import { authenticate } from './modules/auth/session.service.js';
+import { createSessionCheck } from './modules/auth/session-check.js';
 import { MessageWriter } from './modules/messages/message-writer.js';
 import type { Connection } from './modules/realtime/connection.js';
 import { RealtimeLimits } from './modules/realtime/realtime.limits.js';
@@ -76,6 +77,14 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     sessionTokenTtlSeconds: config.sessionTokenTtlSeconds,
     breaches: platform.breaches,
     newDeviceWindowMs: config.newDeviceWindowMs,
+    sessionCheck: createSessionCheck({
+      db,
+      tokens,
+      now,
+      tokenCacheSize: config.sessionTokenCacheSize,
+      // SQLite answers one statement at a time anyway.
+      maxQueriesInFlight: database.kind === 'mysql' ? 2 : 1,
+    }),
   };
   // A signing key that leaves the active_session keyring (noticed at this instance's next load of it)
   // takes its tokens' sockets with it on every instance, like any other session end.

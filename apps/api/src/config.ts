@@ -220,6 +220,7 @@ const Variables = z.object({
     .min(10)
     .max(MAX_TOKEN_TTL_SECONDS)
     .default(MAX_TOKEN_TTL_SECONDS),
+  SESSION_TOKEN_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   BUS_PROBE_MS: z.coerce.number().int().min(50).max(300_000).default(5_000),
   // Observability (docs/operations.md "Metrics, traces and logs").
   METRICS_PORT: port.min(1).optional(),
@@ -466,6 +467,8 @@ export interface Config {
   readonly wsHeartbeatMs: number;
   /** Lifetime of an `active_session` token (the inactivity timeout); at most 24 h. */
   readonly sessionTokenTtlSeconds: number;
+  /** Session tokens whose verified signature is remembered until they expire (0: verify every request). */
+  readonly sessionTokenCacheSize: number;
   /** With Redis: how often each instance proves the fan-out delivers (a probe published to itself). */
   readonly busProbeMs: number;
   readonly passwords: PasswordCheckConfig;
@@ -644,6 +647,7 @@ export function loadConfig(
     },
     wsHeartbeatMs: e.WS_HEARTBEAT_MS,
     sessionTokenTtlSeconds: e.SESSION_TOKEN_TTL_SECONDS,
+    sessionTokenCacheSize: e.SESSION_TOKEN_CACHE_SIZE,
     busProbeMs: e.BUS_PROBE_MS,
     passwords: {
       pwnedPasswordsUrl: e.PWNED_PASSWORDS_URL === '' ? undefined : e.PWNED_PASSWORDS_URL,

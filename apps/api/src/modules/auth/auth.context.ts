@@ -4,6 +4,7 @@ import type { BreachedPasswords } from '../../platform/breaches/pwned-passwords.
 import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { MailQueue } from '../../platform/mail/mail-queue.js';
 import type { TokenService } from '../../platform/tokens/token.types.js';
+import type { SessionCheck } from './session-check.js';
 import type { SessionEndDeps } from './session-end.js';
 
 /** What the auth commands need; built once, in the composition root (composition.ts). */
@@ -24,6 +25,8 @@ export interface AuthDeps extends SessionEndDeps {
   readonly breaches: BreachedPasswords;
   /** NEW_DEVICE_WINDOW: a sign-in from a device unseen on the account this long gets a notice. */
   readonly newDeviceWindowMs: number;
+  /** How a presented session token is checked: cached signatures, batched session reads (ADR 0014). */
+  readonly sessionCheck: SessionCheck;
 }
 
 /** Builds `<PUBLIC_URL>/<page>?token=…`, keeping any path prefix of PUBLIC_URL. */

@@ -3,7 +3,7 @@ import { AppError } from '../../errors.js';
 import type { AuthContext } from '../../http/auth.js';
 import { newId } from '../../ids.js';
 import type { IssuedToken } from '../../platform/tokens/token.types.js';
-import { createSession, findActiveSession, touchSession } from '../sessions/session.repository.js';
+import { createSession } from '../sessions/session.repository.js';
 import { findLiveUserByEmail, type UserRow, updateLiveUser } from '../users/user.repository.js';
 import {
   SESSION_LIFETIME_MS,
@@ -96,23 +96,25 @@ export async function login(
 
 /**
  * Checks a presented session token against its server-side session: a revoked session, an ended one or a
- * deleted account fails here on the very next request, on every instance. Returns undefined for any failure.
+ * deleted account fails here on the very next request, on every instance (the session is read from the
+ * database for every request; `deps.sessionCheck` only remembers signatures and shares queries, ADR 0014).
+ * Returns undefined for any failure.
  */
 export async function authenticate(deps: AuthDeps, token: string): Promise<AuthContext | undefined> {
   let verified: Awaited<ReturnType<AuthDeps['tokens']['verify']>>;
   try {
-    verified = await deps.tokens.verify('active_session', token);
+    verified = await deps.sessionCheck.verifyToken(token);
   } catch {
     return undefined;
   }
   const sessionId = verified.claims.sid;
   if (typeof sessionId !== 'string') return undefined;
+  const row = await deps.sessionCheck.activeSession(sessionId);
+  if (!row || row.id !== verified.sub) return undefined;
   const now = deps.now();
-  const row = await findActiveSession(deps.db, sessionId, verified.sub, now);
-  if (!row) return undefined;
   const { session_id, last_seen_at, expires_at, ...user } = row;
   if (now.getTime() - new Date(fromDbTime(last_seen_at)).getTime() >= SESSION_TOUCH_INTERVAL_MS) {
-    await touchSession(deps.db, session_id, now);
+    await deps.sessionCheck.touch(session_id);
   }
   const reissued =
     now.getTime() - verified.iat.getTime() >= sessionTokenReissueAfterMs(deps.sessionTokenTtlSeconds)
@@ -137,10 +139,9 @@ export type SessionStanding = 'live' | 'ended' | 'expired';
  */
 export async function sessionStanding(deps: AuthDeps, auth: AuthContext): Promise<SessionStanding> {
   if (!(await deps.tokens.hasKey('active_session', auth.token.kid))) return 'ended';
-  const now = deps.now();
-  const active = await findActiveSession(deps.db, auth.sessionId, auth.userId, now);
-  if (!active) return 'ended';
-  return now.getTime() >= auth.token.expiresAt.getTime() ? 'expired' : 'live';
+  const active = await deps.sessionCheck.activeSession(auth.sessionId);
+  if (!active || active.id !== auth.userId) return 'ended';
+  return deps.now().getTime() >= auth.token.expiresAt.getTime() ? 'expired' : 'live';
 }
 
 export async function logout(deps: AuthDeps, auth: AuthContext, origin: RequestOrigin): Promise<void> {

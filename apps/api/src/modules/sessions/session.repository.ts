@@ -35,8 +35,12 @@ export async function createSession(
   return row;
 }
 
-/** A session that can still authenticate: not revoked, not past its absolute end, its user not deleted. */
-export function findActiveSession(db: Executor, sessionId: string, userId: string, now: Date) {
+/**
+ * The sessions among `sessionIds` that can still authenticate — not revoked, not past their absolute
+ * end, their user not deleted — each with its user's row. One query for many concurrent requests
+ * (`session-check.ts` batches them); the caller checks that a row's user is the token's subject.
+ */
+export function findActiveSessions(db: Executor, sessionIds: readonly string[], now: Date) {
   return db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -54,19 +58,21 @@ export function findActiveSession(db: Executor, sessionId: string, userId: strin
       'users.updated_at',
       'users.deleted_at',
     ])
-    .where('sessions.id', '=', sessionId)
-    .where('sessions.user_id', '=', userId)
+    .where('sessions.id', 'in', sessionIds)
     .where('sessions.revoked_at', 'is', null)
     .where('sessions.expires_at', '>', toDbTime(now))
     .where('users.deleted_at', 'is', null)
-    .executeTakeFirst();
+    .execute();
 }
 
-export async function touchSession(db: Executor, sessionId: string, now: Date): Promise<void> {
+export type ActiveSessionRow = Awaited<ReturnType<typeof findActiveSessions>>[number];
+
+/** Records that these sessions were used now (`last_seen_at`, shown on the sessions page). */
+export async function touchSessions(db: Executor, sessionIds: readonly string[], now: Date): Promise<void> {
   await db
     .updateTable('sessions')
     .set({ last_seen_at: toDbTime(now) })
-    .where('id', '=', sessionId)
+    .where('id', 'in', sessionIds)
     .execute();
 }
 

@@ -11,6 +11,7 @@ import type { AttachmentDeps } from './modules/attachments/attachment.service.js
 import { attachmentsRoutes } from './modules/attachments/attachments.routes.js';
 import type { AuthDeps } from './modules/auth/auth.context.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
+import { mfaRoutes } from './modules/auth/mfa/mfa.routes.js';
 import type { ConversationDeps } from './modules/conversations/conversation.service.js';
 import { conversationsRoutes } from './modules/conversations/conversations.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -135,6 +136,7 @@ export async function registerHttp(
       await api.register(healthRoutes, { db: services.db });
       await api.register(authRoutes, { deps: services.auth });
       await api.register(meRoutes, { deps: services.auth });
+      await api.register(mfaRoutes, { deps: services.auth });
       await api.register(sessionsRoutes, { deps: services.auth });
       await api.register(conversationsRoutes, { deps: services.messaging });
       await api.register(messagesRoutes, { deps: services.messaging });

@@ -65,6 +65,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const { db } = database;
   const { bus, tokens, blobs } = platform;
 
+  const checkLimit = limitChecker(platform.limiter, config.limits.rates);
   const auth: AuthDeps = {
     db,
     tokens,
@@ -74,6 +75,9 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     mailNoticeIntervalMs: config.mailNoticeIntervalMs,
     bus,
     sessionTokenTtlSeconds: config.sessionTokenTtlSeconds,
+    mfa: platform.mfa,
+    mfaConfig: config.mfa,
+    checkLimit,
   };
   // A signing key that leaves the active_session keyring (noticed at this instance's next load of it)
   // takes its tokens' sockets with it on every instance, like any other session end.
@@ -129,7 +133,6 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     await sweeper.stop();
   });
 
-  const checkLimit = limitChecker(platform.limiter, config.limits.rates);
   // Every instance hears every session end on the bus and closes its own sockets of that session.
   const sessions = new SessionRegistry<Connection>(bus, app.log);
   app.addHook('onClose', async () => sessions.close());

@@ -6,6 +6,7 @@ import * as m0004 from './0004-registrations.js';
 import * as m0005 from './0005-scale.js';
 import * as m0007 from './0007-uploads.js';
 import * as m0008 from './0008-smaller.js';
+import * as m0009 from './0009-mfa.js';
 
 /**
  * Every migration, in order. Listed in code rather than read from a folder so the bundled bootstrap
@@ -19,4 +20,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0005-scale': m0005,
   '0007-uploads': m0007,
   '0008-smaller': m0008,
+  '0009-mfa': m0009,
 });

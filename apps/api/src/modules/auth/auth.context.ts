@@ -1,7 +1,10 @@
 import type { Kysely } from 'kysely';
+import type { MfaConfig } from '../../config.js';
 import type { DB } from '../../db/schema.js';
 import type { EventBus } from '../../platform/bus/event-bus.js';
+import type { CheckLimit } from '../../platform/limits/limiter.js';
 import type { MailQueue } from '../../platform/mail/mail-queue.js';
+import type { MfaCipher } from '../../platform/secrets/mfa-cipher.js';
 import type { TokenService } from '../../platform/tokens/token.types.js';
 import type { SessionEndDeps } from './session-end.js';
 
@@ -19,6 +22,15 @@ export interface AuthDeps extends SessionEndDeps {
   readonly bus: EventBus;
   /** Lifetime of an `active_session` token (SESSION_TOKEN_TTL_SECONDS). */
   readonly sessionTokenTtlSeconds: number;
+  /** Seals TOTP secrets and keys recovery-code hashes. */
+  readonly mfa: MfaCipher;
+  /** Challenge lifetime and wrong-code allowance, re-authentication window. */
+  readonly mfaConfig: MfaConfig;
+  /**
+   * Rate counters a command spends itself, when the key is known only inside it (the per-account
+   * second-factor limit needs the account a challenge names).
+   */
+  readonly checkLimit: CheckLimit;
 }
 
 /** Builds `<PUBLIC_URL>/<page>?token=…`, keeping any path prefix of PUBLIC_URL. */

@@ -13,7 +13,11 @@ export type RevokeReason =
   | 'password_changed'
   | 'password_reset'
   | 'account_deleted'
-  | 'operator';
+  | 'operator'
+  /** A new sign-in in the same browser replaced this session (ASVS 7.2.4). */
+  | 'signed_in_again'
+  | 'mfa_enabled'
+  | 'mfa_disabled';
 
 export async function createSession(
   db: Executor,
@@ -29,6 +33,8 @@ export async function createSession(
     expires_at: toDbTime(new Date(input.now.getTime() + input.lifetimeMs)),
     revoked_at: null,
     revoked_reason: null,
+    // Signing in is an authentication: sensitive actions right after it need no second prompt.
+    reauthenticated_at: toDbTime(input.now),
   };
   await db.insertInto('sessions').values(row).execute();
   return row;
@@ -43,6 +49,7 @@ export function findActiveSession(db: Executor, sessionId: string, userId: strin
       'sessions.id as session_id',
       'sessions.last_seen_at',
       'sessions.expires_at',
+      'sessions.reauthenticated_at',
       'users.id',
       'users.email',
       'users.email_live',
@@ -61,12 +68,37 @@ export function findActiveSession(db: Executor, sessionId: string, userId: strin
     .executeTakeFirst();
 }
 
+/** Records a re-authentication on the session (POST /api/auth/reauthenticate). */
+export async function markReauthenticated(db: Executor, sessionId: string, now: Date): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ reauthenticated_at: toDbTime(now) })
+    .where('id', '=', sessionId)
+    .execute();
+}
+
 export async function touchSession(db: Executor, sessionId: string, now: Date): Promise<void> {
   await db
     .updateTable('sessions')
     .set({ last_seen_at: toDbTime(now) })
     .where('id', '=', sessionId)
     .execute();
+}
+
+/** Users with at least one session not revoked, in id order after `afterUserId`, at most `limit`. */
+export async function usersWithLiveSessions(
+  db: Executor,
+  input: { afterUserId: string | undefined; limit: number },
+): Promise<string[]> {
+  let query = db
+    .selectFrom('sessions')
+    .select('user_id')
+    .distinct()
+    .where('revoked_at', 'is', null)
+    .orderBy('user_id')
+    .limit(input.limit);
+  if (input.afterUserId !== undefined) query = query.where('user_id', '>', input.afterUserId);
+  return (await query.execute()).map((row) => row.user_id);
 }
 
 export function listActiveSessions(db: Executor, userId: string, now: Date): Promise<SessionRow[]> {

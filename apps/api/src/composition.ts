@@ -49,7 +49,7 @@ export interface Server {
   readonly app: FastifyInstance;
   readonly database: Database;
   readonly platform: Platform;
-  /** Boot work before listening: migrations if configured, then warming the password checks. */
+  /** Boot work before listening: migrations if configured, the MFA key, then warming the password checks. */
   prepare(): Promise<void>;
 }
 
@@ -165,6 +165,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     platform,
     async prepare() {
       await prepareDatabase(config, database, app.log);
+      await platform.mfa.load();
       preloadPasswordPolicy();
       await warmPasswordHasher();
     },

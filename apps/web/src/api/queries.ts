@@ -44,6 +44,12 @@ export const sessionsQuery = queryOptions({
   },
 });
 
+/** The account's second factors (Settings → Security, the re-authentication dialog). */
+export const mfaQuery = queryOptions({
+  queryKey: ['mfa'] as const,
+  queryFn: () => api.mfaStatus(),
+});
+
 /** Conversations per page of the list. */
 const LIST_PAGE_SIZE = 50;
 

@@ -4,6 +4,7 @@ import { Link, useLocation } from '../router/router.js';
 const SECTIONS = [
   { to: '/settings', label: 'Profile' },
   { to: '/settings/password', label: 'Password' },
+  { to: '/settings/security', label: 'Security' },
   { to: '/settings/sessions', label: 'Devices and sessions' },
   { to: '/settings/delete-account', label: 'Delete account' },
 ] as const;

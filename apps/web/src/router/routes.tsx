@@ -11,6 +11,7 @@ import { VerifyEmailPage } from '../pages/auth/VerifyEmailPage.js';
 import { DeleteAccountPage } from '../pages/settings/DeleteAccountPage.js';
 import { PasswordPage } from '../pages/settings/PasswordPage.js';
 import { ProfilePage } from '../pages/settings/ProfilePage.js';
+import { SecurityPage } from '../pages/settings/SecurityPage.js';
 import { SessionsPage } from '../pages/settings/SessionsPage.js';
 
 /**
@@ -53,6 +54,7 @@ export const ROUTES: readonly Route[] = [
   { path: '/conversations/:id', access: 'member', render: messaging('conversation') },
   { path: '/settings', access: 'member', render: settings(<ProfilePage />) },
   { path: '/settings/password', access: 'member', render: settings(<PasswordPage />) },
+  { path: '/settings/security', access: 'member', render: settings(<SecurityPage />) },
   { path: '/settings/sessions', access: 'member', render: settings(<SessionsPage />) },
   { path: '/settings/delete-account', access: 'member', render: settings(<DeleteAccountPage />) },
   { path: '/sign-in', access: 'guest', render: auth(<SignInPage />) },

@@ -23,6 +23,11 @@ export interface Opened {
 export class MfaCipher {
   constructor(private readonly keys: MfaKeySource) {}
 
+  /** Loads the keys now (creating the local material on first start), so a missing secret fails the boot. */
+  async load(): Promise<void> {
+    await this.keys.get();
+  }
+
   async seal(plaintext: string, owner: string): Promise<string> {
     const key = (await this.keys.get()).current;
     const nonce = randomBytes(NONCE_BYTES);

@@ -177,6 +177,7 @@ const NAMED_SHAPES: readonly [string, z.ZodObject][] = [
   ['Attachment', contract.Attachment],
   ['Message', contract.Message],
   ['Conversation', contract.Conversation],
+  ['Passkey', contract.PasskeySummary],
 ];
 const keySignature = (keys: readonly string[]) => [...keys].sort().join(',');
 const NAMES_BY_KEYS = new Map(

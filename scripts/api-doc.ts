@@ -45,7 +45,8 @@ const TAG_TITLES: Readonly<Record<string, string>> = {
 /** What each route does beyond its schema: who may call it and what a client must know. */
 const ROUTE_NOTES: Readonly<Record<string, string>> = {
   'GET /api/health/live': 'anyone; the process is up',
-  'GET /api/health/ready': 'anyone; the database answers (503 `service_unavailable` when it does not)',
+  'GET /api/health/ready':
+    'anyone; the database and Redis (when configured) answer, `checks` says which; otherwise 503 `service_unavailable` with `details.checks` and `Retry-After`',
   'POST /api/auth/register':
     'anyone; the same 202 whether or not the email exists: sends a verification link, or to a verified account a "someone tried to sign up" notice (at most one per `MAIL_NOTICE_INTERVAL_SECONDS`)',
   'POST /api/auth/verify-email':
@@ -64,7 +65,6 @@ const ROUTE_NOTES: Readonly<Record<string, string>> = {
   'POST /api/auth/reset-password': 'anyone with the emailed link; single use; ends every session',
   'POST /api/auth/change-password': 'signed in, recently authenticated; ends every other session',
   'GET /api/me': 'signed in; re-issues the session token when it is old enough',
-  'PATCH /api/me': 'signed in',
   'GET /api/me/mfa': 'signed in; the account’s second factors',
   'POST /api/me/mfa/totp':
     'signed in, recently authenticated; a new authenticator secret, active once confirmed; 409 `conflict` when one is active',
@@ -74,9 +74,17 @@ const ROUTE_NOTES: Readonly<Record<string, string>> = {
     'signed in, recently authenticated; removes the authenticator and the recovery codes; ends every other session',
   'POST /api/me/mfa/recovery-codes':
     'signed in, recently authenticated, with an authenticator; 10 new codes, the old set stops working',
+  'PATCH /api/me':
+    'signed in; the new name reaches the members of your conversations, and your other tabs, as `user_updated`; `LIMIT_PROFILE_CHANGES`',
   'DELETE /api/me':
     'signed in, recently authenticated, with the password; soft-deletes the account and ends its sessions; it leaves every group, and its direct conversations become read-only',
   'GET /api/users/lookup': 'signed in; verified, live accounts only (404 otherwise); `LIMIT_LOOKUPS`',
+  'POST /api/me/email':
+    'signed in, recently authenticated, with the current password; the same 202 whether or not the address is free: sends the new address a single-use link (1 h) and the current one a notice; nothing changes until the link is used; `LIMIT_PASSWORD_CHECKS`, `LIMIT_EMAIL_ADDRESS` per new address',
+  'POST /api/auth/confirm-email-change':
+    'anyone with the link sent to the new address; single use; the account moves to that address (verified); every session but the one confirming (when signed in to this account) ends; 409 `conflict` when another account took the address meanwhile',
+  'GET /api/me/security-events':
+    'signed in; your own security log (sign-ins, failures, password and email changes, session ends) newest first, `limit` ≤ 100; pass `nextCursor` back as `cursor`',
   'GET /api/sessions': 'signed in; your own sessions, `current` marks this one',
   'DELETE /api/sessions/{id}':
     'signed in; ends one of your own sessions (404 for anyone else’s); another than this one needs a recent authentication',
@@ -89,12 +97,16 @@ const ROUTE_NOTES: Readonly<Record<string, string>> = {
   'DELETE /api/conversations/{id}/members/{userId}':
     'group owner and admins, or yourself (leave); a group keeps an owner (the longest-standing admin, else member, takes over)',
   'GET /api/conversations/{id}/messages':
-    'members; `before` or `after` a seq (not both), `limit` ≤ 100, in seq order',
+    'members; `before`, `after` or `around` a seq (one of them), `limit` ≤ 100, in seq order; `around` gives the message, up to half the page before it and `hasMoreAfter`',
   'POST /api/conversations/{id}/messages':
-    'members of a writable conversation; 201 once stored, 200 with the stored message when `clientId` repeats',
+    'members of a writable conversation; 201 once stored, 200 with the stored message when `clientId` repeats; `replyToId`: a message of the same conversation (deleted too), else 400',
   'PATCH /api/messages/{id}': 'the sender; sets `editedAt`; `LIMIT_MESSAGE_EDITS`',
   'DELETE /api/messages/{id}': 'the sender; soft delete: later reads show a tombstone',
   'POST /api/conversations/{id}/read': 'members; moves your read marker forward only',
+  'PUT /api/messages/{id}/reactions/{emoji}':
+    'members; adds your reaction: one emoji (URL-encoded) or a short name (`+1`, `heart`, `tada`, …); idempotent; 409 on a deleted message, 403 in a read-only conversation; members get `message_updated` with a new `rev`; `LIMIT_REACTIONS`',
+  'DELETE /api/messages/{id}/reactions/{emoji}':
+    'members; removes your reaction (soft delete); idempotent; members get `message_updated` with a new `rev`; `LIMIT_REACTIONS`',
   'POST /api/attachments':
     'members of a writable conversation; the body is the file’s raw bytes with its `Content-Type`; checked against its bytes; `ATTACHMENT_MAX_BYTES`, `LIMIT_UPLOADS`, `LIMIT_UPLOAD_BYTES`, `UPLOAD_QUOTA_BYTES` (413 `quota_exceeded`), 408 `request_timeout` for a trickle',
   'GET /api/attachments/{id}':
@@ -104,8 +116,8 @@ const ROUTE_NOTES: Readonly<Record<string, string>> = {
 const CLIENT_FRAME_NOTES: Readonly<Record<string, string>> = {
   auth: 'first frame when the upgrade carried no session cookie; within 5 s, else close 4401',
   resume:
-    'per conversation, the last `seq` seen (or `{ seq, rev }` to get edits and deletes too); the server replays what came after, in order, then sends `resumed`',
-  send: 'answered by `ack` once stored (or `error` naming the `clientId`); the same `clientId` again returns the same message',
+    'per conversation, the last `seq` seen (or `{ seq, rev }` to get edits, deletes and reaction changes too); the server replays what came after, in order, then sends `resumed`',
+  send: 'answered by `ack` once stored (or `error` naming the `clientId`); the same `clientId` again returns the same message; `replyToId` as for HTTP',
   typing: 'shown to the other members; throttled per conversation, `LIMIT_TYPING`',
   ping: 'answered by `pong`',
 };
@@ -116,11 +128,14 @@ const SERVER_FRAME_NOTES: Readonly<Record<string, string>> = {
   ack: 'your `send` is stored; `message` is what was stored',
   error: 'a frame was refused; names its `clientId` when it was a `send`; the socket stays open',
   message: 'a new message in one of your conversations, exactly once per connection, in seq order',
-  message_updated: 'an edit or a delete (a tombstone: empty body, `deletedAt` set), with a new `rev`',
+  message_updated:
+    'an edit, a delete (a tombstone: empty body, `deletedAt` set) or a change of its `reactions`, with a new `rev`',
   typing: 'someone is typing in a conversation',
   read: 'someone moved their read marker',
   conversation: 'you were added to a conversation, or it changed (members, read-only)',
   conversation_removed: 'you are no longer a member (you left or were removed)',
+  user_updated:
+    'someone you share a conversation with (or you, in another tab) changed their display name; once per change, not replayed by `resume`',
   session_revoked: 'your session ended; the socket closes with 4001',
   session_expired: 'the token of this socket ran out; the socket closes with 4002',
   pong: 'the answer to `ping`',
@@ -148,10 +163,10 @@ const ERROR_NOTES: Readonly<Record<contract.ErrorCode, string>> = {
     'not allowed: a cross-origin request with the cookie, a role that may not do this, a read-only conversation',
   email_not_verified: 'sign-in before the address was confirmed',
   reauthentication_required:
-    'a sensitive action (password, second factors, other sessions, deletion) without a sign-in or `POST /api/auth/reauthenticate` in the last `REAUTH_MAX_AGE`',
+    'a sensitive action (password, email, second factors, other sessions, deletion) without a sign-in or `POST /api/auth/reauthenticate` in the last `REAUTH_MAX_AGE`',
   not_found: 'does not exist, or the caller may not know it does',
   conflict:
-    'the change conflicts with what is stored: a `clientId` already used in another conversation, an edit of a deleted message, a second authenticator app',
+    'the change conflicts with what is stored: a `clientId` already used in another conversation, an edit of or a reaction to a deleted message, a second authenticator app',
   payload_too_large: 'a body or upload over its size limit',
   unsupported_media_type:
     'a `Content-Type` the route does not take (JSON routes), or an upload type not allowed',
@@ -162,7 +177,7 @@ const ERROR_NOTES: Readonly<Record<contract.ErrorCode, string>> = {
   quota_exceeded: 'the upload would exceed `UPLOAD_QUOTA_BYTES`; nothing stored',
   request_timeout: 'the request (an upload) arrived too slowly and was cut off; the connection is closed',
   service_unavailable:
-    'the database is unreachable (`GET /api/health/ready`), or the server is shutting down; retry',
+    'the database cannot be reached (any route: `Retry-After` header; WebSocket error frames: `details.retryAfter`), `GET /api/health/ready` found the database or Redis unreachable, or the server is shutting down; retry later',
   bad_request:
     'a request that makes no sense as sent: a `Content-Length` that does not match the body, a second `auth` frame',
   internal_error: 'a fault on the server; the message says nothing more',
@@ -175,6 +190,8 @@ const NAMED_SHAPES: readonly [string, z.ZodObject][] = [
   ['Member', contract.Member],
   ['Session', contract.Session],
   ['Attachment', contract.Attachment],
+  ['Reaction', contract.Reaction],
+  ['ReplyTo', contract.ReplyTo],
   ['Message', contract.Message],
   ['Conversation', contract.Conversation],
   ['Passkey', contract.PasskeySummary],

@@ -62,8 +62,13 @@ describe('message content', () => {
     await expect.poll(() => messageTexts(ben.page)).toContain('No typo here');
     const theirs = ben.page.locator('.message-list > li').last();
     expect(await theirs.locator('.message-edited').textContent()).toContain('edited');
-    // Ben cannot edit or delete Ada's message.
-    expect(await theirs.getByRole('button').count()).toBe(0);
+    // Ben cannot edit or delete Ada's message: he can only reply and react.
+    expect(await theirs.getByRole('button', { name: /^(Edit|Delete)/ }).count()).toBe(0);
+    expect(
+      await theirs.getByRole('button').evaluateAll((buttons) => buttons.map((b) => b.textContent)),
+    ).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Reply to /), expect.stringMatching(/^React to /)]),
+    );
     await mine.getByRole('button', { name: /^Delete/ }).click();
     await mine.getByRole('button', { name: 'Yes, delete' }).click();
     await expect

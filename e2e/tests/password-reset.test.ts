@@ -33,7 +33,7 @@ describe('forgotten password', () => {
     await expectVisible(page.getByText('At least 12 characters'));
     await auditScreen(page, 'reset-password');
 
-    // Refused before the link is spent: too short, then too common.
+    // Refused before the link is spent: too short, then too easy to guess.
     const field = page.getByLabel('New password');
     await field.fill('short');
     await page.getByRole('button', { name: 'Set new password' }).click();
@@ -42,7 +42,9 @@ describe('forgotten password', () => {
       .toContain('New password must be at least 12 characters');
     await field.fill('password1234');
     await page.getByRole('button', { name: 'Set new password' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('New password is too common');
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toContain('New password is too easy to guess');
 
     await field.fill(newPassword);
     await page.getByRole('button', { name: 'Set new password' }).click();

@@ -69,13 +69,23 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
   const errorLog = path.join(dir, 'error.log');
   const asRoot = process.getuid?.() === 0;
   const user = asRoot ? ['--user=root'] : [];
-  await run(installDb, [
-    '--no-defaults',
-    `--datadir=${dataDir}`,
-    '--auth-root-authentication-method=normal',
-    '--skip-test-db',
-    ...user,
-  ]);
+  // mariadb-install-db now and then fails on a loaded machine with a temporary-file error while several
+  // servers are being created at once; a fresh data directory and another try has always worked.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run(installDb, [
+        '--no-defaults',
+        `--datadir=${dataDir}`,
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
+        ...user,
+      ]);
+      break;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
   const tls = options.tls ? makeTlsFiles(dir) : undefined;
   const port = await freePort();
   const password = `root-${Math.random().toString(36).slice(2)}`;

@@ -18,7 +18,9 @@ export interface ServerProcess {
 export function spawnServer(env: Record<string, string>): ServerProcess {
   const child = spawn(process.execPath, ['--conditions=parley-source', '--import', 'tsx', 'src/main.ts'], {
     cwd: apiDir,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // The breached-password check stays off unless the caller points it at a local range server:
+    // tests and benchmarks never reach the internet.
+    env: { PATH: process.env.PATH ?? '', PWNED_PASSWORDS_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

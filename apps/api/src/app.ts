@@ -9,6 +9,7 @@ import type { SessionAuthenticator } from './http/auth.js';
 import { loggerOptions } from './logger.js';
 import type { AttachmentDeps } from './modules/attachments/attachment.service.js';
 import { attachmentsRoutes } from './modules/attachments/attachments.routes.js';
+import { accountSecurityRoutes } from './modules/auth/account-security.routes.js';
 import type { AuthDeps } from './modules/auth/auth.context.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { mfaRoutes } from './modules/auth/mfa/mfa.routes.js';
@@ -20,13 +21,17 @@ import { messagesRoutes } from './modules/messages/messages.routes.js';
 import { type RealtimeDeps, realtimeRoutes } from './modules/realtime/realtime.routes.js';
 import { sessionsRoutes } from './modules/sessions/sessions.routes.js';
 import { meRoutes } from './modules/users/me.routes.js';
-import type { CheckLimit } from './platform/limits/limiter.js';
+import type { CheckLimit, RefundLimit } from './platform/limits/limiter.js';
+import type { Metrics, PoolStats } from './platform/metrics/metrics.js';
 import { authPlugin } from './plugins/auth.plugin.js';
 import { docsPlugin } from './plugins/docs.plugin.js';
 import { errorsPlugin } from './plugins/errors.plugin.js';
+import { metricsPlugin } from './plugins/metrics.plugin.js';
 import { rateLimitPlugin } from './plugins/rate-limit.plugin.js';
 import { securityPlugin } from './plugins/security.plugin.js';
 import { spaPlugin } from './plugins/spa.plugin.js';
+import { traceLogPlugin } from './plugins/trace-log.plugin.js';
+import { OneLinePerRequest } from './request-log.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -71,8 +76,10 @@ export function createFastify(options: { config: Config; logStream?: Destination
   const app = Fastify({
     logger: loggerOptions({
       level: config.logLevel,
+      format: config.logFormat,
       ...(options.logStream ? { stream: options.logStream } : {}),
     }),
+    ...(config.logFormat === 'pretty' ? { logController: new OneLinePerRequest() } : {}),
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: config.bodyLimit,
     // Our own ids only: a client-chosen id could forge or collide with another request's log lines.
@@ -109,10 +116,18 @@ export function createFastify(options: { config: Config; logStream?: Destination
 export interface HttpServices {
   /** The readiness probe's database. */
   readonly db: Kysely<DB>;
+  /** The readiness probe's Redis, when this deployment has one (REDIS_URL). */
+  readonly redis: { ping(): Promise<unknown> } | undefined;
+  /** This app's Prometheus series: HTTP timings recorded here, served on METRICS_PORT. */
+  readonly metrics: Metrics;
+  /** The database pool's numbers, read at each scrape; none without a pool (SQLite). */
+  readonly poolStats: (() => PoolStats | undefined) | undefined;
   /** The auth module's token check, for the auth plugin. */
   readonly authenticate: SessionAuthenticator;
   /** The rate counters, for the rate-limit plugin. */
   readonly checkLimit: CheckLimit;
+  /** Gives back hits that did not count (rules with `refundOnSuccess`), for the rate-limit plugin. */
+  readonly refundLimit: RefundLimit;
   readonly auth: AuthDeps;
   readonly messaging: MessageDeps & ConversationDeps;
   readonly attachments: AttachmentDeps;
@@ -125,18 +140,25 @@ export async function registerHttp(
   config: Config,
   services: HttpServices,
 ): Promise<void> {
+  await app.register(metricsPlugin, {
+    metrics: services.metrics,
+    listener: config.metrics,
+    poolStats: services.poolStats,
+  });
+  await app.register(traceLogPlugin);
   await app.register(errorsPlugin);
   await app.register(securityPlugin, { config });
   await app.register(docsPlugin);
-  await app.register(rateLimitPlugin, { check: services.checkLimit });
+  await app.register(rateLimitPlugin, { check: services.checkLimit, refund: services.refundLimit });
   await app.register(authPlugin, { config, authenticate: services.authenticate });
 
   await app.register(
     async (api) => {
-      await api.register(healthRoutes, { db: services.db });
+      await api.register(healthRoutes, { db: services.db, redis: services.redis });
       await api.register(authRoutes, { deps: services.auth });
       await api.register(meRoutes, { deps: services.auth });
       await api.register(mfaRoutes, { deps: services.auth });
+      await api.register(accountSecurityRoutes, { deps: services.auth });
       await api.register(sessionsRoutes, { deps: services.auth });
       await api.register(conversationsRoutes, { deps: services.messaging });
       await api.register(messagesRoutes, { deps: services.messaging });

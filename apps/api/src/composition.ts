@@ -15,7 +15,7 @@ import type { Connection } from './modules/realtime/connection.js';
 import { RealtimeLimits } from './modules/realtime/realtime.limits.js';
 import { SessionRegistry } from './modules/realtime/session-registry.js';
 import { channels } from './platform/bus/event-bus.js';
-import { limitChecker } from './platform/limits/limiter.js';
+import { limitChecker, limitRefunder } from './platform/limits/limiter.js';
 import {
   createPlatform,
   openDatabase,
@@ -63,9 +63,10 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   });
   const app = createFastify({ config, ...(options.logStream ? { logStream: options.logStream } : {}) });
   const { db } = database;
-  const { bus, tokens, blobs } = platform;
+  const { bus, tokens, blobs, metrics } = platform;
 
-  const checkLimit = limitChecker(platform.limiter, config.limits.rates);
+  // Every refused rate, HTTP or WebSocket, is counted by its name (parley_rate_limited_total).
+  const checkLimit = limitChecker(platform.limiter, config.limits.rates, metrics);
   const auth: AuthDeps = {
     db,
     tokens,
@@ -78,6 +79,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     mfa: platform.mfa,
     mfaConfig: config.mfa,
     checkLimit,
+    breaches: platform.breaches,
+    newDeviceWindowMs: config.newDeviceWindowMs,
   };
   // A signing key that leaves the active_session keyring (noticed at this instance's next load of it)
   // takes its tokens' sockets with it on every instance, like any other session end.
@@ -88,7 +91,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   app.addHook('onClose', async () => stopWatchingKeys());
 
   // SQLite has one writer; MySQL group-commits a few concurrent batch transactions.
-  const writer = new MessageWriter(db, now, database.kind === 'mysql' ? 4 : 1);
+  const writer = new MessageWriter(db, now, database.kind === 'mysql' ? 4 : 1, metrics);
   const messaging: HttpServices['messaging'] = {
     db,
     bus,
@@ -139,17 +142,28 @@ export async function createServer(options: ServerOptions): Promise<Server> {
 
   await registerHttp(app, config, {
     db,
+    redis: platform.redis,
+    metrics,
+    poolStats: database.poolStats,
     authenticate: (token) => authenticate(auth, token),
     checkLimit,
+    refundLimit: limitRefunder(platform.limiter, config.limits.rates),
     auth,
     messaging,
     attachments,
     realtime: {
       auth,
       messaging,
-      limits: new RealtimeLimits(platform.limiter, checkLimit, config.limits, () => now().getTime()),
+      limits: new RealtimeLimits(
+        platform.limiter,
+        checkLimit,
+        config.limits,
+        () => now().getTime(),
+        (limit) => metrics.rateLimited(limit),
+      ),
       sessions,
       heartbeatMs: config.wsHeartbeatMs,
+      metrics,
     },
   });
 

@@ -131,10 +131,28 @@ describe('loadConfig', () => {
     ).toEqual(['DATABASE_URL', 'REDIS_AUTH_SECRET_ID']);
   });
 
-  it('treats an empty value as unset for every variable', () => {
+  it('treats an empty value as unset for every variable but PWNED_PASSWORDS_URL (empty: off)', () => {
     expect(CONFIG_VARIABLES.length).toBeGreaterThan(60);
-    const empty = Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, '']));
+    const empty = Object.fromEntries(
+      CONFIG_VARIABLES.filter((name) => name !== 'PWNED_PASSWORDS_URL').map((name) => [name, '']),
+    );
     expect(loadConfig(empty)).toEqual(loadConfig({}));
+  });
+
+  it('checks new passwords against Pwned Passwords by default, a configured range API, or not at all', () => {
+    expect(loadConfig({}).passwords).toEqual({
+      pwnedPasswordsUrl: 'https://api.pwnedpasswords.com',
+      pwnedPasswordsTimeoutMs: 1500,
+    });
+    expect(loadConfig({ PWNED_PASSWORDS_URL: '' }).passwords.pwnedPasswordsUrl).toBeUndefined();
+    expect(
+      loadConfig({ PWNED_PASSWORDS_URL: 'http://127.0.0.1:9999', PWNED_PASSWORDS_TIMEOUT: '300ms' })
+        .passwords,
+    ).toEqual({ pwnedPasswordsUrl: 'http://127.0.0.1:9999', pwnedPasswordsTimeoutMs: 300 });
+    expect(problems({ PWNED_PASSWORDS_URL: 'ftp://x' })[0]).toMatch(/^PWNED_PASSWORDS_URL: /);
+    expect(problems({ PWNED_PASSWORDS_TIMEOUT: '10ms' })[0]).toMatch(/^PWNED_PASSWORDS_TIMEOUT: /);
+    expect(loadConfig({}).newDeviceWindowMs).toBe(90 * 24 * 3600 * 1000);
+    expect(loadConfig({ NEW_DEVICE_WINDOW: '30d' }).newDeviceWindowMs).toBe(30 * 24 * 3600 * 1000);
   });
 
   it('rejects a CORS origin with a path and combinations that make no sense', () => {
@@ -303,7 +321,7 @@ describe('loadConfig', () => {
       UPLOAD_QUOTA_BYTES: '-1',
       UPLOAD_ORPHAN_TTL: '5s',
       UPLOAD_SWEEP_INTERVAL: 'often',
-      UPLOAD_IDLE_TIMEOUT: '1d',
+      UPLOAD_IDLE_TIMEOUT: '1 day',
       HTTP_CONNECTION_TIMEOUT: '0',
       HTTP_KEEP_ALIVE_TIMEOUT: '-5s',
     });
@@ -316,6 +334,48 @@ describe('loadConfig', () => {
       'UPLOAD_ORPHAN_TTL',
       'UPLOAD_QUOTA_BYTES',
       'UPLOAD_SWEEP_INTERVAL',
+    ]);
+  });
+
+  it('reads the observability variables: metrics listener, log format, tracing', () => {
+    const off = loadConfig({}, false);
+    expect(off.metrics).toEqual({ port: undefined, host: '127.0.0.1' });
+    expect(off.tracing).toEqual({ otlpEndpoint: undefined, serviceName: 'parley' });
+    const on = loadConfig({
+      METRICS_PORT: '9464',
+      METRICS_HOST: '0.0.0.0',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_SERVICE_NAME: 'parley-eu',
+    });
+    expect(on.metrics).toEqual({ port: 9464, host: '0.0.0.0' });
+    expect(on.tracing.otlpEndpoint?.href).toBe('http://collector:4318/');
+    expect(on.tracing.serviceName).toBe('parley-eu');
+    const names = problems({
+      METRICS_PORT: '0',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318',
+      LOG_FORMAT: 'colour',
+    }).map((problem) => problem.split(':')[0]);
+    expect(names.sort()).toEqual(['LOG_FORMAT', 'METRICS_PORT', 'OTEL_EXPORTER_OTLP_ENDPOINT']);
+    expect(problems({ PORT: '8080', METRICS_PORT: '8080' })).toEqual([
+      'METRICS_PORT: must differ from PORT (metrics are never served on the public port)',
+    ]);
+  });
+
+  it('logs pretty lines only to a person at a terminal, and JSON in production whatever the terminal', () => {
+    expect(loadConfig({}, true).logFormat).toBe('pretty');
+    expect(loadConfig({}, false).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'json' }, true).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }, false).logFormat).toBe('pretty');
+    const aws = {
+      SECRETS_SOURCE: 'aws',
+      SECRET_ID_ACTIVE_SESSION: 'a',
+      SECRET_ID_VERIFY_EMAIL: 'b',
+      SECRET_ID_PASSWORD_RESET: 'c',
+      SMTP_URL: 'smtp://mail:587',
+    };
+    expect(loadConfig(aws, true).logFormat).toBe('json');
+    expect(problems({ ...aws, LOG_FORMAT: 'pretty' })).toEqual([
+      'LOG_FORMAT: production (SECRETS_SOURCE=aws) logs JSON lines for CloudWatch',
     ]);
   });
 });

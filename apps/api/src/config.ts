@@ -7,6 +7,10 @@ import { parseRate, type Rate } from './platform/limits/rate.js';
 import { MAX_TOKEN_TTL_SECONDS } from './platform/tokens/keyring.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['json', 'pretty'] as const;
+
+/** Have I Been Pwned's Pwned Passwords range API. */
+const DEFAULT_PWNED_PASSWORDS_URL = 'https://api.pwnedpasswords.com';
 
 /** Where `vite build` writes the SPA, relative to this file in both `src/` and `dist/`. */
 const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -91,15 +95,15 @@ const rate = (fallback: string) =>
 /** A concurrency cap (open sockets): a plain count, since it has no window. */
 const cap = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
 
-const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** A duration: `<n>ms`, `<n>s`, `<n>m`, `<n>h`, or a bare number of seconds; in milliseconds, at least `minMs`. */
+/** A duration: `<n>ms`, `<n>s`, `<n>m`, `<n>h`, `<n>d`, or a bare number of seconds; in milliseconds, at least `minMs`. */
 const duration = (fallback: string, minMs: number) =>
   z
     .string()
     .default(fallback)
     .transform((value, ctx) => {
-      const match = /^(\d{1,9})(ms|s|m|h)?$/.exec(value.trim());
+      const match = /^(\d{1,9})(ms|s|m|h|d)?$/.exec(value.trim());
       const ms = match
         ? Number(match[1]) * DURATION_UNITS[(match[2] ?? 's') as keyof typeof DURATION_UNITS]
         : NaN;
@@ -181,6 +185,7 @@ const Variables = z.object({
   LIMIT_MESSAGES: rate('60/10s'),
   LIMIT_MESSAGE_EDITS: rate('30/60s'),
   LIMIT_READ_MARKERS: rate('60/10s'),
+  LIMIT_REACTIONS: rate('60/60s'),
   LIMIT_TYPING: rate('20/10s'),
   LIMIT_LOOKUPS: rate('60/60s'),
   LIMIT_CONVERSATIONS_CREATED: rate('30/3600s'),
@@ -201,6 +206,7 @@ const Variables = z.object({
   MFA_CHALLENGE_TTL: duration('5m', 10_000),
   MFA_CHALLENGE_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   REAUTH_MAX_AGE: duration('5m', 1000),
+  LIMIT_PROFILE_CHANGES: rate('30/3600s'),
   LIMIT_UPLOADS: rate('60/3600s'),
   LIMIT_UPLOAD_BYTES: rate(`${500 * 1024 * 1024}/3600s`),
   UPLOAD_QUOTA_BYTES: byteCount(2 * 1024 ** 3),
@@ -220,6 +226,21 @@ const Variables = z.object({
     .max(MAX_TOKEN_TTL_SECONDS)
     .default(MAX_TOKEN_TTL_SECONDS),
   BUS_PROBE_MS: z.coerce.number().int().min(50).max(300_000).default(5_000),
+  // Observability (docs/operations.md "Metrics, traces and logs").
+  METRICS_PORT: port.min(1).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_FORMAT: z.enum(LOG_FORMATS).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL like http://localhost:4318' })
+    .optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('parley'),
+  // Breached-password check (docs/security.md §2.1): empty turns it off; unset is the real service.
+  PWNED_PASSWORDS_URL: z
+    .union([z.literal(''), z.url({ protocol: /^https?$/ })])
+    .default(DEFAULT_PWNED_PASSWORDS_URL),
+  PWNED_PASSWORDS_TIMEOUT: duration('1500ms', 50),
+  // A sign-in from a browser and network not seen on the account for this long gets a notice email.
+  NEW_DEVICE_WINDOW: duration('90d', 60_000),
 });
 
 /** The name of every variable the API reads (the README's configuration table lists each). */
@@ -284,11 +305,27 @@ const RULES: readonly Rule[] = [
     const when = e.SECRETS_SOURCE === 'aws' ? 'SECRETS_SOURCE=aws' : 'PUBLIC_URL is https';
     problem('SMTP_URL', `required when ${when} (the dev outbox would log every email link)`);
   }),
+  rule(['METRICS_PORT', 'PORT'], (e, problem) => {
+    if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT)
+      problem('METRICS_PORT', 'must differ from PORT (metrics are never served on the public port)');
+  }),
+  rule(['LOG_FORMAT', 'SECRETS_SOURCE'], (e, problem) => {
+    if (e.LOG_FORMAT === 'pretty' && e.SECRETS_SOURCE === 'aws')
+      problem('LOG_FORMAT', 'production (SECRETS_SOURCE=aws) logs JSON lines for CloudWatch');
+  }),
 ];
 
-/** `PORT=` (as .env files and orchestrators write an unset value) means unset, for every variable. */
+/** Variables for which empty is a value of its own ("off"), not the same as unset. */
+const EMPTY_IS_A_VALUE: ReadonlySet<string> = new Set(['PWNED_PASSWORDS_URL']);
+
+/**
+ * `PORT=` (as .env files and orchestrators write an unset value) means unset, for every variable but
+ * those in EMPTY_IS_A_VALUE.
+ */
 const withoutEmptyValues = (env: unknown) =>
-  env && typeof env === 'object' ? Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')) : env;
+  env && typeof env === 'object'
+    ? Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== '' || EMPTY_IS_A_VALUE.has(k)))
+    : env;
 
 /**
  * The environment in one pass: each variable on its own, then every rule whose variables are valid, so an
@@ -308,6 +345,23 @@ const EnvSchema = z.preprocess(
 );
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `json`: one JSON object per line (production, CloudWatch); `pretty`: one human line per request. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** The Prometheus listener (METRICS_PORT/METRICS_HOST): a separate server, never the public port. */
+export interface MetricsConfig {
+  /** Undefined: no metrics listener (the numbers are still counted, cheaply, for nobody). */
+  readonly port: number | undefined;
+  readonly host: string;
+}
+
+/** OpenTelemetry tracing: on only when an OTLP endpoint is configured. */
+export interface TracingConfig {
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: the collector's base URL; spans go to `<endpoint>/v1/traces` (OTLP/HTTP protobuf). */
+  readonly otlpEndpoint: URL | undefined;
+  /** OTEL_SERVICE_NAME: `service.name` of every span. */
+  readonly serviceName: string;
+}
 
 export interface DatabaseConfig {
   readonly kind: 'sqlite' | 'mysql';
@@ -355,6 +409,8 @@ export interface RateLimits {
   /** Message edits and deletes per user. */
   readonly messageEdits: Rate;
   readonly readMarkers: Rate;
+  /** Reactions added and removed per user. */
+  readonly reactions: Rate;
   /** Typing frames per user (after the per-conversation 1.5 s throttle). */
   readonly typing: Rate;
   /** `GET /api/users/lookup` per user. */
@@ -377,6 +433,8 @@ export interface RateLimits {
   readonly passwordChecks: Rate;
   /** Second-factor codes tried per account: sign-in second step, re-authentication, TOTP confirmation. */
   readonly mfaAccount: Rate;
+  /** `PATCH /api/me` per user: each change is announced to everyone sharing a conversation with them. */
+  readonly profileChanges: Rate;
   /** Upload requests per user (`LIMIT_UPLOADS`); the bytes are limited by `uploads.bytes`. */
   readonly uploads: Rate;
 }
@@ -399,6 +457,9 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   readonly trustProxy: boolean | number | readonly string[];
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  readonly metrics: MetricsConfig;
+  readonly tracing: TracingConfig;
   readonly bodyLimit: number;
   readonly webDistDir: string;
   /** Unset: the dev outbox (`DATA_DIR/outbox/*.eml`, links logged). */
@@ -428,6 +489,17 @@ export interface Config {
   /** With Redis: how often each instance proves the fan-out delivers (a probe published to itself). */
   readonly busProbeMs: number;
   readonly mfa: MfaConfig;
+  readonly passwords: PasswordCheckConfig;
+  /** A sign-in from a device (browser family + /24 or /64) unseen on the account for this long is "new". */
+  readonly newDeviceWindowMs: number;
+}
+
+/** The breached-password check of new passwords. */
+export interface PasswordCheckConfig {
+  /** Base URL of a Pwned Passwords range API; undefined: off (the local list and strength rules only). */
+  readonly pwnedPasswordsUrl: string | undefined;
+  /** Past this the check counts as unavailable and the password is judged by the local rules alone. */
+  readonly pwnedPasswordsTimeoutMs: number;
 }
 
 /** What one user may upload (attachments), and how long an unsent upload is kept. */
@@ -483,7 +555,11 @@ function sqliteUrl(url: string): string {
  * Parses and validates the environment once. Every bad variable is listed in the thrown ConfigError,
  * so an operator fixes them all in one go. Nothing else in the API reads `process.env`.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  /** Whether stdout is a terminal: picks the log format when LOG_FORMAT is unset. */
+  stdoutIsTty: boolean = process.stdout.isTTY === true,
+): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
@@ -515,6 +591,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: e.CORS_ORIGINS,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    // A person at a terminal reads lines; anything else (a file, journald, CloudWatch) parses JSON.
+    logFormat: e.LOG_FORMAT ?? (stdoutIsTty && e.SECRETS_SOURCE === 'local' ? 'pretty' : 'json'),
+    metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
+    tracing: {
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ? new URL(e.OTEL_EXPORTER_OTLP_ENDPOINT) : undefined,
+      serviceName: e.OTEL_SERVICE_NAME,
+    },
     bodyLimit: e.HTTP_BODY_LIMIT,
     webDistDir: path.resolve(e.WEB_DIST_DIR),
     smtpUrl: e.SMTP_URL,
@@ -546,6 +629,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         messages: e.LIMIT_MESSAGES,
         messageEdits: e.LIMIT_MESSAGE_EDITS,
         readMarkers: e.LIMIT_READ_MARKERS,
+        reactions: e.LIMIT_REACTIONS,
         typing: e.LIMIT_TYPING,
         lookups: e.LIMIT_LOOKUPS,
         conversationsCreated: e.LIMIT_CONVERSATIONS_CREATED,
@@ -561,6 +645,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         tokenIp: e.LIMIT_TOKEN_IP,
         passwordChecks: e.LIMIT_PASSWORD_CHECKS,
         mfaAccount: e.LIMIT_MFA_ACCOUNT,
+        profileChanges: e.LIMIT_PROFILE_CHANGES,
         uploads: e.LIMIT_UPLOADS,
       },
       wsSocketsPerUser: e.LIMIT_WS_SOCKETS_PER_USER,
@@ -588,5 +673,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       challengeAttempts: e.MFA_CHALLENGE_ATTEMPTS,
       reauthMaxAgeMs: e.REAUTH_MAX_AGE,
     },
+    passwords: {
+      pwnedPasswordsUrl: e.PWNED_PASSWORDS_URL === '' ? undefined : e.PWNED_PASSWORDS_URL,
+      pwnedPasswordsTimeoutMs: e.PWNED_PASSWORDS_TIMEOUT,
+    },
+    newDeviceWindowMs: e.NEW_DEVICE_WINDOW,
   });
 }

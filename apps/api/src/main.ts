@@ -1,8 +1,8 @@
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
-import { createServer } from './composition.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loggerOptions } from './logger.js';
+import { startTracing } from './platform/telemetry/tracing.js';
 
 /** In-flight requests get this long after SIGINT/SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -20,9 +20,18 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const bootLog = pino(loggerOptions({ level: config.logLevel }));
+  const logOptions = loggerOptions({ level: config.logLevel, format: config.logFormat });
+  const bootLog = pino(logOptions, logOptions.stream);
+  // Tracing patches mysql2 and Fastify as they load: the composition root (and through it everything that
+  // loads them) is imported only after tracing started.
+  const tracing = await startTracing(config.tracing, bootLog);
+  const { createServer } = await import('./composition.js');
   const server = await createServer({ config, platformLog: bootLog });
   const { app } = server;
+  // After the composition root's own close hooks (platform, database): the last spans include theirs.
+  app.addHook('onClose', async () => {
+    await tracing.shutdown();
+  });
 
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');

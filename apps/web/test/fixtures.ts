@@ -21,6 +21,8 @@ export function message(seq: number, overrides: Partial<Message> = {}): Message 
     createdAt: at(seq),
     editedAt: null,
     deletedAt: null,
+    reactions: [],
+    replyTo: null,
     ...overrides,
   };
 }

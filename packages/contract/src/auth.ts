@@ -116,3 +116,51 @@ export type UserLookupQuery = z.infer<typeof UserLookupQuery>;
 /** Another user as others see them: no email. */
 export const PublicUser = z.object({ id: z.string(), displayName: z.string() });
 export type PublicUser = z.infer<typeof PublicUser>;
+
+/**
+ * POST /api/me/email: moves the account to `newEmail` once the link sent there is used. `password` is the
+ * re-authentication the change needs (the current password, as change-password and account deletion ask).
+ */
+export const ChangeEmailBody = z.strictObject({
+  newEmail: Email,
+  password: z.string().min(1).max(1024).describe('The current password of the account'),
+});
+export type ChangeEmailBody = z.infer<typeof ChangeEmailBody>;
+
+/** POST /api/auth/confirm-email-change: the token of the link sent to the new address. */
+export const ConfirmEmailChangeBody = z.strictObject({ token: TokenString });
+export type ConfirmEmailChangeBody = z.infer<typeof ConfirmEmailChangeBody>;
+
+/** GET /api/me/security-events?cursor=&limit= — `cursor` is a previous page's `nextCursor`, as given. */
+export const SecurityEventsQuery = z.strictObject({
+  cursor: z
+    .string()
+    .min(1)
+    .max(300)
+    .regex(/^[A-Za-z0-9_-]+$/, { message: 'is not a cursor from this API' })
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+export type SecurityEventsQuery = z.infer<typeof SecurityEventsQuery>;
+
+/**
+ * One entry of the account's security log (API.md's `{ type, createdAt, ip, userAgent }`, plus `id`): what happened (`login_succeeded`, `login_failed`,
+ * `password_changed`, `password_reset`, `logout`, `session_revoked`, `email_changed`, … — an open set),
+ * when, and from which address and user agent.
+ */
+export const SecurityEvent = z.object({
+  /** Opaque and stable: a list key for clients. */
+  id: z.string(),
+  type: z.string(),
+  createdAt: z.string(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+});
+export type SecurityEvent = z.infer<typeof SecurityEvent>;
+
+/** 200 of GET /api/me/security-events: newest first; `nextCursor` is null on the last page. */
+export const SecurityEventPage = z.object({
+  events: z.array(SecurityEvent),
+  nextCursor: z.string().nullable(),
+});
+export type SecurityEventPage = z.infer<typeof SecurityEventPage>;

@@ -64,6 +64,10 @@ export const errorStatus: Readonly<Record<ErrorCode, number>> = Object.freeze({
   quota_exceeded: 413,
   /** The request body arrived too slowly (an upload trickling bytes) and was cut off. */
   request_timeout: 408,
+  /**
+   * A backing service (the database, Redis for `ready`) cannot be reached or the server is shutting down;
+   * sent with `Retry-After`. The request did nothing; retrying it later is safe.
+   */
   service_unavailable: 503,
   bad_request: 400,
   internal_error: 500,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, PublicUser } from './auth.js';
+import { ReactionEmoji } from './reactions.js';
 import { stripNul, VisibleName } from './text.js';
 
 /**
@@ -33,12 +34,37 @@ export const Attachment = z.object({
 });
 export type Attachment = z.infer<typeof Attachment>;
 
-/** A message; a deleted one keeps id, seq, senderId and deletedAt, with an empty body and no attachments. */
+/** One emoji on a message: how many people reacted with it and who, in the order they did. */
+export const Reaction = z.object({
+  emoji: z.string(),
+  count: z.number().int(),
+  userIds: z.array(z.string()),
+});
+export type Reaction = z.infer<typeof Reaction>;
+
+/**
+ * The message a reply answers, as it is now (read with the reply): its sender and the start of its text
+ * (`excerpt`, at most 100 characters, whitespace folded). A deleted original keeps its place with
+ * `deleted: true` and an empty excerpt.
+ */
+export const ReplyTo = z.object({
+  id: z.string(),
+  seq: z.number().int(),
+  senderId: z.string(),
+  excerpt: z.string(),
+  deleted: z.boolean(),
+});
+export type ReplyTo = z.infer<typeof ReplyTo>;
+
+/**
+ * A message; a deleted one keeps id, seq, senderId, deletedAt and replyTo, with an empty body, no
+ * attachments and no reactions.
+ */
 export const Message = z.object({
   id: z.string(),
   conversationId: z.string(),
   seq: z.number().int(),
-  /** Change counter of the conversation at this message's last change (create, edit or delete). */
+  /** Change counter of the conversation at this message's last change (create, edit, delete, reaction). */
   rev: z.number().int(),
   senderId: z.string(),
   clientId: z.string(),
@@ -47,6 +73,10 @@ export const Message = z.object({
   createdAt: z.string(),
   editedAt: z.string().nullable(),
   deletedAt: z.string().nullable(),
+  /** Each emoji once, in the order it was first used; every change comes with a new `rev`. */
+  reactions: z.array(Reaction),
+  /** The message this one replies to, or null. */
+  replyTo: ReplyTo.nullable(),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -75,6 +105,16 @@ export const Conversation = z.object({
     .boolean()
     .optional()
     .describe('True when nobody may send, edit, upload or show typing here any more; absent means false.'),
+  /**
+   * People who were members and left or were removed (a deleted account shows as "Deleted user"), so
+   * their messages and read receipts keep a name. Added later: older servers leave it out.
+   */
+  formerMembers: z
+    .array(PublicUser)
+    .optional()
+    .describe(
+      'Members who left or were removed, for the names on their messages; absent from older servers.',
+    ),
   /** True in a direct conversation whose other person deleted their account (they show as "Deleted user"). */
   peerDeleted: z
     .boolean()
@@ -131,19 +171,29 @@ export type MemberParams = z.infer<typeof MemberParams>;
 
 const seqParam = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
-/** GET /api/conversations/:id/messages?before=&after=&limit= */
+/** GET /api/conversations/:id/messages?before=&after=&around=&limit= */
 export const MessagesQuery = z
   .strictObject({
     before: seqParam.optional(),
     after: seqParam.optional(),
+    /** History around one message: it, up to half of `limit` before it, the rest after it. */
+    around: seqParam.optional(),
     limit: z.coerce.number().int().min(1).max(100).default(50),
   })
-  .refine((q) => q.before === undefined || q.after === undefined, {
-    message: 'use before or after, not both',
+  .refine((q) => [q.before, q.after, q.around].filter((v) => v !== undefined).length <= 1, {
+    message: 'use one of before, after or around',
   });
 export type MessagesQuery = z.infer<typeof MessagesQuery>;
 
-export const MessagePage = z.object({ messages: z.array(Message), hasMore: z.boolean() });
+/**
+ * A page of messages in seq order. `hasMore`: older ones exist before it (newer ones, for `after`).
+ * `hasMoreAfter` (only with `around`): newer ones exist after it.
+ */
+export const MessagePage = z.object({
+  messages: z.array(Message),
+  hasMore: z.boolean(),
+  hasMoreAfter: z.boolean().optional(),
+});
 export type MessagePage = z.infer<typeof MessagePage>;
 
 /** POST /api/conversations/:id/messages */
@@ -151,12 +201,18 @@ export const SendMessageBody = z.strictObject({
   clientId: ClientId,
   body: MessageBody,
   attachmentIds: z.array(Id).max(10).optional(),
+  /** The message this one answers: a message of the same conversation (a deleted one too). */
+  replyToId: Id.optional(),
 });
 export type SendMessageBody = z.infer<typeof SendMessageBody>;
 
 /** PATCH /api/messages/:id */
 export const EditMessageBody = z.strictObject({ body: MessageBody });
 export type EditMessageBody = z.infer<typeof EditMessageBody>;
+
+/** PUT and DELETE /api/messages/:id/reactions/:emoji */
+export const ReactionParams = z.strictObject({ id: Id, emoji: ReactionEmoji });
+export type ReactionParams = z.infer<typeof ReactionParams>;
 
 /** POST /api/conversations/:id/read */
 export const ReadMarkerBody = z.strictObject({ seq: Seq });

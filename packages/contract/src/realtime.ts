@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id } from './auth.js';
+import { Id, PublicUser } from './auth.js';
 import { ErrorBody } from './errors.js';
 import { ClientId, Conversation, Message, MessageBody, Seq } from './messaging.js';
 
@@ -22,6 +22,7 @@ export const ClientFrame = z.discriminatedUnion('type', [
     clientId: ClientId,
     body: MessageBody,
     attachmentIds: z.array(Id).max(10).optional(),
+    replyToId: Id.optional(),
   }),
   z.strictObject({ type: z.literal('typing'), conversationId: Id }),
   z.strictObject({ type: z.literal('ping') }),
@@ -54,6 +55,12 @@ export const ServerFrame = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('conversation'), conversation: Conversation }),
   z.object({ type: z.literal('conversation_removed'), conversationId: z.string() }),
+  /**
+   * Someone you share a conversation with (or you, from another tab) changed their public profile:
+   * update the name wherever it shows. Sent once per connection and change, not replayed by `resume`
+   * (a reconnecting client refetches its conversations).
+   */
+  z.object({ type: z.literal('user_updated'), user: PublicUser }),
   z.object({ type: z.literal('session_revoked') }),
   z.object({ type: z.literal('session_expired') }),
   z.object({ type: z.literal('pong') }),

@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, MysqlDialect, type MysqlPool, SqliteDialect } from 'kysely';
 import { createPool, type PoolOptions } from 'mysql2';
 import type { DatabaseConfig } from '../config.js';
+import { mysqlPoolStats, type PoolStats } from './pool-stats.js';
 import type { DB } from './schema.js';
 
 export type DialectKind = DatabaseConfig['kind'];
@@ -12,6 +13,8 @@ export interface Database {
   readonly db: Kysely<DB>;
   readonly kind: DialectKind;
   destroy(): Promise<void>;
+  /** The connection pool's numbers for metrics; SQLite has no pool and no such function. */
+  readonly poolStats?: () => PoolStats | undefined;
 }
 
 export interface MysqlConnectOptions {
@@ -59,12 +62,19 @@ export function readCa(caFile: string | undefined): { ca: string } | undefined {
 }
 
 /** The application's database, chosen by the scheme of DATABASE_URL (or credentials from a secret). */
-export function createDatabase(config: DatabaseConfig, options: { pool?: MysqlPool } = {}): Database {
-  const db =
-    config.kind === 'mysql'
-      ? options.pool
-        ? new Kysely<DB>({ dialect: new MysqlDialect({ pool: options.pool }) })
-        : createMysqlKysely({ uri: config.url, ssl: readCa(config.tlsCaFile) })
-      : createSqliteKysely(config.url.slice('sqlite:'.length));
-  return { db, kind: config.kind, destroy: () => db.destroy() };
+export function createDatabase(
+  config: DatabaseConfig,
+  options: { pool?: MysqlPool & { stats?(): PoolStats | undefined } } = {},
+): Database {
+  if (config.kind === 'sqlite') {
+    const db = createSqliteKysely(config.url.slice('sqlite:'.length));
+    return { db, kind: config.kind, destroy: () => db.destroy() };
+  }
+  const own = options.pool
+    ? undefined
+    : createPool(mysqlPoolOptions({ uri: config.url, ssl: readCa(config.tlsCaFile) }));
+  const pool = options.pool ?? (own as MysqlPool);
+  const db = new Kysely<DB>({ dialect: new MysqlDialect({ pool }) });
+  const poolStats = () => (own ? mysqlPoolStats(own) : options.pool?.stats?.());
+  return { db, kind: config.kind, destroy: () => db.destroy(), poolStats };
 }

@@ -2,6 +2,7 @@ import type { MysqlPool, MysqlPoolConnection } from 'kysely';
 import { createPool, type Pool } from 'mysql2';
 import { z } from 'zod';
 import { mysqlPoolOptions } from './database.js';
+import { mysqlPoolStats, type PoolStats, sumPoolStats } from './pool-stats.js';
 
 /** The JSON RDS keeps in a database secret (the fields Parley uses). */
 export const DatabaseSecret = z.object({
@@ -54,6 +55,11 @@ export class SecretMysqlPool implements MysqlPool {
       );
     };
     attempt(false);
+  }
+
+  /** The current pool's numbers, with those of pools of earlier credentials still finishing their work. */
+  stats(): PoolStats | undefined {
+    return sumPoolStats([...this.#retired, ...(this.#pool ? [this.#pool.pool] : [])].map(mysqlPoolStats));
   }
 
   end(callback: (error: unknown) => void): void {

@@ -16,6 +16,12 @@ export interface LimitRule {
   rate: RateName;
   /** Whose allowance: a user id, an address key, an email. Undefined skips the rule for this request. */
   key: (request: FastifyRequest) => string | undefined;
+  /**
+   * Only failures count: a request answered with a 2xx gives its hit back (sign-in, so that signing in
+   * often never locks the user out). The hit is still counted up front, so attempts in flight at once
+   * cannot exceed the limit.
+   */
+  refundOnSuccess?: boolean;
 }
 
 /** The signed-in user's allowance (routes behind `requireAuth`). */

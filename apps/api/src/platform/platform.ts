@@ -7,6 +7,7 @@ import { DatabaseSecret, SecretMysqlPool } from '../db/secret-mysql-pool.js';
 import type { BlobStore } from './blobs/blob-store.js';
 import { createLocalBlobStore } from './blobs/local-blob.store.js';
 import { createS3BlobStore } from './blobs/s3-blob.store.js';
+import { type BreachedPasswords, createPwnedPasswords } from './breaches/pwned-passwords.js';
 import type { EventBus } from './bus/event-bus.js';
 import { createLocalEventBus } from './bus/local-event.bus.js';
 import { createRedisEventBus } from './bus/redis-event.bus.js';
@@ -17,6 +18,7 @@ import { MailQueue } from './mail/mail-queue.js';
 import type { Mailer } from './mail/mailer.js';
 import { createOutboxMailer } from './mail/outbox.mailer.js';
 import { createSmtpMailer } from './mail/smtp.mailer.js';
+import { type FanoutMetrics, Metrics } from './metrics/metrics.js';
 import { createAwsKeyringSource } from './secrets/aws-keyring.source.js';
 import { createAwsMfaKeySource } from './secrets/aws-mfa-key.source.js';
 import { getSecretJson, getSecretString } from './secrets/aws-secret-json.js';
@@ -48,6 +50,10 @@ export interface Platform {
   readonly limiter: Limiter;
   /** Attachment bytes. */
   readonly blobs: BlobStore;
+  /** This app's Prometheus series (served on METRICS_PORT when set). */
+  readonly metrics: Metrics;
+  /** The breached-password corpus new passwords are checked against (Pwned Passwords, or off). */
+  readonly breaches: BreachedPasswords;
   close(): Promise<void>;
 }
 
@@ -72,6 +78,8 @@ export interface PlatformOverrides {
   keyrings?: KeyringSource;
   mfaKeys?: MfaKeySource;
   now?: () => Date;
+  /** Where the dev outbox prints each email's framed links; stdout by default. */
+  notice?: (text: string) => void;
 }
 
 function secretsClient(config: Config): SecretsManagerClient | undefined {
@@ -85,14 +93,19 @@ export async function createMailQueue(
   config: Config,
   log: PlatformLog,
   client: SecretsManagerClient | undefined = secretsClient(config),
-  mailer?: Mailer,
+  options: { mailer?: Mailer; notice?: (text: string) => void; metrics?: Metrics } = {},
 ): Promise<MailQueue> {
   const chosen =
-    mailer ??
+    options.mailer ??
     (config.smtpUrl
       ? createSmtpMailer({ url: config.smtpUrl, from: config.smtpFrom, auth: await smtpAuth(config, client) })
-      : createOutboxMailer({ dir: `${config.dataDir}/outbox`, from: config.smtpFrom, log }));
-  return new MailQueue(chosen, log);
+      : createOutboxMailer({
+          dir: `${config.dataDir}/outbox`,
+          from: config.smtpFrom,
+          log,
+          ...(options.notice ? { notice: options.notice } : {}),
+        }));
+  return new MailQueue(chosen, log, options.metrics);
 }
 
 /**
@@ -133,10 +146,15 @@ export async function connectRedis(
 }
 
 /** Fan-out between instances through Redis when there is one, else within this process. */
-export function createEventBus(config: Config, redis: Redis | undefined, log: PlatformLog): EventBus {
+export function createEventBus(
+  config: Config,
+  redis: Redis | undefined,
+  log: PlatformLog,
+  metrics?: FanoutMetrics,
+): EventBus {
   return redis
-    ? createRedisEventBus(redis, log, { probeIntervalMs: config.busProbeMs })
-    : createLocalEventBus();
+    ? createRedisEventBus(redis, log, { probeIntervalMs: config.busProbeMs, metrics })
+    : createLocalEventBus({ metrics });
 }
 
 /** Builds every adapter once, in one place, from the configuration. */
@@ -146,6 +164,7 @@ export async function createPlatform(
   overrides: PlatformOverrides = {},
 ): Promise<Platform> {
   const aws = secretsClient(config);
+  const metrics = new Metrics({ processMetrics: config.metrics.port !== undefined });
   const keyrings =
     overrides.keyrings ??
     (aws && config.secrets.keyringSecretIds
@@ -177,9 +196,13 @@ export async function createPlatform(
     ...tokenScope(config),
     ...(overrides.now ? { now: overrides.now } : {}),
   });
-  const mail = await createMailQueue(config, log, aws, overrides.mailer);
+  const mail = await createMailQueue(config, log, aws, {
+    ...(overrides.mailer ? { mailer: overrides.mailer } : {}),
+    ...(overrides.notice ? { notice: overrides.notice } : {}),
+    metrics,
+  });
   const redis = await connectRedis(config, log, aws);
-  const bus = createEventBus(config, redis, log);
+  const bus = createEventBus(config, redis, log, metrics);
   const clock = overrides.now;
   const limiter = redis
     ? createRedisLimiter(redis, { log })
@@ -194,6 +217,11 @@ export async function createPlatform(
     (location.kind === 's3' && s3
       ? createS3BlobStore({ bucket: location.bucket, prefix: location.prefix, client: s3 })
       : createLocalBlobStore({ dir: location.kind === 'local' ? location.dir : `${config.dataDir}/blobs` }));
+  const breaches = createPwnedPasswords({
+    baseUrl: config.passwords.pwnedPasswordsUrl,
+    timeoutMs: config.passwords.pwnedPasswordsTimeoutMs,
+    log,
+  });
   return {
     keyrings,
     tokens,
@@ -203,6 +231,8 @@ export async function createPlatform(
     bus,
     limiter,
     blobs,
+    metrics,
+    breaches,
     async close() {
       keyrings.close();
       mfaKeys.close();

@@ -2,6 +2,7 @@ import { type ErrorCode, errorStatus } from '@parley/contract';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../db/unavailable.js';
 import { AppError } from '../errors.js';
 import { BlobNotFoundError, BlobTooLargeError, BlobTooSlowError } from '../platform/blobs/blob-errors.js';
 
@@ -92,6 +93,14 @@ function present(error: FastifyError | AppError | Error): Presented | undefined 
   if (known) return { status: errorStatus[known.code], ...known };
   if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
     return { status: 400, code: 'validation_failed', message: 'Body is not valid JSON' };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: 503,
+      code: 'service_unavailable',
+      message: `The service is temporarily unavailable; try again in ${UNAVAILABLE_RETRY_AFTER_SECONDS} s`,
+      headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
+    };
   }
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {

@@ -4,7 +4,7 @@ import { type RedisServer, startRedis } from '../../../../scripts/services/redis
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
 import { buildTestApp } from '../helpers/app.js';
 import { call, signUp, uniqueEmail } from '../helpers/auth.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
 
 /** Each request from its own address, as if from many clients behind the load balancer. */
 const from = (ip: string) => ({ 'x-forwarded-for': ip });
@@ -127,5 +127,77 @@ describe('auth rate limits', () => {
       });
       expect(response.statusCode).toBe(400);
     }
+  });
+});
+
+describe.each(DB_KINDS)('sign-in limits count failures only (%s)', (kind) => {
+  let smtp: SmtpCapture;
+  let redis: RedisServer;
+  let testDb: TestDatabase;
+  let withRedis: TestDatabase;
+  let single: FastifyInstance;
+  let shared: [FastifyInstance, FastifyInstance];
+
+  beforeAll(async () => {
+    smtp = await startSmtpCapture();
+    redis = await startRedis();
+    // Per address: 15 sign-ins, so the per-account-and-address limit (10) is the one met first below.
+    const env = { SMTP_URL: smtp.url, TRUST_PROXY: 'true', LIMIT_LOGIN_IP: '15/900s' };
+    testDb = await createTestDatabase(kind, { env });
+    single = await buildTestApp(testDb);
+    withRedis = await createTestDatabase(kind, { env: { ...env, REDIS_URL: redis.url } });
+    shared = [await buildTestApp(withRedis), await buildTestApp(withRedis)];
+  });
+  afterAll(async () => {
+    await single?.close();
+    for (const app of shared ?? []) await app.close();
+    await testDb?.cleanup();
+    await withRedis?.cleanup();
+    await redis?.stop();
+    await smtp?.stop();
+  });
+
+  const signInAs = (app: FastifyInstance, email: string, password: string, ip: string) =>
+    call(app, 'POST', '/api/auth/login', { body: { email, password }, headers: from(ip) });
+
+  it.each([
+    ['one instance (in-process limiter)', () => [single, single] as const],
+    ['two instances sharing Redis', () => shared],
+  ])('%s: 25 sign-ins in a row all succeed; failures are still limited to 10', async (_name, apps) => {
+    const [a, b] = apps();
+    const user = await signUp(a, smtp);
+    const ip = a === b ? '198.51.100.31' : '198.51.100.32';
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i += 1) {
+      statuses.push((await signInAs(i % 2 ? b : a, user.email, user.password, ip)).statusCode);
+    }
+    expect(statuses).toEqual(Array(25).fill(200));
+
+    // Failures count: 10 per account and address, whatever came before.
+    const failures: number[] = [];
+    for (let i = 0; i < 11; i += 1) {
+      failures.push((await signInAs(i % 2 ? b : a, user.email, 'wrong-password-z', ip)).statusCode);
+    }
+    expect(failures).toEqual([...Array(10).fill(401), 429]);
+    // Over the limit even the right password waits: the limit is checked before the password.
+    expect((await signInAs(a, user.email, user.password, ip)).statusCode).toBe(429);
+  });
+
+  it('successful sign-ins to many accounts from one address do not use up its allowance', async () => {
+    const users = await Promise.all(Array.from({ length: 4 }, () => signUp(single, smtp)));
+    const ip = '192.0.2.31';
+    const statuses: number[] = [];
+    for (let round = 0; round < 5; round += 1) {
+      for (const user of users)
+        statuses.push((await signInAs(single, user.email, user.password, ip)).statusCode);
+    }
+    expect(statuses).toEqual(Array(20).fill(200));
+    // 15 failures per address, across accounts: the 16th attempt is refused.
+    const failures: number[] = [];
+    for (let i = 0; i < 16; i += 1) {
+      const user = users[i % users.length];
+      failures.push((await signInAs(single, user?.email ?? '', 'wrong-password-w', ip)).statusCode);
+    }
+    expect(failures).toEqual([...Array(15).fill(401), 429]);
   });
 });

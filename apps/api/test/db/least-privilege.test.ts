@@ -1,9 +1,9 @@
 import { createConnection } from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { appUserStatements } from '../../src/db/app-user.js';
 import { bootstrapMysql } from '../../src/db/bootstrap.js';
 import { toDbTime } from '../../src/db/time.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, type TestDatabase, withDdlLock } from '../helpers/database.js';
 
 describe('least-privileged application user on MariaDB', () => {
   let testDb: TestDatabase;
@@ -81,8 +81,10 @@ describe('least-privileged application user on MariaDB', () => {
     const schema = new URL(appUrl).pathname.slice(1);
     await admin.query(`GRANT DELETE ON \`${schema}\`.* TO '${user}'@'%'`);
     await admin.end();
-    await bootstrapMysql(testDb.config.database);
-    await bootstrapMysql(testDb.config.database);
+    await withDdlLock(inject('mariadbAdminUrl'), async () => {
+      await bootstrapMysql(testDb.config.database);
+      await bootstrapMysql(testDb.config.database);
+    });
     await asApp(async (c) => {
       await expect(c.query(`DELETE FROM users WHERE id = 'lp1'`)).rejects.toMatchObject({
         code: 'ER_TABLEACCESS_DENIED_ERROR',

@@ -116,6 +116,22 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
       'mfa_challenges',
       ['consumed_at', 'created_at', 'expires_at', 'failed_attempts', 'id', 'password_fingerprint', 'user_id'],
     ],
+    [
+      'email_tokens',
+      [
+        'consumed_at',
+        'created_at',
+        'email',
+        'expires_at',
+        'id',
+        'new_email',
+        'password_fingerprint',
+        'purpose',
+        'user_id',
+      ],
+    ],
+    ['account_devices', ['device_key', 'first_seen_at', 'last_seen_at', 'user_id']],
+    ['reactions', ['created_at', 'deleted_at', 'emoji', 'id', 'live', 'message_id', 'user_id']],
   ])('creates the %s table with the same columns as the other dialect', async (table, names) => {
     const columns = await describeTable(testDb, table);
     expect(columns.map((c) => c.name)).toEqual(names);
@@ -136,7 +152,45 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
       .execute();
   });
 
-  it('creates the attachments table (with the sweeper columns of 0007) the same on both dialects', async () => {
+  it('takes the three email-link purposes (0010 widened the CHECK) and nothing else', async () => {
+    const db = testDb.database.db;
+    await db.insertInto('users').values(user('link1', 'link@example.com')).execute();
+    const row = (id: string, purpose: string) => ({
+      id,
+      user_id: 'link1',
+      purpose: purpose as 'email_change',
+      email: 'link@example.com',
+      password_fingerprint: 'f'.repeat(64),
+      created_at: now,
+      expires_at: now,
+      consumed_at: null,
+      new_email: purpose === 'email_change' ? 'new@example.com' : null,
+    });
+    for (const [id, purpose] of [
+      ['t1', 'verify_email'],
+      ['t2', 'password_reset'],
+      ['t3', 'email_change'],
+    ] as const) {
+      await db.insertInto('email_tokens').values(row(id, purpose)).execute();
+    }
+    await expect(db.insertInto('email_tokens').values(row('t4', 'login_link')).execute()).rejects.toThrow();
+    await expect(
+      db
+        .insertInto('email_tokens')
+        .values({ ...row('t5', 'email_change'), new_email: 'x'.repeat(255) })
+        .execute(),
+    ).rejects.toThrow();
+  });
+
+  it('keeps one account_devices row per account and device', async () => {
+    const db = testDb.database.db;
+    await db.insertInto('users').values(user('dev1', 'dev@example.com')).execute();
+    const device = { user_id: 'dev1', device_key: 'a'.repeat(64), first_seen_at: now, last_seen_at: now };
+    await db.insertInto('account_devices').values(device).execute();
+    await expect(db.insertInto('account_devices').values(device).execute()).rejects.toThrow();
+  });
+
+  it('creates the attachments table (with the sweeper columns of 0007 and the position of 0013) the same on both dialects', async () => {
     const columns = await describeTable(testDb, 'attachments');
     expect(columns.map((c) => c.name)).toEqual([
       'content_type',
@@ -146,6 +200,7 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
       'id',
       'message_id',
       'name',
+      'position',
       'purge_claim',
       'purge_claimed_at',
       'purged_at',

@@ -68,7 +68,8 @@ export async function buildTestApp(
     config,
     database: testDb.database,
     platformLog: options.platformLog ?? quiet,
-    ...(options.platform ? { platform: options.platform } : {}),
+    // The dev outbox's framed links would land in the test output.
+    platform: { notice: () => undefined, ...options.platform },
     ...(options.now ? { now: options.now } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });

@@ -22,7 +22,7 @@ export interface Session {
   cookie: string;
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** A browser-like caller: same-origin Origin header on writes, optional session cookie or bearer token. */
 export function call(
@@ -54,7 +54,10 @@ export function call(
 }
 
 /** The token in a link of an email (`…?token=…`). */
-export function tokenFromEmail(text: string, page: 'verify-email' | 'reset-password'): string {
+export function tokenFromEmail(
+  text: string,
+  page: 'verify-email' | 'reset-password' | 'confirm-email-change',
+): string {
   const match = new RegExp(`/${page}\\?token=([^\\s"&<]+)`).exec(text);
   if (!match?.[1]) throw new Error(`no ${page} link in email:\n${text}`);
   return decodeURIComponent(match[1]);

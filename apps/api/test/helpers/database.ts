@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
+import mysql from 'mysql2/promise';
 import { inject } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { bootstrapMysql } from '../../src/db/bootstrap.js';
@@ -41,7 +42,18 @@ export async function createTestDatabase(
 ): Promise<TestDatabase> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-test-'));
   // TRUST_PROXY lets tests speak as many clients (X-Forwarded-For), as behind the load balancer.
-  const base = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', TRUST_PROXY: 'true', ...options.env };
+  // No built SPA unless a test brings one (WEB_DIST_DIR): whether `apps/web/dist` happens to exist on
+  // this machine must not change what unknown paths answer.
+  // The breached-password check is off (tests never reach the internet) unless a test points it at
+  // its own local range server.
+  const base = {
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    TRUST_PROXY: 'true',
+    WEB_DIST_DIR: path.join(dataDir, 'no-web-build'),
+    PWNED_PASSWORDS_URL: '',
+    ...options.env,
+  };
   if (kind === 'sqlite') {
     const config = loadConfig({ ...base, DATABASE_URL: `sqlite:${path.join(dataDir, 'parley.db')}` });
     const database = createDatabase(config.database);
@@ -64,7 +76,9 @@ export async function createTestDatabase(
   appUrl.password = random(16);
   appUrl.pathname = `/${schema}`;
   const config = loadConfig({ ...base, DATABASE_URL: appUrl.href, DATABASE_ADMIN_URL: admin.href });
-  await bootstrapMysql(config.database);
+  // The run's shared server: one schema is created at a time (see withDdlLock).
+  if (options.adminUrl) await bootstrapMysql(config.database);
+  else await withDdlLock(admin.href, () => bootstrapMysql(config.database));
   const database = createDatabase(config.database);
   const adminSchema = new URL(admin.href);
   adminSchema.pathname = `/${schema}`;
@@ -78,6 +92,24 @@ export async function createTestDatabase(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs `work` while holding a server-wide named lock. Test files run two at a time against one MariaDB,
+ * and each creates and migrates its own schema; MariaDB 10.11 can crash (signal 11 in get_all_tables) when
+ * the migrator's information_schema read runs while another connection runs DDL, as seen in a full run.
+ * Creating schemas one at a time keeps that DDL apart; the tests themselves still run side by side.
+ */
+export async function withDdlLock<T>(adminUrl: string, work: () => Promise<T>): Promise<T> {
+  const connection = await mysql.createConnection(adminUrl);
+  try {
+    const [rows] = await connection.query("SELECT GET_LOCK('parley_test_schema_ddl', 300) AS got");
+    if ((rows as { got: number | null }[])[0]?.got !== 1) throw new Error('could not take the test DDL lock');
+    return await work();
+  } finally {
+    await connection.query("SELECT RELEASE_LOCK('parley_test_schema_ddl')").catch(() => undefined);
+    await connection.end();
+  }
 }
 
 /** Number of rows in a table, read directly (tests that prove "nothing changed"). */

@@ -31,7 +31,7 @@ interface Fixture {
 }
 
 interface Row {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The route as registered, to prove every route has a row. */
   route: string;
   url: (f: Fixture) => string;
@@ -130,6 +130,18 @@ const MATRIX: Row[] = [
     expect: membersOnly(403),
   },
   {
+    method: 'PUT',
+    route: '/api/messages/:id/reactions/:emoji',
+    url: (f) => `/api/messages/${f.ownerMessageId}/reactions/${encodeURIComponent('👍')}`,
+    expect: membersOnly(204),
+  },
+  {
+    method: 'DELETE',
+    route: '/api/messages/:id/reactions/:emoji',
+    url: (f) => `/api/messages/${f.ownerMessageId}/reactions/${encodeURIComponent('👍')}`,
+    expect: membersOnly(204),
+  },
+  {
     method: 'POST',
     route: '/api/attachments',
     url: (f) => `/api/attachments?conversationId=${f.conversationId}`,
@@ -156,6 +168,19 @@ const MATRIX: Row[] = [
     url: () => '/api/me',
     body: () => ({ password: 'not-the-password' }),
     expect: signedInOnly(400),
+  },
+  {
+    method: 'POST',
+    route: '/api/me/email',
+    url: () => '/api/me/email',
+    body: () => ({ newEmail: 'somewhere-else@example.com', password: 'not-the-password' }),
+    expect: signedInOnly(400),
+  },
+  {
+    method: 'GET',
+    route: '/api/me/security-events',
+    url: () => '/api/me/security-events',
+    expect: signedInOnly(200),
   },
   { method: 'GET', route: '/api/sessions', url: () => '/api/sessions', expect: signedInOnly(200) },
   {
@@ -223,6 +248,7 @@ const PUBLIC_ROUTES = new Set([
   'POST /api/auth/login/mfa',
   'POST /api/auth/forgot-password',
   'POST /api/auth/reset-password',
+  'POST /api/auth/confirm-email-change',
   // The WebSocket upgrade: its frames have their own matrix below.
   'GET /api/ws',
 ]);

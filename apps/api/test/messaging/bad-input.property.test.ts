@@ -18,6 +18,7 @@ const field = fc.constantFrom(
   'clientId',
   'body',
   'attachmentIds',
+  'replyToId',
   'seq',
   'userId',
   'conversationId',
@@ -63,8 +64,9 @@ describe('bad input on messaging routes and WebSocket frames', () => {
 
   async function snapshot() {
     const db = testDb.database.db;
-    const count = (table: 'conversations' | 'conversation_members' | 'messages' | 'attachments') =>
-      countRows(db, table);
+    const count = (
+      table: 'conversations' | 'conversation_members' | 'messages' | 'attachments' | 'reactions',
+    ) => countRows(db, table);
     const messages = await db
       .selectFrom('messages')
       .select(['id', 'body', 'rev', 'deleted_at'])
@@ -78,6 +80,7 @@ describe('bad input on messaging routes and WebSocket frames', () => {
     return {
       conversations: await count('conversations'),
       attachments: await count('attachments'),
+      reactions: await count('reactions'),
       messages,
       members,
     };
@@ -106,6 +109,19 @@ describe('bad input on messaging routes and WebSocket frames', () => {
       {
         method: 'DELETE' as const,
         url: (junk: string) => `/api/conversations/${groupId}/members/${encodeURIComponent(junk)}`,
+      },
+      {
+        method: 'GET' as const,
+        url: (junk: string) => `/api/conversations/${groupId}/messages?around=${encodeURIComponent(junk)}`,
+      },
+      {
+        method: 'PUT' as const,
+        url: (junk: string) => `/api/messages/${messageId}/reactions/${encodeURIComponent(junk)}`,
+      },
+      {
+        method: 'DELETE' as const,
+        url: (junk: string) =>
+          `/api/messages/${encodeURIComponent(junk)}/reactions/${encodeURIComponent('👍')}`,
       },
     ];
     const before = await snapshot();

@@ -58,6 +58,7 @@ function resultFor(request: SendRequest): SendResult | Error {
       created_at: '2026-01-01 00:00:00.000',
       edited_at: null,
       deleted_at: null,
+      reply_to_id: null,
     },
   };
 }

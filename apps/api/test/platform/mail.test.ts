@@ -10,6 +10,7 @@ import { makeTlsFiles } from '../../../../scripts/services/tls.js';
 import { MailQueue } from '../../src/platform/mail/mail-queue.js';
 import { createOutboxMailer } from '../../src/platform/mail/outbox.mailer.js';
 import { createSmtpMailer } from '../../src/platform/mail/smtp.mailer.js';
+import { Metrics } from '../../src/platform/metrics/metrics.js';
 
 const message = {
   to: 'ada@example.com',
@@ -104,9 +105,10 @@ describe('mail delivery', () => {
     expect(logged[0]?.obj.links).toEqual(['http://localhost:8080/verify-email?token=v4.public.abc']);
   });
 
-  it('a failing send is logged, not thrown into the request, and drain waits for pending mail', async () => {
+  it('a failing send is logged and counted, not thrown into the request, and drain waits for pending mail', async () => {
     const errors: unknown[] = [];
     let delivered = 0;
+    const metrics = new Metrics({ processMetrics: false });
     const queue = new MailQueue(
       {
         send: async (m) => {
@@ -117,11 +119,15 @@ describe('mail delivery', () => {
         close: async () => undefined,
       },
       { error: (obj) => errors.push(obj) },
+      metrics,
     );
     queue.enqueue({ ...message, to: 'bad@example.com' });
-    queue.enqueue(message);
+    queue.enqueue({ ...message, kind: 'verify_email' });
     await queue.drain();
     expect(delivered).toBe(1);
     expect(errors).toHaveLength(1);
+    const text = await metrics.text();
+    expect(text).toContain('parley_emails_total{kind="other",result="failed"} 1');
+    expect(text).toContain('parley_emails_total{kind="verify_email",result="sent"} 1');
   });
 });

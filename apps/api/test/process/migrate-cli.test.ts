@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { describe, expect, inject, it } from 'vitest';
 import { migrations } from '../../src/db/migrations/index.js';
+import { withDdlLock } from '../helpers/database.js';
 
 const run = promisify(execFile);
 const apiDir = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,7 +35,9 @@ describe('npm run migrate', () => {
     appUrl.username = 'cli_app';
     appUrl.password = 'cli-app-password-0123';
     appUrl.pathname = `/parley_cli_${Date.now()}`;
-    const result = await migrate({ DATABASE_URL: appUrl.href, DATABASE_ADMIN_URL: admin.href });
+    const result = await withDdlLock(admin.href, () =>
+      migrate({ DATABASE_URL: appUrl.href, DATABASE_ADMIN_URL: admin.href }),
+    );
     expect(result.stdout).toContain('app user cli_app granted');
     const connection = await createConnection(appUrl.href);
     const [rows] = await connection.query('SHOW GRANTS FOR CURRENT_USER()');

@@ -2,7 +2,9 @@ import {
   AddMemberBody,
   Attachment,
   AttachmentUploadQuery,
+  ChangeEmailBody,
   ChangePasswordBody,
+  ConfirmEmailChangeBody,
   Conversation,
   ConversationList,
   CreateConversationBody,
@@ -24,6 +26,7 @@ import {
   RecoveryCodes,
   RegisterBody,
   ResetPasswordBody,
+  SecurityEventPage,
   SendMessageBody,
   SessionList,
   TotpConfirmBody,
@@ -96,7 +99,7 @@ function errorFrom(body: unknown, status: number, retryAfterHeader: string | nul
 }
 
 interface RequestSpec<B extends Schema, R extends Schema> {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   body?: { schema: B; input: z.input<B> };
   /** Schema of the success body; none for 202/204 answers. */
@@ -195,6 +198,23 @@ export const api = {
   disableTotp: () => request({ method: 'DELETE', path: '/me/mfa/totp' }),
   regenerateRecoveryCodes: () =>
     request({ method: 'POST', path: '/me/mfa/recovery-codes', response: RecoveryCodes }),
+  changeEmail: (input: z.input<typeof ChangeEmailBody>) =>
+    request({ method: 'POST', path: '/me/email', body: body(ChangeEmailBody, input) }),
+  confirmEmailChange: (input: z.input<typeof ConfirmEmailChangeBody>) =>
+    request({
+      method: 'POST',
+      path: '/auth/confirm-email-change',
+      body: body(ConfirmEmailChangeBody, input),
+      response: User,
+    }),
+  /** One page of the security log, newest first; pass the previous page's `nextCursor` for the next. */
+  securityEvents: (query: { cursor?: string; limit?: number } = {}) => {
+    const params = new URLSearchParams();
+    if (query.cursor) params.set('cursor', query.cursor);
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    const search = params.size > 0 ? `?${params}` : '';
+    return request({ method: 'GET', path: `/me/security-events${search}`, response: SecurityEventPage });
+  },
   revokeSession: (id: string) => request({ method: 'DELETE', path: `/sessions/${encodeURIComponent(id)}` }),
 
   // Conversations and messages
@@ -229,7 +249,10 @@ export const api = {
     }),
   removeMember: (conversationId: string, userId: string) =>
     request({ method: 'DELETE', path: `/conversations/${enc(conversationId)}/members/${enc(userId)}` }),
-  messages: (conversationId: string, query: { before?: number; after?: number; limit?: number } = {}) => {
+  messages: (
+    conversationId: string,
+    query: { before?: number; after?: number; around?: number; limit?: number } = {},
+  ) => {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
     return request({
@@ -253,6 +276,12 @@ export const api = {
       response: Message,
     }),
   deleteMessage: (messageId: string) => request({ method: 'DELETE', path: `/messages/${enc(messageId)}` }),
+  /** Adds (`on`) or removes the user's reaction; idempotent. The change comes back as `message_updated`. */
+  react: (messageId: string, emoji: string, on: boolean) =>
+    request({
+      method: on ? 'PUT' : 'DELETE',
+      path: `/messages/${enc(messageId)}/reactions/${enc(emoji)}`,
+    }),
   markRead: (conversationId: string, seq: number) =>
     request({
       method: 'POST',

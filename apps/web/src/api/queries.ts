@@ -1,4 +1,4 @@
-import { QueryClient, queryOptions } from '@tanstack/react-query';
+import { infiniteQueryOptions, QueryClient, queryOptions } from '@tanstack/react-query';
 import { api } from './client.js';
 
 /**
@@ -48,6 +48,14 @@ export const sessionsQuery = queryOptions({
 export const mfaQuery = queryOptions({
   queryKey: ['mfa'] as const,
   queryFn: () => api.mfaStatus(),
+});
+
+/** The account's security log, newest first, a page at a time (`fetchNextPage` follows `nextCursor`). */
+export const securityEventsQuery = infiniteQueryOptions({
+  queryKey: ['security-events'] as const,
+  queryFn: ({ pageParam }) => api.securityEvents({ ...(pageParam ? { cursor: pageParam } : {}), limit: 25 }),
+  initialPageParam: null as string | null,
+  getNextPageParam: (page) => page.nextCursor,
 });
 
 /** Conversations per page of the list. */

@@ -3,9 +3,11 @@ import { Link, useLocation } from '../router/router.js';
 
 const SECTIONS = [
   { to: '/settings', label: 'Profile' },
+  { to: '/settings/email', label: 'Email' },
   { to: '/settings/password', label: 'Password' },
   { to: '/settings/security', label: 'Security' },
   { to: '/settings/sessions', label: 'Devices and sessions' },
+  { to: '/settings/security-log', label: 'Security log' },
   { to: '/settings/delete-account', label: 'Delete account' },
 ] as const;
 

@@ -1,4 +1,4 @@
-import type { Attachment } from '@parley/contract';
+import { type Attachment, type Member, type Message, type ReplyTo, replyExcerpt } from '@parley/contract';
 import {
   type ChangeEvent,
   type FormEvent,
@@ -11,7 +11,8 @@ import {
 import { api, describeError, isApiError } from '../api/client.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
 import { uuid } from '../realtime/uuid.js';
-import { fileSize } from './names.js';
+import { fileSize, memberName } from './names.js';
+import { ReplyQuote } from './ReplyQuote.js';
 
 const ACCEPT =
   'image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,application/zip,.zip,.txt,.pdf';
@@ -39,13 +40,38 @@ interface ComposerProps {
   /** Conversation name, for the field's label. */
   name: string;
   onSent(): void;
+  /** The message being answered, if the user chose Reply on one. */
+  replyingTo?: Message | undefined;
+  /** Stops replying (the Cancel button, or Escape in the field). */
+  onCancelReply?: (() => void) | undefined;
+  members?: readonly Member[] | undefined;
+  me?: string | undefined;
+}
+
+/** A reply's quote of its original as the user sees it now. */
+function quoteOf(message: Message): ReplyTo {
+  return {
+    id: message.id,
+    seq: message.seq,
+    senderId: message.senderId,
+    excerpt: message.deletedAt ? '' : replyExcerpt(message.body),
+    deleted: message.deletedAt !== null,
+  };
 }
 
 /**
  * Writes and sends a message: Enter sends, Shift+Enter starts a new line. Files upload as soon as they are
  * chosen, with a progress bar each, and go with the next message.
  */
-export function Composer({ conversationId, name, onSent }: ComposerProps) {
+export function Composer({
+  conversationId,
+  name,
+  onSent,
+  replyingTo,
+  onCancelReply,
+  members = [],
+  me = '',
+}: ComposerProps) {
   const store = useMessagingStore();
   const [text, setText] = useState('');
   const [uploads, setUploads] = useState<Upload[]>([]);
@@ -56,6 +82,11 @@ export function Composer({ conversationId, name, onSent }: ComposerProps) {
   const textarea = useRef<HTMLTextAreaElement>(null);
   const uploadsRef = useRef(uploads);
   uploadsRef.current = uploads;
+
+  // Choosing Reply on a message puts the cursor here.
+  useEffect(() => {
+    if (replyingTo) textarea.current?.focus();
+  }, [replyingTo]);
 
   // Leaving the conversation cancels uploads still running.
   useEffect(
@@ -125,7 +156,7 @@ export function Composer({ conversationId, name, onSent }: ComposerProps) {
       setProblem(`A message can be at most ${MAX_LENGTH} characters.`);
       return;
     }
-    store.send(conversationId, text, attachments);
+    store.send(conversationId, text, attachments, replyingTo ? quoteOf(replyingTo) : undefined);
     setText('');
     setUploads([]);
     setProblem(undefined);
@@ -142,6 +173,9 @@ export function Composer({ conversationId, name, onSent }: ComposerProps) {
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       send();
+    } else if (event.key === 'Escape' && replyingTo) {
+      event.preventDefault();
+      onCancelReply?.();
     }
   };
 
@@ -154,6 +188,22 @@ export function Composer({ conversationId, name, onSent }: ComposerProps) {
   const length = [...text].length;
   return (
     <form className="composer" onSubmit={onSubmit}>
+      {replyingTo ? (
+        <div className="composer-reply">
+          <ReplyQuote quote={quoteOf(replyingTo)} people={{ members }} me={me} />
+          <button
+            type="button"
+            className="button-link"
+            onClick={() => {
+              onCancelReply?.();
+              textarea.current?.focus();
+            }}
+          >
+            Cancel reply
+            <span className="visually-hidden"> to {memberName({ members }, replyingTo.senderId, me)}</span>
+          </button>
+        </div>
+      ) : null}
       {uploads.length > 0 ? (
         <ul className="uploads" aria-label="Attachments">
           {uploads.map((upload) => (
@@ -207,7 +257,7 @@ export function Composer({ conversationId, name, onSent }: ComposerProps) {
         </button>
       </div>
       <p className="composer-hint" id={hintId}>
-        Enter to send, Shift+Enter for a new line.
+        Enter to send, Shift+Enter for a new line.{replyingTo ? ' Escape cancels the reply.' : ''}
         {length > MAX_LENGTH - 200 ? ` ${length} of ${MAX_LENGTH} characters.` : ''}
       </p>
       {problem ? (

@@ -1,10 +1,12 @@
-import type { Conversation } from '@parley/contract';
-import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { Conversation, Message } from '@parley/contract';
+import { Fragment, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { describeError } from '../api/client.js';
 import { LoadMore } from '../components/LoadMore.js';
 import type { Thread } from '../realtime/history.js';
 import type { MessagingState } from '../realtime/messaging-state.js';
 import type { OutboxItem } from '../realtime/outbox.js';
 import { typingUsers } from '../realtime/presence.js';
+import { currentQuote } from '../realtime/reactions.js';
 import { useListStatus, useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
 import { Composer } from './Composer.js';
@@ -39,7 +41,7 @@ function ConnectionNotice() {
 
 function typingText(state: MessagingState, conversation: Conversation, me: string): string {
   const users = typingUsers(state, conversation.id, me, Date.now()).map((id) =>
-    memberName(conversation.members, id, me),
+    memberName(conversation, id, me),
   );
   if (users.length === 0) return '';
   if (users.length === 1) return `${users[0]} is typing…`;
@@ -116,6 +118,12 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
   const readers = useMessaging((state) => state.readers[conversation.id]);
   const announcement = useMessaging((state) => state.announcement);
   const messages = thread?.messages ?? [];
+  const [replyingToAny, setReplyingTo] = useState<Message>();
+  // Only a message of this conversation (the screen stays mounted when another one is opened).
+  const replyingTo = replyingToAny?.conversationId === conversation.id ? replyingToAny : undefined;
+  const [target, setTarget] = useState<{ seq: number }>();
+  const [jumpProblem, setJumpProblem] = useState<string>();
+  const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
 
   useEffect(() => {
     document.title = `${name} · Parley`;
@@ -123,6 +131,7 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
 
   // --- scrolling: stick to the bottom, keep position when older messages are prepended ---
   const scroller = useRef<HTMLElement>(null);
+  const list = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
   const snapshot = useRef({ height: 0, top: 0, firstSeq: 0 });
   const firstSeq = messages[0]?.seq ?? 0;
@@ -144,6 +153,22 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
     }
     remember();
   }, [messages, outbox, firstSeq]);
+
+  // Anything that changes height after that layout — a "Seen" line, an image loading, a message growing,
+  // the typing line or the composer taking room — keeps a reader who was at the bottom at the bottom.
+  // A ResizeObserver runs after layout and before paint, so the newest line is never shown cut off.
+  useEffect(() => {
+    const element = scroller.current;
+    const content = list.current;
+    if (!element || !content) return;
+    const observer = new ResizeObserver(() => {
+      if (stick.current) element.scrollTop = element.scrollHeight;
+      snapshot.current = { ...snapshot.current, height: element.scrollHeight, top: element.scrollTop };
+    });
+    observer.observe(element);
+    observer.observe(content);
+    return () => observer.disconnect();
+  }, []);
 
   const markReadIfVisible = useCallback(() => {
     if (document.visibilityState === 'visible' && stick.current) store.markRead(conversation.id);
@@ -176,26 +201,40 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
     }
   };
 
-  // Images change height as they load: stay at the bottom if that is where the reader is.
-  const onMediaLoad = () => {
-    const element = scroller.current;
-    if (element && stick.current) element.scrollTop = element.scrollHeight;
-    remember();
-  };
-
   // "Seen": under the user's newest message, who has read up to it (live read events of this visit).
   const seen = useMemo(() => {
     const lastMine = [...messages].reverse().find((m) => m.senderId === me && !m.deletedAt);
     if (!lastMine || !readers) return undefined;
     const names = Object.entries(readers)
       .filter(([id, seq]) => id !== me && seq >= lastMine.seq)
-      .map(([id]) => memberName(conversation.members, id, me));
+      .map(([id]) => memberName(conversation, id, me));
     if (names.length === 0) return undefined;
     return {
       id: lastMine.id,
       text: conversation.type === 'direct' ? 'Seen' : `Seen by ${names.join(', ')}`,
     };
   }, [messages, readers, me, conversation]);
+
+  // A reply's original: shown (loaded around it first when it is not held), marked and focused.
+  const jumpTo = useCallback(
+    (seq: number) => {
+      setJumpProblem(undefined);
+      stick.current = false;
+      store.jumpTo(conversation.id, seq).then(
+        (found) => (found ? setTarget({ seq }) : setJumpProblem('The original message could not be found.')),
+        (error: unknown) => setJumpProblem(describeError(error)),
+      );
+    },
+    [store, conversation.id],
+  );
+  useEffect(() => {
+    if (!target) return;
+    const element = scroller.current?.querySelector<HTMLElement>(`[data-seq="${target.seq}"]`);
+    element?.scrollIntoView({ block: 'center' });
+    element?.focus({ preventScroll: true });
+    const timer = window.setTimeout(() => setTarget(undefined), 3000);
+    return () => window.clearTimeout(timer);
+  }, [target]);
 
   const history = thread?.history ?? 'loading';
   return (
@@ -241,7 +280,6 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
         className="message-scroller"
         ref={scroller}
         onScroll={onScroll}
-        onLoadCapture={onMediaLoad}
         // biome-ignore lint/a11y/noNoninteractiveTabindex: scrollable, so keyboard users must be able to focus it.
         tabIndex={0}
         aria-label={`Messages with ${name}`}
@@ -279,22 +317,45 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
         {history === 'loaded' && messages.length === 0 && outbox.length === 0 ? (
           <p className="history-start">No messages yet. Say hello!</p>
         ) : null}
-        <ol className="message-list" aria-label="Messages">
+        <ol className="message-list" aria-label="Messages" ref={list}>
           {messages.map((message) => (
-            <MessageItem
-              key={message.id}
-              message={message}
-              members={conversation.members}
-              me={me}
-              seenBy={seen?.id === message.id ? seen.text : undefined}
-              readOnly={conversation.readOnly}
-            />
+            <Fragment key={message.id}>
+              <MessageItem
+                message={message}
+                people={conversation}
+                me={me}
+                seenBy={seen?.id === message.id ? seen.text : undefined}
+                readOnly={conversation.readOnly}
+                quote={
+                  message.replyTo ? currentQuote(message.replyTo, byId.get(message.replyTo.id)) : undefined
+                }
+                onReply={setReplyingTo}
+                onJump={jumpTo}
+                highlighted={target?.seq === message.seq}
+              />
+              {thread?.holes.includes(message.seq) ? (
+                <li className="history-gap">
+                  <LoadMore
+                    loading={thread.loadingGap === message.seq}
+                    error={thread.gapError}
+                    loadingText="Loading newer messages…"
+                    label="Load newer messages"
+                    onLoad={() => void store.loadGap(conversation.id, message.seq)}
+                  />
+                </li>
+              ) : null}
+            </Fragment>
           ))}
           {outbox.map((item) => (
-            <PendingItem key={item.clientId} item={item} />
+            <PendingItem key={item.clientId} item={item} members={conversation.members} me={me} />
           ))}
         </ol>
       </section>
+      {jumpProblem ? (
+        <p className="jump-problem" role="alert">
+          {jumpProblem}
+        </p>
+      ) : null}
       <p className="typing-indicator">{typing}</p>
       <div className="visually-hidden" aria-live="polite">
         {announcement}
@@ -307,7 +368,12 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
           name={name}
           onSent={() => {
             stick.current = true;
+            setReplyingTo(undefined);
           }}
+          replyingTo={replyingTo}
+          onCancelReply={() => setReplyingTo(undefined)}
+          members={conversation.members}
+          me={me}
         />
       )}
     </div>

@@ -1,10 +1,14 @@
-import type { Attachment, Member, Message } from '@parley/contract';
+import type { Attachment, Message, ReplyTo } from '@parley/contract';
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import { describeError } from '../api/client.js';
 import type { OutboxItem } from '../realtime/outbox.js';
+import { hasReacted } from '../realtime/reactions.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
 import { linkify } from './linkify.js';
-import { fileSize, memberName, messageTime } from './names.js';
+import { fileSize, memberName, messageTime, type People } from './names.js';
+import { ReactionChips, ReactionPicker } from './Reactions.js';
+import { ReplyQuote } from './ReplyQuote.js';
+import { noteEmoji } from './recent-emoji.js';
 
 function attachmentUrl(attachment: Attachment): string {
   return `/api/attachments/${encodeURIComponent(attachment.id)}`;
@@ -36,26 +40,54 @@ function Attachments({ attachments }: { attachments: readonly Attachment[] }) {
 
 interface MessageItemProps {
   message: Message;
-  members: readonly Member[];
+  /** The conversation's members and former members, for the sender's name. */
+  people: People;
   me: string;
   /** Shown under the user's latest message: who has read up to it. */
   seenBy?: string | undefined;
-  /** In a read-only conversation your messages can be deleted but no longer edited. */
+  /**
+   * In a read-only conversation your messages can be deleted but no longer edited, nobody replies or
+   * adds a reaction, and your own reactions can still be removed.
+   */
   readOnly?: boolean | undefined;
+  /** What this message replies to, as it is now (see `currentQuote`). */
+  quote?: ReplyTo | undefined;
+  /** Starts a reply to this message in the composer. */
+  onReply?: ((message: Message) => void) | undefined;
+  /** Shows another message of the thread (a reply's original) by its seq. */
+  onJump?: ((seq: number) => void) | undefined;
+  /** Just jumped to: marked for a moment. */
+  highlighted?: boolean | undefined;
 }
 
-/** One stored message: sender, time, text (as text nodes, links only for http/https), attachments, actions. */
-export function MessageItem({ message, members, me, seenBy, readOnly }: MessageItemProps) {
+/**
+ * One stored message: sender, time, the message it replies to, text (as text nodes, links only for
+ * http/https), attachments, reactions, actions (reply and react for everyone; edit and delete for the
+ * sender).
+ */
+export function MessageItem({
+  message,
+  people,
+  me,
+  seenBy,
+  readOnly,
+  quote,
+  onReply,
+  onJump,
+  highlighted,
+}: MessageItemProps) {
   const store = useMessagingStore();
   const mine = message.senderId === me;
   const deleted = message.deletedAt !== null;
   const [mode, setMode] = useState<'view' | 'edit' | 'confirm-delete'>('view');
+  const [picking, setPicking] = useState(false);
+  const reactRef = useRef<HTMLButtonElement>(null);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string>();
   const editRef = useRef<HTMLTextAreaElement>(null);
   const actionsRef = useRef<HTMLDivElement>(null);
   const editId = useId();
-  const sender = memberName(members, message.senderId, me);
+  const sender = memberName(people, message.senderId, me);
 
   const keepRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
@@ -106,6 +138,18 @@ export function MessageItem({ message, members, me, seenBy, readOnly }: MessageI
     }
   };
 
+  const toggleReaction = (emoji: string) => {
+    const on = !hasReacted(message, emoji, me);
+    if (on) noteEmoji(emoji);
+    setProblem(undefined);
+    store.react(message, emoji, on).catch((error: unknown) => setProblem(describeError(error)));
+  };
+
+  const closePicker = () => {
+    setPicking(false);
+    requestAnimationFrame(() => reactRef.current?.focus());
+  };
+
   const confirmDelete = () => {
     if (busy) return;
     setBusy(true);
@@ -123,8 +167,10 @@ export function MessageItem({ message, members, me, seenBy, readOnly }: MessageI
 
   return (
     <li
-      className={`message${mine ? ' message-mine' : ''}${deleted ? ' message-deleted' : ''}`}
+      className={`message${mine ? ' message-mine' : ''}${deleted ? ' message-deleted' : ''}${highlighted ? ' message-highlight' : ''}`}
       data-seq={message.seq}
+      // Focused after a jump to it (a reply's original), so keyboard and screen reader users land here.
+      tabIndex={-1}
     >
       <div className="bubble">
         <p className="message-meta">
@@ -132,6 +178,7 @@ export function MessageItem({ message, members, me, seenBy, readOnly }: MessageI
           <time dateTime={message.createdAt}>{messageTime(message.createdAt)}</time>
           {message.editedAt && !deleted ? <span className="message-edited"> · edited</span> : null}
         </p>
+        {quote && !deleted ? <ReplyQuote quote={quote} people={people} me={me} onJump={onJump} /> : null}
         {deleted ? (
           <p className="message-tombstone">Message deleted</p>
         ) : mode === 'edit' ? (
@@ -169,8 +216,20 @@ export function MessageItem({ message, members, me, seenBy, readOnly }: MessageI
           </p>
         ) : null}
       </div>
-      {mine && !deleted && mode !== 'edit' ? (
-        <div className={`message-actions${mode === 'view' ? ' message-actions-quiet' : ''}`} ref={actionsRef}>
+      {deleted ? null : (
+        <ReactionChips
+          message={message}
+          people={people}
+          me={me}
+          onToggle={toggleReaction}
+          canAdd={!readOnly}
+        />
+      )}
+      {!deleted && mode !== 'edit' && (mine || !readOnly) ? (
+        <div
+          className={`message-actions${mode === 'view' && !picking ? ' message-actions-quiet' : ''}`}
+          ref={actionsRef}
+        >
           {mode === 'confirm-delete' ? (
             <>
               <span className="confirm-text">Delete this message for everyone?</span>
@@ -183,17 +242,54 @@ export function MessageItem({ message, members, me, seenBy, readOnly }: MessageI
             </>
           ) : (
             <>
-              {message.body && !readOnly ? (
+              {readOnly ? null : (
+                <>
+                  <button type="button" className="button-link" onClick={() => onReply?.(message)}>
+                    Reply
+                    <span className="visually-hidden">
+                      {' '}
+                      to {sender}, {messageTime(message.createdAt)}
+                    </span>
+                  </button>
+                  <button
+                    type="button"
+                    className="button-link"
+                    ref={reactRef}
+                    aria-expanded={picking}
+                    onClick={() => (picking ? closePicker() : setPicking(true))}
+                  >
+                    React
+                    <span className="visually-hidden">
+                      {' '}
+                      to {sender}, {messageTime(message.createdAt)}
+                    </span>
+                  </button>
+                </>
+              )}
+              {mine && message.body && !readOnly ? (
                 <button type="button" className="button-link" onClick={() => setMode('edit')}>
                   Edit<span className="visually-hidden"> message sent {messageTime(message.createdAt)}</span>
                 </button>
               ) : null}
-              <button type="button" className="button-link" onClick={() => setMode('confirm-delete')}>
-                Delete<span className="visually-hidden"> message sent {messageTime(message.createdAt)}</span>
-              </button>
+              {mine ? (
+                <button type="button" className="button-link" onClick={() => setMode('confirm-delete')}>
+                  Delete
+                  <span className="visually-hidden"> message sent {messageTime(message.createdAt)}</span>
+                </button>
+              ) : null}
             </>
           )}
         </div>
+      ) : null}
+      {picking && !deleted ? (
+        <ReactionPicker
+          mine={new Set(message.reactions.filter((r) => r.userIds.includes(me)).map((r) => r.emoji))}
+          onPick={(emoji) => {
+            toggleReaction(emoji);
+            closePicker();
+          }}
+          onClose={closePicker}
+        />
       ) : null}
       {seenBy ? <p className="message-seen">{seenBy}</p> : null}
     </li>
@@ -207,7 +303,15 @@ function secondsUntil(at: number): string {
 }
 
 /** A message the server has not acknowledged yet: "Sending…", or failed with Retry and Discard. */
-export function PendingItem({ item }: { item: OutboxItem }) {
+export function PendingItem({
+  item,
+  members,
+  me,
+}: {
+  item: OutboxItem;
+  members: People['members'];
+  me: string;
+}) {
   const store = useMessagingStore();
   const failed = item.status === 'failed';
   const waiting = !failed && item.retryAt !== undefined;
@@ -220,6 +324,7 @@ export function PendingItem({ item }: { item: OutboxItem }) {
             {failed ? 'Not sent' : waiting ? 'Waiting to send' : 'Sending…'}
           </span>
         </p>
+        {item.replyTo ? <ReplyQuote quote={item.replyTo} people={{ members }} me={me} /> : null}
         {item.body ? <p className="message-body">{linkify(item.body)}</p> : null}
         {item.attachments.length > 0 ? (
           <ul className="attachments">

@@ -1,4 +1,4 @@
-import type { Conversation, Member, Message } from '@parley/contract';
+import type { Conversation, Message } from '@parley/contract';
 
 /** What a conversation is called: a group's title, or the other person's name in a direct message. */
 export function conversationName(conversation: Conversation, me: string): string {
@@ -7,16 +7,30 @@ export function conversationName(conversation: Conversation, me: string): string
   return other?.displayName ?? 'Just you';
 }
 
-export function memberName(members: readonly Member[], id: string, me: string): string {
+/** Who a conversation knows by name: its members, and those who left or were removed. */
+/** Whom a conversation can name: its members and, when the server says, its former members. */
+export interface People {
+  readonly members: readonly Conversation['members'][number][];
+  readonly formerMembers?: Conversation['formerMembers'];
+}
+
+/**
+ * A person as the conversation names them: "You", a member's name, a former member's name marked
+ * "(left)", or "Former member" when an older server did not say who that was.
+ */
+export function memberName(people: People, id: string, me: string): string {
   if (id === me) return 'You';
-  return members.find((member) => member.id === id)?.displayName ?? 'Former member';
+  const member = people.members.find((candidate) => candidate.id === id);
+  if (member) return member.displayName;
+  const former = people.formerMembers?.find((candidate) => candidate.id === id);
+  return former ? `${former.displayName} (left)` : 'Former member';
 }
 
 /** One line for the conversation list: "You: …", "Ada: …", a deleted or attachment-only message. */
 export function previewOf(conversation: Conversation, me: string): string {
   const message: Message | null = conversation.lastMessage;
   if (!message) return 'No messages yet';
-  const who = memberName(conversation.members, message.senderId, me);
+  const who = memberName(conversation, message.senderId, me);
   const prefix = conversation.type === 'group' || message.senderId === me ? `${who}: ` : '';
   if (message.deletedAt) return `${prefix}Message deleted`;
   const text = message.body.replace(/\s+/g, ' ').trim();

@@ -1,4 +1,4 @@
-import type { Conversation, ConversationList, Message } from '@parley/contract';
+import type { Conversation, ConversationList, Message, PublicUser } from '@parley/contract';
 
 /**
  * How far the list is loaded (a page at a time, newest activity first). Whether a page is loading or
@@ -52,7 +52,13 @@ export function mergeInfo(local: Conversation | undefined, fetched: Conversation
     }
     return fetched;
   }
-  return { ...local, members: fetched.members, title: fetched.title, type: fetched.type };
+  return {
+    ...local,
+    members: fetched.members,
+    formerMembers: fetched.formerMembers,
+    title: fetched.title,
+    type: fetched.type,
+  };
 }
 
 /**
@@ -80,6 +86,27 @@ export function withMessage(conversation: Conversation, message: Message, userId
   };
 }
 
+/**
+ * A conversation with a person's new display name wherever it lists them (members, former members); the
+ * same object when it does not list them or already has that name.
+ */
+export function withUserRenamed(conversation: Conversation, user: PublicUser): Conversation {
+  const rename = <T extends PublicUser>(people: readonly T[]): T[] | undefined =>
+    people.some((person) => person.id === user.id && person.displayName !== user.displayName)
+      ? people.map((person) =>
+          person.id === user.id ? { ...person, displayName: user.displayName } : person,
+        )
+      : undefined;
+  const members = rename(conversation.members);
+  const formerMembers = conversation.formerMembers ? rename(conversation.formerMembers) : undefined;
+  if (!members && !formerMembers) return conversation;
+  return {
+    ...conversation,
+    ...(members ? { members } : {}),
+    ...(formerMembers ? { formerMembers } : {}),
+  };
+}
+
 export type ConversationsEvent =
   /** The first page, (re)loaded at start and after every reconnect. */
   | { type: 'first_page'; page: ConversationList }
@@ -91,7 +118,9 @@ export type ConversationsEvent =
   | { type: 'forgotten'; conversationId: string }
   | { type: 'message'; message: Message; userId: string }
   /** The user read up to `seq`, here or (`elsewhere`) in another tab or device. */
-  | { type: 'read'; conversationId: string; seq: number; elsewhere: boolean };
+  | { type: 'read'; conversationId: string; seq: number; elsewhere: boolean }
+  /** Someone (a member, a former member, or the user) changed their display name. */
+  | { type: 'user_renamed'; user: PublicUser };
 
 function put(state: ConversationsState, conversation: Conversation): ConversationsState {
   return { ...state, conversations: { ...state.conversations, [conversation.id]: conversation } };
@@ -163,6 +192,15 @@ export function reduceConversations(
     case 'message': {
       const conversation = state.conversations[event.message.conversationId];
       return conversation ? put(state, withMessage(conversation, event.message, event.userId)) : state;
+    }
+    case 'user_renamed': {
+      let changed = false;
+      const conversations: Record<string, Conversation> = {};
+      for (const [id, conversation] of Object.entries(state.conversations)) {
+        conversations[id] = withUserRenamed(conversation, event.user);
+        if (conversations[id] !== conversation) changed = true;
+      }
+      return changed ? { ...state, conversations } : state;
     }
     case 'read': {
       const conversation = state.conversations[event.conversationId];

@@ -3,13 +3,21 @@ import type {
   Conversation,
   ConversationList,
   Message,
+  PublicUser,
+  ReplyTo,
   ResumePosition,
   ServerFrame,
+  User,
 } from '@parley/contract';
 import type { QueryClient } from '@tanstack/react-query';
 import { ApiError, api, describeError, isApiError } from '../api/client.js';
 import { conversationPageQuery, conversationQuery, meQuery } from '../api/queries.js';
-import { type ConversationsEvent, reduceConversations, sortedConversations } from './conversation-list.js';
+import {
+  type ConversationsEvent,
+  reduceConversations,
+  sortedConversations,
+  withUserRenamed,
+} from './conversation-list.js';
 import { advance, missingAfter, type ResumePoint, type ThreadEvent } from './history.js';
 import { INITIAL_STATE, type MessagingState, messageArrived, withThread } from './messaging-state.js';
 import {
@@ -250,7 +258,8 @@ export class MessagingStore {
   async #fillGaps(id: string): Promise<void> {
     for (let round = 0; round < 50; round++) {
       const lastSeq = this.#state.conversations[id]?.lastSeq;
-      const after = missingAfter(this.#state.threads[id]?.messages ?? [], lastSeq);
+      const thread = this.#state.threads[id];
+      const after = missingAfter(thread?.messages ?? [], lastSeq, thread?.holes);
       if (after === undefined) return;
       const page = await api.messages(id, { after, limit: 100 });
       if (page.messages.length === 0) return;
@@ -273,15 +282,55 @@ export class MessagingStore {
     }
   }
 
+  /**
+   * Makes sure the message at `seq` is held (a jump to a reply's original): when it is not, loads a page
+   * around it; the gap between that page and the rest stays a hole until loaded (`loadGap`). Resolves to
+   * whether it is held now.
+   */
+  async jumpTo(id: string, seq: number): Promise<boolean> {
+    const held = () => this.#state.threads[id]?.messages.some((m) => m.seq === seq) ?? false;
+    if (held()) return true;
+    const page = await api.messages(id, { around: seq, limit: PAGE_SIZE });
+    this.#thread(id, {
+      type: 'around_loaded',
+      messages: page.messages,
+      hasMore: page.hasMore,
+      hasMoreAfter: page.hasMoreAfter ?? false,
+    });
+    return held();
+  }
+
+  /** Loads the messages after a hole's seq (a page; the rest stays a hole). */
+  async loadGap(id: string, after: number): Promise<void> {
+    const thread = this.#state.threads[id];
+    if (!thread || thread.loadingGap !== undefined || !thread.holes.includes(after)) return;
+    this.#thread(id, { type: 'gap_loading', after });
+    try {
+      const page = await api.messages(id, { after, limit: PAGE_SIZE });
+      this.#thread(id, { type: 'gap_loaded', after, messages: page.messages });
+    } catch (error) {
+      this.#thread(id, { type: 'gap_failed', error: describeError(error) });
+    }
+  }
+
   // --- sending ----------------------------------------------------------------------------------
 
-  /** Optimistic send: shown at once as pending, sent over the socket now or as soon as it is live. */
-  send(conversationId: string, body: string, attachments: readonly Attachment[] = []): void {
+  /**
+   * Optimistic send: shown at once as pending, sent over the socket now or as soon as it is live. A reply
+   * names the message it answers (`replyTo`, as the user saw it).
+   */
+  send(
+    conversationId: string,
+    body: string,
+    attachments: readonly Attachment[] = [],
+    replyTo?: ReplyTo,
+  ): void {
     const item: OutboxItem = {
       clientId: uuid(),
       conversationId,
       body,
       attachments,
+      ...(replyTo ? { replyTo } : {}),
       createdAt: new Date().toISOString(),
       status: 'sending',
     };
@@ -324,6 +373,22 @@ export class MessagingStore {
       messageId: message.id,
       at: new Date().toISOString(),
     });
+  }
+
+  /**
+   * Adds (`on`) or removes the user's reaction: shown at once, undone if the API refuses (the error is
+   * thrown for the caller to show). The server's `message_updated` (a higher rev) replaces the local copy.
+   */
+  async react(message: Message, emoji: string, on: boolean): Promise<void> {
+    const id = message.conversationId;
+    const event = { type: 'reacted', messageId: message.id, emoji, userId: this.userId } as const;
+    this.#thread(id, { ...event, on });
+    try {
+      await api.react(message.id, emoji, on);
+    } catch (error) {
+      this.#thread(id, { ...event, on: !on });
+      throw error;
+    }
   }
 
   /** Tells others the user is typing, at most every few seconds. */
@@ -453,9 +518,36 @@ export class MessagingStore {
       case 'conversation_removed':
         this.forget(frame.conversationId);
         return;
+      case 'user_updated':
+        this.#userRenamed(frame.user);
+        return;
       default:
         return;
     }
+  }
+
+  /**
+   * Someone's new display name (a member, a former member, or the user in another tab): into the live
+   * list and into the server cache (the user's own `me`, fetched conversations), so nothing shows the old
+   * name until it is fetched again.
+   */
+  #userRenamed(user: PublicUser): void {
+    this.#list({ type: 'user_renamed', user });
+    if (user.id === this.userId) {
+      this.queries.setQueryData<User>(meQuery.queryKey, (me) =>
+        me && me.displayName !== user.displayName ? { ...me, displayName: user.displayName } : me,
+      );
+    }
+    this.queries.setQueriesData<Conversation | ConversationList>({ queryKey: ['conversations'] }, (data) => {
+      if (!data) return data;
+      if ('conversations' in data) {
+        const conversations = data.conversations.map((c) => withUserRenamed(c, user));
+        return conversations.every((c, index) => c === data.conversations[index])
+          ? data
+          : { ...data, conversations };
+      }
+      return withUserRenamed(data, user);
+    });
   }
 
   /** A message from the socket (new, updated, or our own acknowledged) into state and resume points. */

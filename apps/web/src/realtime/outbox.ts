@@ -1,4 +1,10 @@
-import { type Attachment, type ClientFrame, type Message, RateLimitedDetails } from '@parley/contract';
+import {
+  type Attachment,
+  type ClientFrame,
+  type Message,
+  RateLimitedDetails,
+  type ReplyTo,
+} from '@parley/contract';
 
 /** A message the user sent that the server has not acknowledged yet. */
 export interface OutboxItem {
@@ -6,6 +12,8 @@ export interface OutboxItem {
   readonly conversationId: string;
   readonly body: string;
   readonly attachments: readonly Attachment[];
+  /** The message it answers, quoted as the user saw it when replying. */
+  readonly replyTo?: ReplyTo | undefined;
   readonly createdAt: string;
   readonly status: 'sending' | 'failed';
   /** Why it failed, in words. */
@@ -165,5 +173,6 @@ export function sendFrame(item: OutboxItem): ClientFrame {
     clientId: item.clientId,
     body: item.body,
     ...(item.attachments.length > 0 ? { attachmentIds: item.attachments.map((a) => a.id) } : {}),
+    ...(item.replyTo ? { replyToId: item.replyTo.id } : {}),
   };
 }

@@ -3,14 +3,17 @@ import { AppLayout } from '../layouts/AppLayout.js';
 import { AuthLayout } from '../layouts/AuthLayout.js';
 import { SettingsLayout } from '../layouts/SettingsLayout.js';
 import { CheckEmailPage } from '../pages/auth/CheckEmailPage.js';
+import { ConfirmEmailChangePage } from '../pages/auth/ConfirmEmailChangePage.js';
 import { ForgotPasswordPage } from '../pages/auth/ForgotPasswordPage.js';
 import { ResetPasswordPage } from '../pages/auth/ResetPasswordPage.js';
 import { SignInPage } from '../pages/auth/SignInPage.js';
 import { SignUpPage } from '../pages/auth/SignUpPage.js';
 import { VerifyEmailPage } from '../pages/auth/VerifyEmailPage.js';
 import { DeleteAccountPage } from '../pages/settings/DeleteAccountPage.js';
+import { EmailPage } from '../pages/settings/EmailPage.js';
 import { PasswordPage } from '../pages/settings/PasswordPage.js';
 import { ProfilePage } from '../pages/settings/ProfilePage.js';
+import { SecurityLogPage } from '../pages/settings/SecurityLogPage.js';
 import { SecurityPage } from '../pages/settings/SecurityPage.js';
 import { SessionsPage } from '../pages/settings/SessionsPage.js';
 
@@ -53,9 +56,11 @@ export const ROUTES: readonly Route[] = [
   { path: '/conversations/new', access: 'member', render: messaging('new') },
   { path: '/conversations/:id', access: 'member', render: messaging('conversation') },
   { path: '/settings', access: 'member', render: settings(<ProfilePage />) },
+  { path: '/settings/email', access: 'member', render: settings(<EmailPage />) },
   { path: '/settings/password', access: 'member', render: settings(<PasswordPage />) },
   { path: '/settings/security', access: 'member', render: settings(<SecurityPage />) },
   { path: '/settings/sessions', access: 'member', render: settings(<SessionsPage />) },
+  { path: '/settings/security-log', access: 'member', render: settings(<SecurityLogPage />) },
   { path: '/settings/delete-account', access: 'member', render: settings(<DeleteAccountPage />) },
   { path: '/sign-in', access: 'guest', render: auth(<SignInPage />) },
   { path: '/sign-up', access: 'guest', render: auth(<SignUpPage />) },
@@ -63,4 +68,5 @@ export const ROUTES: readonly Route[] = [
   { path: '/forgot-password', access: 'guest', render: auth(<ForgotPasswordPage />) },
   { path: '/verify-email', access: 'anyone', render: auth(<VerifyEmailPage />) },
   { path: '/reset-password', access: 'anyone', render: auth(<ResetPasswordPage />) },
+  { path: '/confirm-email-change', access: 'anyone', render: auth(<ConfirmEmailChangePage />) },
 ];

@@ -7,6 +7,7 @@ import {
   reduceConversations,
   sortedConversations,
   withMessage,
+  withUserRenamed,
 } from '../../src/realtime/conversation-list.js';
 import { ADA, conversation, ME, message } from '../fixtures.js';
 
@@ -99,12 +100,58 @@ describe('conversation list', () => {
 
   it('keeps what live events delivered when a fetched snapshot is older', () => {
     const live = withMessage(conversation('c1', 1), message(3), ME);
-    const snapshot = conversation('c1', 1, { lastSeq: 2, lastRev: 2, title: 'Renamed' });
-    expect(mergeInfo(live, snapshot)).toMatchObject({ lastSeq: 3, unreadCount: 1, title: 'Renamed' });
+    const former = [{ id: 'user-bob', displayName: 'Bob' }];
+    const snapshot = conversation('c1', 1, {
+      lastSeq: 2,
+      lastRev: 2,
+      title: 'Renamed',
+      formerMembers: former,
+    });
+    // Who is (and was) in it comes from the snapshot all the same.
+    expect(mergeInfo(live, snapshot)).toMatchObject({
+      lastSeq: 3,
+      unreadCount: 1,
+      title: 'Renamed',
+      formerMembers: former,
+    });
     // A read marker posted but not stored yet when the snapshot was taken stays.
     const read = { ...live, lastReadSeq: 3, unreadCount: 0 };
     const fresher = conversation('c1', 1, { lastSeq: 3, lastRev: 3, lastReadSeq: 1, unreadCount: 2 });
     expect(mergeInfo(read, fresher)).toMatchObject({ lastReadSeq: 3, unreadCount: 0 });
+  });
+
+  it('renames a person wherever a conversation lists them, and changes nothing elsewhere', () => {
+    const bob = { id: 'user-bob', displayName: 'Bob' };
+    let state = apply(EMPTY, {
+      type: 'first_page',
+      page: {
+        conversations: [
+          conversation('c1', 1),
+          conversation('c2', 2, { formerMembers: [{ id: ADA, displayName: 'Ada' }, bob] }),
+          conversation('c3', 3, { members: [{ id: ME, displayName: 'Me', role: 'owner' }] }),
+        ],
+        nextCursor: null,
+      },
+    });
+    const before = state;
+    state = apply(state, { type: 'user_renamed', user: { id: ADA, displayName: 'Ada Lovelace' } });
+    expect(state.conversations.c1?.members).toContainEqual({
+      id: ADA,
+      displayName: 'Ada Lovelace',
+      role: 'member',
+    });
+    expect(state.conversations.c2?.formerMembers).toEqual([{ id: ADA, displayName: 'Ada Lovelace' }, bob]);
+    // A conversation without Ada is the same object; so is the state after the same name again.
+    expect(state.conversations.c3).toBe(before.conversations.c3);
+    expect(apply(state, { type: 'user_renamed', user: { id: ADA, displayName: 'Ada Lovelace' } })).toBe(
+      state,
+    );
+    expect(apply(state, { type: 'user_renamed', user: { id: 'user-nobody', displayName: 'X' } })).toBe(state);
+    const c1 = state.conversations.c1;
+    if (c1)
+      expect(withUserRenamed(c1, { id: ME, displayName: 'Me again' }).members[0]?.displayName).toBe(
+        'Me again',
+      );
   });
 
   it('counts a live message as unread only when it is new, from someone else, beyond the read marker', () => {

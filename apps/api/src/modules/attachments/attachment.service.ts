@@ -104,6 +104,7 @@ export async function uploadAttachment(
     purge_claim: null,
     purge_claimed_at: null,
     purged_at: null,
+    position: null,
   };
   try {
     await deps.db.transaction().execute(async (trx) => {

@@ -33,8 +33,8 @@ import {
   VERIFY,
 } from './email-links.js';
 import { claimMailNotice } from './mail-notice.repository.js';
+import { assertNewPassword } from './passwords/new-password.js';
 import { hashPassword, verifyPassword } from './passwords/password-hasher.js';
-import { passwordProblem } from './passwords/password-policy.js';
 import { registrationWithPassword } from './pending-registration.js';
 import {
   activateRegistration,
@@ -43,11 +43,6 @@ import {
 } from './registration.repository.js';
 import type { AuthContext } from './session.service.js';
 import { endSessionsWithin } from './session-end.js';
-
-function assertAcceptablePassword(field: string, password: string, email: string): void {
-  const problem = passwordProblem(password, email);
-  if (problem) throw validationError(`body.${field}`, problem);
-}
 
 /**
  * Creates an unverified account that holds no password yet, with its first registration. Undefined when
@@ -96,7 +91,7 @@ export async function register(
   deps: AuthDeps,
   input: { email: string; password: string; displayName: string; origin: RequestOrigin },
 ): Promise<void> {
-  assertAcceptablePassword('password', input.password, input.email);
+  await assertNewPassword(deps, 'password', input.password, input);
   const passwordHash = await hashPassword(input.password);
   const now = deps.now();
   const existing = await findLiveUserByEmail(deps.db, input.email);
@@ -207,7 +202,8 @@ export async function forgotPassword(deps: AuthDeps, email: string, origin: Requ
 
 /**
  * Sets a new password from a reset link: single use (one conditional UPDATE), dead once the password or
- * email changed, and it signs out every session. A weak new password is refused before the link is spent.
+ * email changed, and it signs out every session. A weak or breached new password is refused before the
+ * link is spent.
  */
 export async function resetPassword(
   deps: AuthDeps,
@@ -216,7 +212,10 @@ export async function resetPassword(
   const verified = await openEmailLink(deps, RESET, input.token);
   const current = await findLiveUserById(deps.db, verified.sub);
   if (!current) throw invalidLink();
-  assertAcceptablePassword('password', input.password, current.email);
+  await assertNewPassword(deps, 'password', input.password, {
+    email: current.email,
+    displayName: current.display_name,
+  });
   const passwordHash = await hashPassword(input.password);
   const user = await endSessionsWithin(deps, async (trx, endSessions) => {
     const now = deps.now();
@@ -246,7 +245,10 @@ export async function changePassword(
   if (!(await verifyPassword(auth.user.password_hash, input.currentPassword))) {
     throw validationError('body.currentPassword', 'is incorrect');
   }
-  assertAcceptablePassword('newPassword', input.newPassword, auth.user.email);
+  await assertNewPassword(deps, 'newPassword', input.newPassword, {
+    email: auth.user.email,
+    displayName: auth.user.display_name,
+  });
   const now = deps.now();
   const passwordHash = await hashPassword(input.newPassword);
   // One transaction: the new password and the end of the other sessions cannot be separated by a crash.

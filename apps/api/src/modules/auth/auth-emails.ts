@@ -6,7 +6,21 @@ const escapeHtml = (value: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
   );
 
+/** The `kind` of each email Parley sends (metrics label). */
+export type AuthEmailKind =
+  | 'verify_email'
+  | 'already_registered'
+  | 'reset_password'
+  | 'password_changed'
+  | 'email_change_link'
+  | 'email_change_requested'
+  | 'email_changed'
+  | 'email_change_taken'
+  | 'new_sign_in'
+  | 'second_factor_changed';
+
 function message(
+  kind: AuthEmailKind,
   to: string,
   subject: string,
   paragraphs: string[],
@@ -21,12 +35,13 @@ function message(
     action ? `<p><a href="${escapeHtml(action.url)}">${escapeHtml(action.label)}</a></p>` : '',
     '<p>— Parley</p></body></html>',
   ].join('');
-  return { to, subject, text, html };
+  return { kind, to, subject, text, html };
 }
 
 /** Carries no text the registrant chose: the address is not proven yet, so nobody may put words in our mail. */
 export function verificationEmail(to: string, url: string): MailMessage {
   return message(
+    'verify_email',
     to,
     'Confirm your email for Parley',
     [
@@ -39,6 +54,7 @@ export function verificationEmail(to: string, url: string): MailMessage {
 
 export function alreadyRegisteredEmail(to: string, forgotUrl: string): MailMessage {
   return message(
+    'already_registered',
     to,
     'Someone tried to sign up to Parley with your email',
     [
@@ -51,6 +67,7 @@ export function alreadyRegisteredEmail(to: string, forgotUrl: string): MailMessa
 
 export function resetPasswordEmail(to: string, url: string): MailMessage {
   return message(
+    'reset_password',
     to,
     'Reset your Parley password',
     [
@@ -62,7 +79,7 @@ export function resetPasswordEmail(to: string, url: string): MailMessage {
 }
 
 export function passwordChangedEmail(to: string, how: 'changed' | 'reset'): MailMessage {
-  return message(to, `Your Parley password was ${how}`, [
+  return message('password_changed', to, `Your Parley password was ${how}`, [
     `The password of your Parley account was just ${how}, and your other devices were signed out.`,
     'If this was not you, reset your password now and review your account.',
   ]);
@@ -90,5 +107,80 @@ export function secondFactorChangedEmail(to: string, change: SecondFactorChange)
     change === 'enabled'
       ? 'Two-step sign-in is on for your Parley account'
       : 'Two-step sign-in was turned off';
-  return message(to, subject, paragraphs);
+  return message('second_factor_changed', to, subject, paragraphs);
+}
+
+/** To the new address: the link that moves the account there. */
+export function emailChangeLinkEmail(to: string, url: string): MailMessage {
+  return message(
+    'email_change_link',
+    to,
+    'Confirm your new email for Parley',
+    [
+      'Hello,',
+      'Someone signed in to a Parley account asked to use this address for it. Confirm to make the change. The link works once, for 1 hour.',
+      'If you did not ask for this, ignore this email: nothing changes.',
+    ],
+    { label: 'Confirm your new email', url },
+  );
+}
+
+/** To the current address, when a change is asked for: nothing has changed yet. */
+export function emailChangeRequestedEmail(to: string, newEmail: string, sessionsUrl: string): MailMessage {
+  return message(
+    'email_change_requested',
+    to,
+    'Your Parley email is about to change',
+    [
+      `Someone signed in to your Parley account asked to change its email address to ${newEmail}. Nothing changes until a link we sent to that address is used.`,
+      'If this was not you, change your password now and sign out the devices you do not recognise.',
+    ],
+    { label: 'Review your devices', url: sessionsUrl },
+  );
+}
+
+/** To the old address, once the change is made. */
+export function emailChangedEmail(to: string, newEmail: string, forgotUrl: string): MailMessage {
+  return message(
+    'email_changed',
+    to,
+    'Your Parley email was changed',
+    [
+      `The email address of your Parley account is now ${newEmail}, and your other devices were signed out. Emails about the account go to that address from now on.`,
+      'If this was not you, contact the people who run this Parley service: whoever made the change knew your password.',
+    ],
+    { label: 'Reset your password', url: forgotUrl },
+  );
+}
+
+/** To an address that already has an account, when someone asked to move another account there. */
+export function emailChangeTakenEmail(to: string, forgotUrl: string): MailMessage {
+  return message(
+    'email_change_taken',
+    to,
+    'Someone tried to use your email for another Parley account',
+    [
+      'Someone signed in to another Parley account asked to change its email to this address, which already belongs to your account. Nothing changed.',
+      'If it was you, sign in to this account instead, or reset its password if you forgot it.',
+    ],
+    { label: 'Reset your password', url: forgotUrl },
+  );
+}
+
+/** A sign-in from a browser and network the account has not used lately. */
+export function newSignInEmail(
+  to: string,
+  signIn: { when: Date; device: string; ip: string },
+  sessionsUrl: string,
+): MailMessage {
+  return message(
+    'new_sign_in',
+    to,
+    'New sign-in to your Parley account',
+    [
+      `Your Parley account was just signed in to from a device we have not seen lately: ${signIn.device}, from the address ${signIn.ip}, at ${signIn.when.toISOString().replace('T', ' ').slice(0, 16)} UTC.`,
+      'If this was you, there is nothing to do. If not, sign that session out and change your password now.',
+    ],
+    { label: 'Review your devices', url: sessionsUrl },
+  );
 }

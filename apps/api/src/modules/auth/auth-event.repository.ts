@@ -1,4 +1,5 @@
-import type { Executor } from '../../db/schema.js';
+import type { Selectable } from 'kysely';
+import type { AuthEventsTable, Executor } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { newId } from '../../ids.js';
 
@@ -35,7 +36,11 @@ export type AuthEventType =
   | 'totp_disabled'
   | 'recovery_codes_regenerated'
   | 'reauthenticated'
-  | 'reauthentication_failed';
+  | 'reauthentication_failed'
+  /** A signed-in user asked to move the account to another address (link sent there). */
+  | 'email_change_requested'
+  /** The link sent to the new address was used: the account has its new address. */
+  | 'email_changed';
 
 export interface RequestOrigin {
   ip: string;
@@ -65,4 +70,34 @@ export async function recordAuthEvent(
       created_at: toDbTime(event.now),
     })
     .execute();
+}
+
+export type AuthEventRow = Selectable<AuthEventsTable>;
+
+/** Where a page of a user's events ended: the last event's time and id (newest first). */
+export interface EventPosition {
+  readonly createdAt: string;
+  readonly id: string;
+}
+
+/**
+ * One page of a user's own audit events, newest first, after `before` (a keyset on time and id, so a page
+ * costs the same however long the history). Only rows whose `user_id` is this user: another account's
+ * events, and failed sign-ins to unknown addresses (no user), never appear.
+ */
+export function listUserAuthEvents(
+  db: Executor,
+  input: { userId: string; before: EventPosition | undefined; limit: number },
+): Promise<AuthEventRow[]> {
+  let query = db.selectFrom('auth_events').selectAll().where('user_id', '=', input.userId);
+  const before = input.before;
+  if (before) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('created_at', '<', before.createdAt),
+        eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)]),
+      ]),
+    );
+  }
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.limit).execute();
 }

@@ -14,6 +14,8 @@ export function sessionTokenReissueAfterMs(ttlSeconds: number): number {
 export const SESSION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 export const VERIFY_EMAIL_TTL_SECONDS = 24 * 60 * 60;
 export const PASSWORD_RESET_TTL_SECONDS = 30 * 60;
+/** An email-change link: the user asked for it a moment ago and is waiting for it. */
+export const EMAIL_CHANGE_TTL_SECONDS = 60 * 60;
 /** `last_seen_at` is written at most this often per session, not on every request. */
 export const SESSION_TOUCH_INTERVAL_MS = 60 * 1000;
 /**

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { MfaConfig } from '../../config.js';
 import type { DB } from '../../db/schema.js';
+import type { BreachedPasswords } from '../../platform/breaches/pwned-passwords.js';
 import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { CheckLimit } from '../../platform/limits/limiter.js';
 import type { MailQueue } from '../../platform/mail/mail-queue.js';
@@ -31,6 +32,10 @@ export interface AuthDeps extends SessionEndDeps {
    * second-factor limit needs the account a challenge names).
    */
   readonly checkLimit: CheckLimit;
+  /** The breached-password corpus new passwords are checked against (PWNED_PASSWORDS_URL). */
+  readonly breaches: BreachedPasswords;
+  /** NEW_DEVICE_WINDOW: a sign-in from a device unseen on the account this long gets a notice. */
+  readonly newDeviceWindowMs: number;
 }
 
 /** Builds `<PUBLIC_URL>/<page>?token=…`, keeping any path prefix of PUBLIC_URL. */

@@ -17,16 +17,26 @@ const bodyHas = (request: FastifyRequest, field: string) => {
  * and every instance shares them through Redis when configured.
  */
 export const AUTH_LIMITS = {
+  // Sign-ins count failures only (a successful one gives its hit back): docs/security.md §2.7.
   loginPerAccountAndIp: {
     rate: 'loginAccountIp',
+    refundOnSuccess: true,
     key: (request) => {
       const email = bodyEmail(request);
       return email === undefined ? undefined : `${email}|${addressKey(request.ip)}`;
     },
   },
-  loginPerIp: { rate: 'loginIp', key: perAddress },
+  loginPerIp: { rate: 'loginIp', key: perAddress, refundOnSuccess: true },
   registerPerIp: { rate: 'registerIp', key: perAddress },
   emailPerAddress: { rate: 'emailAddress', key: bodyEmail },
+  /** An email change mails the address the caller names: the same per-address allowance as the above. */
+  emailPerNewAddress: {
+    rate: 'emailAddress',
+    key: (request) => {
+      const body = request.body as { newEmail?: unknown } | undefined;
+      return typeof body?.newEmail === 'string' ? body.newEmail.trim().toLowerCase() : undefined;
+    },
+  },
   emailPerIp: { rate: 'emailIp', key: perAddress },
   tokenPerIp: { rate: 'tokenIp', key: perAddress },
   lookupPerUser: { rate: 'lookups', key: perUser },
@@ -45,4 +55,6 @@ export const AUTH_LIMITS = {
     rate: 'mfaAccount',
     key: (request) => (bodyHas(request, 'code') ? perUser(request) : undefined),
   },
+  /** A new display name is announced to every conversation of the user: a rename loop must not flood them. */
+  profileChangePerUser: { rate: 'profileChanges', key: perUser },
 } satisfies Record<string, LimitRule>;

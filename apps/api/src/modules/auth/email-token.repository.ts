@@ -20,6 +20,8 @@ export async function insertEmailToken(
     passwordHash: string;
     now: Date;
     expiresAt: Date;
+    /** An `email_change` link: the address it moves the account to. */
+    newEmail?: string;
   },
 ): Promise<void> {
   await db
@@ -33,6 +35,7 @@ export async function insertEmailToken(
       created_at: toDbTime(input.now),
       expires_at: toDbTime(input.expiresAt),
       consumed_at: null,
+      new_email: input.newEmail ?? null,
     })
     .execute();
 }

@@ -2,8 +2,12 @@ import type { Executor } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
 
-/** Informational emails an anonymous request can cause; each is sent at most once per interval per address. */
-export type MailNoticeKind = 'signup_attempt';
+/**
+ * Informational emails a request can cause for an address it does not control; each is sent at most once
+ * per interval per address: "someone tried to sign up with your email", "someone tried to move another
+ * account to your email", "new sign-in to your account".
+ */
+export type MailNoticeKind = 'signup_attempt' | 'email_change_taken' | 'new_sign_in';
 
 /**
  * Claims the right to send one notice of `kind` to `email` now: true for exactly one caller per interval,

@@ -13,6 +13,7 @@ import {
 } from './auth.constants.js';
 import type { AuthDeps } from './auth.context.js';
 import { type RequestOrigin, recordAuthEvent } from './auth-event.repository.js';
+import { noticeNewSignIn } from './devices/new-sign-in-notice.js';
 import { issueMfaChallenge } from './mfa/mfa-challenge.js';
 import { secondFactorMethods } from './mfa/second-factor.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords/password-hasher.js';
@@ -79,6 +80,7 @@ export async function startSession(
     origin: input.origin,
     now,
   });
+  await noticeNewSignIn(deps, user, input.origin);
   if (input.replaces) {
     await endSessions(deps, {
       userId: input.replaces.userId,

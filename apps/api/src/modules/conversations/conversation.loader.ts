@@ -4,10 +4,15 @@ import type { DB } from '../../db/schema.js';
 import { loadMessages } from '../messages/message.loader.js';
 import { type ConversationWithMembership, presentConversation } from './conversation.presenter.js';
 import { lastMessages, unreadCounts } from './conversation.repository.js';
-import { listMembers, type MemberProfile } from './member.repository.js';
+import {
+  type FormerMemberProfile,
+  listFormerMembers,
+  listMembers,
+  type MemberProfile,
+} from './member.repository.js';
 
 /**
- * Conversations as one user sees them (members, unread count, last message), with a fixed number of
+ * Conversations as one user sees them (members, former members, unread count, last message), with a fixed number of
  * queries whatever the number of conversations (one per 500 of them).
  */
 export async function loadConversations(
@@ -16,8 +21,9 @@ export async function loadConversations(
   rows: readonly ConversationWithMembership[],
 ): Promise<Conversation[]> {
   const ids = rows.map((row) => row.id);
-  const [members, unread, lastRows] = await Promise.all([
+  const [members, formerMembers, unread, lastRows] = await Promise.all([
     listMembers(db, ids),
+    listFormerMembers(db, ids),
     unreadCounts(db, userId, ids),
     lastMessages(db, ids),
   ]);
@@ -29,9 +35,16 @@ export async function loadConversations(
     if (list) list.push(member);
     else membersById.set(member.conversation_id, [member]);
   }
+  const formerById = new Map<string, FormerMemberProfile[]>();
+  for (const former of formerMembers) {
+    const list = formerById.get(former.conversation_id);
+    if (list) list.push(former);
+    else formerById.set(former.conversation_id, [former]);
+  }
   return rows.map((row) =>
     presentConversation(row, userId, {
       members: membersById.get(row.id) ?? [],
+      formerMembers: formerById.get(row.id) ?? [],
       unreadCount: unread.get(row.id) ?? 0,
       lastMessage: lastById.get(row.id) ?? null,
     }),

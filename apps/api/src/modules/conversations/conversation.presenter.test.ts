@@ -51,6 +51,8 @@ const lastMessage: Message = {
   createdAt: '2026-01-02T03:04:05.678Z',
   editedAt: null,
   deletedAt: null,
+  reactions: [],
+  replyTo: null,
 };
 
 describe('presentConversation (pure: shapes what the loader read)', () => {
@@ -68,6 +70,7 @@ describe('presentConversation (pure: shapes what the loader read)', () => {
         { id: 'ada', displayName: 'ADA', role: 'owner' },
         { id: 'bob', displayName: 'BOB', role: 'member' },
       ],
+      formerMembers: [],
       lastMessage,
       unreadCount: 1,
       lastSeq: 2,
@@ -95,6 +98,23 @@ describe('presentConversation (pure: shapes what the loader read)', () => {
       readOnly: true,
       peerDeleted: true,
     });
+  });
+
+  it('names former members, a deleted account as "Deleted user"', () => {
+    const group = presentConversation(conversation('g1', 'group'), 'ada', {
+      members: [member('g1', 'ada', { role: 'owner' })],
+      formerMembers: [
+        { conversation_id: 'g1', user_id: 'bob', left_at: T, display_name: 'Bob', deleted_at: null },
+        { conversation_id: 'g1', user_id: 'cy', left_at: T, display_name: 'Cy', deleted_at: T },
+      ],
+      unreadCount: 0,
+      lastMessage: null,
+    });
+    expect(group.formerMembers).toEqual([
+      { id: 'bob', displayName: 'Bob' },
+      { id: 'cy', displayName: 'Deleted user' },
+    ]);
+    expect(group.members).toEqual([{ id: 'ada', displayName: 'ADA', role: 'owner' }]);
   });
 
   it('does not call a group read-only for a deleted member (deleted accounts leave their groups)', () => {

@@ -1,15 +1,26 @@
 import type { Conversation, Message } from '@parley/contract';
 import { fromDbTime } from '../../db/time.js';
 import type { ConversationRow } from './conversation.repository.js';
-import type { MemberProfile } from './member.repository.js';
+import type { FormerMemberProfile, MemberProfile } from './member.repository.js';
 
 export type ConversationWithMembership = ConversationRow & { last_read_seq: number };
 
-/** A conversation as one user sees it, from its row, its active members and what the loader read. */
+const DELETED_USER = 'Deleted user';
+
+/**
+ * A conversation as one user sees it, from its row, its active and former members and what the loader
+ * read.
+ */
 export function presentConversation(
   row: ConversationWithMembership,
   userId: string,
-  related: { members: readonly MemberProfile[]; unreadCount: number; lastMessage: Message | null },
+  related: {
+    members: readonly MemberProfile[];
+    /** Members who left or were removed; none when left out. */
+    formerMembers?: readonly FormerMemberProfile[];
+    unreadCount: number;
+    lastMessage: Message | null;
+  },
 ): Conversation {
   // A deleted account leaves its groups, so only a direct conversation can still list one.
   const peerDeleted =
@@ -20,8 +31,12 @@ export function presentConversation(
     title: row.title,
     members: related.members.map((m) => ({
       id: m.user_id,
-      displayName: m.deleted_at === null ? m.display_name : 'Deleted user',
+      displayName: m.deleted_at === null ? m.display_name : DELETED_USER,
       role: m.role,
+    })),
+    formerMembers: (related.formerMembers ?? []).map((m) => ({
+      id: m.user_id,
+      displayName: m.deleted_at === null ? m.display_name : DELETED_USER,
     })),
     lastMessage: related.lastMessage,
     unreadCount: related.unreadCount,

@@ -170,13 +170,18 @@ export async function lockConversations(
 }
 
 /**
- * Takes the conversation's next change number (rev) for an edit or a deletion, locking its counter row
- * until the transaction ends.
+ * Takes the conversation's next change number (rev) for an edit, a deletion or a reaction, locking its
+ * counter row until the transaction ends. An edit or deletion is activity (`updated_at`, the list's
+ * order); a reaction (`now` null) is not.
  */
-export async function nextRev(trx: Transaction<DB>, conversationId: string, now: DbTime): Promise<number> {
+export async function nextRev(
+  trx: Transaction<DB>,
+  conversationId: string,
+  now: DbTime | null,
+): Promise<number> {
   await trx
     .updateTable('conversations')
-    .set((eb) => ({ last_rev: eb('last_rev', '+', 1), updated_at: now }))
+    .set((eb) => ({ last_rev: eb('last_rev', '+', 1), ...(now === null ? {} : { updated_at: now }) }))
     .where('id', '=', conversationId)
     .execute();
   const { last_rev } = await trx

@@ -3,8 +3,10 @@ import type {
   ConversationList,
   CreateConversationBody,
   LimitReachedDetails,
+  PublicUser,
 } from '@parley/contract';
 import type { Kysely } from 'kysely';
+import { IN_CHUNK, yieldToEventLoop } from '../../db/chunks.js';
 import type { DB, Executor } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { AppError, validationError, validationErrors } from '../../errors.js';
@@ -25,6 +27,7 @@ import { ensureGroupOwner } from './group-ownership.js';
 import { decodeListCursor, encodeListCursor } from './list-cursor.js';
 import {
   activeMembersOf,
+  conversationIdsEverJoined,
   countMembers,
   findMemberRow,
   insertMembers,
@@ -135,6 +138,37 @@ export async function announceConversations(
 ): Promise<void> {
   for (const [conversationId, userIds] of await activeMembersOf(deps.db, conversationIds))
     announce(deps, conversationId, userIds);
+}
+
+/**
+ * Tells the user's other tabs, and everyone who sees their name (members of every conversation they are
+ * or were in), that their public profile changed: one `user_changed` on the user's channel and one per
+ * conversation, a slice of 500 conversations at a time with a turn of the event loop between slices.
+ * `at` (ISO) is the change's time: a socket hearing of one change from several conversations passes it
+ * on once, and never an older one after a newer one.
+ */
+export async function announceProfile(
+  deps: Pick<ConversationDeps, 'db' | 'bus'>,
+  user: PublicUser,
+  at: string,
+): Promise<void> {
+  deps.bus.publish(channels.user(user.id), { kind: 'user_changed', userId: user.id, user, at });
+  let afterId = '';
+  for (;;) {
+    const ids = await conversationIdsEverJoined(deps.db, user.id, { afterId, limit: IN_CHUNK });
+    for (const conversationId of ids) {
+      deps.bus.publish(channels.conversation(conversationId), {
+        kind: 'user_changed',
+        conversationId,
+        user,
+        at,
+      });
+    }
+    const last = ids.at(-1);
+    if (last === undefined || ids.length < IN_CHUNK) return;
+    afterId = last;
+    await yieldToEventLoop();
+  }
 }
 
 async function activeMemberIds(db: Kysely<DB>, conversationId: string): Promise<string[]> {

@@ -53,6 +53,50 @@ export async function listMembers(db: Executor, conversationIds: readonly string
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * Ids of the live conversations the user is or was a member of (left or removed too), in id order, after
+ * `afterId`: a change to their profile reaches everyone who sees their name, a slice at a time.
+ */
+export async function conversationIdsEverJoined(
+  db: Executor,
+  userId: string,
+  page: { afterId: string; limit: number },
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('conversation_members as m')
+    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+    .select('m.conversation_id')
+    .where('m.user_id', '=', userId)
+    .where('c.deleted_at', 'is', null)
+    .where('m.conversation_id', '>', page.afterId)
+    .orderBy('m.conversation_id')
+    .limit(page.limit)
+    .execute();
+  return rows.map((row) => row.conversation_id);
+}
+
+/** A member who left or was removed, with what others may see of them. */
+export type FormerMemberProfile = Awaited<ReturnType<typeof listFormerMembers>>[number];
+
+/**
+ * Members who left or were removed (`left_at` set), with their public profile, in leaving order (ties by
+ * user id): their messages stay, and keep a name.
+ */
+export async function listFormerMembers(db: Executor, conversationIds: readonly string[]) {
+  const rows = await selectInChunks(conversationIds, (slice) =>
+    db
+      .selectFrom('conversation_members as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['m.conversation_id', 'm.user_id', 'm.left_at', 'u.display_name', 'u.deleted_at'])
+      .where('m.conversation_id', 'in', slice)
+      .where('m.left_at', 'is not', null)
+      .execute(),
+  );
+  return rows.sort((a, b) =>
+    a.left_at === b.left_at ? compare(a.user_id, b.user_id) : compare(a.left_at ?? '', b.left_at ?? ''),
+  );
+}
+
 /** Active members of many conversations, as conversation id → user ids. */
 export async function activeMembersOf(
   db: Executor,

@@ -1,4 +1,5 @@
 import { AppError } from '../../errors.js';
+import { secondsSince, type WriterMetrics } from '../../platform/metrics/metrics.js';
 import type { SendRequest, SendResult } from './write-message-batch.command.js';
 
 /**
@@ -14,6 +15,8 @@ export interface SchedulerOptions {
   readonly maxBatch: number;
   /** Whether a batch that threw may be written again: each request alone, and a lone request once more. */
   readonly isRetryable: (error: unknown) => boolean;
+  /** Records each batch's size as it starts and each send's time until its durable ack. */
+  readonly metrics?: WriterMetrics;
 }
 
 interface Pending {
@@ -43,8 +46,16 @@ export class MessageBatchScheduler {
 
   send(request: SendRequest): Promise<SendResult> {
     if (this.#closed) return Promise.reject(new AppError('service_unavailable', 'Server is shutting down'));
+    const { metrics } = this.options;
+    const started = performance.now();
     return new Promise((resolve, reject) => {
-      this.#queue.push({ request, resolve, reject });
+      const acked = metrics
+        ? (result: SendResult) => {
+            metrics.messageAcked(secondsSince(started));
+            resolve(result);
+          }
+        : resolve;
+      this.#queue.push({ request, resolve: acked, reject });
       this.#pump();
     });
   }
@@ -81,6 +92,7 @@ export class MessageBatchScheduler {
       this.#queue = rest;
       for (const conversationId of conversations) this.#busy.add(conversationId);
       this.#running += 1;
+      this.options.metrics?.messageBatch(batch.length);
       void this.#run(batch).finally(() => {
         for (const conversationId of conversations) this.#busy.delete(conversationId);
         this.#running -= 1;

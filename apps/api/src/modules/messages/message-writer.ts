@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import type { WriterMetrics } from '../../platform/metrics/metrics.js';
 import { MessageBatchScheduler } from './message-batch.scheduler.js';
 import { isWriteConflict, MAX_MESSAGE_BATCH, writeMessageBatch } from './write-message-batch.command.js';
 
@@ -16,11 +17,14 @@ export class MessageWriter extends MessageBatchScheduler {
     now: () => Date,
     /** Transactions in flight at once; more lets MySQL group-commit several batches. */
     concurrency: number,
+    /** Batch sizes and send → durable ack times. */
+    metrics?: WriterMetrics,
   ) {
     super((requests) => db.transaction().execute((trx) => writeMessageBatch(trx, requests, now())), {
       concurrency,
       maxBatch: MAX_MESSAGE_BATCH,
       isRetryable: isWriteConflict,
+      ...(metrics ? { metrics } : {}),
     });
   }
 }

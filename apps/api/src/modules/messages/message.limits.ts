@@ -6,4 +6,6 @@ export const MESSAGE_LIMITS = {
   /** Edits and deletes share one allowance: both rewrite a stored message and fan out an update. */
   change: { rate: 'messageEdits', key: perUser },
   read: { rate: 'readMarkers', key: perUser },
+  /** Adding and removing reactions share one allowance: each change fans out an update to every member. */
+  react: { rate: 'reactions', key: perUser },
 } satisfies Record<string, LimitRule>;

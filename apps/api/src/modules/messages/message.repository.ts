@@ -6,7 +6,10 @@ import { selectLive } from '../../db/soft-delete.js';
 export type MessageRow = Selectable<MessagesTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;
 
-/** Attachments of these messages, by message id (deleted attachments left out). */
+/**
+ * Attachments of these messages, by message id, in the order they were sent (`position`; older rows by
+ * upload time), deleted attachments left out.
+ */
 export async function attachmentsByMessage(
   db: Executor,
   messageIds: readonly string[],
@@ -16,6 +19,7 @@ export async function attachmentsByMessage(
     selectLive(db, 'attachments')
       .selectAll()
       .where('message_id', 'in', slice)
+      .orderBy('position')
       .orderBy('created_at')
       .orderBy('id')
       .execute(),
@@ -37,6 +41,27 @@ export function findMessage(db: Executor, id: string): Promise<MessageRow | unde
   return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Messages by id, deleted ones included (the originals replies quote). */
+export function findMessages(db: Executor, ids: readonly string[]): Promise<MessageRow[]> {
+  return selectInChunks(ids, (slice) =>
+    db.selectFrom('messages').selectAll().where('id', 'in', slice).execute(),
+  );
+}
+
+/**
+ * Stamps a live message with the change number it got for a change that is not its own text (a
+ * reaction); false when it was deleted meanwhile.
+ */
+export async function stampLiveMessage(db: Executor, id: string, rev: number): Promise<boolean> {
+  const result = await db
+    .updateTable('messages')
+    .set({ rev })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
 /**
  * Edits or deletes a message that is not deleted yet, stamping the change number it got; the changed row,
  * or undefined when it was deleted meanwhile.
@@ -56,12 +81,54 @@ export async function updateLiveMessage(
   return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
-/** A page of history by seq, deleted messages included (tombstones): newest first internally, returned oldest first. */
+export interface HistoryPage {
+  before?: number | undefined;
+  after?: number | undefined;
+  around?: number | undefined;
+  limit: number;
+}
+
+/**
+ * History around one seq: it and the messages after it, with up to half of `limit` before it (more when
+ * fewer follow), in seq order; `hasMore` says older ones exist, `hasMoreAfter` newer ones. Reads at most
+ * `limit + 1` rows each way.
+ */
+async function listAround(
+  db: Executor,
+  conversationId: string,
+  around: number,
+  limit: number,
+): Promise<{ rows: MessageRow[]; hasMore: boolean; hasMoreAfter: boolean }> {
+  const base = db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);
+  const older = await base
+    .where('seq', '<', around)
+    .orderBy('seq', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const newer = await base
+    .where('seq', '>=', around)
+    .orderBy('seq', 'asc')
+    .limit(limit + 1)
+    .execute();
+  const olderCount = Math.min(older.length, Math.max(Math.floor(limit / 2), limit - newer.length));
+  const newerCount = Math.min(newer.length, limit - olderCount);
+  return {
+    rows: [...older.slice(0, olderCount).reverse(), ...newer.slice(0, newerCount)],
+    hasMore: older.length > olderCount,
+    hasMoreAfter: newer.length > newerCount,
+  };
+}
+
+/**
+ * A page of history by seq, deleted messages included (tombstones), oldest first: the newest page, the
+ * one `before` or `after` a seq, or the one `around` a seq.
+ */
 export async function listMessages(
   db: Executor,
   conversationId: string,
-  page: { before?: number | undefined; after?: number | undefined; limit: number },
-): Promise<{ rows: MessageRow[]; hasMore: boolean }> {
+  page: HistoryPage,
+): Promise<{ rows: MessageRow[]; hasMore: boolean; hasMoreAfter?: boolean }> {
+  if (page.around !== undefined) return listAround(db, conversationId, page.around, page.limit);
   let query = db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);
   if (page.after !== undefined) {
     query = query.where('seq', '>', page.after).orderBy('seq', 'asc');

@@ -13,7 +13,7 @@ import {
 import { advanceReadMarker, isPeerDeleted } from '../conversations/member.repository.js';
 import { loadMessage, loadMessages } from './message.loader.js';
 import { presentMessage } from './message.presenter.js';
-import { findMessage, listMessages, updateLiveMessage } from './message.repository.js';
+import { findMessage, type HistoryPage, listMessages, updateLiveMessage } from './message.repository.js';
 import type { MessageWriter } from './message-writer.js';
 
 export interface MessageDeps {
@@ -36,6 +36,7 @@ export interface SendInput {
   clientId: string;
   body: string;
   attachmentIds?: readonly string[] | undefined;
+  replyToId?: string | undefined;
 }
 
 /**
@@ -55,8 +56,12 @@ export async function sendMessage(
     clientId: input.clientId,
     body: input.body,
     attachmentIds,
+    replyToId: input.replyToId ?? null,
   });
-  const message = presentMessage(result.row, result.attachments);
+  // A retry gets the stored message as it is now (reactions may have come since); a new one has none.
+  const message = result.created
+    ? presentMessage(result.row, { attachments: result.attachments, replyTo: result.replyTo })
+    : await loadMessage(deps.db, result.row);
   if (result.created) {
     deps.bus.publish(channels.conversation(message.conversationId), {
       kind: 'message',
@@ -71,11 +76,12 @@ export async function listHistory(
   deps: MessageDeps,
   userId: string,
   conversationId: string,
-  page: { before?: number | undefined; after?: number | undefined; limit: number },
+  page: HistoryPage,
 ): Promise<MessagePage> {
   await requireMembership(deps.db, conversationId, userId);
-  const { rows, hasMore } = await listMessages(deps.db, conversationId, page);
-  return { messages: await loadMessages(deps.db, rows), hasMore };
+  const { rows, hasMore, hasMoreAfter } = await listMessages(deps.db, conversationId, page);
+  const messages = await loadMessages(deps.db, rows);
+  return hasMoreAfter === undefined ? { messages, hasMore } : { messages, hasMore, hasMoreAfter };
 }
 
 /** Edit or delete: bumps the conversation's change counter so reconnecting clients see the change. */

@@ -5,6 +5,7 @@ import {
   Message,
   MessagePage,
   MessagesQuery,
+  ReactionParams,
   ReadMarkerBody,
   SendMessageBody,
 } from '@parley/contract';
@@ -20,6 +21,7 @@ import {
   markRead,
   sendMessage,
 } from './message.service.js';
+import { setReaction } from './reaction.service.js';
 
 const errors = {
   400: ErrorBody,
@@ -32,7 +34,7 @@ const errors = {
 
 /**
  * Messages. Every route needs a session and active membership of the conversation (404 otherwise);
- * editing and deleting are for the sender only (403 for other members).
+ * editing and deleting are for the sender only (403 for other members); any member may react.
  */
 export const messagesRoutes: FastifyPluginAsyncZod<{ deps: MessageDeps }> = async (app, { deps }) => {
   app.addHook('onRequest', app.requireAuth);
@@ -95,6 +97,23 @@ export const messagesRoutes: FastifyPluginAsyncZod<{ deps: MessageDeps }> = asyn
       return reply.code(204).send(null);
     },
   );
+
+  for (const [method, on] of [
+    ['PUT', true],
+    ['DELETE', false],
+  ] as const) {
+    app.route({
+      method,
+      url: '/messages/:id/reactions/:emoji',
+      schema: { tags: ['messages'], params: ReactionParams, response: { 204: z.null(), ...errors } },
+      preHandler: app.limit(MESSAGE_LIMITS.react),
+      handler: async (request, reply) => {
+        const { id, emoji } = request.params;
+        await setReaction(deps, signedIn(request.auth).userId, id, emoji, on);
+        return reply.code(204).send(null);
+      },
+    });
+  }
 
   app.post(
     '/conversations/:id/read',

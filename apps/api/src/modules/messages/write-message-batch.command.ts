@@ -8,7 +8,12 @@ import { isUniqueViolation } from '../../db/unique-violation.js';
 import { AppError, validationError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { readOnlyConversation } from '../conversations/conversation.service.js';
-import { type AttachmentRow, attachmentsByMessage, type MessageRow } from './message.repository.js';
+import {
+  type AttachmentRow,
+  attachmentsByMessage,
+  findMessages,
+  type MessageRow,
+} from './message.repository.js';
 
 export interface SendRequest {
   conversationId: string;
@@ -16,11 +21,15 @@ export interface SendRequest {
   clientId: string;
   body: string;
   attachmentIds: readonly string[];
+  /** The message this one replies to: it must be in the same conversation (deleted or not). */
+  replyToId?: string | null | undefined;
 }
 
 export interface SendResult {
   row: MessageRow;
   attachments: AttachmentRow[];
+  /** The original of a new reply, as read in the batch's transaction. */
+  replyTo?: MessageRow | undefined;
   /** False when the clientId had been stored before: the retry gets the stored message back. */
   created: boolean;
 }
@@ -142,6 +151,11 @@ export async function writeMessageBatch(
   const attachmentById = new Map(attachmentRows.map((a) => [a.id, a]));
   const claimed = new Set<string>();
 
+  // Originals of replies: any message of the same conversation, deleted ones too (a reply to a deleted
+  // message shows it as deleted). One answer for "no such message" and "another conversation's".
+  const replyIds = requests.flatMap((r) => (r.replyToId ? [r.replyToId] : []));
+  const originals = new Map((await findMessages(trx, replyIds)).map((row) => [row.id, row]));
+
   const toInsert: { index: number; request: SendRequest }[] = [];
   requests.forEach((request, index) => {
     const key = `${request.senderId}|${request.clientId}`;
@@ -178,6 +192,10 @@ export async function writeMessageBatch(
         results[index] = validationError('body.attachmentIds', `attachment ${id} cannot be used`);
         return;
       }
+    }
+    if (request.replyToId && originals.get(request.replyToId)?.conversation_id !== request.conversationId) {
+      results[index] = validationError('body.replyToId', 'must be a message of this conversation');
+      return;
     }
     for (const id of request.attachmentIds) claimed.add(id);
     firstInBatch.set(key, index);
@@ -230,9 +248,11 @@ export async function writeMessageBatch(
         created_at: nowText,
         edited_at: null,
         deleted_at: null,
+        reply_to_id: item.request.replyToId ?? null,
       };
       rows.push(row);
-      results[item.index] = { row, attachments: [], created: true };
+      const replyTo = row.reply_to_id === null ? undefined : originals.get(row.reply_to_id);
+      results[item.index] = { row, attachments: [], replyTo, created: true };
     });
   }
   for (let start = 0; start < rows.length; start += 200) {
@@ -242,12 +262,18 @@ export async function writeMessageBatch(
       .execute();
   }
   for (const item of toInsert) {
-    if (item.request.attachmentIds.length === 0) continue;
+    const ids = item.request.attachmentIds;
+    if (ids.length === 0) continue;
     const result = results[item.index] as SendResult;
+    // Each takes its index in attachmentIds, so the message shows them in the order they were sent.
+    const position = sql<number>`case ${sql.ref('id')} ${sql.join(
+      ids.map((id, index) => sql`when ${id} then ${index}`),
+      sql` `,
+    )} end`;
     await trx
       .updateTable('attachments')
-      .set({ message_id: result.row.id })
-      .where('id', 'in', [...item.request.attachmentIds])
+      .set({ message_id: result.row.id, position })
+      .where('id', 'in', [...ids])
       .execute();
   }
   const withAttachments = toInsert

@@ -1,10 +1,21 @@
 import { ClientFrame, type ErrorCode, type ServerFrame } from '@parley/contract';
 import type { RawData } from 'ws';
+import { isDatabaseUnavailable, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../db/unavailable.js';
 import { AppError, validationErrors } from '../../errors.js';
 
-/** The error frame for a failure: an AppError's code, message and details; anything else is internal. */
+/** What a frame that hit an unreachable database is told (HTTP answers 503 the same way). */
+const databaseUnavailable = () =>
+  new AppError('service_unavailable', 'The service is temporarily unavailable; try again shortly', {
+    retryAfter: UNAVAILABLE_RETRY_AFTER_SECONDS,
+  });
+
+/**
+ * The error frame for a failure: an AppError's code, message and details; an unreachable database is
+ * `service_unavailable` with `details.retryAfter`; anything else is internal.
+ */
 export function errorFrame(error: unknown, clientId?: string): ServerFrame {
-  const app = error instanceof AppError ? error : undefined;
+  const app =
+    error instanceof AppError ? error : isDatabaseUnavailable(error) ? databaseUnavailable() : undefined;
   const code: ErrorCode = app?.code ?? 'internal_error';
   return {
     type: 'error',

@@ -275,6 +275,11 @@ export class Connection {
       this.#enqueue(() => following.unfollow(event.conversationId));
       return;
     }
+    if (event.kind === 'user_changed') {
+      // The user's own change, for this tab (other members hear of it on the conversations' channels).
+      following.userChanged(event.user, event.at);
+      return;
+    }
     if (event.kind !== 'conversation_changed') return;
     this.#enqueue(async () => {
       const membership = await findMembership(this.deps.auth.db, event.conversationId, userId);

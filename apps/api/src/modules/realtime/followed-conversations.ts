@@ -1,4 +1,4 @@
-import type { ResumePosition, ServerFrame } from '@parley/contract';
+import type { PublicUser, ResumePosition, ServerFrame } from '@parley/contract';
 import type { Kysely } from 'kysely';
 import { chunked, IN_CHUNK, yieldToEventLoop } from '../../db/chunks.js';
 import type { DB } from '../../db/schema.js';
@@ -12,6 +12,8 @@ import { ConversationCursor, resumeCursors } from './conversation-cursor.js';
  */
 const FOLLOW_STEP = IN_CHUNK;
 const RESUME_STEP = 100;
+/** Profile changes remembered per connection, to pass each on once (the oldest are forgotten first). */
+const PROFILE_CHANGES_KEPT = 1000;
 
 export interface FollowDeps {
   readonly bus: EventBus;
@@ -30,6 +32,8 @@ export interface FollowDeps {
 export class FollowedConversations {
   readonly #cursors = new Map<string, ConversationCursor>();
   readonly #subscriptions = new Map<string, Subscription>();
+  /** The newest profile change passed on per user (time and name), in the order they were last changed. */
+  readonly #profileChanges = new Map<string, { at: string; displayName: string }>();
   #closed = false;
 
   constructor(private readonly deps: FollowDeps) {}
@@ -105,6 +109,25 @@ export class FollowedConversations {
     }
   }
 
+  /**
+   * A user's public profile changed (heard on the user's channel or on any conversation they share): the
+   * client gets one `user_updated` per change, however many conversations announced it, and never an
+   * older change after a newer one.
+   */
+  userChanged(user: PublicUser, at: string): void {
+    if (this.#closed) return;
+    const seen = this.#profileChanges.get(user.id);
+    // Two changes within one millisecond cannot be ordered: a different name still goes out.
+    if (seen && (seen.at > at || (seen.at === at && seen.displayName === user.displayName))) return;
+    this.#profileChanges.delete(user.id);
+    this.#profileChanges.set(user.id, { at, displayName: user.displayName });
+    if (this.#profileChanges.size > PROFILE_CHANGES_KEPT) {
+      const oldest = this.#profileChanges.keys().next().value;
+      if (oldest !== undefined) this.#profileChanges.delete(oldest);
+    }
+    this.deps.send({ type: 'user_updated', user });
+  }
+
   /** Ends every subscription; nothing is followed after this. */
   close(): void {
     this.#closed = true;
@@ -139,6 +162,9 @@ export class FollowedConversations {
           userId: event.userId,
           seq: event.seq,
         });
+        return;
+      case 'user_changed':
+        this.userChanged(event.user, event.at);
         return;
       default:
         return;

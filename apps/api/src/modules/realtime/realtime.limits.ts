@@ -25,6 +25,7 @@ export class FrameBudget {
   constructor(
     private readonly rate: Rate,
     private readonly now: () => number,
+    private readonly refused: (limit: 'wsFrames') => void = () => undefined,
   ) {}
 
   /** Undefined when the frame may be handled; otherwise the seconds until the next window. */
@@ -35,7 +36,9 @@ export class FrameBudget {
       this.#count = 0;
     }
     this.#count += 1;
-    return this.#count <= this.rate.count ? undefined : retryAfterSeconds(this.#windowEnd - at);
+    if (this.#count <= this.rate.count) return undefined;
+    this.refused('wsFrames');
+    return retryAfterSeconds(this.#windowEnd - at);
   }
 }
 
@@ -50,11 +53,15 @@ export class RealtimeLimits {
     private readonly check: (rate: RateName, key: string) => Promise<LimitDecision>,
     private readonly config: LimitsConfig,
     private readonly now: () => number,
+    /** Counts a refusal by a limit this class enforces itself (socket caps, frames); `check` counts its own. */
+    private readonly refused: (limit: 'wsSocketsPerIp' | 'wsSocketsPerUser' | 'wsFrames') => void = () =>
+      undefined,
   ) {}
 
   /** One of the client address's socket slots (its /64 for IPv6), taken as the upgrade completes. */
   async admitAddress(ip: string): Promise<SlotLease | AppError> {
     const lease = await this.limiter.acquire(`ws-ip:${addressKey(ip)}`, this.config.wsSocketsPerIp);
+    if (!lease) this.refused('wsSocketsPerIp');
     return lease ?? rateLimited(CAP_RETRY_AFTER, 'Too many open connections from this address');
   }
 
@@ -63,6 +70,7 @@ export class RealtimeLimits {
     const connects = await this.check('wsConnects', userId);
     if (!connects.allowed) return rateLimited(connects.retryAfter, 'Too many connections');
     const lease = await this.limiter.acquire(`ws-user:${userId}`, this.config.wsSocketsPerUser);
+    if (!lease) this.refused('wsSocketsPerUser');
     return lease ?? rateLimited(CAP_RETRY_AFTER, 'Too many open connections for this account');
   }
 
@@ -77,6 +85,6 @@ export class RealtimeLimits {
   }
 
   frameBudget(): FrameBudget {
-    return new FrameBudget(this.config.rates.wsFrames, this.now);
+    return new FrameBudget(this.config.rates.wsFrames, this.now, this.refused);
   }
 }

@@ -1,5 +1,6 @@
 import websocket from '@fastify/websocket';
 import type { FastifyPluginAsync } from 'fastify';
+import type { SocketMetrics } from '../../platform/metrics/metrics.js';
 import type { AuthDeps } from '../auth/auth.context.js';
 import type { MessageDeps } from '../messages/message.service.js';
 import { Connection } from './connection.js';
@@ -18,6 +19,8 @@ export interface RealtimeDeps {
   readonly sessions: SessionRegistry<Connection>;
   /** WS_HEARTBEAT_MS. */
   readonly heartbeatMs: number;
+  /** Where `parley_ws_connections` reads this instance's open sockets. */
+  readonly metrics: SocketMetrics;
 }
 
 /**
@@ -27,6 +30,7 @@ export interface RealtimeDeps {
 export const realtimeRoutes: FastifyPluginAsync<{ deps: RealtimeDeps }> = async (app, { deps }) => {
   const { sessions, heartbeatMs } = deps;
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+  deps.metrics.countWebSockets(() => app.websocketServer.clients.size);
 
   // The Origin check every state-changing request gets (auth plugin), here on the upgrade, a GET.
   const onRequest = app.sameOrigin('WebSocket');

@@ -17,7 +17,8 @@ export type RevokeReason =
   /** A new sign-in in the same browser replaced this session (ASVS 7.2.4). */
   | 'signed_in_again'
   | 'mfa_enabled'
-  | 'mfa_disabled';
+  | 'mfa_disabled'
+  | 'email_changed';
 
 export async function createSession(
   db: Executor,

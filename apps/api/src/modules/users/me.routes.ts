@@ -1,12 +1,14 @@
 import { DeleteMeBody, ErrorBody, PublicUser, UpdateMeBody, User, UserLookupQuery } from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { fromDbTime } from '../../db/time.js';
 import { signedIn } from '../../http/auth.js';
 import { deleteAccount } from '../auth/account.service.js';
 import type { AuthDeps } from '../auth/auth.context.js';
 import { AUTH_LIMITS } from '../auth/auth.limits.js';
 import { recentAuthentication } from '../auth/reauthentication.js';
 import { requestOrigin } from '../auth/request-origin.js';
+import { announceProfile } from '../conversations/conversation.service.js';
 import { presentPublicUser, presentUser } from './user.presenter.js';
 import { lookupUser, updateDisplayName } from './user.service.js';
 
@@ -20,11 +22,18 @@ export const meRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app, {
     presentUser(signedIn(request.auth).user),
   );
 
+  // Rate-limited per user: every change is announced to everyone who shares a conversation with them.
   app.patch(
     '/me',
-    { schema: { tags: ['account'], body: UpdateMeBody, response: { 200: User, ...errors } } },
-    async (request) =>
-      presentUser(await updateDisplayName(deps, signedIn(request.auth), request.body.displayName)),
+    {
+      schema: { tags: ['account'], body: UpdateMeBody, response: { 200: User, ...errors } },
+      preHandler: app.limit(AUTH_LIMITS.profileChangePerUser),
+    },
+    async (request) => {
+      const user = await updateDisplayName(deps, signedIn(request.auth), request.body.displayName);
+      await announceProfile(deps, presentPublicUser(user), fromDbTime(user.updated_at));
+      return presentUser(user);
+    },
   );
 
   app.delete(

@@ -46,7 +46,9 @@ export async function insertUser(
     .execute();
 }
 
-export type UserPatch = Partial<Pick<UserRow, 'password_hash' | 'display_name' | 'email_verified_at'>>;
+export type UserPatch = Partial<
+  Pick<UserRow, 'email' | 'password_hash' | 'display_name' | 'email_verified_at'>
+>;
 
 /** Updates a live user; returns whether it existed. */
 export async function updateLiveUser(

@@ -1,16 +1,20 @@
-import type { Message } from '@parley/contract';
+import type { Message, PublicUser } from '@parley/contract';
 
 /** Events of one conversation, delivered to every instance with a member connected. */
 export type ConversationEvent =
   | { kind: 'message'; conversationId: string; message: Message }
   | { kind: 'message_updated'; conversationId: string; message: Message }
   | { kind: 'typing'; conversationId: string; userId: string }
-  | { kind: 'read'; conversationId: string; userId: string; seq: number };
+  | { kind: 'read'; conversationId: string; userId: string; seq: number }
+  /** A member, or former member, changed their public profile; `at` (ISO) orders changes of one user. */
+  | { kind: 'user_changed'; conversationId: string; user: PublicUser; at: string };
 
 /** Events for one user wherever they are connected. */
 export type UserEvent =
   | { kind: 'conversation_changed'; userId: string; conversationId: string }
-  | { kind: 'conversation_removed'; userId: string; conversationId: string };
+  | { kind: 'conversation_removed'; userId: string; conversationId: string }
+  /** The user changed their own public profile (for their other tabs); `at` as in ConversationEvent. */
+  | { kind: 'user_changed'; userId: string; user: PublicUser; at: string };
 
 /**
  * Ended sessions and retired signing keys, for every instance to close the matching sockets (and drop

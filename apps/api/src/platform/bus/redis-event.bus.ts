@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { FanoutMetrics } from '../metrics/metrics.js';
 import type { BusEvent, EventBus } from './event-bus.js';
 
 const PREFIX = 'parley:';
@@ -18,6 +19,8 @@ export interface RedisBusOptions {
    * the subscriber by the next probe means events are not being delivered. @default 5000
    */
   probeIntervalMs?: number;
+  /** Records the time to hand each arriving event to this instance's subscribers. */
+  metrics?: FanoutMetrics | undefined;
 }
 
 type Health = 'starting' | 'healthy' | 'degraded';
@@ -128,7 +131,9 @@ export function createRedisEventBus(
     } catch {
       return;
     }
+    const started = performance.now();
     for (const handler of [...set]) handler(event);
+    options.metrics?.fanout((performance.now() - started) / 1000);
   });
 
   function flush(): void {

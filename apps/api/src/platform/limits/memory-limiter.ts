@@ -1,4 +1,4 @@
-import { type LimitDecision, type Limiter, retryAfterSeconds } from './limiter.js';
+import { type LimitDecision, type Limiter, REFUND_SLACK_MS, retryAfterSeconds } from './limiter.js';
 import type { Rate } from './rate.js';
 
 /** Expired windows are dropped this often, so idle keys do not pile up. */
@@ -27,6 +27,15 @@ export function createMemoryLimiter(now: () => number = Date.now): Limiter {
       }
       window.count += 1;
       return { allowed: window.count <= rate.count, retryAfter: retryAfterSeconds(window.resetAt - at) };
+    },
+    async refund(key: string, rate: Rate, elapsedMs: number): Promise<void> {
+      const window = windows.get(key);
+      if (!window || window.count === 0) return;
+      const at = now();
+      // Counted in this window only if the window had started when the hit was answered.
+      const hitAt = at - elapsedMs + REFUND_SLACK_MS;
+      if (window.resetAt <= at || hitAt < window.resetAt - rate.windowMs) return;
+      window.count -= 1;
     },
     async acquire(key: string, max: number) {
       const held = slots.get(key) ?? 0;

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import {
   type LimitDecision,
   type Limiter,
+  REFUND_SLACK_MS,
   retryAfterSeconds,
   SLOT_LEASE_MS,
   type SlotLease,
@@ -21,6 +22,19 @@ if ttl < 0 then
   ttl = tonumber(ARGV[1])
 end
 return { count, ttl }`;
+
+/**
+ * Takes back one hit: only when the window is the one the hit was counted in (its age, window length minus
+ * the time to live, is at least the time since the hit was answered) and the count is above 0. Keeps the TTL.
+ */
+const REFUND = `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then return 0 end
+if tonumber(ARGV[1]) - ttl < tonumber(ARGV[2]) then return 0 end
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count < 1 then return 0 end
+redis.call('DECR', KEYS[1])
+return 1`;
 
 /**
  * A sorted set of holders scored by when their lease ends: lapsed leases (an instance that died) are
@@ -44,6 +58,7 @@ return 1`;
 
 interface Scripts {
   parleyLimitHit(key: string, windowMs: number): Promise<[number, number]>;
+  parleyLimitRefund(key: string, windowMs: number, elapsedMs: number): Promise<number>;
   parleySlotAcquire(key: string, holder: string, max: number, leaseMs: number, now: number): Promise<number>;
   parleySlotRefresh(key: string, holder: string, leaseMs: number, now: number): Promise<number>;
 }
@@ -72,16 +87,17 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions): 
   const timeoutMs = options.timeoutMs ?? 1_000;
   const leaseMs = options.leaseMs ?? SLOT_LEASE_MS;
   redis.defineCommand('parleyLimitHit', { numberOfKeys: 1, lua: HIT });
+  redis.defineCommand('parleyLimitRefund', { numberOfKeys: 1, lua: REFUND });
   redis.defineCommand('parleySlotAcquire', { numberOfKeys: 1, lua: ACQUIRE });
   redis.defineCommand('parleySlotRefresh', { numberOfKeys: 1, lua: REFRESH });
   const scripts = redis as unknown as Scripts;
   const leases = new Set<NodeJS.Timeout>();
   let lastWarning = 0;
-  const failOpen = (error: unknown, what: string) => {
+  const failOpen = (error: unknown, what: string, outcome = 'letting it through') => {
     // One line per 10 s is enough to notice an outage without flooding the log on every request.
     if (Date.now() - lastWarning < 10_000) return;
     lastWarning = Date.now();
-    options.log.warn({ err: error }, `rate limit ${what} failed; letting it through`);
+    options.log.warn({ err: error }, `rate limit ${what} failed; ${outcome}`);
   };
 
   return {
@@ -92,6 +108,20 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions): 
       } catch (error) {
         failOpen(error, 'check');
         return { allowed: true, retryAfter: retryAfterSeconds(rate.windowMs) };
+      }
+    },
+    async refund(key: string, rate: Rate, elapsedMs: number): Promise<void> {
+      try {
+        await within(
+          scripts.parleyLimitRefund(
+            PREFIX + key,
+            rate.windowMs,
+            Math.max(0, Math.floor(elapsedMs) - REFUND_SLACK_MS),
+          ),
+          timeoutMs,
+        );
+      } catch (error) {
+        failOpen(error, 'refund', 'the hit stays counted');
       }
     },
     async acquire(key: string, max: number): Promise<SlotLease | undefined> {

@@ -1,3 +1,4 @@
+import type { MailMetrics } from '../metrics/metrics.js';
 import type { Mailer, MailMessage } from './mailer.js';
 
 export interface MailQueueLog {
@@ -14,12 +15,15 @@ export class MailQueue {
   constructor(
     private readonly mailer: Mailer,
     private readonly log: MailQueueLog,
+    private readonly metrics?: MailMetrics,
   ) {}
 
   enqueue(message: MailMessage): void {
     const sending = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.mailer.send(message))
+      .then(() => this.metrics?.email(message.kind ?? 'other', 'sent'))
       .catch((error: unknown) => {
+        this.metrics?.email(message.kind ?? 'other', 'failed');
         this.log.error({ err: error, subject: message.subject }, 'email could not be sent');
       })
       .finally(() => {

@@ -1,5 +1,7 @@
 /** One email: plain text and HTML bodies of the same content. */
 export interface MailMessage {
+  /** What it is for (`verify_email`, `reset_password`, …): the `kind` label of `parley_emails_total`. */
+  kind?: string;
   to: string;
   subject: string;
   text: string;

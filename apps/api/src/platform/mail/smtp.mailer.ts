@@ -28,7 +28,13 @@ export function createSmtpMailer(options: SmtpOptions): Mailer {
   });
   return {
     async send(message: MailMessage) {
-      await transport.sendMail({ from: options.from, ...message });
+      await transport.sendMail({
+        from: options.from,
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+      });
     },
     async close() {
       transport.close();

@@ -32,6 +32,36 @@ function contract(name: string, make: () => Limiter) {
       expect((await limiter.hit(`t:${unique()}`, rate)).allowed).toBe(true);
     });
 
+    it('takes back a refunded hit in its window, never below zero', async () => {
+      const key = `r:${unique()}`;
+      const rate = { count: 2, windowMs: 60_000 };
+      // Refunds on a key never hit, or hit and refunded already, change nothing.
+      await limiter.refund(key, rate, 0);
+      for (let i = 0; i < 5; i += 1) {
+        expect((await limiter.hit(key, rate)).allowed).toBe(true);
+        await limiter.refund(key, rate, 0);
+      }
+      await limiter.refund(key, rate, 0);
+      const decisions = [];
+      for (let i = 0; i < 3; i += 1) decisions.push((await limiter.hit(key, rate)).allowed);
+      expect(decisions).toEqual([true, true, false]);
+      // A refund lets one more through; the refused hit itself still counts.
+      await limiter.refund(key, rate, 0);
+      expect((await limiter.hit(key, rate)).allowed).toBe(false);
+      await limiter.refund(key, rate, 0);
+      await limiter.refund(key, rate, 0);
+      expect((await limiter.hit(key, rate)).allowed).toBe(true);
+    });
+
+    it('does not refund into a window that started after the hit', async () => {
+      const key = `w:${unique()}`;
+      const rate = { count: 1, windowMs: 60_000 };
+      expect((await limiter.hit(key, rate)).allowed).toBe(true);
+      // A hit answered longer ago than this window has existed belongs to an earlier window.
+      await limiter.refund(key, rate, 120_000);
+      expect((await limiter.hit(key, rate)).allowed).toBe(false);
+    });
+
     it('caps concurrent slots per key and frees a slot on release (once, however often released)', async () => {
       const key = `s:${unique()}`;
       const first = await limiter.acquire(key, 2);
@@ -82,6 +112,38 @@ describe('limiters', () => {
     now += 5_999;
     expect((await limiter.hit('k', rate)).retryAfter).toBe(1);
     now += 1;
+    expect((await limiter.hit('k', rate)).allowed).toBe(true);
+    limiter.close();
+  });
+
+  it('memory: a refund after the window rolled over leaves the new window alone', async () => {
+    let now = 1_000_000;
+    const limiter = createMemoryLimiter(() => now);
+    const rate = { count: 1, windowMs: 10_000 };
+    expect((await limiter.hit('k', rate)).allowed).toBe(true);
+    now += 10_000;
+    // The next window starts with this hit; a refund of the first (answered 10 s ago) is not its.
+    expect((await limiter.hit('k', rate)).allowed).toBe(true);
+    await limiter.refund('k', rate, 10_000);
+    expect((await limiter.hit('k', rate)).allowed).toBe(false);
+    // A refund of this window's own hit is taken.
+    now += 1_000;
+    await limiter.refund('k', rate, 1_000);
+    expect((await limiter.hit('k', rate)).allowed).toBe(false);
+    await limiter.refund('k', rate, 0);
+    await limiter.refund('k', rate, 0);
+    expect((await limiter.hit('k', rate)).allowed).toBe(true);
+    limiter.close();
+  });
+
+  it('memory: refunds the first hit of a window although its clock counts whole milliseconds', async () => {
+    let now = 1_000_000;
+    const limiter = createMemoryLimiter(() => now);
+    const rate = { count: 1, windowMs: 10_000 };
+    expect((await limiter.hit('k', rate)).allowed).toBe(true);
+    // 5 whole milliseconds later on the limiter's clock, 5.9 by the caller's finer one.
+    now += 5;
+    await limiter.refund('k', rate, 5.9);
     expect((await limiter.hit('k', rate)).allowed).toBe(true);
     limiter.close();
   });

@@ -34,7 +34,7 @@ export function ResetPasswordPage() {
         </div>
       ) : (
         <Form form={form} action={reset}>
-          <PasswordField kind="new" label="New password" {...form.bind('password')} />
+          <PasswordField kind="new" label="New password" strength={{}} {...form.bind('password')} />
           <SubmitButton busy={form.busy} busyLabel="Saving…">
             Set new password
           </SubmitButton>

@@ -31,7 +31,12 @@ export function SignUpPage() {
           {...form.bind('displayName')}
         />
         <EmailField hint="We send a link to confirm it's yours." {...form.bind('email')} />
-        <PasswordField kind="new" label="Password" {...form.bind('password')} />
+        <PasswordField
+          kind="new"
+          label="Password"
+          strength={{ email: form.values.email, displayName: form.values.displayName }}
+          {...form.bind('password')}
+        />
         <SubmitButton busy={form.busy} busyLabel="Creating your account…">
           Create account
         </SubmitButton>

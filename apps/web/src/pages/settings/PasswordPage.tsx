@@ -7,9 +7,11 @@ import { Status } from '../../components/Status.js';
 import { SubmitButton } from '../../components/SubmitButton.js';
 import { useForm } from '../../forms/use-form.js';
 import { useConfirmed } from '../../session/reauth-context.js';
+import { useUser } from '../../session/session-context.js';
 
 /** Changes the password; the API signs out every other device. */
 export function PasswordPage() {
+  const user = useUser();
   const form = useForm(
     { currentPassword: '', newPassword: '' },
     { currentPassword: 'Current password', newPassword: 'New password' },
@@ -31,7 +33,12 @@ export function PasswordPage() {
     >
       <Form form={form} action={change}>
         <PasswordField kind="current" label="Current password" {...form.bind('currentPassword')} />
-        <PasswordField kind="new" label="New password" {...form.bind('newPassword')} />
+        <PasswordField
+          kind="new"
+          label="New password"
+          strength={{ email: user.email, displayName: user.displayName }}
+          {...form.bind('newPassword')}
+        />
         <SubmitButton busy={form.busy} busyLabel="Changing password…">
           Change password
         </SubmitButton>

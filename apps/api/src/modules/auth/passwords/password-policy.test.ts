@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { passwordProblem, preloadPasswordPolicy } from './password-policy.js';
 
 const EMAIL = 'ada.lovelace@example.com';
+const CONTEXT = { email: EMAIL, displayName: 'Marguerite Oakhollow', hostName: 'chat.northwind-parley.com' };
 
 describe('password policy', () => {
   it('ships more than 10,000 common passwords', () => {
@@ -22,8 +23,19 @@ describe('password policy', () => {
     'ada.lovelace@example.com',
     'ada.lovelace',
     'ada.lovelace1234',
+    // The display name and the site's host name (ASVS 6.1.2, docs/security.md §2.14).
+    'Marguerite Oakhollow',
+    'margueriteoakhollow!',
+    'MargueriteOakhollow2026',
+    'chat.northwind-parley.com',
+    'northwind-parley-2026',
+    // Too guessable by zxcvbn (score < 3), with feedback.
+    'aaaaaaaaaaaa',
+    'correcthorsebatterystaple',
+    'abcdefghijklmnop',
+    'asdfghjkl;lkjh',
   ])('refuses %s', (password) => {
-    expect(passwordProblem(password, EMAIL)).toBeDefined();
+    expect(passwordProblem(password, CONTEXT)).toBeDefined();
   });
 
   it.each([
@@ -33,11 +45,16 @@ describe('password policy', () => {
     'a'.repeat(3) + 'b7#kLm29xQ',
     '   leading spaces count',
   ])('accepts %s (any composition, no rules)', (password) => {
-    expect(passwordProblem(password, EMAIL)).toBeUndefined();
+    expect(passwordProblem(password, CONTEXT)).toBeUndefined();
+  });
+
+  it('explains a weak password with zxcvbn feedback', () => {
+    expect(passwordProblem('aaaaaaaaaaaa', CONTEXT)).toMatch(/^is too easy to guess\. Repeated characters/);
+    expect(passwordProblem('correcthorsebatterystaple', CONTEXT)).toMatch(/heavily used password/);
   });
 
   it('compares exactly as received otherwise: no trimming or case folding of what is stored', () => {
     // Case and padding only matter for recognising common words; the hash is of the exact input.
-    expect(passwordProblem('ZEBRA LAMP OAK', EMAIL)).toBeUndefined();
+    expect(passwordProblem('ZEBRA LAMP OAK', CONTEXT)).toBeUndefined();
   });
 });

@@ -371,6 +371,7 @@ describe('loadConfig', () => {
       SECRET_ID_ACTIVE_SESSION: 'a',
       SECRET_ID_VERIFY_EMAIL: 'b',
       SECRET_ID_PASSWORD_RESET: 'c',
+      SECRET_ID_MFA_ENCRYPTION: 'd',
       SMTP_URL: 'smtp://mail:587',
     };
     expect(loadConfig(aws, true).logFormat).toBe('json');

@@ -338,14 +338,20 @@ describe.each(DB_KINDS)('two-step sign-in on %s', (kind) => {
           body: { currentPassword: GOOD_PASSWORD, newPassword: 'another long passphrase' },
         }),
       () => call(app, 'DELETE', '/api/me', { session, body: { password: GOOD_PASSWORD } }),
+      () =>
+        call(app, 'POST', '/api/me/email', {
+          session,
+          body: { newEmail: `moved-${user.email}`, password: GOOD_PASSWORD },
+        }),
     ];
     for (const action of sensitive) {
       const refused = await action();
       expect(refused.statusCode, refused.body).toBe(403);
       expect(refused.json().error.code).toBe('reauthentication_required');
     }
-    // Nothing happened: the factor is on, the other device signed in, the password unchanged.
+    // Nothing happened: the factor is on, the other device signed in, the password and email unchanged.
     expect(await mfa(session)).toMatchObject({ totp: true, recoveryCodesLeft: 10 });
+    expect((await me(session)).json().email).toBe(user.email);
     expect((await me(otherDevice)).statusCode).toBe(200);
     // Everyday actions and ending this very session need nothing more.
     expect((await call(app, 'GET', '/api/sessions', { session })).statusCode).toBe(200);

@@ -53,27 +53,41 @@ const ROUTE_NOTES: Readonly<Record<string, string>> = {
     'anyone with the emailed link; `password` picks the sign-up to activate; single use; signs in (session cookie)',
   'POST /api/auth/resend-verification': 'anyone; the same 202 for any email',
   'POST /api/auth/login':
-    'anyone; sets the session cookie and returns the same token; 401 `invalid_credentials` for a wrong email or password alike; 403 `email_not_verified`',
+    'anyone; sets the session cookie and returns the same token; 401 `invalid_credentials` for a wrong email or password alike; 403 `email_not_verified`. With a second factor: `{ mfaRequired, challenge, methods }` and no cookie. A session the request carried ends (replaced)',
+  'POST /api/auth/login/mfa':
+    'anyone with the challenge of the password step (`MFA_CHALLENGE_TTL`, single use, `MFA_CHALLENGE_ATTEMPTS` wrong codes, then 400 `invalid_token`); a TOTP or recovery code; sets the session cookie; `LIMIT_MFA_ACCOUNT`',
+  'POST /api/auth/reauthenticate':
+    'signed in; `{ password }` or (with a second factor) `{ code }`; sensitive actions work for `REAUTH_MAX_AGE` after it (or after signing in)',
   'POST /api/auth/logout': 'signed in; ends this session',
-  'POST /api/auth/logout-all': 'signed in; ends every session of the user',
+  'POST /api/auth/logout-all': 'signed in, recently authenticated; ends every session of the user',
   'POST /api/auth/forgot-password':
     'anyone; the same 202 for any email; sends a reset link when the account exists',
   'POST /api/auth/reset-password': 'anyone with the emailed link; single use; ends every session',
-  'POST /api/auth/change-password': 'signed in; ends every other session',
+  'POST /api/auth/change-password': 'signed in, recently authenticated; ends every other session',
   'GET /api/me': 'signed in; re-issues the session token when it is old enough',
+  'GET /api/me/mfa': 'signed in; the account’s second factors',
+  'POST /api/me/mfa/totp':
+    'signed in, recently authenticated; a new authenticator secret, active once confirmed; 409 `conflict` when one is active',
+  'POST /api/me/mfa/totp/confirm':
+    'signed in; a code from the app activates the pending secret; 10 recovery codes, shown once; ends every other session; `LIMIT_MFA_ACCOUNT`',
+  'DELETE /api/me/mfa/totp':
+    'signed in, recently authenticated; removes the authenticator and the recovery codes; ends every other session',
+  'POST /api/me/mfa/recovery-codes':
+    'signed in, recently authenticated, with an authenticator; 10 new codes, the old set stops working',
   'PATCH /api/me':
     'signed in; the new name reaches the members of your conversations, and your other tabs, as `user_updated`; `LIMIT_PROFILE_CHANGES`',
   'DELETE /api/me':
-    'signed in, with the password; soft-deletes the account and ends its sessions; it leaves every group, and its direct conversations become read-only',
+    'signed in, recently authenticated, with the password; soft-deletes the account and ends its sessions; it leaves every group, and its direct conversations become read-only',
   'GET /api/users/lookup': 'signed in; verified, live accounts only (404 otherwise); `LIMIT_LOOKUPS`',
   'POST /api/me/email':
-    'signed in, with the current password (the re-authentication, until a recent-re-authentication check exists); the same 202 whether or not the address is free: sends the new address a single-use link (1 h) and the current one a notice; nothing changes until the link is used; `LIMIT_PASSWORD_CHECKS`, `LIMIT_EMAIL_ADDRESS` per new address',
+    'signed in, recently authenticated, with the current password; the same 202 whether or not the address is free: sends the new address a single-use link (1 h) and the current one a notice; nothing changes until the link is used; `LIMIT_PASSWORD_CHECKS`, `LIMIT_EMAIL_ADDRESS` per new address',
   'POST /api/auth/confirm-email-change':
     'anyone with the link sent to the new address; single use; the account moves to that address (verified); every session but the one confirming (when signed in to this account) ends; 409 `conflict` when another account took the address meanwhile',
   'GET /api/me/security-events':
     'signed in; your own security log (sign-ins, failures, password and email changes, session ends) newest first, `limit` ≤ 100; pass `nextCursor` back as `cursor`',
   'GET /api/sessions': 'signed in; your own sessions, `current` marks this one',
-  'DELETE /api/sessions/{id}': 'signed in; ends one of your own sessions (404 for anyone else’s)',
+  'DELETE /api/sessions/{id}':
+    'signed in; ends one of your own sessions (404 for anyone else’s); another than this one needs a recent authentication',
   'POST /api/conversations':
     'signed in; 201 with a new conversation, 200 with the existing one for a repeated direct pair; 409 `limit_reached` at `MAX_CONVERSATIONS_PER_USER` or `MAX_GROUP_MEMBERS`',
   'GET /api/conversations':
@@ -143,13 +157,16 @@ const ERROR_NOTES: Readonly<Record<contract.ErrorCode, string>> = {
   validation_failed: '`details`: `[{ path, message }]`, one per bad field; unknown fields are refused too',
   unauthenticated: 'no valid session (signed out, expired, revoked, deleted account)',
   invalid_credentials: 'wrong email or password, the same for both',
-  invalid_token: 'an emailed link that is unknown, used, expired or for another purpose',
+  invalid_token:
+    'an emailed link that is unknown, used, expired or for another purpose; a sign-in challenge that is unknown, used, expired, out of attempts or older than a password change',
   forbidden:
     'not allowed: a cross-origin request with the cookie, a role that may not do this, a read-only conversation',
   email_not_verified: 'sign-in before the address was confirmed',
+  reauthentication_required:
+    'a sensitive action (password, email, second factors, other sessions, deletion) without a sign-in or `POST /api/auth/reauthenticate` in the last `REAUTH_MAX_AGE`',
   not_found: 'does not exist, or the caller may not know it does',
   conflict:
-    'the change conflicts with what is stored: a `clientId` already used in another conversation, an edit of or a reaction to a deleted message',
+    'the change conflicts with what is stored: a `clientId` already used in another conversation, an edit of or a reaction to a deleted message, a second authenticator app',
   payload_too_large: 'a body or upload over its size limit',
   unsupported_media_type:
     'a `Content-Type` the route does not take (JSON routes), or an upload type not allowed',
@@ -177,6 +194,7 @@ const NAMED_SHAPES: readonly [string, z.ZodObject][] = [
   ['ReplyTo', contract.ReplyTo],
   ['Message', contract.Message],
   ['Conversation', contract.Conversation],
+  ['Passkey', contract.PasskeySummary],
 ];
 const keySignature = (keys: readonly string[]) => [...keys].sort().join(',');
 const NAMES_BY_KEYS = new Map(

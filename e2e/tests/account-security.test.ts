@@ -115,7 +115,7 @@ describe('account security', () => {
     await eventually(async () => (await page.getByRole('alert').textContent()) ?? '').toContain('incorrect');
     await signIn(page, user);
 
-    await page.goto('/settings/security');
+    await page.goto('/settings/security-log');
     await expectHeading(page, 'Security log');
     const events = page.getByTestId('security-event');
     await expectVisible(events.first());

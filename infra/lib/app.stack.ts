@@ -177,6 +177,7 @@ export class AppStack extends Stack {
         SECRET_ID_ACTIVE_SESSION: keyringEnv('active_session'),
         SECRET_ID_VERIFY_EMAIL: keyringEnv('verify_email_session'),
         SECRET_ID_PASSWORD_RESET: keyringEnv('password_reset_session'),
+        SECRET_ID_MFA_ENCRYPTION: secrets.mfaEncryptionSecret.secretArn,
         BLOB_STORE: `s3://${this.attachments.bucket.bucketName}/${ATTACHMENTS_PREFIX}`,
         // Longer than the ALB's idle timeout, so the ALB never reuses a connection the app just closed.
         HTTP_KEEP_ALIVE_TIMEOUT: `${this.loadBalancer.idleTimeout.toSeconds() + 10}s`,
@@ -194,6 +195,7 @@ export class AppStack extends Stack {
       AppUser: data.appUserSecret,
       CacheAuth: data.cache.authSecret,
       Smtp: secrets.smtpSecret,
+      MfaEncryption: secrets.mfaEncryptionSecret,
       ...Object.fromEntries(Object.entries(secrets.keyrings).map(([purpose, secret]) => [purpose, secret])),
     };
     for (const [name, secret] of Object.entries(readable))

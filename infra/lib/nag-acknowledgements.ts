@@ -109,6 +109,14 @@ export function acknowledgeFindings(stacks: ParleyStacks): void {
   );
   ack(
     secrets,
+    'MfaEncryption/Resource',
+    noRotation(
+      'MFA key material: TOTP secrets sealed under it must stay readable',
+      'a rotation is a manual new version whose predecessor stays AWSPREVIOUS and still opens them (docs/operations.md).',
+    ),
+  );
+  ack(
+    secrets,
     'OriginVerify/Resource',
     noRotation(
       'Origin header shared by CloudFront and the ALB rule',

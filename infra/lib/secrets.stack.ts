@@ -29,12 +29,20 @@ export interface SecretsStackProps extends StackProps {
   readonly rotationSecurityGroup: ec2.ISecurityGroup;
 }
 
-/** Application secrets that are not database credentials: SMTP and the three signing keyrings. */
+/**
+ * Application secrets that are not database credentials: SMTP, the three signing keyrings and the MFA
+ * key material.
+ */
 export class SecretsStack extends Stack {
   readonly encryptionKey: kms.Key;
   readonly smtpSecret: secretsmanager.Secret;
   /** Shared by CloudFront (sends it as a header) and the ALB listener rule (requires it). */
   readonly originVerifySecret: secretsmanager.Secret;
+  /**
+   * Key material the API derives its TOTP sealing key (AES-256-GCM) and recovery-code hashing key
+   * (HMAC-SHA-256) from (`SECRET_ID_MFA_ENCRYPTION`): generated here, never in the database.
+   */
+  readonly mfaEncryptionSecret: secretsmanager.Secret;
   readonly keyrings: Record<KeyringPurpose, secretsmanager.Secret>;
   readonly rotationFunction: KeyringRotationFunction;
   readonly deadLetterQueue: FunctionDeadLetterQueue;
@@ -68,6 +76,17 @@ export class SecretsStack extends Stack {
       description: 'Header value proving a request came through CloudFront (and so through WAF)',
       encryptionKey: this.encryptionKey,
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // 64 alphanumerics (≈ 380 bits). Not rotated on a schedule: values sealed under it must stay
+    // readable; a manual new version keeps the old one as AWSPREVIOUS, which still opens them
+    // (docs/operations.md, "Rotate the MFA key").
+    this.mfaEncryptionSecret = new secretsmanager.Secret(this, 'MfaEncryption', {
+      secretName: 'parley/mfa/encryption',
+      description: 'Parley MFA key material: seals TOTP secrets and keys recovery-code hashes',
+      encryptionKey: this.encryptionKey,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
 

@@ -226,6 +226,7 @@ describe('EC2 Auto Scaling group', () => {
       'SECRET_ID_ACTIVE_SESSION=',
       'SECRET_ID_VERIFY_EMAIL=',
       'SECRET_ID_PASSWORD_RESET=',
+      'SECRET_ID_MFA_ENCRYPTION=',
       'REDIS_AUTH_SECRET_ID=',
       // Longer than the ALB's 300 s idle timeout.
       'HTTP_KEEP_ALIVE_TIMEOUT=310s',

@@ -77,6 +77,34 @@ describe('application secrets', () => {
     }
   });
 
+  it('generates the MFA key material (64 characters) under the secrets key, for the app alone', () => {
+    synth.templates.secrets.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'parley/mfa/encryption',
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SecretsKey'), 'Arn'] },
+    });
+    // Retained like every secret: what it sealed must outlive a stack deletion.
+    const secrets = Object.values(synth.templates.secrets.findResources('AWS::SecretsManager::Secret')) as {
+      DeletionPolicy?: string;
+      Properties?: { Name?: string };
+    }[];
+    expect(
+      secrets.find((secret) => secret.Properties?.Name === 'parley/mfa/encryption')?.DeletionPolicy,
+    ).toBe('Retain');
+    // No scheduled rotation would keep old values readable for long enough: none is attached.
+    const schedules = resourcesOf(synth.templates.secrets, 'AWS::SecretsManager::RotationSchedule');
+    expect(JSON.stringify(schedules)).not.toMatch(/MfaEncryption/);
+    // The instances are told its id and may read it; nothing else in the app stack names it.
+    const app = JSON.stringify(synth.templates.app.toJSON());
+    expect(app).toMatch(/SECRET_ID_MFA_ENCRYPTION=/);
+    const policy = JSON.stringify(
+      resourcesOf(synth.templates.app, 'AWS::IAM::Policy').find(([id]) =>
+        id.startsWith('FleetRoleDefaultPolicy'),
+      ),
+    );
+    expect(policy).toMatch(/MfaEncryption/);
+  });
+
   it('keeps the CloudFront origin header value in its own secret', () => {
     synth.templates.secrets.hasResourceProperties('AWS::SecretsManager::Secret', {
       Name: 'parley/edge/origin-verify',

@@ -12,6 +12,7 @@ import { attachmentsRoutes } from './modules/attachments/attachments.routes.js';
 import { accountSecurityRoutes } from './modules/auth/account-security.routes.js';
 import type { AuthDeps } from './modules/auth/auth.context.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
+import { mfaRoutes } from './modules/auth/mfa/mfa.routes.js';
 import type { ConversationDeps } from './modules/conversations/conversation.service.js';
 import { conversationsRoutes } from './modules/conversations/conversations.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -156,6 +157,7 @@ export async function registerHttp(
       await api.register(healthRoutes, { db: services.db, redis: services.redis });
       await api.register(authRoutes, { deps: services.auth });
       await api.register(meRoutes, { deps: services.auth });
+      await api.register(mfaRoutes, { deps: services.auth });
       await api.register(accountSecurityRoutes, { deps: services.auth });
       await api.register(sessionsRoutes, { deps: services.auth });
       await api.register(conversationsRoutes, { deps: services.messaging });

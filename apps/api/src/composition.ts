@@ -50,7 +50,7 @@ export interface Server {
   readonly app: FastifyInstance;
   readonly database: Database;
   readonly platform: Platform;
-  /** Boot work before listening: migrations if configured, then warming the password checks. */
+  /** Boot work before listening: migrations if configured, the MFA key, then warming the password checks. */
   prepare(): Promise<void>;
 }
 
@@ -66,6 +66,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const { db } = database;
   const { bus, tokens, blobs, metrics } = platform;
 
+  // Every refused rate, HTTP or WebSocket, is counted by its name (parley_rate_limited_total).
+  const checkLimit = limitChecker(platform.limiter, config.limits.rates, metrics);
   const auth: AuthDeps = {
     db,
     tokens,
@@ -75,6 +77,9 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     mailNoticeIntervalMs: config.mailNoticeIntervalMs,
     bus,
     sessionTokenTtlSeconds: config.sessionTokenTtlSeconds,
+    mfa: platform.mfa,
+    mfaConfig: config.mfa,
+    checkLimit,
     breaches: platform.breaches,
     newDeviceWindowMs: config.newDeviceWindowMs,
     sessionCheck: createSessionCheck({
@@ -140,8 +145,6 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     await sweeper.stop();
   });
 
-  // Every refused rate, HTTP or WebSocket, is counted by its name (parley_rate_limited_total).
-  const checkLimit = limitChecker(platform.limiter, config.limits.rates, metrics);
   // Every instance hears every session end on the bus and closes its own sockets of that session.
   const sessions = new SessionRegistry<Connection>(bus, app.log);
   app.addHook('onClose', async () => sessions.close());
@@ -185,6 +188,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     platform,
     async prepare() {
       await prepareDatabase(config, database, app.log);
+      await platform.mfa.load();
       preloadPasswordPolicy();
       await warmPasswordHasher();
     },

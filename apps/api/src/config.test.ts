@@ -103,6 +103,7 @@ describe('loadConfig', () => {
       'SECRET_ID_ACTIVE_SESSION: required when SECRETS_SOURCE=aws',
       'SECRET_ID_VERIFY_EMAIL: required when SECRETS_SOURCE=aws',
       'SECRET_ID_PASSWORD_RESET: required when SECRETS_SOURCE=aws',
+      'SECRET_ID_MFA_ENCRYPTION: required when SECRETS_SOURCE=aws',
     ]);
     expect(
       problems({ LIMIT_TYPING: 'fast', BLOB_STORE: 's3://x?y', DATABASE_ADMIN_URL: 'mysql://root@x/' }),
@@ -171,7 +172,13 @@ describe('loadConfig', () => {
       problems({ SECRETS_SOURCE: 'aws' })
         .map((p) => p.split(':')[0])
         .sort(),
-    ).toEqual(['SECRET_ID_ACTIVE_SESSION', 'SECRET_ID_PASSWORD_RESET', 'SECRET_ID_VERIFY_EMAIL', 'SMTP_URL']);
+    ).toEqual([
+      'SECRET_ID_ACTIVE_SESSION',
+      'SECRET_ID_MFA_ENCRYPTION',
+      'SECRET_ID_PASSWORD_RESET',
+      'SECRET_ID_VERIFY_EMAIL',
+      'SMTP_URL',
+    ]);
   });
 
   it('requires an SMTP server whenever PUBLIC_URL is https, so no link is ever logged in production', () => {
@@ -364,6 +371,7 @@ describe('loadConfig', () => {
       SECRET_ID_ACTIVE_SESSION: 'a',
       SECRET_ID_VERIFY_EMAIL: 'b',
       SECRET_ID_PASSWORD_RESET: 'c',
+      SECRET_ID_MFA_ENCRYPTION: 'd',
       SMTP_URL: 'smtp://mail:587',
     };
     expect(loadConfig(aws, true).logFormat).toBe('json');

@@ -164,6 +164,7 @@ const Variables = z.object({
   SECRET_ID_ACTIVE_SESSION: z.string().min(1).optional(),
   SECRET_ID_VERIFY_EMAIL: z.string().min(1).optional(),
   SECRET_ID_PASSWORD_RESET: z.string().min(1).optional(),
+  SECRET_ID_MFA_ENCRYPTION: z.string().min(1).optional(),
   SMTP_SECRET_ID: z.string().min(1).optional(),
   DATABASE_SECRET_ID: z.string().min(1).optional(),
   DATABASE_NAME: z
@@ -201,6 +202,10 @@ const Variables = z.object({
   LIMIT_EMAIL_IP: rate('20/3600s'),
   LIMIT_TOKEN_IP: rate('20/3600s'),
   LIMIT_PASSWORD_CHECKS: rate('10/900s'),
+  LIMIT_MFA_ACCOUNT: rate('10/900s'),
+  MFA_CHALLENGE_TTL: duration('5m', 10_000),
+  MFA_CHALLENGE_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  REAUTH_MAX_AGE: duration('5m', 1000),
   LIMIT_PROFILE_CHANGES: rate('30/3600s'),
   LIMIT_UPLOADS: rate('60/3600s'),
   LIMIT_UPLOAD_BYTES: rate(`${500 * 1024 * 1024}/3600s`),
@@ -269,6 +274,7 @@ const KEYRING_SECRET_IDS = [
   'SECRET_ID_ACTIVE_SESSION',
   'SECRET_ID_VERIFY_EMAIL',
   'SECRET_ID_PASSWORD_RESET',
+  'SECRET_ID_MFA_ENCRYPTION',
 ] as const;
 
 const RULES: readonly Rule[] = [
@@ -383,6 +389,18 @@ export interface SecretsConfig {
     | undefined;
   /** Secrets Manager id of `{ "username", "password" }` for SMTP (aws only, optional). */
   readonly smtpSecretId: string | undefined;
+  /** Secrets Manager id of the key material that seals TOTP secrets and keys recovery-code hashes (aws only). */
+  readonly mfaEncryptionSecretId: string | undefined;
+}
+
+/** Second factors and re-authentication (docs/security.md §2.17). */
+export interface MfaConfig {
+  /** MFA_CHALLENGE_TTL: how long the challenge of a password step stays usable. */
+  readonly challengeTtlMs: number;
+  /** MFA_CHALLENGE_ATTEMPTS: wrong codes a challenge survives; then the password is needed again. */
+  readonly challengeAttempts: number;
+  /** REAUTH_MAX_AGE: how long a sign-in or re-authentication counts as recent for sensitive actions. */
+  readonly reauthMaxAgeMs: number;
 }
 
 /** Every rate limit, by the name rules refer to (`LimitRule.rate`); one `LIMIT_*` variable each. */
@@ -414,6 +432,8 @@ export interface RateLimits {
   readonly emailIp: Rate;
   readonly tokenIp: Rate;
   readonly passwordChecks: Rate;
+  /** Second-factor codes tried per account: sign-in second step, re-authentication, TOTP confirmation. */
+  readonly mfaAccount: Rate;
   /** `PATCH /api/me` per user: each change is announced to everyone sharing a conversation with them. */
   readonly profileChanges: Rate;
   /** Upload requests per user (`LIMIT_UPLOADS`); the bytes are limited by `uploads.bytes`. */
@@ -471,6 +491,7 @@ export interface Config {
   readonly sessionTokenCacheSize: number;
   /** With Redis: how often each instance proves the fan-out delivers (a probe published to itself). */
   readonly busProbeMs: number;
+  readonly mfa: MfaConfig;
   readonly passwords: PasswordCheckConfig;
   /** A sign-in from a device (browser family + /24 or /64) unseen on the account for this long is "new". */
   readonly newDeviceWindowMs: number;
@@ -600,6 +621,7 @@ export function loadConfig(
             }
           : undefined,
       smtpSecretId: e.SMTP_SECRET_ID,
+      mfaEncryptionSecretId: e.SECRET_ID_MFA_ENCRYPTION,
     },
     blobStore,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
@@ -625,6 +647,7 @@ export function loadConfig(
         emailIp: e.LIMIT_EMAIL_IP,
         tokenIp: e.LIMIT_TOKEN_IP,
         passwordChecks: e.LIMIT_PASSWORD_CHECKS,
+        mfaAccount: e.LIMIT_MFA_ACCOUNT,
         profileChanges: e.LIMIT_PROFILE_CHANGES,
         uploads: e.LIMIT_UPLOADS,
       },
@@ -649,6 +672,11 @@ export function loadConfig(
     sessionTokenTtlSeconds: e.SESSION_TOKEN_TTL_SECONDS,
     sessionTokenCacheSize: e.SESSION_TOKEN_CACHE_SIZE,
     busProbeMs: e.BUS_PROBE_MS,
+    mfa: {
+      challengeTtlMs: e.MFA_CHALLENGE_TTL,
+      challengeAttempts: e.MFA_CHALLENGE_ATTEMPTS,
+      reauthMaxAgeMs: e.REAUTH_MAX_AGE,
+    },
     passwords: {
       pwnedPasswordsUrl: e.PWNED_PASSWORDS_URL === '' ? undefined : e.PWNED_PASSWORDS_URL,
       pwnedPasswordsTimeoutMs: e.PWNED_PASSWORDS_TIMEOUT,

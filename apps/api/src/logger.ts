@@ -12,6 +12,11 @@ const SECRET_KEYS = [
   'authorization',
   'cookie',
   'set-cookie',
+  // Second factors (issue 11). Not `code`: error objects carry their code, which logs must keep.
+  'challenge',
+  'secret',
+  'otpauthUri',
+  'recoveryCodes',
 ];
 
 /**

@@ -6,6 +6,7 @@ import { AuthLayout } from './layouts/AuthLayout.js';
 import { NotFoundPage } from './pages/app/NotFoundPage.js';
 import { matchPath, Navigate, RouterProvider, useLocation } from './router/router.js';
 import { ROUTES } from './router/routes.js';
+import { ReauthProvider } from './session/reauth-context.js';
 import { SessionProvider, useSession } from './session/session-context.js';
 
 /** Picks the route for the URL and applies its access rule against the session. */
@@ -47,7 +48,9 @@ export function App() {
     <QueryClientProvider client={queryClient}>
       <RouterProvider>
         <SessionProvider>
-          <CurrentRoute />
+          <ReauthProvider>
+            <CurrentRoute />
+          </ReauthProvider>
         </SessionProvider>
       </RouterProvider>
     </QueryClientProvider>

@@ -8,6 +8,7 @@ export const ErrorCode = z.enum([
   'invalid_token',
   'forbidden',
   'email_not_verified',
+  'reauthentication_required',
   'not_found',
   'conflict',
   'payload_too_large',
@@ -51,6 +52,8 @@ export const errorStatus: Readonly<Record<ErrorCode, number>> = Object.freeze({
   invalid_token: 400,
   forbidden: 403,
   email_not_verified: 403,
+  /** A sensitive action (password, factors, other sessions, deletion) without a re-authentication in the last 5 min. */
+  reauthentication_required: 403,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,

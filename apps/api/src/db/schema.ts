@@ -30,6 +30,8 @@ export interface SessionsTable {
   expires_at: DbTime;
   revoked_at: DbTime | null;
   revoked_reason: string | null;
+  /** Last sign-in or re-authentication on this session (migration 0009); sensitive actions need it recent. */
+  reauthenticated_at: DbTime | null;
 }
 
 export type EmailTokenPurpose = 'verify_email' | 'password_reset' | 'email_change';
@@ -164,6 +166,46 @@ export interface AttachmentsTable {
   position: number | null;
 }
 
+/** An authenticator app (RFC 6238) of a user: pending until confirmed, active until disabled (0009). */
+export interface TotpFactorsTable {
+  id: string;
+  user_id: string;
+  /** AES-256-GCM sealed base32 secret (platform/secrets/mfa-cipher.ts), never the plain secret. */
+  secret_sealed: string;
+  created_at: DbTime;
+  confirmed_at: DbTime | null;
+  disabled_at: DbTime | null;
+  /** The last time step a code was accepted for (replay protection). */
+  last_used_step: number | null;
+  /** Generated: the user id while active, else NULL (unique index: one active factor per user). */
+  active_user_id: ColumnType<string | null, never, never>;
+}
+
+/** One single-use recovery code, as a keyed hash (0009). */
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  /** Hex HMAC-SHA-256 of the normalised code under the mfa_encryption key. */
+  code_hash: string;
+  created_at: DbTime;
+  used_at: DbTime | null;
+  /** Set when a new set replaced this one, or the factors were turned off. */
+  retired_at: DbTime | null;
+}
+
+/** Between a correct password and the second factor of a sign-in (0009). */
+export interface MfaChallengesTable {
+  /** SHA-256 (hex) of the challenge the client holds. */
+  id: string;
+  user_id: string;
+  /** The password the step was passed with (email-token.repository `passwordFingerprint`). */
+  password_fingerprint: string;
+  created_at: DbTime;
+  expires_at: DbTime;
+  failed_attempts: ColumnType<number, number | undefined, number>;
+  consumed_at: DbTime | null;
+}
+
 export interface DB {
   users: UsersTable;
   conversations: ConversationsTable;
@@ -176,6 +218,9 @@ export interface DB {
   auth_events: AuthEventsTable;
   registrations: RegistrationsTable;
   mail_notices: MailNoticesTable;
+  totp_factors: TotpFactorsTable;
+  recovery_codes: RecoveryCodesTable;
+  mfa_challenges: MfaChallengesTable;
   account_devices: AccountDevicesTable;
 }
 

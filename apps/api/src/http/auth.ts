@@ -19,6 +19,8 @@ export interface AuthContext {
   readonly token: { readonly kid: string; readonly expiresAt: Date };
   /** A fresh token when the presented one was old enough to replace. */
   readonly reissued: IssuedToken | undefined;
+  /** When this session last signed in or re-authenticated (sensitive actions need it recent). */
+  readonly reauthenticatedAt: Date | undefined;
 }
 
 /** Checks a presented session token against its server-side session; undefined for any failure. */

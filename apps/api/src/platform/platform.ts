@@ -20,8 +20,12 @@ import { createOutboxMailer } from './mail/outbox.mailer.js';
 import { createSmtpMailer } from './mail/smtp.mailer.js';
 import { type FanoutMetrics, Metrics } from './metrics/metrics.js';
 import { createAwsKeyringSource } from './secrets/aws-keyring.source.js';
+import { createAwsMfaKeySource } from './secrets/aws-mfa-key.source.js';
 import { getSecretJson, getSecretString } from './secrets/aws-secret-json.js';
 import { createLocalKeyringSource } from './secrets/local-keyring.source.js';
+import { createLocalMfaKeySource } from './secrets/local-mfa-key.source.js';
+import { MfaCipher } from './secrets/mfa-cipher.js';
+import type { MfaKeySource } from './secrets/mfa-keys.js';
 import { createTokenService } from './tokens/token.service.js';
 import type { KeyringSource, TokenService } from './tokens/token.types.js';
 
@@ -35,6 +39,8 @@ export interface PlatformLog {
 export interface Platform {
   readonly keyrings: KeyringSource;
   readonly tokens: TokenService;
+  /** Seals TOTP secrets and keys recovery-code hashes (the `mfa_encryption` secret). */
+  readonly mfa: MfaCipher;
   readonly mail: MailQueue;
   /** Shared Redis for rate limits and fan-out; undefined keeps both in this process. */
   readonly redis: Redis | undefined;
@@ -70,6 +76,7 @@ export interface PlatformOverrides {
   mailer?: Mailer;
   blobs?: BlobStore;
   keyrings?: KeyringSource;
+  mfaKeys?: MfaKeySource;
   now?: () => Date;
   /** Where the dev outbox prints each email's framed links; stdout by default. */
   notice?: (text: string) => void;
@@ -79,6 +86,26 @@ function secretsClient(config: Config): SecretsManagerClient | undefined {
   return config.secrets.source === 'aws'
     ? new SecretsManagerClient(config.secrets.awsRegion ? { region: config.secrets.awsRegion } : {})
     : undefined;
+}
+
+/** Outgoing email: SMTP (credentials from Secrets Manager on AWS), or the dev outbox without SMTP_URL. */
+export async function createMailQueue(
+  config: Config,
+  log: PlatformLog,
+  client: SecretsManagerClient | undefined = secretsClient(config),
+  options: { mailer?: Mailer; notice?: (text: string) => void; metrics?: Metrics } = {},
+): Promise<MailQueue> {
+  const chosen =
+    options.mailer ??
+    (config.smtpUrl
+      ? createSmtpMailer({ url: config.smtpUrl, from: config.smtpFrom, auth: await smtpAuth(config, client) })
+      : createOutboxMailer({
+          dir: `${config.dataDir}/outbox`,
+          from: config.smtpFrom,
+          log,
+          ...(options.notice ? { notice: options.notice } : {}),
+        }));
+  return new MailQueue(chosen, log, options.metrics);
 }
 
 /**
@@ -151,22 +178,29 @@ export async function createPlatform(
           file: config.secrets.file,
           onError: (error: unknown) => log.error({ err: error }, 'local keyring reload failed'),
         }));
+  const mfaKeys =
+    overrides.mfaKeys ??
+    (aws && config.secrets.mfaEncryptionSecretId
+      ? createAwsMfaKeySource({
+          client: aws,
+          secretId: config.secrets.mfaEncryptionSecretId,
+          onError: (error: unknown) =>
+            log.error({ err: error }, 'MFA key reload failed; keeping the last good keys'),
+        })
+      : createLocalMfaKeySource({
+          file: config.secrets.file,
+          onError: (error: unknown) => log.error({ err: error }, 'local MFA key reload failed'),
+        }));
   const tokens = createTokenService({
     source: keyrings,
     ...tokenScope(config),
     ...(overrides.now ? { now: overrides.now } : {}),
   });
-  const mailer =
-    overrides.mailer ??
-    (config.smtpUrl
-      ? createSmtpMailer({ url: config.smtpUrl, from: config.smtpFrom, auth: await smtpAuth(config, aws) })
-      : createOutboxMailer({
-          dir: `${config.dataDir}/outbox`,
-          from: config.smtpFrom,
-          log,
-          ...(overrides.notice ? { notice: overrides.notice } : {}),
-        }));
-  const mail = new MailQueue(mailer, log, metrics);
+  const mail = await createMailQueue(config, log, aws, {
+    ...(overrides.mailer ? { mailer: overrides.mailer } : {}),
+    ...(overrides.notice ? { notice: overrides.notice } : {}),
+    metrics,
+  });
   const redis = await connectRedis(config, log, aws);
   const bus = createEventBus(config, redis, log, metrics);
   const clock = overrides.now;
@@ -191,6 +225,7 @@ export async function createPlatform(
   return {
     keyrings,
     tokens,
+    mfa: new MfaCipher(mfaKeys),
     mail,
     redis,
     bus,
@@ -200,6 +235,7 @@ export async function createPlatform(
     breaches,
     async close() {
       keyrings.close();
+      mfaKeys.close();
       limiter.close();
       await bus.close();
       await blobs.close();

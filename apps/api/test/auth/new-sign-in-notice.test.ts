@@ -5,6 +5,7 @@ import { networkOf, userAgentFamily } from '../../src/modules/auth/devices/devic
 import { buildTestApp, platformOf } from '../helpers/app.js';
 import { call, GOOD_PASSWORD, sessionFrom, signUp, TestClock } from '../helpers/auth.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
+import { enrolTotp, nextTotp } from '../helpers/mfa.js';
 
 const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 const FIREFOX_LINUX_NEWER = 'Mozilla/5.0 (X11; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0';
@@ -120,5 +121,27 @@ describe.each(DB_KINDS)('new sign-in notice on %s', (kind) => {
     // Had it been recorded, this sign-in would be "known" and send nothing.
     await signIn(user.email, CHROME_WINDOWS, '203.0.113.201');
     expect(await notices(user.email)).toHaveLength(1);
+  });
+
+  it('with a second factor, is sent once the second step signs in, not at the password step', async () => {
+    const user = await signUp(app, smtp);
+    const { secret } = await enrolTotp(app, user.session, clock);
+    const headers = { 'user-agent': CHROME_WINDOWS, 'x-forwarded-for': '203.0.113.150' };
+    const first = await call(app, 'POST', '/api/auth/login', {
+      body: { email: user.email, password: GOOD_PASSWORD },
+      headers,
+    });
+    expect(first.json()).toMatchObject({ mfaRequired: true });
+    expect(await notices(user.email)).toHaveLength(0);
+
+    const second = await call(app, 'POST', '/api/auth/login/mfa', {
+      body: { challenge: first.json().challenge, code: await nextTotp(secret, clock) },
+      headers,
+    });
+    expect(second.statusCode, second.body).toBe(200);
+    const [notice, ...more] = await notices(user.email);
+    expect(more).toEqual([]);
+    expect(notice?.text).toContain('Chrome on Windows');
+    expect(notice?.text).toContain('203.0.113.150');
   });
 });

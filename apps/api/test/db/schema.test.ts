@@ -84,6 +84,39 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
     ],
     ['mail_notices', ['email', 'kind', 'last_sent_at']],
     [
+      'sessions',
+      [
+        'created_at',
+        'expires_at',
+        'id',
+        'ip',
+        'last_seen_at',
+        'reauthenticated_at',
+        'revoked_at',
+        'revoked_reason',
+        'user_agent',
+        'user_id',
+      ],
+    ],
+    [
+      'totp_factors',
+      [
+        'active_user_id',
+        'confirmed_at',
+        'created_at',
+        'disabled_at',
+        'id',
+        'last_used_step',
+        'secret_sealed',
+        'user_id',
+      ],
+    ],
+    ['recovery_codes', ['code_hash', 'created_at', 'id', 'retired_at', 'used_at', 'user_id']],
+    [
+      'mfa_challenges',
+      ['consumed_at', 'created_at', 'expires_at', 'failed_attempts', 'id', 'password_fingerprint', 'user_id'],
+    ],
+    [
       'email_tokens',
       [
         'consumed_at',
@@ -179,6 +212,50 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
     schemas[`${kind}:attachments`] = columns;
     const other = schemas[`${kind === 'sqlite' ? 'mariadb' : 'sqlite'}:attachments`];
     if (other) expect(columns).toEqual(other);
+  });
+
+  it('keeps at most one active authenticator per user, any number of pending or disabled ones', async () => {
+    const db = testDb.database.db;
+    await db.insertInto('users').values(user('totp1', 'totp@example.com')).execute();
+    const factor = (id: string, confirmed: string | null, disabled: string | null) => ({
+      id,
+      user_id: 'totp1',
+      secret_sealed: 'v1.kid.nonce.body',
+      created_at: now,
+      confirmed_at: confirmed,
+      disabled_at: disabled,
+      last_used_step: null,
+    });
+    await db
+      .insertInto('totp_factors')
+      .values([
+        factor('f1', now, null),
+        factor('f2', null, null),
+        factor('f3', now, now),
+        factor('f4', now, now),
+      ])
+      .execute();
+    await expect(
+      db
+        .insertInto('totp_factors')
+        .values(factor('f5', now, null))
+        .execute(),
+    ).rejects.toThrow();
+    // Confirming the pending one while another is active breaks the unique index too.
+    await expect(
+      db.updateTable('totp_factors').set({ confirmed_at: now }).where('id', '=', 'f2').execute(),
+    ).rejects.toThrow();
+    const active = await db
+      .selectFrom('totp_factors')
+      .select(['id', 'active_user_id'])
+      .orderBy('id')
+      .execute();
+    expect(active).toEqual([
+      { id: 'f1', active_user_id: 'totp1' },
+      { id: 'f2', active_user_id: null },
+      { id: 'f3', active_user_id: null },
+      { id: 'f4', active_user_id: null },
+    ]);
   });
 
   it('round-trips times in one format', async () => {

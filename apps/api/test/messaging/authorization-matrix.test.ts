@@ -209,6 +209,30 @@ const MATRIX: Row[] = [
     expect: signedInOnly(204),
   },
   { method: 'POST', route: '/api/auth/logout', url: () => '/api/auth/logout', expect: signedInOnly(204) },
+  {
+    method: 'POST',
+    route: '/api/auth/reauthenticate',
+    url: () => '/api/auth/reauthenticate',
+    body: () => ({ password: 'not-the-password' }),
+    expect: signedInOnly(400),
+  },
+  { method: 'GET', route: '/api/me/mfa', url: () => '/api/me/mfa', expect: signedInOnly(200) },
+  { method: 'POST', route: '/api/me/mfa/totp', url: () => '/api/me/mfa/totp', expect: signedInOnly(200) },
+  {
+    method: 'POST',
+    route: '/api/me/mfa/totp/confirm',
+    url: () => '/api/me/mfa/totp/confirm',
+    body: () => ({ code: '123456' }),
+    // Nothing was started for these callers: a conflict, once signed in.
+    expect: signedInOnly(409),
+  },
+  { method: 'DELETE', route: '/api/me/mfa/totp', url: () => '/api/me/mfa/totp', expect: signedInOnly(404) },
+  {
+    method: 'POST',
+    route: '/api/me/mfa/recovery-codes',
+    url: () => '/api/me/mfa/recovery-codes',
+    expect: signedInOnly(409),
+  },
 ];
 
 /** Public routes: no session needed; their own tests cover them. Listed so coverage stays complete. */
@@ -220,6 +244,8 @@ const PUBLIC_ROUTES = new Set([
   'POST /api/auth/verify-email',
   'POST /api/auth/resend-verification',
   'POST /api/auth/login',
+  // The challenge of the password step is its authorization (test/auth/mfa.test.ts).
+  'POST /api/auth/login/mfa',
   'POST /api/auth/forgot-password',
   'POST /api/auth/reset-password',
   'POST /api/auth/confirm-email-change',

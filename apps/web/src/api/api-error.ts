@@ -46,6 +46,8 @@ export function describeError(error: unknown): string {
   switch (error.code) {
     case 'validation_failed':
       return Object.keys(error.fieldErrors).length > 0 ? 'Check the highlighted fields.' : error.message;
+    case 'reauthentication_required':
+      return 'Confirm it’s you to do this: nothing was changed.';
     case 'rate_limited':
       return `Too many attempts. Try again in ${wait(error.retryAfterSeconds ?? 60)}.`;
     case 'payload_too_large':

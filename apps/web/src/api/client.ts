@@ -14,16 +14,23 @@ import {
   ErrorBody,
   FieldIssue,
   LoginBody,
+  LoginMfaBody,
   LoginResponse,
+  LoginResult,
   Message,
   MessagePage,
+  MfaStatus,
   PublicUser,
   ReadMarkerBody,
+  ReauthenticateBody,
+  RecoveryCodes,
   RegisterBody,
   ResetPasswordBody,
   SecurityEventPage,
   SendMessageBody,
   SessionList,
+  TotpConfirmBody,
+  TotpEnrolment,
   UpdateMeBody,
   User,
   UserEnvelope,
@@ -153,8 +160,18 @@ export const api = {
     }),
   resendVerification: (input: z.input<typeof EmailOnlyBody>) =>
     request({ method: 'POST', path: '/auth/resend-verification', body: body(EmailOnlyBody, input) }),
+  /** Signed in (`{ user, token }`), or `{ mfaRequired, challenge, methods }` for the second step. */
   login: (input: z.input<typeof LoginBody>) =>
-    request({ method: 'POST', path: '/auth/login', body: body(LoginBody, input), response: LoginResponse }),
+    request({ method: 'POST', path: '/auth/login', body: body(LoginBody, input), response: LoginResult }),
+  loginMfa: (input: z.input<typeof LoginMfaBody>) =>
+    request({
+      method: 'POST',
+      path: '/auth/login/mfa',
+      body: body(LoginMfaBody, input),
+      response: LoginResponse,
+    }),
+  reauthenticate: (input: z.input<typeof ReauthenticateBody>) =>
+    request({ method: 'POST', path: '/auth/reauthenticate', body: body(ReauthenticateBody, input) }),
   logout: () => request({ method: 'POST', path: '/auth/logout' }),
   logoutAll: () => request({ method: 'POST', path: '/auth/logout-all' }),
   forgotPassword: (input: z.input<typeof EmailOnlyBody>) =>
@@ -169,6 +186,18 @@ export const api = {
   deleteMe: (input: z.input<typeof DeleteMeBody>) =>
     request({ method: 'DELETE', path: '/me', body: body(DeleteMeBody, input) }),
   sessions: () => request({ method: 'GET', path: '/sessions', response: SessionList }),
+  mfaStatus: () => request({ method: 'GET', path: '/me/mfa', response: MfaStatus }),
+  startTotp: () => request({ method: 'POST', path: '/me/mfa/totp', response: TotpEnrolment }),
+  confirmTotp: (input: z.input<typeof TotpConfirmBody>) =>
+    request({
+      method: 'POST',
+      path: '/me/mfa/totp/confirm',
+      body: body(TotpConfirmBody, input),
+      response: RecoveryCodes,
+    }),
+  disableTotp: () => request({ method: 'DELETE', path: '/me/mfa/totp' }),
+  regenerateRecoveryCodes: () =>
+    request({ method: 'POST', path: '/me/mfa/recovery-codes', response: RecoveryCodes }),
   changeEmail: (input: z.input<typeof ChangeEmailBody>) =>
     request({ method: 'POST', path: '/me/email', body: body(ChangeEmailBody, input) }),
   confirmEmailChange: (input: z.input<typeof ConfirmEmailChangeBody>) =>

@@ -44,6 +44,12 @@ export const sessionsQuery = queryOptions({
   },
 });
 
+/** The account's second factors (Settings → Security, the re-authentication dialog). */
+export const mfaQuery = queryOptions({
+  queryKey: ['mfa'] as const,
+  queryFn: () => api.mfaStatus(),
+});
+
 /** The account's security log, newest first, a page at a time (`fetchNextPage` follows `nextCursor`). */
 export const securityEventsQuery = infiniteQueryOptions({
   queryKey: ['security-events'] as const,

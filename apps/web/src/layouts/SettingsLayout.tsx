@@ -5,8 +5,9 @@ const SECTIONS = [
   { to: '/settings', label: 'Profile' },
   { to: '/settings/email', label: 'Email' },
   { to: '/settings/password', label: 'Password' },
+  { to: '/settings/security', label: 'Security' },
   { to: '/settings/sessions', label: 'Devices and sessions' },
-  { to: '/settings/security', label: 'Security log' },
+  { to: '/settings/security-log', label: 'Security log' },
   { to: '/settings/delete-account', label: 'Delete account' },
 ] as const;
 

@@ -14,6 +14,7 @@ import { EmailPage } from '../pages/settings/EmailPage.js';
 import { PasswordPage } from '../pages/settings/PasswordPage.js';
 import { ProfilePage } from '../pages/settings/ProfilePage.js';
 import { SecurityLogPage } from '../pages/settings/SecurityLogPage.js';
+import { SecurityPage } from '../pages/settings/SecurityPage.js';
 import { SessionsPage } from '../pages/settings/SessionsPage.js';
 
 /**
@@ -57,8 +58,9 @@ export const ROUTES: readonly Route[] = [
   { path: '/settings', access: 'member', render: settings(<ProfilePage />) },
   { path: '/settings/email', access: 'member', render: settings(<EmailPage />) },
   { path: '/settings/password', access: 'member', render: settings(<PasswordPage />) },
+  { path: '/settings/security', access: 'member', render: settings(<SecurityPage />) },
   { path: '/settings/sessions', access: 'member', render: settings(<SessionsPage />) },
-  { path: '/settings/security', access: 'member', render: settings(<SecurityLogPage />) },
+  { path: '/settings/security-log', access: 'member', render: settings(<SecurityLogPage />) },
   { path: '/settings/delete-account', access: 'member', render: settings(<DeleteAccountPage />) },
   { path: '/sign-in', access: 'guest', render: auth(<SignInPage />) },
   { path: '/sign-up', access: 'guest', render: auth(<SignUpPage />) },

@@ -6,6 +6,7 @@ import * as m0004 from './0004-registrations.js';
 import * as m0005 from './0005-scale.js';
 import * as m0007 from './0007-uploads.js';
 import * as m0008 from './0008-smaller.js';
+import * as m0009 from './0009-mfa.js';
 import * as m0010 from './0010-account-notices.js';
 import * as m0012 from './0012-reactions.js';
 import * as m0013 from './0013-convbugs.js';
@@ -22,6 +23,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0005-scale': m0005,
   '0007-uploads': m0007,
   '0008-smaller': m0008,
+  '0009-mfa': m0009,
   '0010-account-notices': m0010,
   '0012-reactions': m0012,
   '0013-convbugs': m0013,

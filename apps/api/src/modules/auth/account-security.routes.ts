@@ -13,6 +13,7 @@ import { presentUser } from '../users/user.presenter.js';
 import type { AuthDeps } from './auth.context.js';
 import { AUTH_LIMITS } from './auth.limits.js';
 import { confirmEmailChange, requestEmailChange } from './email-change.service.js';
+import { recentAuthentication } from './reauthentication.js';
 import { requestOrigin } from './request-origin.js';
 import { securityLogPage } from './security-log.js';
 
@@ -23,8 +24,9 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody,
  * to the new address, and the user's own security log. The authorization rule of each route sits beside it.
  */
 export const accountSecurityRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app, { deps }) => {
-  // Signed-in user, who must also know the current password; limited like the other password re-checks,
-  // and per new address like every route that mails an address the caller names.
+  // Signed-in user, recently authenticated (REAUTH_MAX_AGE), who must also know the current password;
+  // limited like the other password re-checks, and per new address like every route that mails an
+  // address the caller names.
   app.post(
     '/me/email',
     {
@@ -37,7 +39,10 @@ export const accountSecurityRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = 
         },
       },
       onRequest: app.requireAuth,
-      preHandler: app.limit(AUTH_LIMITS.passwordCheckPerUser, AUTH_LIMITS.emailPerNewAddress),
+      preHandler: [
+        recentAuthentication(deps),
+        app.limit(AUTH_LIMITS.passwordCheckPerUser, AUTH_LIMITS.emailPerNewAddress),
+      ],
     },
     async (request, reply) => {
       await requestEmailChange(deps, signedIn(request.auth), {

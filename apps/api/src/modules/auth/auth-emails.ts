@@ -16,7 +16,8 @@ export type AuthEmailKind =
   | 'email_change_requested'
   | 'email_changed'
   | 'email_change_taken'
-  | 'new_sign_in';
+  | 'new_sign_in'
+  | 'second_factor_changed';
 
 function message(
   kind: AuthEmailKind,
@@ -82,6 +83,31 @@ export function passwordChangedEmail(to: string, how: 'changed' | 'reset'): Mail
     `The password of your Parley account was just ${how}, and your other devices were signed out.`,
     'If this was not you, reset your password now and review your account.',
   ]);
+}
+
+/** What changed about the account's second factors, in the words of the notice. */
+export type SecondFactorChange = 'enabled' | 'disabled' | 'disabled_by_operator';
+
+export function secondFactorChangedEmail(to: string, change: SecondFactorChange): MailMessage {
+  const paragraphs = {
+    enabled: [
+      'Two-step sign-in was turned on for your Parley account: signing in now also needs a code from your authenticator app (or a recovery code). Your other devices were signed out.',
+      'If this was not you, reset your password now: someone else may control your account.',
+    ],
+    disabled: [
+      'Two-step sign-in was turned off for your Parley account: signing in needs only your password now, and your recovery codes no longer work. Your other devices were signed out.',
+      'If this was not you, reset your password now and turn two-step sign-in on again.',
+    ],
+    disabled_by_operator: [
+      'At your request, a Parley operator turned two-step sign-in off for your account and signed out every device. Sign in with your password, then set up an authenticator app again under Settings → Security.',
+      'If you did not ask for this, reset your password now and contact us.',
+    ],
+  }[change];
+  const subject =
+    change === 'enabled'
+      ? 'Two-step sign-in is on for your Parley account'
+      : 'Two-step sign-in was turned off';
+  return message('second_factor_changed', to, subject, paragraphs);
 }
 
 /** To the new address: the link that moves the account there. */

@@ -22,6 +22,21 @@ export type AuthEventType =
   | 'password_reset'
   | 'account_deleted'
   | 'operator_revoked_sessions'
+  /** `npm run admin -- revoke-all-sessions`: one per account whose sessions it ended. */
+  | 'operator_revoked_all_sessions'
+  /** `npm run admin -- disable-mfa`: an operator turned the account's second factors off. */
+  | 'operator_disabled_mfa'
+  /** A correct password on an account with a second factor: a challenge was issued, no session yet. */
+  | 'login_mfa_required'
+  /** A wrong code for a sign-in challenge. */
+  | 'login_mfa_failed'
+  | 'recovery_code_used'
+  | 'totp_enrolment_started'
+  | 'totp_enabled'
+  | 'totp_disabled'
+  | 'recovery_codes_regenerated'
+  | 'reauthenticated'
+  | 'reauthentication_failed'
   /** A signed-in user asked to move the account to another address (link sent there). */
   | 'email_change_requested'
   /** The link sent to the new address was used: the account has its new address. */

@@ -1,8 +1,11 @@
 import type { Kysely } from 'kysely';
+import type { MfaConfig } from '../../config.js';
 import type { DB } from '../../db/schema.js';
 import type { BreachedPasswords } from '../../platform/breaches/pwned-passwords.js';
 import type { EventBus } from '../../platform/bus/event-bus.js';
+import type { CheckLimit } from '../../platform/limits/limiter.js';
 import type { MailQueue } from '../../platform/mail/mail-queue.js';
+import type { MfaCipher } from '../../platform/secrets/mfa-cipher.js';
 import type { TokenService } from '../../platform/tokens/token.types.js';
 import type { SessionCheck } from './session-check.js';
 import type { SessionEndDeps } from './session-end.js';
@@ -21,6 +24,15 @@ export interface AuthDeps extends SessionEndDeps {
   readonly bus: EventBus;
   /** Lifetime of an `active_session` token (SESSION_TOKEN_TTL_SECONDS). */
   readonly sessionTokenTtlSeconds: number;
+  /** Seals TOTP secrets and keys recovery-code hashes. */
+  readonly mfa: MfaCipher;
+  /** Challenge lifetime and wrong-code allowance, re-authentication window. */
+  readonly mfaConfig: MfaConfig;
+  /**
+   * Rate counters a command spends itself, when the key is known only inside it (the per-account
+   * second-factor limit needs the account a challenge names).
+   */
+  readonly checkLimit: CheckLimit;
   /** The breached-password corpus new passwords are checked against (PWNED_PASSWORDS_URL). */
   readonly breaches: BreachedPasswords;
   /** NEW_DEVICE_WINDOW: a sign-in from a device unseen on the account this long gets a notice. */

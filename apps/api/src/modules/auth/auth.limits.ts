@@ -7,6 +7,11 @@ const bodyEmail = (request: FastifyRequest) => {
   return typeof body?.email === 'string' ? body.email : undefined;
 };
 
+const bodyHas = (request: FastifyRequest, field: string) => {
+  const body = request.body as Record<string, unknown> | undefined;
+  return typeof body?.[field] === 'string';
+};
+
 /**
  * The auth rate limits of the security model; the numbers are config (`LIMIT_*`, docs/security.md §2.7),
  * and every instance shares them through Redis when configured.
@@ -37,6 +42,19 @@ export const AUTH_LIMITS = {
   lookupPerUser: { rate: 'lookups', key: perUser },
   /** Change password and delete account re-check the password: a stolen session must not brute-force it. */
   passwordCheckPerUser: { rate: 'passwordChecks', key: perUser },
+  /** Re-authentication with the password spends the same allowance as every other password re-check. */
+  reauthPasswordPerUser: {
+    rate: 'passwordChecks',
+    key: (request) => (bodyHas(request, 'password') ? perUser(request) : undefined),
+  },
+  /**
+   * Re-authentication with a code spends the account's second-factor allowance, which the sign-in
+   * challenge (counted in the command, once the challenge names the account) and TOTP confirmation share.
+   */
+  reauthCodePerUser: {
+    rate: 'mfaAccount',
+    key: (request) => (bodyHas(request, 'code') ? perUser(request) : undefined),
+  },
   /** A new display name is announced to every conversation of the user: a rename loop must not flood them. */
   profileChangePerUser: { rate: 'profileChanges', key: perUser },
 } satisfies Record<string, LimitRule>;

@@ -3,7 +3,10 @@ import {
   EmailOnlyBody,
   ErrorBody,
   LoginBody,
+  LoginMfaBody,
   LoginResponse,
+  LoginResult,
+  ReauthenticateBody,
   RegisterBody,
   ResetPasswordBody,
   UserEnvelope,
@@ -23,8 +26,10 @@ import {
 } from './account.service.js';
 import type { AuthDeps } from './auth.context.js';
 import { AUTH_LIMITS } from './auth.limits.js';
+import { answerMfaChallenge } from './mfa/mfa-challenge.js';
+import { reauthenticate, recentAuthentication } from './reauthentication.js';
 import { requestOrigin } from './request-origin.js';
-import { login, logout, logoutEverywhere } from './session.service.js';
+import { login, logout, logoutEverywhere, startSession } from './session.service.js';
 
 const Accepted = z.null().describe('Accepted; the same answer whether or not the account exists');
 const NoContent = z.null().describe('Done');
@@ -32,6 +37,7 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody 
 
 /** Accounts and sessions (docs/api.md). Rate limits and the authorization rule of each route sit beside it. */
 export const authRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app, { deps }) => {
+  const recent = recentAuthentication(deps);
   // Public, rate-limited per IP.
   app.post(
     '/auth/register',
@@ -70,17 +76,59 @@ export const authRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app,
     },
   );
 
-  // Public, rate-limited per account+IP and per IP.
+  // Public, rate-limited per account+IP and per IP. With a second factor: a challenge and no cookie.
+  // A session the request carried is replaced by the new one.
   app.post(
     '/auth/login',
     {
-      schema: { tags: ['auth'], body: LoginBody, response: { 200: LoginResponse, ...errors } },
+      schema: { tags: ['auth'], body: LoginBody, response: { 200: LoginResult, ...errors } },
       preHandler: app.limit(AUTH_LIMITS.loginPerAccountAndIp, AUTH_LIMITS.loginPerIp),
     },
     async (request, reply) => {
-      const result = await login(deps, { ...request.body, origin: requestOrigin(request) });
+      const result = await login(deps, {
+        ...request.body,
+        origin: requestOrigin(request),
+        replaces: request.auth,
+      });
+      if (result.kind === 'mfa_required') {
+        return { mfaRequired: true as const, challenge: result.challenge, methods: result.methods };
+      }
       app.setSessionCookie(reply, result.token);
       return { user: presentUser(result.user), token: result.token.token };
+    },
+  );
+
+  // Public: the challenge of the password step is the authorization; its account's LIMIT_MFA_ACCOUNT
+  // is spent inside (the key is known once the challenge is), this address's login allowance here.
+  app.post(
+    '/auth/login/mfa',
+    {
+      schema: { tags: ['auth'], body: LoginMfaBody, response: { 200: LoginResponse, ...errors } },
+      preHandler: app.limit(AUTH_LIMITS.loginPerIp),
+    },
+    async (request, reply) => {
+      const origin = requestOrigin(request);
+      const { user } = await answerMfaChallenge(deps, { ...request.body, origin });
+      const result = await startSession(deps, user, { origin, replaces: request.auth });
+      app.setSessionCookie(reply, result.token);
+      return { user: presentUser(result.user), token: result.token.token };
+    },
+  );
+
+  // Signed-in user: proves again who they are (password, or a code with a second factor).
+  app.post(
+    '/auth/reauthenticate',
+    {
+      schema: { tags: ['auth'], body: ReauthenticateBody, response: { 204: NoContent, ...errors } },
+      onRequest: app.requireAuth,
+      preHandler: app.limit(AUTH_LIMITS.reauthPasswordPerUser, AUTH_LIMITS.reauthCodePerUser),
+    },
+    async (request, reply) => {
+      await reauthenticate(deps, signedIn(request.auth), {
+        body: request.body,
+        origin: requestOrigin(request),
+      });
+      return reply.code(204).send(null);
     },
   );
 
@@ -95,10 +143,14 @@ export const authRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app,
     },
   );
 
-  // Signed-in user: all their sessions.
+  // Signed-in user, recently authenticated: all their sessions.
   app.post(
     '/auth/logout-all',
-    { schema: { tags: ['auth'], response: { 204: NoContent, ...errors } }, onRequest: app.requireAuth },
+    {
+      schema: { tags: ['auth'], response: { 204: NoContent, ...errors } },
+      onRequest: app.requireAuth,
+      preHandler: recent,
+    },
     async (request, reply) => {
       await logoutEverywhere(deps, signedIn(request.auth), requestOrigin(request));
       app.clearSessionCookie(reply);
@@ -133,13 +185,13 @@ export const authRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app,
     },
   );
 
-  // Signed-in user, who must also know the current password.
+  // Signed-in user, recently authenticated, who must also know the current password.
   app.post(
     '/auth/change-password',
     {
       schema: { tags: ['auth'], body: ChangePasswordBody, response: { 204: NoContent, ...errors } },
       onRequest: app.requireAuth,
-      preHandler: app.limit(AUTH_LIMITS.passwordCheckPerUser),
+      preHandler: [recent, app.limit(AUTH_LIMITS.passwordCheckPerUser)],
     },
     async (request, reply) => {
       await changePassword(deps, signedIn(request.auth), { ...request.body, origin: requestOrigin(request) });

@@ -17,9 +17,9 @@ import type { AuthContext } from './session.service.js';
 import { endSessionsWithin } from './session-end.js';
 
 /**
- * Starts moving the signed-in account to `newEmail`. The caller re-authenticates with the current
- * password in the request (until a recent-re-authentication check exists, this is that check; a wrong
- * password is a 400 on `password`, limited with the other password re-checks). Nothing changes yet: the
+ * Starts moving the signed-in account to `newEmail`. The route lets only a session that signed in or
+ * re-authenticated recently (REAUTH_MAX_AGE) through, and the caller also gives the current password in
+ * the request (a wrong one is a 400 on `password`, limited with the other password re-checks). Nothing changes yet: the
  * new address gets a single-use link (1 hour, bound to the account's current address and password) and
  * the current address a notice. The answer is the same 202 whether or not the new address is free; when
  * another account holds it, that account's owner gets a notice (at most one per interval) instead of a

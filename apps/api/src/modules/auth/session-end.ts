@@ -38,7 +38,8 @@ export function announceSessionEnds(
 
 /**
  * The one way a session ends — logout, logout everywhere, ending one from the sessions page, password
- * change or reset, account deletion, operator revocation, and whatever comes next (MFA changes): every
+ * change or reset, account deletion, operator revocation, a sign-in replacing the browser's session,
+ * turning two-step sign-in on or off, and whatever comes next: every
  * such path must call this (or `endSessionsWithin`), never the repository directly, so no end can skip
  * the announcement. It marks the rows revoked (HTTP refuses them from now on, on every instance) and
  * then publishes the ids on the `sessions` channel, on which every instance closes the matching sockets

@@ -1,3 +1,4 @@
+import type { MfaMethod } from '@parley/contract';
 import { fromDbTime } from '../../db/time.js';
 import { AppError } from '../../errors.js';
 import type { AuthContext } from '../../http/auth.js';
@@ -13,6 +14,8 @@ import {
 import type { AuthDeps } from './auth.context.js';
 import { type RequestOrigin, recordAuthEvent } from './auth-event.repository.js';
 import { noticeNewSignIn } from './devices/new-sign-in-notice.js';
+import { issueMfaChallenge } from './mfa/mfa-challenge.js';
+import { secondFactorMethods } from './mfa/second-factor.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords/password-hasher.js';
 import { registrationWithPassword } from './pending-registration.js';
 import { endSessions } from './session-end.js';
@@ -20,11 +23,19 @@ import { endSessions } from './session-end.js';
 /** Who is making a request: declared with the auth plugin's interface, which this module fulfils. */
 export type { AuthContext };
 
-export interface LoginResult {
+export interface SignedIn {
   user: UserRow;
   session: { id: string };
   token: IssuedToken;
 }
+
+/** What the password step gives: a session, or (with a second factor) a challenge for the second step. */
+export type LoginResult =
+  | ({ kind: 'signed_in' } & SignedIn)
+  | { kind: 'mfa_required'; challenge: string; methods: MfaMethod[] };
+
+/** The session a request already carried, which a new sign-in in the same browser replaces. */
+export type PresentedSession = Pick<AuthContext, 'userId' | 'sessionId'> | undefined;
 
 const invalidCredentials = () => new AppError('invalid_credentials', 'Email or password is incorrect');
 
@@ -44,9 +55,50 @@ async function issueSessionToken(
   });
 }
 
+/**
+ * Starts a session for a user who just proved who they are (password, and the second factor when they
+ * have one): a new row and token whose id nothing the client sent chose, counted as a fresh
+ * authentication. The session the request carried, if any, ends: a sign-in replaces it (ASVS 7.2.4).
+ */
+export async function startSession(
+  deps: AuthDeps,
+  user: UserRow,
+  input: { origin: RequestOrigin; replaces: PresentedSession },
+): Promise<SignedIn> {
+  const now = deps.now();
+  const session = await createSession(deps.db, {
+    userId: user.id,
+    userAgent: input.origin.userAgent,
+    ip: input.origin.ip,
+    now,
+    lifetimeMs: SESSION_LIFETIME_MS,
+  });
+  await recordAuthEvent(deps.db, {
+    type: 'login_succeeded',
+    userId: user.id,
+    sessionId: session.id,
+    origin: input.origin,
+    now,
+  });
+  await noticeNewSignIn(deps, user, input.origin);
+  if (input.replaces) {
+    await endSessions(deps, {
+      userId: input.replaces.userId,
+      sessionId: input.replaces.sessionId,
+      reason: 'signed_in_again',
+    });
+  }
+  const token = await issueSessionToken(deps, user.id, session.id, new Date(fromDbTime(session.expires_at)));
+  return { user, session: { id: session.id }, token };
+}
+
+/**
+ * The password step of signing in. Without a second factor it starts the session; with one it issues
+ * a challenge (no session, no cookie) that POST /api/auth/login/mfa completes with a code.
+ */
 export async function login(
   deps: AuthDeps,
-  input: { email: string; password: string; origin: RequestOrigin },
+  input: { email: string; password: string; origin: RequestOrigin; replaces: PresentedSession },
 ): Promise<LoginResult> {
   const now = deps.now();
   const user = await findLiveUserByEmail(deps.db, input.email);
@@ -72,26 +124,18 @@ export async function login(
     });
     throw invalidCredentials();
   }
+  let current = user;
   if (needsRehash(user.password_hash)) {
-    await updateLiveUser(deps.db, user.id, { password_hash: await hashPassword(input.password) }, now);
+    const passwordHash = await hashPassword(input.password);
+    await updateLiveUser(deps.db, user.id, { password_hash: passwordHash }, now);
+    current = { ...user, password_hash: passwordHash };
   }
-  const session = await createSession(deps.db, {
-    userId: user.id,
-    userAgent: input.origin.userAgent,
-    ip: input.origin.ip,
-    now,
-    lifetimeMs: SESSION_LIFETIME_MS,
-  });
-  await recordAuthEvent(deps.db, {
-    type: 'login_succeeded',
-    userId: user.id,
-    sessionId: session.id,
-    origin: input.origin,
-    now,
-  });
-  await noticeNewSignIn(deps, user, input.origin);
-  const token = await issueSessionToken(deps, user.id, session.id, new Date(fromDbTime(session.expires_at)));
-  return { user, session: { id: session.id }, token };
+  const methods = await secondFactorMethods(deps.db, user.id);
+  if (methods.length > 0) {
+    const challenge = await issueMfaChallenge(deps, current, input.origin);
+    return { kind: 'mfa_required', challenge, methods };
+  }
+  return { kind: 'signed_in', ...(await startSession(deps, current, input)) };
 }
 
 /**
@@ -112,7 +156,7 @@ export async function authenticate(deps: AuthDeps, token: string): Promise<AuthC
   const row = await deps.sessionCheck.activeSession(sessionId);
   if (!row || row.id !== verified.sub) return undefined;
   const now = deps.now();
-  const { session_id, last_seen_at, expires_at, ...user } = row;
+  const { session_id, last_seen_at, expires_at, reauthenticated_at, ...user } = row;
   if (now.getTime() - new Date(fromDbTime(last_seen_at)).getTime() >= SESSION_TOUCH_INTERVAL_MS) {
     await deps.sessionCheck.touch(session_id);
   }
@@ -126,6 +170,7 @@ export async function authenticate(deps: AuthDeps, token: string): Promise<AuthC
     user,
     token: { kid: verified.kid, expiresAt: verified.exp },
     reissued,
+    reauthenticatedAt: reauthenticated_at === null ? undefined : new Date(fromDbTime(reauthenticated_at)),
   };
 }
 

@@ -13,8 +13,12 @@ export type RevokeReason =
   | 'password_changed'
   | 'password_reset'
   | 'account_deleted'
-  | 'email_changed'
-  | 'operator';
+  | 'operator'
+  /** A new sign-in in the same browser replaced this session (ASVS 7.2.4). */
+  | 'signed_in_again'
+  | 'mfa_enabled'
+  | 'mfa_disabled'
+  | 'email_changed';
 
 export async function createSession(
   db: Executor,
@@ -30,6 +34,8 @@ export async function createSession(
     expires_at: toDbTime(new Date(input.now.getTime() + input.lifetimeMs)),
     revoked_at: null,
     revoked_reason: null,
+    // Signing in is an authentication: sensitive actions right after it need no second prompt.
+    reauthenticated_at: toDbTime(input.now),
   };
   await db.insertInto('sessions').values(row).execute();
   return row;
@@ -48,6 +54,7 @@ export function findActiveSessions(db: Executor, sessionIds: readonly string[], 
       'sessions.id as session_id',
       'sessions.last_seen_at',
       'sessions.expires_at',
+      'sessions.reauthenticated_at',
       'users.id',
       'users.email',
       'users.email_live',
@@ -65,6 +72,15 @@ export function findActiveSessions(db: Executor, sessionIds: readonly string[], 
     .execute();
 }
 
+/** Records a re-authentication on the session (POST /api/auth/reauthenticate). */
+export async function markReauthenticated(db: Executor, sessionId: string, now: Date): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ reauthenticated_at: toDbTime(now) })
+    .where('id', '=', sessionId)
+    .execute();
+}
+
 export type ActiveSessionRow = Awaited<ReturnType<typeof findActiveSessions>>[number];
 
 /** Records that these sessions were used now (`last_seen_at`, shown on the sessions page). */
@@ -74,6 +90,22 @@ export async function touchSessions(db: Executor, sessionIds: readonly string[],
     .set({ last_seen_at: toDbTime(now) })
     .where('id', 'in', sessionIds)
     .execute();
+}
+
+/** Users with at least one session not revoked, in id order after `afterUserId`, at most `limit`. */
+export async function usersWithLiveSessions(
+  db: Executor,
+  input: { afterUserId: string | undefined; limit: number },
+): Promise<string[]> {
+  let query = db
+    .selectFrom('sessions')
+    .select('user_id')
+    .distinct()
+    .where('revoked_at', 'is', null)
+    .orderBy('user_id')
+    .limit(input.limit);
+  if (input.afterUserId !== undefined) query = query.where('user_id', '>', input.afterUserId);
+  return (await query.execute()).map((row) => row.user_id);
 }
 
 export function listActiveSessions(db: Executor, userId: string, now: Date): Promise<SessionRow[]> {

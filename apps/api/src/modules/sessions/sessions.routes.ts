@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { signedIn } from '../../http/auth.js';
 import type { AuthDeps } from '../auth/auth.context.js';
+import { assertRecentAuthentication } from '../auth/reauthentication.js';
 import { requestOrigin } from '../auth/request-origin.js';
 import { revokeOwnSession } from '../auth/session.service.js';
 import { presentSession } from './session.presenter.js';
@@ -26,7 +27,14 @@ export const sessionsRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (
 
   app.delete(
     '/sessions/:id',
-    { schema: { tags: ['account'], params: IdParams, response: { 204: z.null(), ...errors } } },
+    {
+      schema: { tags: ['account'], params: IdParams, response: { 204: z.null(), ...errors } },
+      // Ending another session (not signing this one out) is sensitive: it needs a recent authentication.
+      preHandler: async (request) => {
+        const auth = signedIn(request.auth);
+        if (request.params.id !== auth.sessionId) assertRecentAuthentication(deps, auth);
+      },
+    },
     async (request, reply) => {
       const auth = signedIn(request.auth);
       await revokeOwnSession(deps, auth, request.params.id, requestOrigin(request));

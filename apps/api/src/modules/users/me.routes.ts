@@ -6,6 +6,7 @@ import { signedIn } from '../../http/auth.js';
 import { deleteAccount } from '../auth/account.service.js';
 import type { AuthDeps } from '../auth/auth.context.js';
 import { AUTH_LIMITS } from '../auth/auth.limits.js';
+import { recentAuthentication } from '../auth/reauthentication.js';
 import { requestOrigin } from '../auth/request-origin.js';
 import { announceProfile } from '../conversations/conversation.service.js';
 import { presentPublicUser, presentUser } from './user.presenter.js';
@@ -39,7 +40,7 @@ export const meRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app, {
     '/me',
     {
       schema: { tags: ['account'], body: DeleteMeBody, response: { 204: z.null(), ...errors } },
-      preHandler: app.limit(AUTH_LIMITS.passwordCheckPerUser),
+      preHandler: [recentAuthentication(deps), app.limit(AUTH_LIMITS.passwordCheckPerUser)],
     },
     async (request, reply) => {
       await deleteAccount(deps, signedIn(request.auth), {

@@ -1,3 +1,4 @@
+import type { MfaMethod } from '@parley/contract';
 import { useState } from 'react';
 import { api, describeError, isApiError } from '../../api/client.js';
 import { EmailField } from '../../components/EmailField.js';
@@ -10,6 +11,7 @@ import { useForm } from '../../forms/use-form.js';
 import { Link, useLocation, useNavigate } from '../../router/router.js';
 import { readSignInState, SIGN_IN_NOTICES } from '../../session/notices.js';
 import { useSession } from '../../session/session-context.js';
+import { SecondFactorStep } from './SecondFactorStep.js';
 
 export function SignInPage() {
   const { state } = useLocation();
@@ -20,13 +22,40 @@ export function SignInPage() {
   const [resend, setResend] = useState<{ busy: boolean; message?: string; problem?: string }>({
     busy: false,
   });
+  /** After a correct password on an account with a second factor: the challenge to answer. */
+  const [second, setSecond] = useState<{ challenge: string; methods: MfaMethod[] }>();
+  const [restarted, setRestarted] = useState<string>();
 
   const signIn = async (values: typeof form.values) => {
     setResend({ busy: false });
-    const { user } = await api.login(values);
-    setUser(user);
+    setRestarted(undefined);
+    const result = await api.login(values);
+    if ('mfaRequired' in result) {
+      setSecond({ challenge: result.challenge, methods: result.methods });
+      return;
+    }
+    setUser(result.user);
     navigate(from ?? '/', { replace: true });
   };
+  const backToPassword = (message?: string) => {
+    setSecond(undefined);
+    setRestarted(message);
+    form.reset({ email: form.values.email });
+  };
+
+  if (second) {
+    return (
+      <Page title="Sign in to Parley">
+        <SecondFactorStep
+          challenge={second.challenge}
+          methods={second.methods}
+          to={from ?? '/'}
+          onExpired={backToPassword}
+          onBack={() => backToPassword()}
+        />
+      </Page>
+    );
+  }
 
   const resendLink = () => {
     if (resend.busy) return;
@@ -45,7 +74,8 @@ export function SignInPage() {
   const notVerified = isApiError(form.error, 'email_not_verified');
   return (
     <Page title="Sign in to Parley">
-      {reason ? <p className="notice">{SIGN_IN_NOTICES[reason]}</p> : null}
+      {reason && !restarted ? <p className="notice">{SIGN_IN_NOTICES[reason]}</p> : null}
+      {restarted ? <p className="notice">{restarted}</p> : null}
       <Status>{resend.message ?? resend.problem}</Status>
       <Form
         form={form}

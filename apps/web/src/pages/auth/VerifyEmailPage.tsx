@@ -28,6 +28,11 @@ export function VerifyEmailPage() {
     const { user } = await api.verifyEmail({ token: token ?? '', password });
     try {
       const signedIn = await api.login({ email: user.email, password });
+      // A just-activated account has no second factor; were there one, the sign-in page asks for it.
+      if ('mfaRequired' in signedIn) {
+        setConfirmed(user);
+        return;
+      }
       setUser(signedIn.user);
       navigate('/', { replace: true });
     } catch {

@@ -5,6 +5,7 @@ import { PasswordField } from '../../components/PasswordField.js';
 import { SubmitButton } from '../../components/SubmitButton.js';
 import { useForm } from '../../forms/use-form.js';
 import { useNavigate } from '../../router/router.js';
+import { useConfirmed } from '../../session/reauth-context.js';
 import { useSession, useUser } from '../../session/session-context.js';
 
 /** Deletes the account after the password is typed again; every device is signed out. */
@@ -13,9 +14,10 @@ export function DeleteAccountPage() {
   const { signedOut } = useSession();
   const navigate = useNavigate();
   const form = useForm({ password: '' }, { password: 'Password' });
+  const confirmed = useConfirmed();
 
   const deleteAccount = async (values: typeof form.values) => {
-    await api.deleteMe(values);
+    await confirmed(() => api.deleteMe(values));
     signedOut('account-deleted');
     navigate('/sign-in', { replace: true, state: { reason: 'account-deleted' } });
   };

@@ -7,11 +7,13 @@ import { PasswordField } from '../../components/PasswordField.js';
 import { Status } from '../../components/Status.js';
 import { SubmitButton } from '../../components/SubmitButton.js';
 import { useForm } from '../../forms/use-form.js';
+import { useConfirmed } from '../../session/reauth-context.js';
 import { useUser } from '../../session/session-context.js';
 
 /**
  * Moves the account to another address: a link goes to the new one, a notice to the current one, and
- * nothing changes until the link is opened. The current password confirms it is really you.
+ * nothing changes until the link is opened. The current password confirms it is really you (and, when the
+ * last sign-in is not recent, the re-authentication dialog first).
  */
 export function EmailPage() {
   const user = useUser();
@@ -20,10 +22,11 @@ export function EmailPage() {
     { newEmail: 'New email', password: 'Current password' },
   );
   const [sent, setSent] = useState<string>();
+  const confirmed = useConfirmed();
 
   const change = async (values: typeof form.values) => {
     setSent(undefined);
-    await api.changeEmail(values);
+    await confirmed(() => api.changeEmail(values));
     form.reset();
     setSent(
       `Check ${values.newEmail.trim()} for a link to confirm the change; it works for 1 hour. Until you open it, you keep signing in with ${user.email}.`,

@@ -6,6 +6,7 @@ import { PasswordField } from '../../components/PasswordField.js';
 import { Status } from '../../components/Status.js';
 import { SubmitButton } from '../../components/SubmitButton.js';
 import { useForm } from '../../forms/use-form.js';
+import { useConfirmed } from '../../session/reauth-context.js';
 import { useUser } from '../../session/session-context.js';
 
 /** Changes the password; the API signs out every other device. */
@@ -16,10 +17,11 @@ export function PasswordPage() {
     { currentPassword: 'Current password', newPassword: 'New password' },
   );
   const [done, setDone] = useState(false);
+  const confirmed = useConfirmed();
 
   const change = async (values: typeof form.values) => {
     setDone(false);
-    await api.changePassword(values);
+    await confirmed(() => api.changePassword(values));
     form.reset();
     setDone(true);
   };

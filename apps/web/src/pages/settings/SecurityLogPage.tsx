@@ -27,10 +27,28 @@ const EVENT_NAMES: Readonly<Record<string, string>> = {
   email_change_requested: 'Email change requested',
   email_changed: 'Email address changed',
   operator_revoked_sessions: 'Signed out everywhere by an administrator',
+  operator_revoked_all_sessions: 'Signed out everywhere by an administrator',
+  operator_disabled_mfa: 'Two-step sign-in turned off by an administrator',
+  login_mfa_required: 'Password accepted, second step asked for',
+  login_mfa_failed: 'Wrong code at the second step of signing in',
+  recovery_code_used: 'Recovery code used',
+  totp_enrolment_started: 'Authenticator app set-up started',
+  totp_enabled: 'Two-step sign-in turned on',
+  totp_disabled: 'Two-step sign-in turned off',
+  recovery_codes_regenerated: 'New recovery codes made',
+  reauthenticated: 'Identity confirmed again',
+  reauthentication_failed: 'Failed attempt to confirm identity',
   account_deleted: 'Account deleted',
 };
 
-const ALERTING = new Set(['login_failed', 'register_existing', 'email_verify_failed', 'register_again']);
+const ALERTING = new Set([
+  'login_failed',
+  'register_existing',
+  'email_verify_failed',
+  'register_again',
+  'login_mfa_failed',
+  'reauthentication_failed',
+]);
 
 function EventItem({ event }: { event: SecurityEvent }) {
   return (

@@ -8,6 +8,7 @@ import { Page } from '../../components/Page.js';
 import { Status } from '../../components/Status.js';
 import { describeUserAgent } from '../../format/user-agent.js';
 import { useNavigate } from '../../router/router.js';
+import { useConfirmed } from '../../session/reauth-context.js';
 import { useSession } from '../../session/session-context.js';
 import { SessionCard } from './SessionCard.js';
 
@@ -23,6 +24,7 @@ export function SessionsPage() {
   const navigate = useNavigate();
   const heading = useRef<HTMLHeadingElement>(null);
   const confirmButton = useRef<HTMLButtonElement>(null);
+  const confirmed = useConfirmed();
 
   useEffect(() => {
     if (confirmAll) confirmButton.current?.focus();
@@ -34,7 +36,7 @@ export function SessionsPage() {
     setStatus(undefined);
     setProblem(undefined);
     try {
-      await api.revokeSession(session.id);
+      await confirmed(() => api.revokeSession(session.id));
       await sessions.refetch();
       setStatus(`Signed out ${describeUserAgent(session.userAgent)}.`);
       // The card and its button are gone; keep keyboard users on the list rather than on <body>.
@@ -50,7 +52,7 @@ export function SessionsPage() {
     if (endingAll) return;
     setEndingAll(true);
     try {
-      await api.logoutAll();
+      await confirmed(() => api.logoutAll());
       signedOut('signed-out-everywhere');
       navigate('/sign-in', { replace: true, state: { reason: 'signed-out-everywhere' } });
     } catch (error) {

@@ -1,0 +1,77 @@
+import type { ReauthenticateBody } from '@parley/contract';
+import type { FastifyRequest } from 'fastify';
+import { AppError, validationError } from '../../errors.js';
+import { type AuthContext, signedIn } from '../../http/auth.js';
+import { markReauthenticated } from '../sessions/session.repository.js';
+import type { AuthDeps } from './auth.context.js';
+import { type RequestOrigin, recordAuthEvent } from './auth-event.repository.js';
+import { secondFactorMethods, useSecondFactor } from './mfa/second-factor.js';
+import { verifyPassword } from './passwords/password-hasher.js';
+
+/**
+ * Sensitive actions — changing the password or the second factors, ending other sessions, deleting the
+ * account — need the session to have proved who is behind it within REAUTH_MAX_AGE (5 min): by signing
+ * in, or by POST /api/auth/reauthenticate with the password or a second-factor code. A session thief
+ * who has neither cannot take the account over through them (ASVS 7.5.1, 7.5.2).
+ */
+
+export const reauthenticationRequired = () =>
+  new AppError(
+    'reauthentication_required',
+    'Confirm it’s you first: enter your password or a code from your authenticator app, then try again',
+  );
+
+/** Throws `reauthentication_required` unless the session signed in or re-authenticated recently. */
+export function assertRecentAuthentication(
+  deps: Pick<AuthDeps, 'now' | 'mfaConfig'>,
+  auth: AuthContext,
+): void {
+  const at = auth.reauthenticatedAt;
+  if (!at || deps.now().getTime() - at.getTime() > deps.mfaConfig.reauthMaxAgeMs) {
+    throw reauthenticationRequired();
+  }
+}
+
+/** A preHandler for a sensitive route (behind `requireAuth`). */
+export const recentAuthentication =
+  (deps: Pick<AuthDeps, 'now' | 'mfaConfig'>) =>
+  async (request: FastifyRequest): Promise<void> =>
+    assertRecentAuthentication(deps, signedIn(request.auth));
+
+/** Proves again who is behind this session, with the password or a second-factor code. */
+export async function reauthenticate(
+  deps: AuthDeps,
+  auth: AuthContext,
+  input: { body: ReauthenticateBody; origin: RequestOrigin },
+): Promise<void> {
+  const { body, origin } = input;
+  const failed = async (field: 'password' | 'code', message: string) => {
+    await recordAuthEvent(deps.db, {
+      type: 'reauthentication_failed',
+      userId: auth.userId,
+      sessionId: auth.sessionId,
+      origin,
+      now: deps.now(),
+    });
+    return validationError(`body.${field}`, message);
+  };
+  if ('password' in body) {
+    if (!(await verifyPassword(auth.user.password_hash, body.password)))
+      throw await failed('password', 'is incorrect');
+  } else {
+    if ((await secondFactorMethods(deps.db, auth.userId)).length === 0) {
+      throw await failed('code', 'cannot be used: no authenticator app is set up; use your password');
+    }
+    if (!(await useSecondFactor(deps, deps.db, auth.userId, body.code)))
+      throw await failed('code', 'is incorrect');
+  }
+  const now = deps.now();
+  await markReauthenticated(deps.db, auth.sessionId, now);
+  await recordAuthEvent(deps.db, {
+    type: 'reauthenticated',
+    userId: auth.userId,
+    sessionId: auth.sessionId,
+    origin,
+    now,
+  });
+}

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -67,6 +67,11 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
   const dataDir = path.join(dir, 'data');
   const socket = path.join(dir, 'mysqld.sock');
   const errorLog = path.join(dir, 'error.log');
+  // Its own temporary directory: the server's internal temporary tables (e.g. for information_schema
+  // reads) must not live in the machine's shared /tmp, where several servers and cleaners meet; a full run
+  // once failed with "Error on delete of '/tmp/#sql-temptable-….MAI'".
+  const tmpDir = path.join(dir, 'tmp');
+  mkdirSync(tmpDir, { recursive: true });
   const asRoot = process.getuid?.() === 0;
   const user = asRoot ? ['--user=root'] : [];
   // mariadb-install-db now and then fails on a loaded machine with a temporary-file error while several
@@ -78,6 +83,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
         `--datadir=${dataDir}`,
         '--auth-root-authentication-method=normal',
         '--skip-test-db',
+        `--tmpdir=${tmpDir}`,
         ...user,
       ]);
       break;
@@ -98,6 +104,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
     '--skip-name-resolve',
     `--pid-file=${path.join(dir, 'mysqld.pid')}`,
     `--log-error=${errorLog}`,
+    `--tmpdir=${tmpDir}`,
     '--innodb-buffer-pool-size=256M',
     '--max-connections=500',
     '--character-set-server=utf8mb4',

@@ -2,121 +2,27 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WS_HEARTBEAT_MS as WS_HEARTBEAT_DEFAULT_MS } from '@parley/contract';
 import { z } from 'zod';
-import { type BlobStoreLocation, parseBlobStoreUrl } from './platform/blobs/blob-url.js';
-import { parseRate, type Rate } from './platform/limits/rate.js';
+import {
+  blobStore,
+  byteCount,
+  cap,
+  databaseUrl,
+  duration,
+  origin,
+  port,
+  rate,
+  trustProxy,
+  withoutEmptyValues,
+} from './config.parsers.js';
+import { type Config, LOG_FORMATS, LOG_LEVELS } from './config.types.js';
+import type { BlobStoreLocation } from './platform/blobs/blob-url.js';
 import { MAX_TOKEN_TTL_SECONDS } from './platform/tokens/keyring.js';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const LOG_FORMATS = ['json', 'pretty'] as const;
 
 /** Have I Been Pwned's Pwned Passwords range API. */
 const DEFAULT_PWNED_PASSWORDS_URL = 'https://api.pwnedpasswords.com';
 
 /** Where `vite build` writes the SPA, relative to this file in both `src/` and `dist/`. */
 const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
-
-const port = z.coerce.number().int().min(0).max(65535);
-
-const origin = z.string().transform((value, ctx) => {
-  try {
-    const url = new URL(value);
-    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.replace(/\/$/, '')) {
-      return url.origin;
-    }
-  } catch {
-    // fall through to the issue below
-  }
-  ctx.addIssue({ code: 'custom', message: `"${value}" is not an origin like https://chat.example.com` });
-  return z.NEVER;
-});
-
-const databaseUrl = z.string().superRefine((value, ctx) => {
-  if (!/^(sqlite:.+|mysql:\/\/.+)$/.test(value) || (value.startsWith('mysql:') && !URL.canParse(value))) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be sqlite:<path> or mysql://user:password@host:port/database',
-    });
-  } else if (value.startsWith('mysql:') && !new URL(value).pathname.slice(1)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must name the database, e.g. mysql://app:secret@db:3306/parley',
-    });
-  }
-});
-
-/** BLOB_STORE: a folder (made absolute) or `s3://bucket/prefix/`. */
-const blobStore = z.string().transform((value, ctx): BlobStoreLocation => {
-  try {
-    const parsed = parseBlobStoreUrl(value);
-    return parsed.kind === 'local' ? { kind: 'local', dir: path.resolve(parsed.dir) } : parsed;
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'invalid' });
-    return z.NEVER;
-  }
-});
-
-/**
- * TRUST_PROXY: "true"/"false", a hop count, or a comma-separated list of proxy addresses or CIDRs,
- * passed to Fastify's `trustProxy` so `request.ip` is the client behind the load balancer.
- */
-const trustProxy = z
-  .string()
-  .default('false')
-  .transform((value, ctx): boolean | number | string[] => {
-    if (value === 'true') return true;
-    if (value === 'false') return false;
-    if (/^\d+$/.test(value)) return Number(value);
-    const list = value
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean);
-    if (list.length > 0 && list.every((item) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(item))) return list;
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be true, false, a hop count or a list of addresses/CIDRs',
-    });
-    return z.NEVER;
-  });
-
-/** A `LIMIT_*` rate variable: `<count>/<seconds>s`, with the given default. */
-const rate = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value, ctx): Rate => {
-      try {
-        return parseRate(value);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'invalid' });
-        return z.NEVER;
-      }
-    });
-
-/** A concurrency cap (open sockets): a plain count, since it has no window. */
-const cap = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
-
-const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** A duration: `<n>ms`, `<n>s`, `<n>m`, `<n>h`, `<n>d`, or a bare number of seconds; in milliseconds, at least `minMs`. */
-const duration = (fallback: string, minMs: number) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value, ctx) => {
-      const match = /^(\d{1,9})(ms|s|m|h|d)?$/.exec(value.trim());
-      const ms = match
-        ? Number(match[1]) * DURATION_UNITS[(match[2] ?? 's') as keyof typeof DURATION_UNITS]
-        : NaN;
-      if (Number.isSafeInteger(ms) && ms >= minMs) return ms;
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be a duration like 30s, 10m, 24h or 500ms (at least ${minMs} ms)`,
-      });
-      return z.NEVER;
-    });
-
-const byteCount = (fallback: number) =>
-  z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(fallback);
 
 /** Every variable on its own: its syntax, bounds and default. Unset and empty are the same (`parse`). */
 const Variables = z.object({
@@ -316,18 +222,6 @@ const RULES: readonly Rule[] = [
   }),
 ];
 
-/** Variables for which empty is a value of its own ("off"), not the same as unset. */
-const EMPTY_IS_A_VALUE: ReadonlySet<string> = new Set(['PWNED_PASSWORDS_URL']);
-
-/**
- * `PORT=` (as .env files and orchestrators write an unset value) means unset, for every variable but
- * those in EMPTY_IS_A_VALUE.
- */
-const withoutEmptyValues = (env: unknown) =>
-  env && typeof env === 'object'
-    ? Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== '' || EMPTY_IS_A_VALUE.has(k)))
-    : env;
-
 /**
  * The environment in one pass: each variable on its own, then every rule whose variables are valid, so an
  * operator sees every problem at once (a rule never reports a consequence of another problem).
@@ -345,193 +239,7 @@ const EnvSchema = z.preprocess(
   ),
 );
 
-export type LogLevel = (typeof LOG_LEVELS)[number];
-/** `json`: one JSON object per line (production, CloudWatch); `pretty`: one human line per request. */
-export type LogFormat = (typeof LOG_FORMATS)[number];
-
-/** The Prometheus listener (METRICS_PORT/METRICS_HOST): a separate server, never the public port. */
-export interface MetricsConfig {
-  /** Undefined: no metrics listener (the numbers are still counted, cheaply, for nobody). */
-  readonly port: number | undefined;
-  readonly host: string;
-}
-
-/** OpenTelemetry tracing: on only when an OTLP endpoint is configured. */
-export interface TracingConfig {
-  /** OTEL_EXPORTER_OTLP_ENDPOINT: the collector's base URL; spans go to `<endpoint>/v1/traces` (OTLP/HTTP protobuf). */
-  readonly otlpEndpoint: URL | undefined;
-  /** OTEL_SERVICE_NAME: `service.name` of every span. */
-  readonly serviceName: string;
-}
-
-export interface DatabaseConfig {
-  readonly kind: 'sqlite' | 'mysql';
-  /** `sqlite:<path>` or `mysql://…` as the application connects (least-privileged user on MySQL). */
-  readonly url: string;
-  /** MySQL only: an administrative URL used for migrations and the app-user bootstrap. */
-  readonly adminUrl: string | undefined;
-  /** PEM file of the CA that signed the MySQL server certificate; when set, TLS is required and verified. */
-  readonly tlsCaFile: string | undefined;
-  /** Secrets Manager id of the RDS credentials (aws only): read whenever a connection is opened. */
-  readonly secretId?: string | undefined;
-  /** Database name when the credentials come from a secret without `dbname`. */
-  readonly name?: string;
-}
-
-export interface SecretsConfig {
-  /** `local`: keyrings in DATA_DIR/secrets.json (generated); `aws`: Secrets Manager. */
-  readonly source: 'local' | 'aws';
-  readonly file: string;
-  readonly awsRegion: string | undefined;
-  /** Secrets Manager ids of the three signing keyrings (aws only). */
-  readonly keyringSecretIds:
-    | Readonly<Record<'active_session' | 'verify_email_session' | 'password_reset_session', string>>
-    | undefined;
-  /** Secrets Manager id of `{ "username", "password" }` for SMTP (aws only, optional). */
-  readonly smtpSecretId: string | undefined;
-  /** Secrets Manager id of the key material that seals TOTP secrets and keys recovery-code hashes (aws only). */
-  readonly mfaEncryptionSecretId: string | undefined;
-}
-
-/** Second factors and re-authentication (docs/security.md §2.17). */
-export interface MfaConfig {
-  /** MFA_CHALLENGE_TTL: how long the challenge of a password step stays usable. */
-  readonly challengeTtlMs: number;
-  /** MFA_CHALLENGE_ATTEMPTS: wrong codes a challenge survives; then the password is needed again. */
-  readonly challengeAttempts: number;
-  /** REAUTH_MAX_AGE: how long a sign-in or re-authentication counts as recent for sensitive actions. */
-  readonly reauthMaxAgeMs: number;
-}
-
-/** Every rate limit, by the name rules refer to (`LimitRule.rate`); one `LIMIT_*` variable each. */
-export interface RateLimits {
-  /** Messages sent, HTTP and WebSocket together, per user. */
-  readonly messages: Rate;
-  /** Message edits and deletes per user. */
-  readonly messageEdits: Rate;
-  readonly readMarkers: Rate;
-  /** Reactions added and removed per user. */
-  readonly reactions: Rate;
-  /** Typing frames per user (after the per-conversation 1.5 s throttle). */
-  readonly typing: Rate;
-  /** `GET /api/users/lookup` per user. */
-  readonly lookups: Rate;
-  /** `POST /api/conversations` per user (opening an existing direct conversation counts too). */
-  readonly conversationsCreated: Rate;
-  readonly membersAdded: Rate;
-  /** Removals and leaving, per user. */
-  readonly membersRemoved: Rate;
-  /** WebSocket connections authenticated per user. */
-  readonly wsConnects: Rate;
-  /** Frames per WebSocket, whatever they are. */
-  readonly wsFrames: Rate;
-  readonly loginAccountIp: Rate;
-  readonly loginIp: Rate;
-  readonly registerIp: Rate;
-  readonly emailAddress: Rate;
-  readonly emailIp: Rate;
-  readonly tokenIp: Rate;
-  readonly passwordChecks: Rate;
-  /** Second-factor codes tried per account: sign-in second step, re-authentication, TOTP confirmation. */
-  readonly mfaAccount: Rate;
-  /** `PATCH /api/me` per user: each change is announced to everyone sharing a conversation with them. */
-  readonly profileChanges: Rate;
-  /** Upload requests per user (`LIMIT_UPLOADS`); the bytes are limited by `uploads.bytes`. */
-  readonly uploads: Rate;
-}
-export type RateName = keyof RateLimits;
-
-export interface LimitsConfig {
-  readonly rates: RateLimits;
-  /** Open WebSockets at once per user, and per client address (IPv6: per /64). */
-  readonly wsSocketsPerUser: number;
-  readonly wsSocketsPerIp: number;
-}
-
-export interface Config {
-  readonly port: number;
-  readonly host: string;
-  readonly publicUrl: URL;
-  readonly dataDir: string;
-  readonly database: DatabaseConfig;
-  /** Origins allowed to call the API from a browser, besides PUBLIC_URL's own origin. */
-  readonly corsOrigins: readonly string[];
-  readonly trustProxy: boolean | number | readonly string[];
-  readonly logLevel: LogLevel;
-  readonly logFormat: LogFormat;
-  readonly metrics: MetricsConfig;
-  readonly tracing: TracingConfig;
-  readonly bodyLimit: number;
-  readonly webDistDir: string;
-  /** Unset: the dev outbox (`DATA_DIR/outbox/*.eml`, links logged). */
-  readonly smtpUrl: string | undefined;
-  readonly smtpFrom: string;
-  /** Least time between two informational emails of one kind ("someone tried to sign up") to one address. */
-  readonly mailNoticeIntervalMs: number;
-  /** Unset: fan-out and rate limits stay in this process. */
-  readonly redisUrl: string | undefined;
-  /** Secrets Manager id of the Redis/Valkey AUTH token (aws only). */
-  readonly redisAuthSecretId: string | undefined;
-  readonly secrets: SecretsConfig;
-  /** Where attachment bytes go: a folder, or an S3 bucket and prefix. */
-  readonly blobStore: BlobStoreLocation;
-  readonly attachmentMaxBytes: number;
-  /** Live conversations one user can be an active member of (creating or adding beyond: 409 limit_reached). */
-  readonly maxConversationsPerUser: number;
-  /** Active members one group can have, owner included. */
-  readonly maxGroupMembers: number;
-  readonly limits: LimitsConfig;
-  readonly uploads: UploadConfig;
-  readonly http: HttpConfig;
-  /** Every WebSocket is pinged this often and its session, token expiry and signing key re-checked. */
-  readonly wsHeartbeatMs: number;
-  /** Lifetime of an `active_session` token (the inactivity timeout); at most 24 h. */
-  readonly sessionTokenTtlSeconds: number;
-  /** Session tokens whose verified signature is remembered until they expire (0: verify every request). */
-  readonly sessionTokenCacheSize: number;
-  /** With Redis: how often each instance proves the fan-out delivers (a probe published to itself). */
-  readonly busProbeMs: number;
-  readonly mfa: MfaConfig;
-  readonly passwords: PasswordCheckConfig;
-  /** A sign-in from a device (browser family + /24 or /64) unseen on the account for this long is "new". */
-  readonly newDeviceWindowMs: number;
-}
-
-/** The breached-password check of new passwords. */
-export interface PasswordCheckConfig {
-  /** Base URL of a Pwned Passwords range API; undefined: off (the local list and strength rules only). */
-  readonly pwnedPasswordsUrl: string | undefined;
-  /** Past this the check counts as unavailable and the password is judged by the local rules alone. */
-  readonly pwnedPasswordsTimeoutMs: number;
-}
-
-/** What one user may upload (attachments), and how long an unsent upload is kept. */
-export interface UploadConfig {
-  /** LIMIT_UPLOAD_BYTES: bytes per user per window, summed from the attachments stored in the window. */
-  readonly bytes: Rate;
-  /** UPLOAD_QUOTA_BYTES: total size of a user's live (not deleted) attachments. */
-  readonly quotaBytes: number;
-  /** UPLOAD_ORPHAN_TTL: an upload no message uses is deleted after this long. */
-  readonly orphanTtlMs: number;
-  /** UPLOAD_SWEEP_INTERVAL: how often each instance looks for such uploads. */
-  readonly sweepIntervalMs: number;
-  /** UPLOAD_IDLE_TIMEOUT: the window over which an upload must make progress… */
-  readonly idleTimeoutMs: number;
-  /** UPLOAD_MIN_BYTES_PER_SECOND: …of at least this many bytes per second on average (at least 1 byte). */
-  readonly minBytesPerSecond: number;
-}
-
-/** Node HTTP server limits against slow and idle clients (Fastify's options of the same names). */
-export interface HttpConfig {
-  /** Socket inactivity (no byte either way) before it is destroyed. */
-  readonly connectionTimeoutMs: number;
-  /** Time to receive a whole request, body included; headers get min(60 s, this). */
-  readonly requestTimeoutMs: number;
-  /** Idle time a kept-alive connection waits for its next request. */
-  readonly keepAliveTimeoutMs: number;
-  /** Requests served on one connection before it is closed; 0 means no limit. */
-  readonly maxRequestsPerSocket: number;
-}
+export type * from './config.types.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {

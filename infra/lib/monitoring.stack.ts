@@ -12,65 +12,28 @@ import type { Construct } from 'constructs';
 import { ALARM_TOPIC_NAME } from './alerts.stack.js';
 import type { AppStack } from './app.stack.js';
 import { APP_METRIC, APP_METRICS_NAMESPACE, SERVICE_DIMENSION } from './app-metrics.js';
-import { wsConnectionsMetric } from './constructs/app-fleet.construct.js';
 import type { DataStack } from './data.stack.js';
 import type { EdgeStack } from './edge.stack.js';
+import { buildDashboard } from './monitoring/dashboard.js';
+import {
+  type AlarmSpec,
+  dbInstanceMemoryBytes,
+  defaultMaxConnections,
+  GIB,
+  RDS_EVENT_CATEGORIES,
+  RUNBOOK,
+  THRESHOLDS,
+} from './monitoring/thresholds.js';
 import type { SecretsStack } from './secrets.stack.js';
-import { wafBlockedRequestsMetric } from './waf.stack.js';
 
-/** Runbook entries in docs/operations.md are anchored by alarm name. */
-export const RUNBOOK = 'docs/operations.md';
-
-/** Memory of the RDS Graviton memory-optimized classes (r7g/r8g): 16 GiB per `large` step. */
-const DB_MEMORY_GIB: Record<string, number> = {
-  large: 16,
-  xlarge: 32,
-  '2xlarge': 64,
-  '4xlarge': 128,
-  '8xlarge': 256,
-  '12xlarge': 384,
-  '16xlarge': 512,
-  '24xlarge': 768,
-  '48xlarge': 1536,
-};
-
-const GIB = 1024 ** 3;
-
-/** Memory of a `r8g.large`-style class in bytes; unknown sizes fail synth (thresholds depend on it). */
-export function dbInstanceMemoryBytes(instanceClass: string): number {
-  const size = instanceClass.split('.').pop() ?? '';
-  const gib = DB_MEMORY_GIB[size];
-  if (gib === undefined)
-    throw new Error(`unknown DB instance size ${instanceClass}: add it to DB_MEMORY_GIB`);
-  return gib * GIB;
-}
-
-/** RDS for MySQL's default max_connections: {DBInstanceClassMemory/12582880}. */
-export function defaultMaxConnections(instanceClass: string): number {
-  return Math.floor(dbInstanceMemoryBytes(instanceClass) / 12_582_880);
-}
-
-/** RDS event categories that mean a human should look (availability, failover, failure, …). */
-export const RDS_EVENT_CATEGORIES = ['availability', 'failover', 'failure', 'low storage', 'maintenance'];
-
-/** Fixed thresholds (the ones derived from sizes are computed below); docs/operations.md explains each. */
-export const THRESHOLDS = {
-  albElb5xxPercent: 5,
-  target5xxPercent: 2,
-  /** Below this many requests a minute, error rates are not meaningful (one error in ten is noise). */
-  minRequestsForRate: 50,
-  targetP99Seconds: 2,
-  rdsCpuPercent: 80,
-  rdsFreeStorageFraction: 0.1,
-  rdsFreeMemoryFraction: 0.05,
-  rdsConnectionsFraction: 0.8,
-  valkeyCpuPercent: 80,
-  valkeyMemoryPercent: 80,
-  ackP99Seconds: 1,
-  rateLimitedPer5Minutes: 500,
-  eventLoopLagSeconds: 0.5,
-  asgBelowDesiredMinutes: 15,
-} as const;
+export {
+  dbInstanceMemoryBytes,
+  defaultMaxConnections,
+  GIB,
+  RDS_EVENT_CATEGORIES,
+  RUNBOOK,
+  THRESHOLDS,
+} from './monitoring/thresholds.js';
 
 export interface MonitoringStackProps extends StackProps {
   readonly app: AppStack;
@@ -82,20 +45,6 @@ export interface MonitoringStackProps extends StackProps {
   readonly monthlyBudgetUsd: number;
   /** Name of the CloudFront web ACL in us-east-1 (its metrics go on the dashboard). */
   readonly webAclName: string;
-}
-
-interface AlarmSpec {
-  readonly metric: cw.IMetric;
-  readonly threshold: number;
-  readonly description: string;
-  /** @default GREATER_THAN_THRESHOLD */
-  readonly comparison?: cw.ComparisonOperator;
-  /** @default 5 */
-  readonly evaluationPeriods?: number;
-  /** @default evaluationPeriods */
-  readonly datapointsToAlarm?: number;
-  /** @default NOT_BREACHING (no traffic is not an outage; the unhealthy-hosts alarm covers that) */
-  readonly treatMissingData?: cw.TreatMissingData;
 }
 
 /**
@@ -404,7 +353,7 @@ export class MonitoringStack extends Stack {
       })),
     });
 
-    this.dashboard = this.buildDashboard({
+    this.dashboard = buildDashboard(this, this.alarms, {
       requests,
       p99,
       healthy,
@@ -438,76 +387,5 @@ export class MonitoringStack extends Stack {
     alarm.addOkAction(action);
     this.alarms.push(alarm);
     return alarm;
-  }
-
-  private buildDashboard(m: {
-    requests: cw.Metric;
-    p99: cw.Metric;
-    healthy: cw.Metric;
-    unhealthy: cw.Metric;
-    desired: cw.Metric;
-    inService: cw.Metric;
-    rdsMetric: (name: string, statistic?: string) => cw.Metric;
-    nodeMetrics: (name: string, statistic: string) => Record<string, cw.IMetric>;
-    ackP99: cw.Metric;
-    rateLimited: cw.Metric;
-    eventLoop: cw.Metric;
-    webAclName: string;
-    functions: [string, lambda.IFunction][];
-  }): cw.Dashboard {
-    const graph = (title: string, left: cw.IMetric[], right: cw.IMetric[] = []) =>
-      new cw.GraphWidget({ title, left, right, width: 8, height: 6 });
-    const valkey = (name: string, statistic: string) => Object.values(m.nodeMetrics(name, statistic));
-    return new cw.Dashboard(this, 'Dashboard', {
-      dashboardName: 'parley',
-      defaultInterval: Duration.hours(3),
-      widgets: [
-        [new cw.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 })],
-        [
-          graph('Requests and p99 response time', [m.requests], [m.p99]),
-          graph('Targets healthy / unhealthy', [m.healthy, m.unhealthy]),
-          graph('Instances desired / in service', [m.desired, m.inService]),
-        ],
-        [
-          graph('Open WebSockets per instance (scaling target)', [wsConnectionsMetric()]),
-          graph('Message ack p99 (s, worst instance) and event-loop p99', [m.ackP99, m.eventLoop]),
-          graph('Rate-limited requests (5 min)', [m.rateLimited]),
-        ],
-        [
-          graph(
-            'Database CPU % and connections',
-            [m.rdsMetric('CPUUtilization')],
-            [m.rdsMetric('DatabaseConnections', 'Maximum')],
-          ),
-          graph(
-            'Database freeable memory and free storage (bytes)',
-            [m.rdsMetric('FreeableMemory', 'Minimum')],
-            [m.rdsMetric('FreeStorageSpace', 'Minimum')],
-          ),
-          graph('Database read / write latency (s)', [
-            m.rdsMetric('ReadLatency'),
-            m.rdsMetric('WriteLatency'),
-          ]),
-        ],
-        [
-          graph(
-            'Valkey engine CPU % and memory %',
-            valkey('EngineCPUUtilization', 'Average'),
-            valkey('DatabaseMemoryUsagePercentage', 'Maximum'),
-          ),
-          graph('Valkey evictions', valkey('Evictions', 'Sum')),
-          graph('WAF blocked requests (us-east-1)', [wafBlockedRequestsMetric(m.webAclName)]),
-        ],
-        [
-          graph(
-            'Lambda errors and throttles',
-            m.functions.flatMap(([, fn]) => [
-              fn.metricErrors({ statistic: 'Sum' }),
-              fn.metricThrottles({ statistic: 'Sum' }),
-            ]),
-          ),
-        ],
-      ],
-    });
   }
 }

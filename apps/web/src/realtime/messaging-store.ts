@@ -1,39 +1,27 @@
 import type {
   Attachment,
   Conversation,
-  ConversationList,
   Message,
   PublicUser,
   ReplyTo,
   ResumePosition,
   ServerFrame,
-  User,
 } from '@parley/contract';
 import type { QueryClient } from '@tanstack/react-query';
-import { ApiError, api, describeError, isApiError } from '../api/client.js';
-import { conversationPageQuery, conversationQuery, meQuery } from '../api/queries.js';
-import {
-  type ConversationsEvent,
-  reduceConversations,
-  sortedConversations,
-  withUserRenamed,
-} from './conversation-list.js';
-import { advance, missingAfter, type ResumePoint, type ThreadEvent } from './history.js';
+import { api, describeError, isApiError } from '../api/client.js';
+import { conversationQuery, meQuery } from '../api/queries.js';
+import { renameInCache } from './cache-sync.js';
+import { type ConversationsEvent, reduceConversations, sortedConversations } from './conversation-list.js';
+import { advance, type ResumePoint, type ThreadEvent } from './history.js';
+import { ListLoader } from './list-loader.js';
+import { react as reactTo, removeMessage } from './message-actions.js';
 import { INITIAL_STATE, type MessagingState, messageArrived, withThread } from './messaging-state.js';
-import {
-  type OutboxEvent,
-  type OutboxItem,
-  reduceOutbox,
-  retryAfterMs,
-  sendFrame,
-  tickOutbox,
-  toResend,
-} from './outbox.js';
+import { OutboxSender } from './outbox-sender.js';
 import { type PresenceEvent, reducePresence } from './presence.js';
+import { ReadMarkers } from './read-markers.js';
 import { RealtimeSocket } from './socket.js';
-import { uuid } from './uuid.js';
+import { ThreadLoader } from './thread-loader.js';
 
-const PAGE_SIZE = 50;
 /** Typing frames go out at most this often per conversation. */
 const TYPING_SEND_MS = 3_000;
 /** At most this many conversations are named in a `resume` (the newest); older ones reload on opening. */
@@ -49,11 +37,9 @@ export interface StoreCallbacks {
  * applies the pure reducers (messaging-state.ts and the modules it names) to one immutable state:
  * - a resume point `{ seq, rev }` per conversation, sent on every (re)connect so messages, edits and
  *   deletes made while the tab was away are replayed, merged once and in order, holes filled from the API;
- * - an outbox of optimistic sends keyed by `clientId`, re-sent with the same id after a reconnect (the
- *   server answers a repeated clientId with the stored message), held and released in order over the send
- *   limit, failed after a timeout with a Retry.
- * Components read it through `subscribe`/`getState` (useSyncExternalStore) and change it only by calling
- * its methods.
+ * - an outbox of optimistic sends keyed by `clientId` (outbox-sender.ts), re-sent with the same id after a
+ *   reconnect, held and released in order over the send limit, failed after a timeout with a Retry.
+ * Components read it through `subscribe`/`getState` (useSyncExternalStore) and change it by its methods.
  */
 export class MessagingStore {
   #state: MessagingState = INITIAL_STATE;
@@ -66,11 +52,21 @@ export class MessagingStore {
   #timer: number | undefined;
   /** The conversation on screen, for announcements. */
   #active: string | undefined;
-  /** List pages already folded into the state (callers that joined one request get the same answer). */
-  readonly #folded = new WeakSet<object>();
-  readonly #readInFlight = new Set<string>();
-  /** Until when (ms) sends are held because the server said `rate_limited`; 0 when not holding. */
-  #holdUntil = 0;
+  readonly #history = new ThreadLoader(
+    () => this.#state,
+    (id, event) => this.#thread(id, event),
+  );
+  readonly #readMarkers = new ReadMarkers(
+    () => this.#state,
+    () => this.#running,
+  );
+  readonly #lists: ListLoader;
+  readonly #sender = new OutboxSender({
+    outbox: () => this.#state.outbox,
+    setOutbox: (outbox) => this.#replace({ ...this.#state, outbox }),
+    live: () => this.#live,
+    send: (frame) => this.#socket.send(frame),
+  });
 
   constructor(
     readonly userId: string,
@@ -78,6 +74,12 @@ export class MessagingStore {
     /** The app's server cache: list pages, single conversations and the session refresh go through it. */
     private readonly queries: QueryClient,
   ) {
+    this.#lists = new ListLoader(queries, {
+      state: () => this.#state,
+      remember: (conversations) => this.#remember(conversations),
+      list: (event) => this.#list(event),
+      adopt: (conversation) => this.adopt(conversation),
+    });
     this.#socket = new RealtimeSocket({
       onReady: () => void this.#onReady(),
       onFrame: (frame) => this.#onFrame(frame),
@@ -121,11 +123,6 @@ export class MessagingStore {
     this.#replace(withThread(this.#state, id, event));
   }
 
-  #outbox(event: OutboxEvent): void {
-    const outbox = reduceOutbox(this.#state.outbox, event);
-    if (outbox !== this.#state.outbox) this.#replace({ ...this.#state, outbox });
-  }
-
   #presence(event: PresenceEvent): void {
     const next = reducePresence(this.#state, event);
     if (next !== this.#state) this.#replace({ ...this.#state, ...next });
@@ -158,45 +155,14 @@ export class MessagingStore {
 
   // --- conversations ----------------------------------------------------------------------------
 
-  /**
-   * (Re)loads the first page of the list and merges it with what is already known (see firstPage). Whether
-   * it is loading or failed is the page query's state (useListStatus).
-   */
+  /** (Re)loads the first page of the list and merges it with what is already known (see ListLoader). */
   refreshList(): Promise<void> {
-    return this.queries.fetchQuery(conversationPageQuery(null)).then(
-      (page) => this.#fold(page, { type: 'first_page', page }),
-      () => undefined,
-    );
+    return this.#lists.refresh();
   }
 
   /** The next page of older conversations (infinite scroll down the list). */
   loadMore(): Promise<void> {
-    const { nextCursor: cursor, ready } = this.#state.list;
-    if (!cursor || !ready) return Promise.resolve();
-    return this.queries.fetchQuery(conversationPageQuery(cursor)).then(
-      (page) => this.#fold(page, { type: 'more_loaded', cursor, page }),
-      () => undefined,
-    );
-  }
-
-  #fold(page: ConversationList, event: ConversationsEvent): void {
-    if (this.#folded.has(page)) return;
-    this.#folded.add(page);
-    this.#remember(
-      page.conversations.filter((c) => event.type === 'first_page' || !this.#state.removed[c.id]),
-    );
-    this.#list(event);
-  }
-
-  /** A message arrived for a conversation the list has not loaded (an older page): fetch it. */
-  #discover(id: string): void {
-    if (this.#state.removed[id] || this.#state.conversations[id]) return;
-    this.queries.fetchQuery(conversationQuery(id)).then(
-      (conversation) => {
-        if (!this.#state.removed[id]) this.adopt(conversation);
-      },
-      () => undefined,
-    );
+    return this.#lists.loadMore();
   }
 
   /** Fetches a conversation again (its members changed) and adopts what the server says. */
@@ -214,7 +180,7 @@ export class MessagingStore {
   forget(conversationId: string): void {
     this.#points.delete(conversationId);
     this.#list({ type: 'forgotten', conversationId });
-    this.#outbox({ type: 'conversation_gone', conversationId });
+    this.#sender.apply({ type: 'conversation_gone', conversationId });
   }
 
   /**
@@ -240,77 +206,23 @@ export class MessagingStore {
       }
     }
     const thread = this.#state.threads[id];
-    if (!thread || thread.history === 'unloaded' || thread.history === 'error') await this.#loadLatest(id);
-  }
-
-  async #loadLatest(id: string): Promise<void> {
-    this.#thread(id, { type: 'latest_loading' });
-    try {
-      const page = await api.messages(id, { limit: PAGE_SIZE });
-      this.#thread(id, { type: 'latest_loaded', messages: page.messages, hasMore: page.hasMore });
-      await this.#fillGaps(id);
-    } catch (error) {
-      this.#thread(id, { type: 'failed', error: describeError(error) });
-    }
-  }
-
-  /** Fetches any messages missing between ones held, or after them up to the newest the server named. */
-  async #fillGaps(id: string): Promise<void> {
-    for (let round = 0; round < 50; round++) {
-      const lastSeq = this.#state.conversations[id]?.lastSeq;
-      const thread = this.#state.threads[id];
-      const after = missingAfter(thread?.messages ?? [], lastSeq, thread?.holes);
-      if (after === undefined) return;
-      const page = await api.messages(id, { after, limit: 100 });
-      if (page.messages.length === 0) return;
-      this.#thread(id, { type: 'merged', messages: page.messages });
-    }
+    if (!thread || thread.history === 'unloaded' || thread.history === 'error')
+      await this.#history.loadLatest(id);
   }
 
   /** One page further back in history (infinite scroll up). */
-  async loadOlder(id: string): Promise<void> {
-    const thread = this.#state.threads[id];
-    if (!thread || thread.loadingOlder || !thread.hasMoreBefore) return;
-    const oldest = thread.messages[0]?.seq;
-    if (oldest === undefined) return;
-    this.#thread(id, { type: 'older_loading' });
-    try {
-      const page = await api.messages(id, { before: oldest, limit: PAGE_SIZE });
-      this.#thread(id, { type: 'older_loaded', messages: page.messages, hasMore: page.hasMore });
-    } catch (error) {
-      this.#thread(id, { type: 'older_failed', error: describeError(error) });
-    }
+  loadOlder(id: string): Promise<void> {
+    return this.#history.loadOlder(id);
   }
 
-  /**
-   * Makes sure the message at `seq` is held (a jump to a reply's original): when it is not, loads a page
-   * around it; the gap between that page and the rest stays a hole until loaded (`loadGap`). Resolves to
-   * whether it is held now.
-   */
-  async jumpTo(id: string, seq: number): Promise<boolean> {
-    const held = () => this.#state.threads[id]?.messages.some((m) => m.seq === seq) ?? false;
-    if (held()) return true;
-    const page = await api.messages(id, { around: seq, limit: PAGE_SIZE });
-    this.#thread(id, {
-      type: 'around_loaded',
-      messages: page.messages,
-      hasMore: page.hasMore,
-      hasMoreAfter: page.hasMoreAfter ?? false,
-    });
-    return held();
+  /** Makes sure the message at `seq` is held (see ThreadLoader.jumpTo); resolves to whether it is now. */
+  jumpTo(id: string, seq: number): Promise<boolean> {
+    return this.#history.jumpTo(id, seq);
   }
 
   /** Loads the messages after a hole's seq (a page; the rest stays a hole). */
-  async loadGap(id: string, after: number): Promise<void> {
-    const thread = this.#state.threads[id];
-    if (!thread || thread.loadingGap !== undefined || !thread.holes.includes(after)) return;
-    this.#thread(id, { type: 'gap_loading', after });
-    try {
-      const page = await api.messages(id, { after, limit: PAGE_SIZE });
-      this.#thread(id, { type: 'gap_loaded', after, messages: page.messages });
-    } catch (error) {
-      this.#thread(id, { type: 'gap_failed', error: describeError(error) });
-    }
+  loadGap(id: string, after: number): Promise<void> {
+    return this.#history.loadGap(id, after);
   }
 
   // --- sending ----------------------------------------------------------------------------------
@@ -325,39 +237,17 @@ export class MessagingStore {
     attachments: readonly Attachment[] = [],
     replyTo?: ReplyTo,
   ): void {
-    const item: OutboxItem = {
-      clientId: uuid(),
-      conversationId,
-      body,
-      attachments,
-      ...(replyTo ? { replyTo } : {}),
-      createdAt: new Date().toISOString(),
-      status: 'sending',
-    };
-    this.#outbox({ type: 'queued', item });
-    this.#transmit(item.clientId);
+    this.#sender.send(conversationId, body, attachments, replyTo);
   }
 
   /** The user's Retry on a failed message: same clientId, so it is never stored twice. */
   retry(clientId: string): void {
-    this.#outbox({ type: 'resending', clientId });
-    this.#transmit(clientId);
+    this.#sender.retry(clientId);
   }
 
   /** Drops a failed message the user no longer wants to send. */
   discard(clientId: string): void {
-    this.#outbox({ type: 'discarded', clientId });
-  }
-
-  #transmit(clientId: string): void {
-    const item = this.#state.outbox.find((entry) => entry.clientId === clientId);
-    if (!item || !this.#live) return;
-    // Over the send limit: wait with the others, then go out in order (see #tick).
-    if (Date.now() < this.#holdUntil) {
-      this.#outbox({ type: 'waiting', clientId, until: this.#holdUntil });
-      return;
-    }
-    if (this.#socket.send(sendFrame(item))) this.#outbox({ type: 'sent', clientId, at: Date.now() });
+    this.#sender.apply({ type: 'discarded', clientId });
   }
 
   async edit(message: Message, body: string): Promise<void> {
@@ -365,30 +255,14 @@ export class MessagingStore {
     this.#applyMessage(updated, 'update');
   }
 
-  async remove(message: Message): Promise<void> {
-    await api.deleteMessage(message.id);
-    // Shown deleted at once; the `message_updated` event (higher rev) brings the server's copy.
-    this.#thread(message.conversationId, {
-      type: 'deleted',
-      messageId: message.id,
-      at: new Date().toISOString(),
-    });
+  /** Deletes a message, shown deleted at once. */
+  remove(message: Message): Promise<void> {
+    return removeMessage(message, (id, event) => this.#thread(id, event));
   }
 
-  /**
-   * Adds (`on`) or removes the user's reaction: shown at once, undone if the API refuses (the error is
-   * thrown for the caller to show). The server's `message_updated` (a higher rev) replaces the local copy.
-   */
-  async react(message: Message, emoji: string, on: boolean): Promise<void> {
-    const id = message.conversationId;
-    const event = { type: 'reacted', messageId: message.id, emoji, userId: this.userId } as const;
-    this.#thread(id, { ...event, on });
-    try {
-      await api.react(message.id, emoji, on);
-    } catch (error) {
-      this.#thread(id, { ...event, on: !on });
-      throw error;
-    }
+  /** Adds (`on`) or removes the user's reaction: shown at once, undone (and thrown) if the API refuses. */
+  react(message: Message, emoji: string, on: boolean): Promise<void> {
+    return reactTo(message, emoji, on, this.userId, (id, event) => this.#thread(id, event));
   }
 
   /** Tells others the user is typing, at most every few seconds. */
@@ -406,31 +280,7 @@ export class MessagingStore {
     if (newest === undefined) return;
     const before = this.#state.conversations;
     this.#list({ type: 'read', conversationId, seq: newest, elsewhere: false });
-    if (this.#state.conversations !== before) this.#postRead(conversationId);
-  }
-
-  /**
-   * Stores the local read position, one request per conversation at a time. Over the read-marker limit it
-   * posts again once the window has passed, so the marker is never left behind on the server.
-   */
-  #postRead(conversationId: string): void {
-    const seq = this.#state.conversations[conversationId]?.lastReadSeq;
-    if (seq === undefined || !this.#running || this.#readInFlight.has(conversationId)) return;
-    this.#readInFlight.add(conversationId);
-    api.markRead(conversationId, seq).then(
-      () => {
-        this.#readInFlight.delete(conversationId);
-        // Read further while this request was in flight: store that too.
-        if ((this.#state.conversations[conversationId]?.lastReadSeq ?? 0) > seq)
-          this.#postRead(conversationId);
-      },
-      (error: unknown) => {
-        this.#readInFlight.delete(conversationId);
-        if (isApiError(error, 'rate_limited')) {
-          window.setTimeout(() => this.#postRead(conversationId), (error.retryAfterSeconds ?? 5) * 1000);
-        }
-      },
-    );
+    if (this.#state.conversations !== before) this.#readMarkers.post(conversationId);
   }
 
   // --- socket -----------------------------------------------------------------------------------
@@ -451,14 +301,10 @@ export class MessagingStore {
   #onResumed(): void {
     this.#live = true;
     this.#replace({ ...this.#state, connection: 'live' });
-    // Everything not acknowledged yet goes again, with the same clientId, in order.
-    for (const clientId of toResend(this.#state.outbox)) {
-      this.#outbox({ type: 'resending', clientId });
-      this.#transmit(clientId);
-    }
+    this.#sender.resendAll();
     for (const [id, thread] of Object.entries(this.#state.threads)) {
-      if (thread.history === 'loaded') void this.#fillGaps(id).catch(() => undefined);
-      if (thread.history === 'error' && this.#state.conversations[id]) void this.#loadLatest(id);
+      if (thread.history === 'loaded') void this.#history.fillGaps(id).catch(() => undefined);
+      if (thread.history === 'error' && this.#state.conversations[id]) void this.#history.loadLatest(id);
     }
   }
 
@@ -477,14 +323,7 @@ export class MessagingStore {
         this.#applyMessage(frame.message, 'ack');
         return;
       case 'error':
-        if (frame.clientId && frame.error.code === 'rate_limited') {
-          // Refused for the send limit: hold every send until the window has passed.
-          this.#holdUntil = Math.max(this.#holdUntil, Date.now() + retryAfterMs(frame.error.details));
-          this.#outbox({ type: 'waiting', clientId: frame.clientId, until: this.#holdUntil });
-        } else if (frame.clientId) {
-          const error = describeError(new ApiError(frame.error.code, frame.error.message, 0));
-          this.#outbox({ type: 'rejected', clientId: frame.clientId, error });
-        }
+        this.#sender.refused(frame);
         return;
       case 'typing':
         this.#presence({
@@ -512,7 +351,8 @@ export class MessagingStore {
         this.adopt(frame.conversation);
         const id = frame.conversation.id;
         // Messages sent before the server started following it are fetched, if the thread is open.
-        if (this.#state.threads[id]?.history === 'loaded') void this.#fillGaps(id).catch(() => undefined);
+        if (this.#state.threads[id]?.history === 'loaded')
+          void this.#history.fillGaps(id).catch(() => undefined);
         return;
       }
       case 'conversation_removed':
@@ -533,21 +373,7 @@ export class MessagingStore {
    */
   #userRenamed(user: PublicUser): void {
     this.#list({ type: 'user_renamed', user });
-    if (user.id === this.userId) {
-      this.queries.setQueryData<User>(meQuery.queryKey, (me) =>
-        me && me.displayName !== user.displayName ? { ...me, displayName: user.displayName } : me,
-      );
-    }
-    this.queries.setQueriesData<Conversation | ConversationList>({ queryKey: ['conversations'] }, (data) => {
-      if (!data) return data;
-      if ('conversations' in data) {
-        const conversations = data.conversations.map((c) => withUserRenamed(c, user));
-        return conversations.every((c, index) => c === data.conversations[index])
-          ? data
-          : { ...data, conversations };
-      }
-      return withUserRenamed(data, user);
-    });
+    renameInCache(this.queries, this.userId, user);
   }
 
   /** A message from the socket (new, updated, or our own acknowledged) into state and resume points. */
@@ -562,20 +388,12 @@ export class MessagingStore {
         activeConversation: this.#active,
       }),
     );
-    if (!this.#state.conversations[id] && kind === 'new') this.#discover(id);
+    if (!this.#state.conversations[id] && kind === 'new') this.#lists.discover(id);
   }
 
   #tick(): void {
     const now = Date.now();
     this.#presence({ type: 'tick', now });
-    const { outbox, holdUntil, release } = tickOutbox(this.#state.outbox, {
-      now,
-      live: this.#live,
-      holdUntil: this.#holdUntil,
-    });
-    this.#holdUntil = holdUntil;
-    if (outbox !== this.#state.outbox) this.#replace({ ...this.#state, outbox });
-    // The send limit's window has passed: everything held goes out again, in outbox order.
-    for (const clientId of release) this.#transmit(clientId);
+    this.#sender.tick(now);
   }
 }

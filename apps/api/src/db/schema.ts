@@ -17,7 +17,13 @@ export interface UsersTable {
   created_at: DbTime;
   updated_at: DbTime;
   deleted_at: DbTime | null;
+  /** Email notifications for unread messages (migration 0016). */
+  notify_email: ColumnType<NotifyEmailSetting, NotifyEmailSetting | undefined, NotifyEmailSetting>;
+  /** 1 = others see this user's presence, 0 = always shown offline (migration 0016). */
+  presence_visible: ColumnType<number, number | undefined, number>;
 }
+
+export type NotifyEmailSetting = 'off' | 'direct_and_mentions' | 'all';
 
 export interface SessionsTable {
   id: string;
@@ -206,6 +212,15 @@ export interface MfaChallengesTable {
   consumed_at: DbTime | null;
 }
 
+/** One user mentioned by one message (migration 0016); the writer checks the user is a member. */
+export interface MessageMentionsTable {
+  message_id: string;
+  user_id: string;
+  conversation_id: string;
+  seq: number;
+  created_at: DbTime;
+}
+
 export interface DB {
   users: UsersTable;
   conversations: ConversationsTable;
@@ -213,6 +228,7 @@ export interface DB {
   messages: MessagesTable;
   attachments: AttachmentsTable;
   reactions: ReactionsTable;
+  message_mentions: MessageMentionsTable;
   sessions: SessionsTable;
   email_tokens: EmailTokensTable;
   auth_events: AuthEventsTable;

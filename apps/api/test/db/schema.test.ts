@@ -69,7 +69,9 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
       'email_live',
       'email_verified_at',
       'id',
+      'notify_email',
       'password_hash',
+      'presence_visible',
       'updated_at',
     ]);
     schemas[kind] = columns;
@@ -132,6 +134,7 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
     ],
     ['account_devices', ['device_key', 'first_seen_at', 'last_seen_at', 'user_id']],
     ['reactions', ['created_at', 'deleted_at', 'emoji', 'id', 'live', 'message_id', 'user_id']],
+    ['message_mentions', ['conversation_id', 'created_at', 'message_id', 'seq', 'user_id']],
   ])('creates the %s table with the same columns as the other dialect', async (table, names) => {
     const columns = await describeTable(testDb, table);
     expect(columns.map((c) => c.name)).toEqual(names);

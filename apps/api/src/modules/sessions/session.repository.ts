@@ -64,6 +64,8 @@ export function findActiveSessions(db: Executor, sessionIds: readonly string[], 
       'users.created_at',
       'users.updated_at',
       'users.deleted_at',
+      'users.notify_email',
+      'users.presence_visible',
     ])
     .where('sessions.id', 'in', sessionIds)
     .where('sessions.revoked_at', 'is', null)

@@ -16,6 +16,8 @@ const USER_COLUMNS = [
   'created_at',
   'updated_at',
   'deleted_at',
+  'notify_email',
+  'presence_visible',
 ] as const;
 
 export function findLiveUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {

@@ -1,8 +1,9 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { serviceWorker } from './vite.sw-plugin.js';
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), serviceWorker()],
   resolve: {
     // Import @parley/contract from its TypeScript source: no separate build step for the SPA.
     conditions: ['parley-source', 'module', 'browser', 'default'],

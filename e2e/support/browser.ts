@@ -27,8 +27,18 @@ export function launchBrowser(): Promise<Browser> {
  * A fresh browser profile (cookies, storage) that reports CSP violations as console errors, on top of
  * the "Refused to …" messages Chromium logs itself.
  */
-export async function newContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
+export async function newContext(
+  browser: Browser,
+  baseURL: string,
+  options: { serviceWorkers?: 'allow' | 'block' } = {},
+): Promise<BrowserContext> {
+  // The app's service worker is blocked unless a test is about it: request routing and offline emulation
+  // in other tests then act on the page's own requests, as Playwright documents.
+  const context = await browser.newContext({
+    baseURL,
+    viewport: { width: 1280, height: 800 },
+    serviceWorkers: options.serviceWorkers ?? 'block',
+  });
   await context.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (event) => {
       console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`);
@@ -42,11 +52,12 @@ export async function newContext(browser: Browser, baseURL: string): Promise<Bro
 export const EXPECTED_HTTP_ERROR = /^Failed to load resource: the server responded with a status of 4\d\d/;
 
 /** Console errors, uncaught exceptions, CSP violations and 5xx answers a page reports; a clean page has none. */
-export function watchPageProblems(page: Page): string[] {
+export function watchPageProblems(page: Page, expected?: RegExp): string[] {
   const problems: string[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error' && !EXPECTED_HTTP_ERROR.test(message.text())) {
-      problems.push(`console: ${message.text()}`);
+    const text = message.text();
+    if (message.type() === 'error' && !EXPECTED_HTTP_ERROR.test(text) && !expected?.test(text)) {
+      problems.push(`console: ${text}`);
     }
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));

@@ -3,6 +3,9 @@ import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { Stack } from './stack.js';
 
+/** What these helpers use of a running app: its address and its mailbox (one server or a topology). */
+type StackLike = Pick<Stack, 'baseUrl' | 'mail'>;
+
 export interface TestUser {
   email: string;
   password: string;
@@ -30,7 +33,7 @@ export function linkIn(text: string, pagePath: string): string {
  * Registers and verifies a user through the HTTP API and the emailed link, for tests whose subject is not
  * sign-up itself (sign-up through the UI is covered by its own test).
  */
-export async function createVerifiedUser(stack: Stack, name: string): Promise<TestUser> {
+export async function createVerifiedUser(stack: StackLike, name: string): Promise<TestUser> {
   const user = newUser(name);
   const post = (path: string, body: unknown) =>
     fetch(`${stack.baseUrl}/api${path}`, {
@@ -80,7 +83,7 @@ export async function confirmThroughLink(page: Page, link: string, password: str
 }
 
 /** Signs up through the sign-up page, confirms through the link in the email received, and signs in. */
-export async function signUpThroughEmail(page: Page, stack: Stack, name: string): Promise<TestUser> {
+export async function signUpThroughEmail(page: Page, stack: StackLike, name: string): Promise<TestUser> {
   const user = newUser(name);
   await page.goto('/sign-up');
   await page.getByLabel('Display name').fill(user.displayName);
@@ -94,7 +97,10 @@ export async function signUpThroughEmail(page: Page, stack: Stack, name: string)
 }
 
 /** Signs in through the API and returns the session token, for seeding data quickly. */
-export async function apiToken(stack: Stack, user: Pick<TestUser, 'email' | 'password'>): Promise<string> {
+export async function apiToken(
+  stack: StackLike,
+  user: Pick<TestUser, 'email' | 'password'>,
+): Promise<string> {
   const response = await fetch(`${stack.baseUrl}/api/auth/login`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../scripts/services/free-port.js';
-import { spawnServer } from '../../scripts/services/parley-server.js';
+import { type ServerProcess, spawnServer } from '../../scripts/services/parley-server.js';
 import { type SmtpCapture, startSmtpCapture } from '../../scripts/services/smtp-capture.js';
 
 export interface Stack {
@@ -10,6 +10,10 @@ export interface Stack {
   readonly baseUrl: string;
   /** Every email the server sent, as a mailbox would receive it. */
   readonly mail: SmtpCapture;
+  /** Stops the server only (the data and the mail capture stay): the app is now unreachable. */
+  stopServer(): Promise<void>;
+  /** Starts the server again on the same port and data after `stopServer`. */
+  startServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -22,7 +26,7 @@ export async function startStack(env: Readonly<Record<string, string>> = {}): Pr
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-e2e-'));
   const baseUrl = `http://localhost:${port}`;
-  const server = spawnServer({
+  const env0 = {
     PORT: String(port),
     HOST: '127.0.0.1',
     PUBLIC_URL: baseUrl,
@@ -30,20 +34,41 @@ export async function startStack(env: Readonly<Record<string, string>> = {}): Pr
     SMTP_URL: mail.url,
     LOG_LEVEL: 'warn',
     ...env,
-  });
+  };
+  const launch = async (): Promise<ServerProcess> => {
+    const started = spawnServer(env0);
+    try {
+      await started.waitForOutput(/Parley is running at/, 60_000);
+      return started;
+    } catch (error) {
+      started.child.kill('SIGKILL');
+      throw error;
+    }
+  };
+  let server: ServerProcess | undefined;
   try {
-    await server.waitForOutput(/Parley is running at/, 60_000);
+    server = await launch();
   } catch (error) {
-    server.child.kill('SIGKILL');
     await mail.stop();
     throw error;
   }
+  const stopServer = async () => {
+    const running = server;
+    server = undefined;
+    if (!running) return;
+    running.child.kill('SIGTERM');
+    await running.exited;
+  };
   return {
     baseUrl,
     mail,
+    stopServer,
+    async startServer() {
+      if (server) throw new Error('the server is already running');
+      server = await launch();
+    },
     async stop() {
-      server.child.kill('SIGTERM');
-      await server.exited;
+      await stopServer();
       await mail.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },

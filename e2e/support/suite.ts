@@ -3,10 +3,17 @@ import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { launchBrowser, newContext, watchPageProblems } from './browser.js';
 import { type Stack, startStack } from './stack.js';
 
+export interface OpenOptions {
+  /** The app's service worker is blocked unless a test is about it. */
+  serviceWorkers?: 'allow' | 'block';
+  /** Console messages the test causes on purpose (e.g. requests refused while it stops the server). */
+  expectedConsole?: RegExp;
+}
+
 export interface Suite {
   readonly stack: Stack;
   /** A fresh browser profile with a page whose console errors and CSP violations are checked after the test. */
-  open(): Promise<{ context: BrowserContext; page: Page }>;
+  open(options?: OpenOptions): Promise<{ context: BrowserContext; page: Page }>;
 }
 
 /**
@@ -36,11 +43,11 @@ export function browserSuite(env: Readonly<Record<string, string>> = {}): Suite 
       if (!stack) throw new Error('stack not started');
       return stack;
     },
-    async open() {
+    async open(options = {}) {
       if (!browser || !stack) throw new Error('suite not started');
-      const context = await newContext(browser, stack.baseUrl);
+      const context = await newContext(browser, stack.baseUrl, options);
       const page = await context.newPage();
-      opened.push({ context, problems: watchPageProblems(page) });
+      opened.push({ context, problems: watchPageProblems(page, options.expectedConsole) });
       return { context, page };
     },
   };

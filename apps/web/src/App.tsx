@@ -22,6 +22,7 @@ function CurrentRoute() {
       </div>
     );
   }
+  if (session.status === 'unreachable') return <Unreachable retry={session.retry} />;
   for (const route of ROUTES) {
     const params = matchPath(route.path, pathname);
     if (!params) continue;
@@ -39,6 +40,19 @@ function CurrentRoute() {
     <AuthLayout>
       <NotFoundPage />
     </AuthLayout>
+  );
+}
+
+/** Started without a network (e.g. the installed app, offline): says so and keeps trying. */
+function Unreachable({ retry }: { retry(): void }) {
+  return (
+    <main className="boot boot-unreachable">
+      <h1>Parley</h1>
+      <p role="status">Can’t reach Parley. Reconnecting…</p>
+      <button type="button" className="button button-primary" onClick={retry}>
+        Try now
+      </button>
+    </main>
   );
 }
 

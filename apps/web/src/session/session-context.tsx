@@ -10,7 +10,7 @@ import {
   useRef,
   useState,
 } from 'react';
-import { onUnauthenticated } from '../api/client.js';
+import { NetworkError, onUnauthenticated } from '../api/client.js';
 import { isUserData, meQuery } from '../api/queries.js';
 import { useLocation } from '../router/router.js';
 
@@ -19,6 +19,8 @@ export type SignedOutReason = 'signed-out' | 'session-ended' | 'account-deleted'
 
 export type SessionState =
   | { status: 'loading' }
+  /** The first check could not reach the server (offline, or started from the offline app shell). */
+  | { status: 'unreachable'; retry(): void }
   | { status: 'signed-out'; reason?: SignedOutReason }
   | { status: 'signed-in'; user: User };
 
@@ -45,17 +47,24 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [signedOutAs, setSignedOutAs] = useState<{ reason?: SignedOutReason }>();
   const me = useQuery({ ...meQuery, enabled: signedOutAs === undefined });
 
+  // The first check could not reach the server: neither signed in nor out yet; retried until it answers.
+  const unreachable = me.data === undefined && me.error instanceof NetworkError;
+  const { refetch } = me;
+  const retry = useCallback(() => void refetch({ cancelRefetch: false }), [refetch]);
+  useUnreachableRetry(unreachable && !signedOutAs, retry);
+
   const session = useMemo((): SessionState => {
     if (signedOutAs) return { status: 'signed-out', ...signedOutAs };
     // A failed check while signed in (offline, a server hiccup) keeps the user: only a 401 signs out.
     if (me.data) return { status: 'signed-in', user: me.data };
+    if (unreachable) return { status: 'unreachable', retry };
     return me.isError ? { status: 'signed-out' } : { status: 'loading' };
-  }, [signedOutAs, me.data, me.isError]);
+  }, [signedOutAs, me.data, me.isError, unreachable, retry]);
   const signedInRef = useRef(false);
   signedInRef.current = session.status === 'signed-in';
 
-  // The first check failed (not signed in, or the server unreachable): signed out until the user signs in.
-  const firstCheckFailed = me.isError && me.data === undefined;
+  // The first check was answered with an error (not signed in): signed out until the user signs in.
+  const firstCheckFailed = me.isError && me.data === undefined && !unreachable;
   useEffect(() => {
     if (firstCheckFailed) setSignedOutAs((current) => current ?? {});
   }, [firstCheckFailed]);
@@ -91,6 +100,31 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const value = useMemo(() => ({ session, setUser, signedOut }), [session, setUser, signedOut]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+/** First retry after 1 s, doubling up to 30 s; at once when the browser says it is back online. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+
+function useUnreachableRetry(active: boolean, retry: () => void): void {
+  useEffect(() => {
+    if (!active) return;
+    let delay = RETRY_FIRST_MS;
+    let timer: ReturnType<typeof setTimeout>;
+    const schedule = () => {
+      timer = setTimeout(() => {
+        retry();
+        delay = Math.min(delay * 2, RETRY_MAX_MS);
+        schedule();
+      }, delay);
+    };
+    schedule();
+    window.addEventListener('online', retry);
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener('online', retry);
+    };
+  }, [active, retry]);
 }
 
 export function useSession(): SessionValue {

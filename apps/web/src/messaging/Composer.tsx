@@ -133,7 +133,7 @@ export function Composer({
     setSuggesting((current) => {
       const same = current?.query.start === query.start ? current.options[current.active]?.id : undefined;
       const kept = options.findIndex((option) => option.id === same);
-      return { query, options, active: kept >= 0 ? kept : 0 };
+      return { query, options, active: Math.max(kept, 0) };
     });
   };
 

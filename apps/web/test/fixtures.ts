@@ -23,6 +23,7 @@ export function message(seq: number, overrides: Partial<Message> = {}): Message 
     deletedAt: null,
     reactions: [],
     replyTo: null,
+    mentionIds: [],
     ...overrides,
   };
 }
@@ -43,6 +44,7 @@ export function conversation(
     ],
     lastMessage: null,
     unreadCount: 0,
+    mentionCount: 0,
     lastSeq: 0,
     lastRev: 0,
     lastReadSeq: 0,

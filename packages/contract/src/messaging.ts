@@ -77,6 +77,11 @@ export const Message = z.object({
   reactions: z.array(Reaction),
   /** The message this one replies to, or null. */
   replyTo: ReplyTo.nullable(),
+  /**
+   * Members the sender mentioned, as chosen at send (fixed: an edit does not change them); empty for a
+   * deleted message.
+   */
+  mentionIds: z.array(z.string()),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -90,6 +95,8 @@ export const Conversation = z.object({
   members: z.array(Member),
   lastMessage: Message.nullable(),
   unreadCount: z.number().int(),
+  /** Unread messages (after your read marker, not deleted, not yours) that mention you. */
+  mentionCount: z.number().int(),
   lastSeq: z.number().int(),
   /** The conversation's change counter; resume from it to get edits and deletes too. */
   lastRev: z.number().int(),
@@ -196,6 +203,12 @@ export const MessagePage = z.object({
 });
 export type MessagePage = z.infer<typeof MessagePage>;
 
+/** At most this many people a message can mention. */
+export const MAX_MENTIONS = 50;
+
+/** Who a message mentions: active members of its conversation, each once (repeats are folded). */
+export const MentionIds = z.array(Id).max(MAX_MENTIONS);
+
 /** POST /api/conversations/:id/messages */
 export const SendMessageBody = z.strictObject({
   clientId: ClientId,
@@ -203,6 +216,8 @@ export const SendMessageBody = z.strictObject({
   attachmentIds: z.array(Id).max(10).optional(),
   /** The message this one answers: a message of the same conversation (a deleted one too). */
   replyToId: Id.optional(),
+  /** Members this message mentions (`@Name` in the text); anyone else is refused with 400. */
+  mentionIds: MentionIds.optional(),
 });
 export type SendMessageBody = z.infer<typeof SendMessageBody>;
 

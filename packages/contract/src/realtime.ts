@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Id, PublicUser } from './auth.js';
 import { ErrorBody } from './errors.js';
-import { ClientId, Conversation, Message, MessageBody, Seq } from './messaging.js';
+import { ClientId, Conversation, MentionIds, Message, MessageBody, Seq } from './messaging.js';
 
 /** A resume position: the last message seq seen, or that and the last change counter seen. */
 export const ResumePosition = z.union([Seq, z.strictObject({ seq: Seq, rev: Seq })]);
@@ -23,6 +23,7 @@ export const ClientFrame = z.discriminatedUnion('type', [
     body: MessageBody,
     attachmentIds: z.array(Id).max(10).optional(),
     replyToId: Id.optional(),
+    mentionIds: MentionIds.optional(),
   }),
   z.strictObject({ type: z.literal('typing'), conversationId: Id }),
   z.strictObject({ type: z.literal('ping') }),

@@ -19,6 +19,7 @@ const field = fc.constantFrom(
   'body',
   'attachmentIds',
   'replyToId',
+  'mentionIds',
   'seq',
   'userId',
   'conversationId',

@@ -4,6 +4,7 @@ import { Link, useLocation } from '../router/router.js';
 const SECTIONS = [
   { to: '/settings', label: 'Profile' },
   { to: '/settings/email', label: 'Email' },
+  { to: '/settings/notifications', label: 'Notifications' },
   { to: '/settings/password', label: 'Password' },
   { to: '/settings/security', label: 'Security' },
   { to: '/settings/sessions', label: 'Devices and sessions' },

@@ -47,6 +47,7 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
         {sorted.map((conversation) => {
           const name = conversationName(conversation, store.userId);
           const unread = conversation.unreadCount;
+          const mentions = conversation.mentionCount;
           const active = conversation.id === activeId;
           return (
             <li key={conversation.id}>
@@ -70,6 +71,16 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
                   </span>
                   <span className="conversation-bottom">
                     <span className="conversation-preview">{previewOf(conversation, store.userId)}</span>
+                    {mentions > 0 ? (
+                      <span className="mention-badge" title="Mentions of you">
+                        <span aria-hidden="true">@</span>
+                        {mentions > 1 ? (mentions > 99 ? '99+' : mentions) : null}
+                        <span className="visually-hidden">
+                          {' '}
+                          {mentions === 1 ? 'mention' : 'mentions'} of you
+                        </span>
+                      </span>
+                    ) : null}
                     {unread > 0 ? (
                       <span className="unread-badge">
                         {unread > 99 ? '99+' : unread}

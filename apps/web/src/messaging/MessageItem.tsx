@@ -4,7 +4,7 @@ import { describeError } from '../api/client.js';
 import type { OutboxItem } from '../realtime/outbox.js';
 import { hasReacted } from '../realtime/reactions.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
-import { linkify } from './linkify.js';
+import { MessageText } from './MessageText.js';
 import { fileSize, memberName, messageTime, type People } from './names.js';
 import { ReactionChips, ReactionPicker } from './Reactions.js';
 import { ReplyQuote } from './ReplyQuote.js';
@@ -207,7 +207,9 @@ export function MessageItem({
             </div>
           </form>
         ) : message.body ? (
-          <p className="message-body">{linkify(message.body)}</p>
+          <p className="message-body">
+            <MessageText body={message.body} mentionIds={message.mentionIds} people={people} me={me} />
+          </p>
         ) : null}
         {deleted ? null : <Attachments attachments={message.attachments} />}
         {problem ? (
@@ -325,7 +327,11 @@ export function PendingItem({
           </span>
         </p>
         {item.replyTo ? <ReplyQuote quote={item.replyTo} people={{ members }} me={me} /> : null}
-        {item.body ? <p className="message-body">{linkify(item.body)}</p> : null}
+        {item.body ? (
+          <p className="message-body">
+            <MessageText body={item.body} mentionIds={item.mentionIds} people={{ members }} me={me} />
+          </p>
+        ) : null}
         {item.attachments.length > 0 ? (
           <ul className="attachments">
             {item.attachments.map((attachment) => (

@@ -1,5 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { TabAttention } from '../notifications/TabAttention.js';
 import { MessagingStore } from '../realtime/messaging-store.js';
 import { MessagingContext, useListStatus, useMessaging } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
@@ -42,6 +43,7 @@ export default function MessagingPage({ view, conversationId }: MessagingPagePro
 
   return (
     <MessagingContext.Provider value={store}>
+      <TabAttention store={store} />
       <div className="messaging" data-view={view === 'home' ? 'list' : 'detail'}>
         <ListPane headingLevel={view === 'home' ? 1 : 2} activeId={conversationId} />
         <div className="thread-pane">

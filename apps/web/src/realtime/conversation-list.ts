@@ -47,8 +47,10 @@ export function sortedConversations(conversations: ConversationsState['conversat
 export function mergeInfo(local: Conversation | undefined, fetched: Conversation): Conversation {
   if (!local || fetched.lastRev >= local.lastRev) {
     if (local && local.lastReadSeq > fetched.lastReadSeq) {
-      const unreadCount = local.lastReadSeq >= fetched.lastSeq ? 0 : fetched.unreadCount;
-      return { ...fetched, lastReadSeq: local.lastReadSeq, unreadCount };
+      const allRead = local.lastReadSeq >= fetched.lastSeq;
+      const unreadCount = allRead ? 0 : fetched.unreadCount;
+      const mentionCount = allRead ? 0 : fetched.mentionCount;
+      return { ...fetched, lastReadSeq: local.lastReadSeq, unreadCount, mentionCount };
     }
     return fetched;
   }
@@ -63,11 +65,13 @@ export function mergeInfo(local: Conversation | undefined, fetched: Conversation
 
 /**
  * A conversation after a live message (new, edited, or our own acknowledged): last message, counters and
- * activity move forward only; a message from someone else beyond the read marker is unread.
+ * activity move forward only; a message from someone else beyond the read marker is unread, and counts as
+ * a mention too when it mentions the user.
  */
 export function withMessage(conversation: Conversation, message: Message, userId: string): Conversation {
   const isNew = message.seq > conversation.lastSeq;
   const fromOther = message.senderId !== userId;
+  const unread = isNew && fromOther && message.seq > conversation.lastReadSeq;
   const lastMessage =
     isNew || (conversation.lastMessage?.id === message.id && message.rev > conversation.lastMessage.rev)
       ? message
@@ -77,10 +81,11 @@ export function withMessage(conversation: Conversation, message: Message, userId
     lastMessage,
     lastSeq: Math.max(conversation.lastSeq, message.seq),
     lastRev: Math.max(conversation.lastRev, message.rev),
-    unreadCount:
-      isNew && fromOther && message.seq > conversation.lastReadSeq
-        ? conversation.unreadCount + 1
-        : conversation.unreadCount,
+    unreadCount: unread ? conversation.unreadCount + 1 : conversation.unreadCount,
+    mentionCount:
+      unread && message.mentionIds.includes(userId)
+        ? conversation.mentionCount + 1
+        : conversation.mentionCount,
     updatedAt:
       isNew && message.createdAt > conversation.updatedAt ? message.createdAt : conversation.updatedAt,
   };
@@ -207,14 +212,25 @@ export function reduceConversations(
       if (!conversation) return state;
       if (event.elsewhere) {
         if (event.seq <= conversation.lastReadSeq) return state;
-        const unreadCount = event.seq >= conversation.lastSeq ? 0 : conversation.unreadCount;
-        return put(state, { ...conversation, lastReadSeq: event.seq, unreadCount });
+        const allRead = event.seq >= conversation.lastSeq;
+        return put(state, {
+          ...conversation,
+          lastReadSeq: event.seq,
+          unreadCount: allRead ? 0 : conversation.unreadCount,
+          mentionCount: allRead ? 0 : conversation.mentionCount,
+        });
       }
-      if (event.seq <= conversation.lastReadSeq && conversation.unreadCount === 0) return state;
+      if (
+        event.seq <= conversation.lastReadSeq &&
+        conversation.unreadCount === 0 &&
+        conversation.mentionCount === 0
+      )
+        return state;
       return put(state, {
         ...conversation,
         lastReadSeq: Math.max(event.seq, conversation.lastReadSeq),
         unreadCount: 0,
+        mentionCount: 0,
       });
     }
   }

@@ -157,7 +157,7 @@ export function reduceThread(thread: Thread, event: ThreadEvent): Thread {
         ...thread,
         messages: thread.messages.map((m) =>
           m.id === event.messageId
-            ? { ...m, body: '', attachments: [], reactions: [], deletedAt: event.at }
+            ? { ...m, body: '', attachments: [], reactions: [], mentionIds: [], deletedAt: event.at }
             : m,
         ),
       };

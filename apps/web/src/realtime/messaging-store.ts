@@ -27,6 +27,9 @@ const TYPING_SEND_MS = 3_000;
 /** At most this many conversations are named in a `resume` (the newest); older ones reload on opening. */
 const RESUME_MAX = 1000;
 
+/** A new message from someone else, live, with its conversation as the tab knows it. */
+export type NewMessageListener = (message: Message, conversation: Conversation) => void;
+
 export interface StoreCallbacks {
   /** The server revoked this session (`session_revoked` / close 4001). */
   onSessionEnded(): void;
@@ -44,6 +47,7 @@ export interface StoreCallbacks {
 export class MessagingStore {
   #state: MessagingState = INITIAL_STATE;
   readonly #listeners = new Set<() => void>();
+  readonly #newMessageListeners = new Set<NewMessageListener>();
   readonly #points = new Map<string, ResumePoint>();
   readonly #lastTypingSent = new Map<string, number>();
   readonly #socket: RealtimeSocket;
@@ -229,15 +233,25 @@ export class MessagingStore {
 
   /**
    * Optimistic send: shown at once as pending, sent over the socket now or as soon as it is live. A reply
-   * names the message it answers (`replyTo`, as the user saw it).
+   * names the message it answers (`replyTo`, as the user saw it); `mentionIds` the members it mentions.
    */
   send(
     conversationId: string,
     body: string,
     attachments: readonly Attachment[] = [],
     replyTo?: ReplyTo,
+    mentionIds: readonly string[] = [],
   ): void {
-    this.#sender.send(conversationId, body, attachments, replyTo);
+    this.#sender.send(conversationId, body, attachments, replyTo, mentionIds);
+  }
+
+  /**
+   * Calls `listener` for each new message from someone else that arrives live (not replayed by a resume)
+   * in a conversation this tab knows: what desktop notifications look at. Returns the unsubscribe.
+   */
+  onNewMessage(listener: NewMessageListener): () => void {
+    this.#newMessageListeners.add(listener);
+    return () => this.#newMessageListeners.delete(listener);
   }
 
   /** The user's Retry on a failed message: same clientId, so it is never stored twice. */
@@ -381,6 +395,13 @@ export class MessagingStore {
     const id = message.conversationId;
     const point = this.#points.get(id);
     if (point) this.#points.set(id, advance(point, message, kind));
+    const known = this.#state.conversations[id];
+    const fresh =
+      kind === 'new' &&
+      this.#live &&
+      message.senderId !== this.userId &&
+      known &&
+      message.seq > known.lastSeq;
     this.#replace(
       messageArrived(this.#state, message, kind, {
         userId: this.userId,
@@ -389,6 +410,9 @@ export class MessagingStore {
       }),
     );
     if (!this.#state.conversations[id] && kind === 'new') this.#lists.discover(id);
+    const conversation = this.#state.conversations[id];
+    if (fresh && conversation)
+      for (const listener of this.#newMessageListeners) listener(message, conversation);
   }
 
   #tick(): void {

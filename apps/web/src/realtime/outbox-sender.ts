@@ -33,13 +33,20 @@ export class OutboxSender {
     if (outbox !== this.host.outbox()) this.host.setOutbox(outbox);
   }
 
-  send(conversationId: string, body: string, attachments: readonly Attachment[], replyTo?: ReplyTo): void {
+  send(
+    conversationId: string,
+    body: string,
+    attachments: readonly Attachment[],
+    replyTo?: ReplyTo,
+    mentionIds: readonly string[] = [],
+  ): void {
     const item: OutboxItem = {
       clientId: uuid(),
       conversationId,
       body,
       attachments,
       ...(replyTo ? { replyTo } : {}),
+      ...(mentionIds.length > 0 ? { mentionIds } : {}),
       createdAt: new Date().toISOString(),
       status: 'sending',
     };

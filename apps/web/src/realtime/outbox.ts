@@ -14,6 +14,8 @@ export interface OutboxItem {
   readonly attachments: readonly Attachment[];
   /** The message it answers, quoted as the user saw it when replying. */
   readonly replyTo?: ReplyTo | undefined;
+  /** Members the message mentions (picked from the composer's suggestions). */
+  readonly mentionIds?: readonly string[] | undefined;
   readonly createdAt: string;
   readonly status: 'sending' | 'failed';
   /** Why it failed, in words. */
@@ -174,5 +176,6 @@ export function sendFrame(item: OutboxItem): ClientFrame {
     body: item.body,
     ...(item.attachments.length > 0 ? { attachmentIds: item.attachments.map((a) => a.id) } : {}),
     ...(item.replyTo ? { replyToId: item.replyTo.id } : {}),
+    ...(item.mentionIds && item.mentionIds.length > 0 ? { mentionIds: [...item.mentionIds] } : {}),
   };
 }

@@ -11,6 +11,7 @@ import { SignUpPage } from '../pages/auth/SignUpPage.js';
 import { VerifyEmailPage } from '../pages/auth/VerifyEmailPage.js';
 import { DeleteAccountPage } from '../pages/settings/DeleteAccountPage.js';
 import { EmailPage } from '../pages/settings/EmailPage.js';
+import { NotificationsPage } from '../pages/settings/NotificationsPage.js';
 import { PasswordPage } from '../pages/settings/PasswordPage.js';
 import { ProfilePage } from '../pages/settings/ProfilePage.js';
 import { SecurityLogPage } from '../pages/settings/SecurityLogPage.js';
@@ -57,6 +58,7 @@ export const ROUTES: readonly Route[] = [
   { path: '/conversations/:id', access: 'member', render: messaging('conversation') },
   { path: '/settings', access: 'member', render: settings(<ProfilePage />) },
   { path: '/settings/email', access: 'member', render: settings(<EmailPage />) },
+  { path: '/settings/notifications', access: 'member', render: settings(<NotificationsPage />) },
   { path: '/settings/password', access: 'member', render: settings(<PasswordPage />) },
   { path: '/settings/security', access: 'member', render: settings(<SecurityPage />) },
   { path: '/settings/sessions', access: 'member', render: settings(<SessionsPage />) },

@@ -187,3 +187,42 @@ describe('conversation list', () => {
     });
   });
 });
+
+describe('mention counts', () => {
+  it('count live mentions of the user beyond the read marker, and reset when read here or elsewhere', () => {
+    let state = apply(EMPTY, page([1], null));
+    state = apply(
+      state,
+      { type: 'message', message: message(1, { conversationId: 'c1', mentionIds: [ME] }), userId: ME },
+      { type: 'message', message: message(2, { conversationId: 'c1', mentionIds: [ADA] }), userId: ME },
+      { type: 'message', message: message(3, { conversationId: 'c1', mentionIds: [ME] }), userId: ME },
+      // Our own message mentioning us, and a replayed one, change nothing.
+      {
+        type: 'message',
+        message: message(4, { conversationId: 'c1', senderId: ME, mentionIds: [ME] }),
+        userId: ME,
+      },
+      { type: 'message', message: message(3, { conversationId: 'c1', mentionIds: [ME] }), userId: ME },
+    );
+    expect(state.conversations.c1).toMatchObject({ unreadCount: 3, mentionCount: 2 });
+    // Read in another tab up to seq 2: not everything, so the counts wait for the server.
+    const partly = apply(state, { type: 'read', conversationId: 'c1', seq: 2, elsewhere: true });
+    expect(partly.conversations.c1).toMatchObject({ lastReadSeq: 2, mentionCount: 2 });
+    const elsewhere = apply(state, { type: 'read', conversationId: 'c1', seq: 4, elsewhere: true });
+    expect(elsewhere.conversations.c1).toMatchObject({ unreadCount: 0, mentionCount: 0 });
+    const here = apply(state, { type: 'read', conversationId: 'c1', seq: 4, elsewhere: false });
+    expect(here.conversations.c1).toMatchObject({ unreadCount: 0, mentionCount: 0 });
+  });
+
+  it('keep a local read over an older snapshot', () => {
+    const local = conversation('c1', 1, { lastSeq: 5, lastRev: 5, lastReadSeq: 5 });
+    const fetched = conversation('c1', 1, {
+      lastSeq: 5,
+      lastRev: 5,
+      lastReadSeq: 2,
+      unreadCount: 3,
+      mentionCount: 1,
+    });
+    expect(mergeInfo(local, fetched)).toMatchObject({ lastReadSeq: 5, unreadCount: 0, mentionCount: 0 });
+  });
+});

@@ -152,6 +152,8 @@ describe('outbox', () => {
       attachments: [{ id: 'f1', name: 'a.png', size: 3, contentType: 'image/png' }],
     });
     expect(sendFrame(withFile)).toMatchObject({ attachmentIds: ['f1'] });
+    expect(sendFrame(pending('c', { mentionIds: [ADA] }))).toMatchObject({ mentionIds: [ADA] });
+    expect(sendFrame(pending('d', { mentionIds: [] }))).not.toHaveProperty('mentionIds');
   });
 
   it('waits as long as the server said, or a short pause when it named no time', () => {

@@ -1,6 +1,7 @@
 import type { Conversation } from '@parley/contract';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import { mentionCounts } from '../messages/mention.repository.js';
 import { loadMessages } from '../messages/message.loader.js';
 import { type ConversationWithMembership, presentConversation } from './conversation.presenter.js';
 import { lastMessages, unreadCounts } from './conversation.repository.js';
@@ -12,7 +13,7 @@ import {
 } from './member.repository.js';
 
 /**
- * Conversations as one user sees them (members, former members, unread count, last message), with a fixed number of
+ * Conversations as one user sees them (members, former members, unread and mention counts, last message), with a fixed number of
  * queries whatever the number of conversations (one per 500 of them).
  */
 export async function loadConversations(
@@ -21,10 +22,11 @@ export async function loadConversations(
   rows: readonly ConversationWithMembership[],
 ): Promise<Conversation[]> {
   const ids = rows.map((row) => row.id);
-  const [members, formerMembers, unread, lastRows] = await Promise.all([
+  const [members, formerMembers, unread, mentions, lastRows] = await Promise.all([
     listMembers(db, ids),
     listFormerMembers(db, ids),
     unreadCounts(db, userId, ids),
+    mentionCounts(db, userId, ids),
     lastMessages(db, ids),
   ]);
   const last = await loadMessages(db, lastRows);
@@ -46,6 +48,7 @@ export async function loadConversations(
       members: membersById.get(row.id) ?? [],
       formerMembers: formerById.get(row.id) ?? [],
       unreadCount: unread.get(row.id) ?? 0,
+      mentionCount: mentions.get(row.id) ?? 0,
       lastMessage: lastById.get(row.id) ?? null,
     }),
   );

@@ -53,6 +53,7 @@ const lastMessage: Message = {
   deletedAt: null,
   reactions: [],
   replyTo: null,
+  mentionIds: ['ada'],
 };
 
 describe('presentConversation (pure: shapes what the loader read)', () => {
@@ -60,6 +61,7 @@ describe('presentConversation (pure: shapes what the loader read)', () => {
     const group = presentConversation(conversation('g1', 'group'), 'ada', {
       members: [member('g1', 'ada', { role: 'owner' }), member('g1', 'bob')],
       unreadCount: 1,
+      mentionCount: 1,
       lastMessage,
     });
     expect(group).toEqual({
@@ -73,6 +75,7 @@ describe('presentConversation (pure: shapes what the loader read)', () => {
       formerMembers: [],
       lastMessage,
       unreadCount: 1,
+      mentionCount: 1,
       lastSeq: 2,
       lastRev: 3,
       lastReadSeq: 1,
@@ -86,6 +89,7 @@ describe('presentConversation (pure: shapes what the loader read)', () => {
     const direct = presentConversation(conversation('d1', 'direct', { last_seq: 0 }), 'ada', {
       members: [member('d1', 'ada'), member('d1', 'cy', { deleted_at: T })],
       unreadCount: 0,
+      mentionCount: 0,
       lastMessage: null,
     });
     expect(direct).toMatchObject({
@@ -108,6 +112,7 @@ describe('presentConversation (pure: shapes what the loader read)', () => {
         { conversation_id: 'g1', user_id: 'cy', left_at: T, display_name: 'Cy', deleted_at: T },
       ],
       unreadCount: 0,
+      mentionCount: 0,
       lastMessage: null,
     });
     expect(group.formerMembers).toEqual([
@@ -121,6 +126,7 @@ describe('presentConversation (pure: shapes what the loader read)', () => {
     const group = presentConversation(conversation('g1', 'group'), 'ada', {
       members: [member('g1', 'ada'), member('g1', 'cy', { deleted_at: T })],
       unreadCount: 0,
+      mentionCount: 0,
       lastMessage: null,
     });
     expect(group.readOnly).toBe(false);

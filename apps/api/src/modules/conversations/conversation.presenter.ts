@@ -19,6 +19,8 @@ export function presentConversation(
     /** Members who left or were removed; none when left out. */
     formerMembers?: readonly FormerMemberProfile[];
     unreadCount: number;
+    /** Unread messages that mention the user. */
+    mentionCount: number;
     lastMessage: Message | null;
   },
 ): Conversation {
@@ -40,6 +42,7 @@ export function presentConversation(
     })),
     lastMessage: related.lastMessage,
     unreadCount: related.unreadCount,
+    mentionCount: related.mentionCount,
     lastSeq: Number(row.last_seq),
     lastRev: Number(row.last_rev),
     lastReadSeq: Number(row.last_read_seq),

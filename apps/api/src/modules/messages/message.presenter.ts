@@ -36,11 +36,13 @@ export interface MessageParts {
   readonly reactions?: readonly ReactionRow[] | undefined;
   /** The original of a reply (undefined for a message that is not one). */
   readonly replyTo?: MessageRow | undefined;
+  /** Who the message mentions (user ids, sorted). */
+  readonly mentionIds?: readonly string[] | undefined;
 }
 
 /**
  * A deleted message is a tombstone: id, seq, sender, deletedAt and what it replied to stay; body,
- * attachments and reactions go.
+ * attachments, reactions and mentions go.
  */
 export function presentMessage(row: MessageRow, parts: MessageParts = {}): Message {
   const deleted = row.deleted_at !== null;
@@ -58,5 +60,6 @@ export function presentMessage(row: MessageRow, parts: MessageParts = {}): Messa
     deletedAt: row.deleted_at === null ? null : fromDbTime(row.deleted_at),
     reactions: deleted ? [] : presentReactions(parts.reactions ?? []),
     replyTo: parts.replyTo ? presentReplyTo(parts.replyTo) : null,
+    mentionIds: deleted ? [] : [...(parts.mentionIds ?? [])],
   };
 }

@@ -37,6 +37,8 @@ export interface SendInput {
   body: string;
   attachmentIds?: readonly string[] | undefined;
   replyToId?: string | undefined;
+  /** Members to mention; repeats are folded. */
+  mentionIds?: readonly string[] | undefined;
 }
 
 /**
@@ -49,6 +51,8 @@ export async function sendMessage(
   input: SendInput,
 ): Promise<{ message: Message; created: boolean }> {
   const attachmentIds = [...new Set(input.attachmentIds ?? [])];
+  // Sorted as they are read back, so the ack and the history show the same list.
+  const mentionIds = [...new Set(input.mentionIds ?? [])].sort();
   assertSendableBody(input.body, attachmentIds.length);
   const result = await deps.writer.send({
     conversationId: input.conversationId,
@@ -57,10 +61,11 @@ export async function sendMessage(
     body: input.body,
     attachmentIds,
     replyToId: input.replyToId ?? null,
+    mentionIds,
   });
   // A retry gets the stored message as it is now (reactions may have come since); a new one has none.
   const message = result.created
-    ? presentMessage(result.row, { attachments: result.attachments, replyTo: result.replyTo })
+    ? presentMessage(result.row, { attachments: result.attachments, replyTo: result.replyTo, mentionIds })
     : await loadMessage(deps.db, result.row);
   if (result.created) {
     deps.bus.publish(channels.conversation(message.conversationId), {

@@ -8,6 +8,7 @@ import { isUniqueViolation } from '../../db/unique-violation.js';
 import { AppError, validationError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { readOnlyConversation } from '../conversations/conversation.service.js';
+import { activeMemberPairs, insertMentions, type MemberKey, memberKey } from './mention.repository.js';
 import {
   type AttachmentRow,
   attachmentsByMessage,
@@ -23,6 +24,8 @@ export interface SendRequest {
   attachmentIds: readonly string[];
   /** The message this one replies to: it must be in the same conversation (deleted or not). */
   replyToId?: string | null | undefined;
+  /** Members the message mentions, each once (sorted); each must be an active member of the conversation. */
+  mentionIds?: readonly string[] | undefined;
 }
 
 export interface SendResult {
@@ -156,6 +159,12 @@ export async function writeMessageBatch(
   const replyIds = requests.flatMap((r) => (r.replyToId ? [r.replyToId] : []));
   const originals = new Map((await findMessages(trx, replyIds)).map((row) => [row.id, row]));
 
+  // Mentioned people: active members of the message's conversation, read in this transaction.
+  const mentionable = await activeMemberPairs(
+    trx,
+    requests.flatMap((r) => (r.mentionIds ?? []).map((id): MemberKey => memberKey(r.conversationId, id))),
+  );
+
   const toInsert: { index: number; request: SendRequest }[] = [];
   requests.forEach((request, index) => {
     const key = `${request.senderId}|${request.clientId}`;
@@ -195,6 +204,10 @@ export async function writeMessageBatch(
     }
     if (request.replyToId && originals.get(request.replyToId)?.conversation_id !== request.conversationId) {
       results[index] = validationError('body.replyToId', 'must be a message of this conversation');
+      return;
+    }
+    if (request.mentionIds?.some((id) => !mentionable.has(memberKey(request.conversationId, id)))) {
+      results[index] = validationError('body.mentionIds', 'must be members of this conversation');
       return;
     }
     for (const id of request.attachmentIds) claimed.add(id);
@@ -261,6 +274,19 @@ export async function writeMessageBatch(
       .values(rows.slice(start, start + 200))
       .execute();
   }
+  await insertMentions(
+    trx,
+    toInsert.flatMap((item) => {
+      const { row } = results[item.index] as SendResult;
+      return (item.request.mentionIds ?? []).map((userId) => ({
+        message_id: row.id,
+        user_id: userId,
+        conversation_id: row.conversation_id,
+        seq: row.seq,
+        created_at: nowText,
+      }));
+    }),
+  );
   for (const item of toInsert) {
     const ids = item.request.attachmentIds;
     if (ids.length === 0) continue;

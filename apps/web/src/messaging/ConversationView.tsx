@@ -241,7 +241,7 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
     <div className="thread">
       <header className="thread-head">
         <Link to="/" className="back-link">
-          <span aria-hidden="true">←</span> Conversations
+          <span aria-hidden="true">←</span> <span className="back-label">Conversations</span>
         </Link>
         <div className="thread-title">
           <h1 tabIndex={-1} ref={heading}>

@@ -1,4 +1,4 @@
-import type { PublicUser, ResumePosition, ServerFrame } from '@parley/contract';
+import type { PresenceStatus, PublicUser, ResumePosition, ServerFrame } from '@parley/contract';
 import type { Kysely } from 'kysely';
 import { chunked, IN_CHUNK, yieldToEventLoop } from '../../db/chunks.js';
 import type { DB } from '../../db/schema.js';
@@ -22,6 +22,8 @@ export interface FollowDeps {
   readonly userId: string;
   readonly send: (frame: ServerFrame) => void;
   readonly onError: (error: unknown) => void;
+  /** A member's presence changed (heard on one of the followed conversations). */
+  readonly onPresence?: (userId: string, status: PresenceStatus, version: number) => void;
 }
 
 /**
@@ -165,6 +167,9 @@ export class FollowedConversations {
         return;
       case 'user_changed':
         this.userChanged(event.user, event.at);
+        return;
+      case 'presence':
+        this.deps.onPresence?.(event.userId, event.status, event.version);
         return;
       default:
         return;

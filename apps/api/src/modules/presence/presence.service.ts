@@ -73,6 +73,16 @@ export class Presence {
 
   constructor(private readonly deps: PresenceDeps) {}
 
+  /** Sockets of this instance counted in presence now. */
+  get socketCount(): number {
+    return this.#sockets.size;
+  }
+
+  /** Resolves once every store call queued so far for this instance's sockets is done. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#chains.values()]);
+  }
+
   /** Starts the lease refresh and the sweep (listening instances; `inject`-only apps never need them). */
   start(): void {
     if (this.#timers.length > 0 || this.#stopped) return;

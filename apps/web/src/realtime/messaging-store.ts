@@ -1,4 +1,5 @@
 import type {
+  ActivityState,
   Attachment,
   Conversation,
   Message,
@@ -16,6 +17,7 @@ import { advance, type ResumePoint, type ThreadEvent } from './history.js';
 import { ListLoader } from './list-loader.js';
 import { react as reactTo, removeMessage } from './message-actions.js';
 import { INITIAL_STATE, type MessagingState, messageArrived, withThread } from './messaging-state.js';
+import { ActivityWatcher, type OnlineStatusEvent, reduceOnlineStatuses } from './online-status.js';
 import { OutboxSender } from './outbox-sender.js';
 import { type PresenceEvent, reducePresence } from './presence.js';
 import { ReadMarkers } from './read-markers.js';
@@ -68,6 +70,9 @@ export class MessagingStore {
     send: (frame) => this.#socket.send(frame),
   });
 
+  /** This tab's activity (idle when hidden or untouched), sent for the user's presence. */
+  readonly #activity = new ActivityWatcher((state) => this.#sendActivity(state));
+
   constructor(
     readonly userId: string,
     private readonly callbacks: StoreCallbacks,
@@ -81,9 +86,15 @@ export class MessagingStore {
       adopt: (conversation) => this.adopt(conversation),
     });
     this.#socket = new RealtimeSocket({
-      onReady: () => void this.#onReady(),
+      onReady: (frame) => {
+        this.#statuses({ type: 'snapshot', statuses: frame.presence ?? {} });
+        // The server counts a new socket as active: an idle tab says so again.
+        if (this.#activity.state !== 'active') this.#sendActivity(this.#activity.state);
+        void this.#onReady();
+      },
       onFrame: (frame) => this.#onFrame(frame),
       onStatus: (status) => {
+        // Statuses stay as they were while reconnecting; the next `ready` replaces them.
         if (status !== 'open') this.#live = false;
         this.#replace({ ...this.#state, connection: status === 'open' ? 'syncing' : status });
       },
@@ -128,6 +139,15 @@ export class MessagingStore {
     if (next !== this.#state) this.#replace({ ...this.#state, ...next });
   }
 
+  #statuses(event: OnlineStatusEvent): void {
+    const next = reduceOnlineStatuses(this.#state, event);
+    if (next !== this.#state) this.#replace({ ...this.#state, ...next });
+  }
+
+  #sendActivity(state: ActivityState): void {
+    this.#socket.send({ type: 'activity', state });
+  }
+
   /** Where replay starts for conversations seen for the first time; after that only the socket moves it. */
   #remember(conversations: readonly Conversation[]): void {
     for (const { id, lastSeq, lastRev } of conversations) {
@@ -141,6 +161,7 @@ export class MessagingStore {
     if (this.#running) return;
     this.#running = true;
     this.#socket.start();
+    this.#activity.start();
     void this.refreshList();
     this.#timer = window.setInterval(() => this.#tick(), 1_000);
   }
@@ -150,6 +171,7 @@ export class MessagingStore {
     this.#running = false;
     this.#live = false;
     this.#socket.stop();
+    this.#activity.stop();
     window.clearInterval(this.#timer);
   }
 
@@ -360,6 +382,9 @@ export class MessagingStore {
         return;
       case 'user_updated':
         this.#userRenamed(frame.user);
+        return;
+      case 'presence':
+        this.#statuses({ type: 'presence', userId: frame.userId, status: frame.status });
         return;
       default:
         return;

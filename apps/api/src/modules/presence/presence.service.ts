@@ -133,30 +133,19 @@ export class Presence {
   }
 
   /**
-   * The statuses a fresh client of `userId` starts from: the people sharing a conversation with them who
-   * are online or away (hidden people are not), with versions. Walks the user's conversations a chunk at a
-   * time; each co-member is looked up once.
+   * The statuses a fresh client of `userId` starts from, gathered a step of conversations at a time as
+   * the connect walk reaches them (`PresenceSnapshot.add`): the people sharing a conversation with them
+   * who are online or away (hidden people are not), with versions, each looked up once.
    */
-  async snapshot(userId: string): Promise<Map<string, VersionedStatus>> {
-    const found = new Map<string, VersionedStatus>();
-    const seen = new Set<string>();
-    let afterId = '';
-    for (;;) {
-      const ids = await userConversationIds(this.deps.db, userId, { afterId, limit: IN_CHUNK });
-      await this.#collect(userId, ids, seen, found);
-      const last = ids.at(-1);
-      if (last === undefined || ids.length < IN_CHUNK) return found;
-      afterId = last;
-      await yieldToEventLoop();
-    }
+  snapshot(userId: string): PresenceSnapshot {
+    return new PresenceSnapshot((ids, seen, found) => this.#collect(userId, ids, seen, found));
   }
 
-  /** Like `snapshot`, for the members of some conversations only (one the user was just added to). */
+  /** The same for the members of some conversations only (one the user was just added to). */
   async statusesIn(userId: string, conversationIds: readonly string[]): Promise<Map<string, VersionedStatus>> {
-    const found = new Map<string, VersionedStatus>();
-    const seen = new Set<string>();
-    for (const slice of chunked(conversationIds)) await this.#collect(userId, slice, seen, found);
-    return found;
+    const snapshot = this.snapshot(userId);
+    for (const slice of chunked(conversationIds)) await snapshot.add(slice);
+    return snapshot.statuses;
   }
 
   /** Renews the leases of this instance's sockets; announces what changed (sockets of dead instances). */
@@ -266,6 +255,26 @@ export class Presence {
       afterId = last;
       await yieldToEventLoop();
     }
+  }
+}
+
+type Collect = (
+  conversationIds: readonly string[],
+  seen: Set<string>,
+  found: Map<string, VersionedStatus>,
+) => Promise<void>;
+
+/** Statuses of co-members, built up a chunk of conversations at a time (one query and one read each). */
+export class PresenceSnapshot {
+  readonly #seen = new Set<string>();
+  readonly statuses = new Map<string, VersionedStatus>();
+
+  constructor(private readonly collect: Collect) {}
+
+  /** Adds the members of these conversations (at most a chunk, IN_CHUNK). */
+  add(conversationIds: readonly string[]): Promise<void> {
+    if (conversationIds.length === 0) return Promise.resolve();
+    return this.collect(conversationIds, this.#seen, this.statuses);
   }
 }
 

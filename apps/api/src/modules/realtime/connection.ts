@@ -274,11 +274,13 @@ export class Connection {
     this.#following = following;
     // The user's channel first: a conversation joined while the walk below runs arrives as an event.
     await following.subscribeUser((event) => this.#onUserEvent(auth.userId, following, event));
-    await following.followAll();
+    // Each step's members' presence is read once the step is followed: a change announced meanwhile is
+    // heard too, and the newer version wins.
+    const snapshot = this.deps.presence.snapshot(auth.userId);
+    await following.followAll((ids) => snapshot.add(ids));
     if (this.#closed) return;
     this.#presence = this.deps.presence.connect(auth.userId);
-    // Read after following: a change announced meanwhile was heard, and the newer version wins.
-    const presence = view.start(await this.deps.presence.snapshot(auth.userId));
+    const presence = view.start(snapshot.statuses);
     this.send({
       type: 'ready',
       userId: auth.userId,

@@ -47,13 +47,15 @@ export class FollowedConversations {
 
   /**
    * Follows every conversation of the user, a step of ids at a time in id order: two queries per step
-   * (ids, then counters) and a turn of the event loop between steps, never one list of every id.
+   * (ids, then counters) and a turn of the event loop between steps, never one list of every id. `step`
+   * is given each step's ids once they are followed (the presence snapshot reads their members).
    */
-  async followAll(): Promise<void> {
+  async followAll(step?: (conversationIds: readonly string[]) => Promise<void>): Promise<void> {
     let afterId = '';
     for (;;) {
       const ids = await userConversationIds(this.deps.db, this.deps.userId, { afterId, limit: FOLLOW_STEP });
       await this.follow(ids);
+      if (step && !this.#closed) await step(ids);
       const last = ids.at(-1);
       if (last === undefined || ids.length < FOLLOW_STEP || this.#closed) return;
       afterId = last;

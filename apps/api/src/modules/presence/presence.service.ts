@@ -15,6 +15,11 @@ import { isPresenceVisible, visibleMembersOf } from './presence.repository.js';
 
 /** Announcements walking a user's conversations at once on this instance (each a few queries at a time). */
 const MAX_WALKS = 2;
+/**
+ * A user's announcements start at most this often on one instance: a tab flapping between idle and
+ * active (within its frame budget) costs one walk a second, and the newest status is what goes out.
+ */
+const MIN_ANNOUNCE_INTERVAL_MS = 1_000;
 /** Users re-decided per sweep step. */
 const SWEEP_STEP = 500;
 
@@ -57,8 +62,9 @@ interface Announcement extends PresenceChange {
  * once (the version orders them), a stranger never hears it. Hidden users (`presence_visible = 0`) are
  * announced offline once, when they hide, and not at all afterwards. Announcing walks the user's
  * conversations a chunk at a time with a turn of the event loop between chunks, at most MAX_WALKS users
- * at a time, and a user's newer change replaces one still waiting (or cuts a walk short and starts over),
- * so a user in 20,000 conversations, or one flapping between tabs, costs bounded work and never stalls.
+ * at a time and one walk per user per MIN_ANNOUNCE_INTERVAL_MS, and a user's newer change replaces one
+ * still waiting (or cuts a walk short and starts over), so a user in 20,000 conversations, or one
+ * flapping between idle and active, costs bounded work and never stalls.
  */
 export class Presence {
   readonly #sockets = new Map<string, SocketEntry>();
@@ -66,6 +72,8 @@ export class Presence {
   readonly #waiting = new Map<string, Announcement>();
   /** Users whose announcement is walking now, and whether it was forced. */
   readonly #walking = new Map<string, Announcement>();
+  /** Users whose last announcement started less than MIN_ANNOUNCE_INTERVAL_MS ago. */
+  readonly #cooling = new Set<string>();
   readonly #timers: NodeJS.Timeout[] = [];
   /** Store calls per socket, in order (a close never overtakes the connect). */
   readonly #chains = new Map<string, Promise<void>>();
@@ -219,9 +227,14 @@ export class Presence {
   #drain(): void {
     for (const [userId, announcement] of this.#waiting) {
       if (this.#walking.size >= MAX_WALKS) return;
-      if (this.#walking.has(userId)) continue;
+      if (this.#walking.has(userId) || this.#cooling.has(userId)) continue;
       this.#waiting.delete(userId);
       this.#walking.set(userId, announcement);
+      this.#cooling.add(userId);
+      setTimeout(() => {
+        this.#cooling.delete(userId);
+        if (this.#waiting.has(userId)) this.#drain();
+      }, MIN_ANNOUNCE_INTERVAL_MS).unref();
       void this.#walk(announcement)
         .catch((error: unknown) => this.deps.log.warn({ err: error }, 'presence announcement failed'))
         .finally(() => {

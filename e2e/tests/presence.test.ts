@@ -40,9 +40,12 @@ describe('presence', () => {
 
     // A group with both: the member list says it in words beside each name.
     const token = await apiToken(suite.stack, ada);
-    const meResponse = await fetch(`${suite.stack.baseUrl}/api/users/lookup?email=${encodeURIComponent(ben.email)}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const meResponse = await fetch(
+      `${suite.stack.baseUrl}/api/users/lookup?email=${encodeURIComponent(ben.email)}`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
     const benId = ((await meResponse.json()) as { id: string }).id;
     const created = await fetch(`${suite.stack.baseUrl}/api/conversations`, {
       method: 'POST',

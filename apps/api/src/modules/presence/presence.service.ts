@@ -150,7 +150,10 @@ export class Presence {
   }
 
   /** The same for the members of some conversations only (one the user was just added to). */
-  async statusesIn(userId: string, conversationIds: readonly string[]): Promise<Map<string, VersionedStatus>> {
+  async statusesIn(
+    userId: string,
+    conversationIds: readonly string[],
+  ): Promise<Map<string, VersionedStatus>> {
     const snapshot = this.snapshot(userId);
     for (const slice of chunked(conversationIds)) await snapshot.add(slice);
     return snapshot.statuses;
@@ -162,7 +165,8 @@ export class Presence {
     try {
       const at = this.deps.now();
       for (const slice of chunked([...this.#sockets.values()], SWEEP_STEP)) {
-        for (const change of await this.deps.store.refresh(slice, at)) this.#announce({ ...change, force: false });
+        for (const change of await this.deps.store.refresh(slice, at))
+          this.#announce({ ...change, force: false });
         await yieldToEventLoop();
       }
     } catch (error) {
@@ -201,14 +205,12 @@ export class Presence {
 
   #queue(socketId: string, call: () => Promise<PresenceChange | undefined>, last = false): void {
     const previous = this.#chains.get(socketId) ?? Promise.resolve();
-    const next = previous
-      .then(call)
-      .then(
-        (change) => {
-          if (change) this.#announce({ ...change, force: false });
-        },
-        (error: unknown) => this.deps.log.warn({ err: error }, 'presence update failed'),
-      );
+    const next = previous.then(call).then(
+      (change) => {
+        if (change) this.#announce({ ...change, force: false });
+      },
+      (error: unknown) => this.deps.log.warn({ err: error }, 'presence update failed'),
+    );
     this.#chains.set(socketId, next);
     if (last) void next.then(() => this.#chains.get(socketId) === next && this.#chains.delete(socketId));
   }
@@ -295,6 +297,10 @@ export class PresenceSnapshot {
  * For the notification settings: the user showed (`visible`) or hid their presence; call once, on the
  * instance that changed `users.presence_visible`, after the change is committed.
  */
-export function presenceVisibilityChanged(presence: Presence, userId: string, visible: boolean): Promise<void> {
+export function presenceVisibilityChanged(
+  presence: Presence,
+  userId: string,
+  visible: boolean,
+): Promise<void> {
   return presence.visibilityChanged(userId, visible);
 }

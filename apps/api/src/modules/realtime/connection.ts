@@ -311,7 +311,9 @@ export class Connection {
       const [conversation] = await loadConversations(this.deps.auth.db, userId, [membership]);
       if (conversation) this.send({ type: 'conversation', conversation });
       // Its members' presence, as it stands (later changes arrive on the conversation's channel).
-      for (const [id, { status, version }] of await this.deps.presence.statusesIn(userId, [event.conversationId]))
+      for (const [id, { status, version }] of await this.deps.presence.statusesIn(userId, [
+        event.conversationId,
+      ]))
         this.#view?.offer(id, status, version);
     });
   }

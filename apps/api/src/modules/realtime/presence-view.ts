@@ -25,7 +25,8 @@ export class PresenceView {
     const known = this.#known.get(userId);
     if (known && known.version >= version) return;
     this.#known.set(userId, { status, version });
-    if (this.#live && (known?.status ?? 'offline') !== status) this.send({ type: 'presence', userId, status });
+    if (this.#live && (known?.status ?? 'offline') !== status)
+      this.send({ type: 'presence', userId, status });
   }
 
   /** Merges the snapshot and goes live; the statuses for `ready` (online and away only). */

@@ -46,7 +46,12 @@ export function createMemoryPresenceStore(timing: PresenceTiming): PresenceStore
   }
 
   /** Drops lapsed leases and decides the status; the change, if the status changed (or `force`). */
-  function decide(userId: string, entry: UserPresence, at: number, force = false): PresenceChange | undefined {
+  function decide(
+    userId: string,
+    entry: UserPresence,
+    at: number,
+    force = false,
+  ): PresenceChange | undefined {
     let lapsedUntil: number | undefined;
     for (const [socketId, socket] of entry.sockets) {
       if (socket.until <= at) {

@@ -2,6 +2,7 @@ import type { PresenceStatus, ServerFrame } from '@parley/contract';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
+import { presenceVisibilityChanged } from '../../src/modules/presence/presence.service.js';
 import { buildTestApp, platformOf, presenceOf } from '../helpers/app.js';
 import { signUp, TestClock } from '../helpers/auth.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
@@ -47,7 +48,8 @@ describe.each(DB_KINDS)('presence on %s', (kind) => {
       .set({ presence_visible: visible ? 1 : 0 })
       .where('id', '=', user.userId)
       .execute();
-    await presenceOf(app).visibilityChanged(user.userId, visible);
+    // What the notification settings will call once the column is committed.
+    await presenceVisibilityChanged(presenceOf(app), user.userId, visible);
   }
 
   beforeAll(async () => {

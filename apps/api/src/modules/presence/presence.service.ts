@@ -20,6 +20,8 @@ const MAX_WALKS = 2;
  * active (within its frame budget) costs one walk a second, and the newest status is what goes out.
  */
 const MIN_ANNOUNCE_INTERVAL_MS = 1_000;
+/** One warning line per message this often while the store is failing (a Redis outage), not one a second. */
+const WARN_EVERY_MS = 10_000;
 /** Users re-decided per sweep step. */
 const SWEEP_STEP = 500;
 
@@ -78,6 +80,7 @@ export class Presence {
   /** Store calls per socket, in order (a close never overtakes the connect). */
   readonly #chains = new Map<string, Promise<void>>();
   #stopped = false;
+  readonly #warned = new Map<string, number>();
 
   constructor(private readonly deps: PresenceDeps) {}
 
@@ -170,7 +173,7 @@ export class Presence {
         await yieldToEventLoop();
       }
     } catch (error) {
-      this.deps.log.warn({ err: error }, 'presence refresh failed');
+      this.#warn(error, 'presence refresh failed');
     }
   }
 
@@ -184,7 +187,7 @@ export class Presence {
         await yieldToEventLoop();
       }
     } catch (error) {
-      this.deps.log.warn({ err: error }, 'presence sweep failed');
+      this.#warn(error, 'presence sweep failed');
     }
   }
 
@@ -203,13 +206,20 @@ export class Presence {
     }
   }
 
+  #warn(error: unknown, message: string): void {
+    const now = Date.now();
+    if (now - (this.#warned.get(message) ?? 0) < WARN_EVERY_MS) return;
+    this.#warned.set(message, now);
+    this.deps.log.warn({ err: error }, message);
+  }
+
   #queue(socketId: string, call: () => Promise<PresenceChange | undefined>, last = false): void {
     const previous = this.#chains.get(socketId) ?? Promise.resolve();
     const next = previous.then(call).then(
       (change) => {
         if (change) this.#announce({ ...change, force: false });
       },
-      (error: unknown) => this.deps.log.warn({ err: error }, 'presence update failed'),
+      (error: unknown) => this.#warn(error, 'presence update failed'),
     );
     this.#chains.set(socketId, next);
     if (last) void next.then(() => this.#chains.get(socketId) === next && this.#chains.delete(socketId));
@@ -238,7 +248,7 @@ export class Presence {
         if (this.#waiting.has(userId)) this.#drain();
       }, MIN_ANNOUNCE_INTERVAL_MS).unref();
       void this.#walk(announcement)
-        .catch((error: unknown) => this.deps.log.warn({ err: error }, 'presence announcement failed'))
+        .catch((error: unknown) => this.#warn(error, 'presence announcement failed'))
         .finally(() => {
           this.#walking.delete(userId);
           this.#drain();

@@ -120,10 +120,13 @@ const CLIENT_FRAME_NOTES: Readonly<Record<string, string>> = {
   send: 'answered by `ack` once stored (or `error` naming the `clientId`); the same `clientId` again returns the same message; `replyToId` as for HTTP',
   typing: 'shown to the other members; throttled per conversation, `LIMIT_TYPING`',
   ping: 'answered by `pong`',
+  activity:
+    "this tab's activity for presence: `idle` when hidden or after 5 minutes without input, `active` again on input; a user is online while any socket is active, away while all are idle; spends the socket's frame budget (`LIMIT_WS_FRAMES`)",
 };
 
 const SERVER_FRAME_NOTES: Readonly<Record<string, string>> = {
-  ready: 'authenticated; `expiresAt` is when the token this socket authenticated with runs out',
+  ready:
+    'authenticated; `expiresAt` is when the token this socket authenticated with runs out; `presence` lists the people you share a conversation with who are `online` or `away` (everyone else is offline)',
   resumed: 'the replay asked for by `resume` is complete; live events follow',
   ack: 'your `send` is stored; `message` is what was stored',
   error: 'a frame was refused; names its `clientId` when it was a `send`; the socket stays open',
@@ -136,6 +139,8 @@ const SERVER_FRAME_NOTES: Readonly<Record<string, string>> = {
   conversation_removed: 'you are no longer a member (you left or were removed)',
   user_updated:
     'someone you share a conversation with (or you, in another tab) changed their display name; once per change, not replayed by `resume`',
+  presence:
+    'someone you share a conversation with went online, away or offline (offline only after `PRESENCE_GRACE_SECONDS` without a socket); hidden users are always offline; once per change',
   session_revoked: 'your session ended; the socket closes with 4001',
   session_expired: 'the token of this socket ran out; the socket closes with 4002',
   pong: 'the answer to `ping`',

@@ -12,6 +12,7 @@ import { preloadPasswordPolicy } from './modules/auth/passwords/password-policy.
 import { authenticate } from './modules/auth/session.service.js';
 import { createSessionCheck } from './modules/auth/session-check.js';
 import { MessageWriter } from './modules/messages/message-writer.js';
+import { Presence } from './modules/presence/presence.service.js';
 import type { Connection } from './modules/realtime/connection.js';
 import { RealtimeLimits } from './modules/realtime/realtime.limits.js';
 import { SessionRegistry } from './modules/realtime/session-registry.js';
@@ -50,6 +51,8 @@ export interface Server {
   readonly app: FastifyInstance;
   readonly database: Database;
   readonly platform: Platform;
+  /** Presence, for wiring the notification settings' visibility change (`presenceVisibilityChanged`). */
+  readonly presence: Presence;
   /** Boot work before listening: migrations if configured, the MFA key, then warming the password checks. */
   prepare(): Promise<void>;
 }
@@ -149,6 +152,20 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const sessions = new SessionRegistry<Connection>(bus, app.log);
   app.addHook('onClose', async () => sessions.close());
 
+  // Online/away/offline from every instance's sockets (the store is shared in Redis when configured).
+  const presence = new Presence({
+    db,
+    bus,
+    store: platform.presence,
+    now: () => now().getTime(),
+    log: app.log.child({ component: 'presence' }),
+    refreshMs: config.wsHeartbeatMs,
+    // Often enough that "offline" follows the grace period closely; at most once a second.
+    sweepMs: Math.min(1_000, Math.max(50, Math.floor(config.presenceGraceMs / 4))),
+  });
+  app.addHook('onListen', async () => presence.start());
+  app.addHook('preClose', async () => presence.stop());
+
   await registerHttp(app, config, {
     db,
     redis: platform.redis,
@@ -163,6 +180,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     realtime: {
       auth,
       messaging,
+      presence,
       limits: new RealtimeLimits(
         platform.limiter,
         checkLimit,
@@ -186,6 +204,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     app,
     database,
     platform,
+    presence,
     async prepare() {
       await prepareDatabase(config, database, app.log);
       await platform.mfa.load();

@@ -268,6 +268,16 @@ describe('loadConfig', () => {
     expect(names.sort()).toEqual(['BUS_PROBE_MS', 'SESSION_TOKEN_TTL_SECONDS', 'WS_HEARTBEAT_MS']);
   });
 
+  it('reads the presence grace period in seconds (default 15), within bounds', () => {
+    expect(loadConfig({}).presenceGraceMs).toBe(15_000);
+    expect(loadConfig({ PRESENCE_GRACE_SECONDS: '2.5' }).presenceGraceMs).toBe(2_500);
+    expect(loadConfig({ PRESENCE_GRACE_SECONDS: '0' }).presenceGraceMs).toBe(0);
+    for (const bad of ['-1', '3601', 'soon'])
+      expect(problems({ PRESENCE_GRACE_SECONDS: bad }).map((p) => p.split(':')[0])).toEqual([
+        'PRESENCE_GRACE_SECONDS',
+      ]);
+  });
+
   it('is deeply frozen', () => {
     const config = loadConfig({ CORS_ORIGINS: 'https://a.example.com' });
     expect(Object.isFrozen(config)).toBe(true);

@@ -133,6 +133,7 @@ const Variables = z.object({
     .default(MAX_TOKEN_TTL_SECONDS),
   SESSION_TOKEN_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   BUS_PROBE_MS: z.coerce.number().int().min(50).max(300_000).default(5_000),
+  PRESENCE_GRACE_SECONDS: z.coerce.number().min(0).max(3_600).default(15),
   // Observability (docs/operations.md "Metrics, traces and logs").
   METRICS_PORT: port.min(1).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -380,6 +381,7 @@ export function loadConfig(
     sessionTokenTtlSeconds: e.SESSION_TOKEN_TTL_SECONDS,
     sessionTokenCacheSize: e.SESSION_TOKEN_CACHE_SIZE,
     busProbeMs: e.BUS_PROBE_MS,
+    presenceGraceMs: Math.round(e.PRESENCE_GRACE_SECONDS * 1000),
     mfa: {
       challengeTtlMs: e.MFA_CHALLENGE_TTL,
       challengeAttempts: e.MFA_CHALLENGE_ATTEMPTS,

@@ -151,6 +151,11 @@ export interface Config {
   readonly sessionTokenCacheSize: number;
   /** With Redis: how often each instance proves the fan-out delivers (a probe published to itself). */
   readonly busProbeMs: number;
+  /**
+   * A user whose last socket closed keeps their presence (online/away) this long before others see them
+   * offline, so a reload or a brief reconnect does not flicker.
+   */
+  readonly presenceGraceMs: number;
   readonly mfa: MfaConfig;
   readonly passwords: PasswordCheckConfig;
   /** A sign-in from a device (browser family + /24 or /64) unseen on the account for this long is "new". */

@@ -7,6 +7,14 @@ import { ClientId, Conversation, MentionIds, Message, MessageBody, Seq } from '.
 export const ResumePosition = z.union([Seq, z.strictObject({ seq: Seq, rev: Seq })]);
 export type ResumePosition = z.infer<typeof ResumePosition>;
 
+/** A user's presence as others see it (hidden users always `offline`). */
+export const PresenceStatus = z.enum(['online', 'away', 'offline']);
+export type PresenceStatus = z.infer<typeof PresenceStatus>;
+
+/** What one socket reports of its tab (the `activity` frame). */
+export const ActivityState = z.enum(['active', 'idle']);
+export type ActivityState = z.infer<typeof ActivityState>;
+
 /** Frames a client sends on /api/ws: one discriminated union, parsed on both ends. */
 export const ClientFrame = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('auth'), token: z.string().min(1).max(4096) }),
@@ -27,6 +35,12 @@ export const ClientFrame = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('typing'), conversationId: Id }),
   z.strictObject({ type: z.literal('ping') }),
+  /**
+   * This tab's activity, for presence: `idle` after a few minutes without input or while hidden, `active`
+   * again on input or when shown. A user is `online` while any of their sockets is active, `away` while
+   * every one is idle. Counted against the socket's frame budget like any frame.
+   */
+  z.strictObject({ type: z.literal('activity'), state: ActivityState }),
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
@@ -41,6 +55,11 @@ export const ServerFrame = z.discriminatedUnion('type', [
      * request re-issues an old enough one) and reconnects with `resume` after 4002.
      */
     expiresAt: z.string().optional(),
+    /**
+     * Who, among the people you share a conversation with, is `online` or `away` now (user id → status);
+     * everyone else is offline. Later changes come as `presence` frames.
+     */
+    presence: z.record(z.string(), PresenceStatus.exclude(['offline'])).optional(),
   }),
   z.object({ type: z.literal('resumed') }),
   z.object({ type: z.literal('ack'), clientId: z.string(), message: Message }),
@@ -62,6 +81,8 @@ export const ServerFrame = z.discriminatedUnion('type', [
    * (a reconnecting client refetches its conversations).
    */
   z.object({ type: z.literal('user_updated'), user: PublicUser }),
+  /** Someone you share a conversation with went online, away or offline (or hid their presence). */
+  z.object({ type: z.literal('presence'), userId: z.string(), status: PresenceStatus }),
   z.object({ type: z.literal('session_revoked') }),
   z.object({ type: z.literal('session_expired') }),
   z.object({ type: z.literal('pong') }),

@@ -19,6 +19,9 @@ import type { Mailer } from './mail/mailer.js';
 import { createOutboxMailer } from './mail/outbox.mailer.js';
 import { createSmtpMailer } from './mail/smtp.mailer.js';
 import { type FanoutMetrics, Metrics } from './metrics/metrics.js';
+import { createMemoryPresenceStore } from './presence/memory-presence.store.js';
+import type { PresenceStore, PresenceTiming } from './presence/presence-store.js';
+import { createRedisPresenceStore } from './presence/redis-presence.store.js';
 import { createAwsKeyringSource } from './secrets/aws-keyring.source.js';
 import { createAwsMfaKeySource } from './secrets/aws-mfa-key.source.js';
 import { getSecretJson, getSecretString } from './secrets/aws-secret-json.js';
@@ -48,6 +51,8 @@ export interface Platform {
   readonly bus: EventBus;
   /** Rate limits and socket caps: in this process, or shared in Redis. */
   readonly limiter: Limiter;
+  /** Who is online: sockets and their leases, in this process or shared in Redis. */
+  readonly presence: PresenceStore;
   /** Attachment bytes. */
   readonly blobs: BlobStore;
   /** This app's Prometheus series (served on METRICS_PORT when set). */
@@ -145,6 +150,14 @@ export async function connectRedis(
   return redis;
 }
 
+/**
+ * A socket's presence lease lasts three heartbeats and is renewed every heartbeat, so a missed renewal or
+ * two is harmless while the sockets of an instance that died count as gone within three.
+ */
+export function presenceTiming(config: Config): PresenceTiming {
+  return { leaseMs: 3 * config.wsHeartbeatMs, graceMs: config.presenceGraceMs };
+}
+
 /** Fan-out between instances through Redis when there is one, else within this process. */
 export function createEventBus(
   config: Config,
@@ -207,6 +220,9 @@ export async function createPlatform(
   const limiter = redis
     ? createRedisLimiter(redis, { log })
     : createMemoryLimiter(clock ? () => clock().getTime() : Date.now);
+  const presence = redis
+    ? createRedisPresenceStore(redis, presenceTiming(config))
+    : createMemoryPresenceStore(presenceTiming(config));
   const location = config.blobStore;
   const s3 =
     !overrides.blobs && location.kind === 's3'
@@ -230,11 +246,13 @@ export async function createPlatform(
     redis,
     bus,
     limiter,
+    presence,
     blobs,
     metrics,
     breaches,
     async close() {
       keyrings.close();
+      presence.close();
       mfaKeys.close();
       limiter.close();
       await bus.close();

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { createServer } from '../../src/composition.js';
 import type { Config } from '../../src/config.js';
+import type { Presence } from '../../src/modules/presence/presence.service.js';
 import type { Platform, PlatformLog, PlatformOverrides } from '../../src/platform/platform.js';
 import type { TestDatabase } from './database.js';
 
@@ -47,6 +48,14 @@ export interface TestAppOptions {
 }
 
 const platforms = new WeakMap<FastifyInstance, Platform>();
+const presences = new WeakMap<FastifyInstance, Presence>();
+
+/** The presence service of an app built by buildTestApp (to call what the lead wires, drive sweeps). */
+export function presenceOf(app: FastifyInstance): Presence {
+  const presence = presences.get(app);
+  if (!presence) throw new Error('not an app from buildTestApp');
+  return presence;
+}
 
 /** The adapters of an app built by buildTestApp (its mail queue, blob store, …). */
 export function platformOf(app: FastifyInstance): Platform {
@@ -64,7 +73,7 @@ export async function buildTestApp(
   options: TestAppOptions = {},
 ): Promise<FastifyInstance> {
   const config: Config = options.config ? { ...testDb.config, ...options.config } : testDb.config;
-  const { app, platform } = await createServer({
+  const { app, platform, presence } = await createServer({
     config,
     database: testDb.database,
     platformLog: options.platformLog ?? quiet,
@@ -74,6 +83,7 @@ export async function buildTestApp(
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   platforms.set(app, platform);
+  presences.set(app, presence);
   options.extend?.(app);
   await app.ready();
   return app;

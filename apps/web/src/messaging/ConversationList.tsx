@@ -4,6 +4,7 @@ import { activityOf, sortedConversations } from '../realtime/conversation-list.j
 import { useListStatus, useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
 import { conversationName, initialOf, listTime, previewOf } from './names.js';
+import { PresenceDot, PresenceText, usePresence } from './PresenceDot.js';
 
 /**
  * Conversations, newest activity first, with unread badges and the last message. The list arrives a page
@@ -49,6 +50,11 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
           const unread = conversation.unreadCount;
           const mentions = conversation.mentionCount;
           const active = conversation.id === activeId;
+          // A direct conversation shows its other member's presence (not once their account is deleted).
+          const peer =
+            conversation.type === 'direct' && !conversation.peerDeleted
+              ? conversation.members.find((member) => member.id !== store.userId)?.id
+              : undefined;
           return (
             <li key={conversation.id}>
               <Link
@@ -56,15 +62,21 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
                 className={`conversation-link${unread > 0 ? ' has-unread' : ''}`}
                 aria-current={active ? 'page' : undefined}
               >
-                <span
-                  className={`avatar${conversation.type === 'group' ? ' avatar-group' : ''}`}
-                  aria-hidden="true"
-                >
-                  {initialOf(name)}
+                <span className="avatar-wrap">
+                  <span
+                    className={`avatar${conversation.type === 'group' ? ' avatar-group' : ''}`}
+                    aria-hidden="true"
+                  >
+                    {initialOf(name)}
+                  </span>
+                  {peer ? <PeerDot userId={peer} /> : null}
                 </span>
                 <span className="conversation-text">
                   <span className="conversation-top">
-                    <span className="conversation-name">{name}</span>
+                    <span className="conversation-name">
+                      {name}
+                      {peer ? <PeerText userId={peer} /> : null}
+                    </span>
                     <time className="conversation-time" dateTime={activityOf(conversation)}>
                       {listTime(activityOf(conversation))}
                     </time>
@@ -100,6 +112,14 @@ export function ConversationList({ activeId }: { activeId: string | undefined })
       {list.hasMore ? <MoreConversations /> : null}
     </>
   );
+}
+
+function PeerDot({ userId }: { userId: string }) {
+  return <PresenceDot status={usePresence(userId)} />;
+}
+
+function PeerText({ userId }: { userId: string }) {
+  return <PresenceText status={usePresence(userId)} />;
 }
 
 /** The end of a partly loaded list: loads the next page when it scrolls into view, or on click. */

@@ -14,6 +14,7 @@ import { useHeadingFocus } from './heading-focus.js';
 import { MembersPanel } from './MembersPanel.js';
 import { MessageItem, PendingItem } from './MessageItem.js';
 import { conversationName, memberName } from './names.js';
+import { PresenceText, usePresence } from './PresenceDot.js';
 
 const EMPTY_OUTBOX: readonly OutboxItem[] = [];
 const NEAR_BOTTOM_PX = 80;
@@ -248,11 +249,17 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
             {name}
           </h1>
           <p className="thread-sub">
-            {conversation.type === 'direct'
-              ? conversation.peerDeleted
-                ? 'Direct message · account deleted'
-                : 'Direct message'
-              : `Group · ${conversation.members.length} ${conversation.members.length === 1 ? 'member' : 'members'}`}
+            {conversation.type === 'direct' ? (
+              conversation.peerDeleted ? (
+                'Direct message · account deleted'
+              ) : (
+                <>
+                  Direct message · <PeerStatus conversation={conversation} me={me} />
+                </>
+              )
+            ) : (
+              `Group · ${conversation.members.length} ${conversation.members.length === 1 ? 'member' : 'members'}`
+            )}
           </p>
         </div>
         {conversation.type === 'group' ? (
@@ -390,4 +397,10 @@ function ReadOnlyNotice({ conversation }: { conversation: Conversation }) {
       <p>You can still read this conversation and delete your own messages, but no one can send new ones.</p>
     </div>
   );
+}
+
+/** The other member's presence in a direct conversation's header, in words. */
+function PeerStatus({ conversation, me }: { conversation: Conversation; me: string }) {
+  const peer = conversation.members.find((member) => member.id !== me)?.id;
+  return <PresenceText status={usePresence(peer)} visible />;
 }

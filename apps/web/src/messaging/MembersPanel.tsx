@@ -9,6 +9,7 @@ import { useNavigate } from '../router/router.js';
 import { findUser } from './lookup.js';
 import { initialOf } from './names.js';
 import { PersonField } from './PersonField.js';
+import { PresenceDot, PresenceText, usePresence } from './PresenceDot.js';
 
 const ROLE_LABEL: Record<Member['role'], string> = { owner: 'Owner', admin: 'Admin', member: 'Member' };
 
@@ -84,12 +85,15 @@ export function MembersPanel({ conversation, onClose }: { conversation: Conversa
       <ul className="member-list">
         {conversation.members.map((member) => (
           <li key={member.id}>
-            <span className="avatar avatar-small" aria-hidden="true">
-              {initialOf(member.displayName)}
+            <span className="avatar-wrap">
+              <span className="avatar avatar-small" aria-hidden="true">
+                {initialOf(member.displayName)}
+              </span>
+              {member.id === me ? null : <MemberDot userId={member.id} />}
             </span>
             <span className="member-name">
               {member.displayName}
-              {member.id === me ? ' (you)' : ''}
+              {member.id === me ? ' (you)' : <MemberStatus userId={member.id} />}
             </span>
             <span className="member-role">{ROLE_LABEL[member.role]}</span>
             {canManage && member.id !== me && member.role !== 'owner' ? (
@@ -137,5 +141,19 @@ export function MembersPanel({ conversation, onClose }: { conversation: Conversa
         )}
       </div>
     </section>
+  );
+}
+
+function MemberDot({ userId }: { userId: string }) {
+  return <PresenceDot status={usePresence(userId)} />;
+}
+
+/** The member's status in words, shown beside the name (not by colour alone). */
+function MemberStatus({ userId }: { userId: string }) {
+  return (
+    <>
+      {' '}
+      <PresenceText status={usePresence(userId)} visible />
+    </>
   );
 }

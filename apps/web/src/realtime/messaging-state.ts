@@ -1,6 +1,7 @@
 import type { Conversation, Message } from '@parley/contract';
 import { type ConversationsState, INITIAL_LIST, reduceConversations } from './conversation-list.js';
 import { EMPTY_THREAD, reduceThread, type Thread, type ThreadEvent } from './history.js';
+import type { OnlineStatuses } from './online-status.js';
 import { type Outbox, reduceOutbox } from './outbox.js';
 import { type Presence, reducePresence } from './presence.js';
 import type { SocketStatus } from './socket.js';
@@ -9,9 +10,9 @@ export type ConnectionStatus = SocketStatus | 'syncing' | 'live';
 
 /**
  * Everything the messaging screens show. Each part has its own pure reducer (conversation-list.ts,
- * history.ts, outbox.ts, presence.ts); the store (messaging-store.ts) applies them and owns the socket.
+ * history.ts, outbox.ts, presence.ts, online-status.ts); the store (messaging-store.ts) applies them and owns the socket.
  */
-export interface MessagingState extends ConversationsState, Presence {
+export interface MessagingState extends ConversationsState, Presence, OnlineStatuses {
   readonly connection: ConnectionStatus;
   readonly threads: Readonly<Record<string, Thread>>;
   readonly outbox: Outbox;
@@ -28,6 +29,7 @@ export const INITIAL_STATE: MessagingState = {
   outbox: [],
   typing: {},
   readers: {},
+  statuses: {},
   announcement: '',
 };
 

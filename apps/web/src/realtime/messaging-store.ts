@@ -1,4 +1,5 @@
 import type {
+  ActivityState,
   Attachment,
   Conversation,
   Message,
@@ -16,6 +17,7 @@ import { advance, type ResumePoint, type ThreadEvent } from './history.js';
 import { ListLoader } from './list-loader.js';
 import { react as reactTo, removeMessage } from './message-actions.js';
 import { INITIAL_STATE, type MessagingState, messageArrived, withThread } from './messaging-state.js';
+import { ActivityWatcher, type OnlineStatusEvent, reduceOnlineStatuses } from './online-status.js';
 import { OutboxSender } from './outbox-sender.js';
 import { type PresenceEvent, reducePresence } from './presence.js';
 import { ReadMarkers } from './read-markers.js';
@@ -72,6 +74,9 @@ export class MessagingStore {
     send: (frame) => this.#socket.send(frame),
   });
 
+  /** This tab's activity (idle when hidden or untouched), sent for the user's presence. */
+  readonly #activity = new ActivityWatcher((state) => this.#sendActivity(state));
+
   constructor(
     readonly userId: string,
     private readonly callbacks: StoreCallbacks,
@@ -85,9 +90,15 @@ export class MessagingStore {
       adopt: (conversation) => this.adopt(conversation),
     });
     this.#socket = new RealtimeSocket({
-      onReady: () => void this.#onReady(),
+      onReady: (frame) => {
+        this.#statuses({ type: 'snapshot', statuses: frame.presence ?? {} });
+        // The server counts a new socket as active: an idle tab says so again.
+        if (this.#activity.state !== 'active') this.#sendActivity(this.#activity.state);
+        void this.#onReady();
+      },
       onFrame: (frame) => this.#onFrame(frame),
       onStatus: (status) => {
+        // Statuses stay as they were while reconnecting; the next `ready` replaces them.
         if (status !== 'open') this.#live = false;
         this.#replace({ ...this.#state, connection: status === 'open' ? 'syncing' : status });
       },
@@ -132,6 +143,15 @@ export class MessagingStore {
     if (next !== this.#state) this.#replace({ ...this.#state, ...next });
   }
 
+  #statuses(event: OnlineStatusEvent): void {
+    const next = reduceOnlineStatuses(this.#state, event);
+    if (next !== this.#state) this.#replace({ ...this.#state, ...next });
+  }
+
+  #sendActivity(state: ActivityState): void {
+    this.#socket.send({ type: 'activity', state });
+  }
+
   /** Where replay starts for conversations seen for the first time; after that only the socket moves it. */
   #remember(conversations: readonly Conversation[]): void {
     for (const { id, lastSeq, lastRev } of conversations) {
@@ -145,6 +165,7 @@ export class MessagingStore {
     if (this.#running) return;
     this.#running = true;
     this.#socket.start();
+    this.#activity.start();
     void this.refreshList();
     this.#timer = window.setInterval(() => this.#tick(), 1_000);
   }
@@ -154,6 +175,7 @@ export class MessagingStore {
     this.#running = false;
     this.#live = false;
     this.#socket.stop();
+    this.#activity.stop();
     window.clearInterval(this.#timer);
   }
 
@@ -374,6 +396,9 @@ export class MessagingStore {
         return;
       case 'user_updated':
         this.#userRenamed(frame.user);
+        return;
+      case 'presence':
+        this.#statuses({ type: 'presence', userId: frame.userId, status: frame.status });
         return;
       default:
         return;

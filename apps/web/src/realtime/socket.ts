@@ -14,7 +14,7 @@ export type SocketStatus = 'connecting' | 'open' | 'offline' | 'reconnecting';
 
 export interface SocketHandlers {
   /** Authenticated (`ready`): time to send `resume`. */
-  onReady(): void;
+  onReady(frame: Extract<ServerFrame, { type: 'ready' }>): void;
   /** Every other frame, parsed with the contract's schema. */
   onFrame(frame: ServerFrame): void;
   onStatus(status: SocketStatus): void;
@@ -170,7 +170,7 @@ export class RealtimeSocket {
           this.#attempt = 0;
           this.#setStatus('open');
           this.#scheduleRefresh(frame.expiresAt);
-          this.handlers.onReady();
+          this.handlers.onReady(frame);
           return;
         case 'pong':
           window.clearTimeout(this.#pongTimer);

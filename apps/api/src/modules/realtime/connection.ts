@@ -15,9 +15,11 @@ import { type AuthContext, authenticate, sessionStanding } from '../auth/session
 import { loadConversations } from '../conversations/conversation.loader.js';
 import { findMembership } from '../conversations/conversation.repository.js';
 import { announceTyping, type MessageDeps, sendMessage } from '../messages/message.service.js';
+import type { Presence, PresenceSocket } from '../presence/presence.service.js';
 import { decodeClientFrame, errorFrame, peekClientId } from './client-frames.js';
 import { type Corkable, CorkedSender } from './corked-sender.js';
 import { FollowedConversations } from './followed-conversations.js';
+import { PresenceView } from './presence-view.js';
 import type { FrameBudget, RealtimeLimits } from './realtime.limits.js';
 import { SocketAdmission } from './socket-admission.js';
 
@@ -35,6 +37,8 @@ const MAX_UNREAD_BYTES = 64 * 1024;
 export interface ConnectionDeps {
   readonly auth: AuthDeps;
   readonly messaging: MessageDeps;
+  /** Online/away/offline: this socket's part in its user's presence, and what it is told of others'. */
+  readonly presence: Presence;
   readonly log: FastifyBaseLogger;
   readonly limits: RealtimeLimits;
   /** The client address (`request.ip`), for the per-address socket cap. */
@@ -53,6 +57,8 @@ export interface ConnectionDeps {
 export class Connection {
   #auth: AuthContext | undefined;
   #following: FollowedConversations | undefined;
+  #presence: PresenceSocket | undefined;
+  #view: PresenceView | undefined;
   readonly #lastTyping = new Map<string, number>();
   #closed = false;
   #authTimer: NodeJS.Timeout | undefined;
@@ -221,6 +227,9 @@ export class Connection {
         );
         return;
       }
+      case 'activity':
+        this.#presence?.activity(frame.state);
+        return;
       case 'typing': {
         const last = this.#lastTyping.get(frame.conversationId) ?? 0;
         const now = Date.now();
@@ -252,18 +261,32 @@ export class Connection {
     this.deps.register(this);
     // The registry closes it at once if its session's end was already announced.
     if (this.#closed) return;
+    const view = new PresenceView(auth.userId, (frame) => this.send(frame));
+    this.#view = view;
     const following = new FollowedConversations({
       bus: this.deps.messaging.bus,
       db: this.deps.auth.db,
       userId: auth.userId,
       send: (frame) => this.send(frame),
       onError: (error) => this.#fail(error),
+      onPresence: (userId, status, version) => view.offer(userId, status, version),
     });
     this.#following = following;
     // The user's channel first: a conversation joined while the walk below runs arrives as an event.
     await following.subscribeUser((event) => this.#onUserEvent(auth.userId, following, event));
-    await following.followAll();
-    this.send({ type: 'ready', userId: auth.userId, expiresAt: auth.token.expiresAt.toISOString() });
+    // Each step's members' presence is read once the step is followed: a change announced meanwhile is
+    // heard too, and the newer version wins.
+    const snapshot = this.deps.presence.snapshot(auth.userId);
+    await following.followAll((ids) => snapshot.add(ids));
+    if (this.#closed) return;
+    this.#presence = this.deps.presence.connect(auth.userId);
+    const presence = view.start(snapshot.statuses);
+    this.send({
+      type: 'ready',
+      userId: auth.userId,
+      expiresAt: auth.token.expiresAt.toISOString(),
+      presence,
+    });
   }
 
   #onUserEvent(userId: string, following: FollowedConversations, event: BusEvent): void {
@@ -287,6 +310,11 @@ export class Connection {
       await following.follow([event.conversationId]);
       const [conversation] = await loadConversations(this.deps.auth.db, userId, [membership]);
       if (conversation) this.send({ type: 'conversation', conversation });
+      // Its members' presence, as it stands (later changes arrive on the conversation's channel).
+      for (const [id, { status, version }] of await this.deps.presence.statusesIn(userId, [
+        event.conversationId,
+      ]))
+        this.#view?.offer(id, status, version);
     });
   }
 
@@ -295,6 +323,7 @@ export class Connection {
     this.#closed = true;
     clearTimeout(this.#authTimer);
     this.#following?.close();
+    this.#presence?.close();
     this.#admission.release();
     if (this.#auth) this.deps.unregister(this);
   }

@@ -1,4 +1,4 @@
-import type { PublicUser, ResumePosition, ServerFrame } from '@parley/contract';
+import type { PresenceStatus, PublicUser, ResumePosition, ServerFrame } from '@parley/contract';
 import type { Kysely } from 'kysely';
 import { chunked, IN_CHUNK, yieldToEventLoop } from '../../db/chunks.js';
 import type { DB } from '../../db/schema.js';
@@ -22,6 +22,8 @@ export interface FollowDeps {
   readonly userId: string;
   readonly send: (frame: ServerFrame) => void;
   readonly onError: (error: unknown) => void;
+  /** A member's presence changed (heard on one of the followed conversations). */
+  readonly onPresence?: (userId: string, status: PresenceStatus, version: number) => void;
 }
 
 /**
@@ -45,13 +47,15 @@ export class FollowedConversations {
 
   /**
    * Follows every conversation of the user, a step of ids at a time in id order: two queries per step
-   * (ids, then counters) and a turn of the event loop between steps, never one list of every id.
+   * (ids, then counters) and a turn of the event loop between steps, never one list of every id. `step`
+   * is given each step's ids once they are followed (the presence snapshot reads their members).
    */
-  async followAll(): Promise<void> {
+  async followAll(step?: (conversationIds: readonly string[]) => Promise<void>): Promise<void> {
     let afterId = '';
     for (;;) {
       const ids = await userConversationIds(this.deps.db, this.deps.userId, { afterId, limit: FOLLOW_STEP });
       await this.follow(ids);
+      if (step && !this.#closed) await step(ids);
       const last = ids.at(-1);
       if (last === undefined || ids.length < FOLLOW_STEP || this.#closed) return;
       afterId = last;
@@ -165,6 +169,9 @@ export class FollowedConversations {
         return;
       case 'user_changed':
         this.userChanged(event.user, event.at);
+        return;
+      case 'presence':
+        this.deps.onPresence?.(event.userId, event.status, event.version);
         return;
       default:
         return;

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { SocketMetrics } from '../../platform/metrics/metrics.js';
 import type { AuthDeps } from '../auth/auth.context.js';
 import type { MessageDeps } from '../messages/message.service.js';
+import type { Presence } from '../presence/presence.service.js';
 import { Connection } from './connection.js';
 import type { RealtimeLimits } from './realtime.limits.js';
 import type { SessionRegistry } from './session-registry.js';
@@ -14,6 +15,7 @@ const MAX_FRAME_BYTES = 64 * 1024;
 export interface RealtimeDeps {
   readonly auth: AuthDeps;
   readonly messaging: MessageDeps;
+  readonly presence: Presence;
   readonly limits: RealtimeLimits;
   /** Every instance hears every session end on the bus and closes its own sockets of that session. */
   readonly sessions: SessionRegistry<Connection>;
@@ -40,6 +42,7 @@ export const realtimeRoutes: FastifyPluginAsync<{ deps: RealtimeDeps }> = async 
       {
         auth: deps.auth,
         messaging: deps.messaging,
+        presence: deps.presence,
         log: request.log,
         limits: deps.limits,
         address: request.ip,

@@ -1,4 +1,4 @@
-import type { Message, PublicUser } from '@parley/contract';
+import type { Message, PresenceStatus, PublicUser } from '@parley/contract';
 
 /** Events of one conversation, delivered to every instance with a member connected. */
 export type ConversationEvent =
@@ -7,7 +7,12 @@ export type ConversationEvent =
   | { kind: 'typing'; conversationId: string; userId: string }
   | { kind: 'read'; conversationId: string; userId: string; seq: number }
   /** A member, or former member, changed their public profile; `at` (ISO) orders changes of one user. */
-  | { kind: 'user_changed'; conversationId: string; user: PublicUser; at: string };
+  | { kind: 'user_changed'; conversationId: string; user: PublicUser; at: string }
+  /**
+   * A member's presence as others see it, announced on each of their conversations; `version` orders the
+   * changes of one user (a socket hearing one change from several conversations passes it on once).
+   */
+  | { kind: 'presence'; conversationId: string; userId: string; status: PresenceStatus; version: number };
 
 /** Events for one user wherever they are connected. */
 export type UserEvent =

@@ -34,8 +34,8 @@ export const notificationsTo = (smtp: SmtpCapture, email: string): CapturedMail[
   smtp.messages.filter((m) => m.to.includes(email) && /on Parley$/.test(m.subject));
 
 /** One header field's value (case-insensitive name), or undefined. */
-export const headerOf = (mail: CapturedMail, name: string): string | undefined =>
-  mail.headers.find((h) => h.key.toLowerCase() === name.toLowerCase())?.value;
+export const headerOf = (mail: CapturedMail | undefined, name: string): string | undefined =>
+  mail?.headers.find((h) => h.key.toLowerCase() === name.toLowerCase())?.value;
 
 /** The token of the List-Unsubscribe https URL. */
 export function unsubscribeToken(mail: CapturedMail): string {

@@ -83,8 +83,8 @@ describe.each(DB_KINDS)('email notifications for people who are away on %s', (ki
     expect(mail?.html).toContain('Ada &lt;b&gt;Lovelace&lt;/b&gt;');
     expect(mail?.html).toContain('&lt;script&gt;notes&lt;/script&gt;');
     expect(mail?.html).not.toContain('<script>');
-    expect(headerOf(mail!, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
-    expect(headerOf(mail!, 'List-Unsubscribe')).toMatch(
+    expect(headerOf(mail, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+    expect(headerOf(mail, 'List-Unsubscribe')).toMatch(
       new RegExp(`^<${app.config.publicUrl.origin}/api/notifications/unsubscribe\\?token=[^>]+>$`),
     );
     // The sender is not emailed about their own message.

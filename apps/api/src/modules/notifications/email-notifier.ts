@@ -138,6 +138,9 @@ async function notifyUser(
   const claimedAt = toDbTime(deps.now());
   const claimedBefore = toDbTime(new Date(deps.now().getTime() - NOTIFY_CLAIM_LEASE_MS));
   const claimed: DuePair[] = [];
+  // In conversation order, stopping at the first pair another run holds: two runs looking at the same
+  // user race for the same first pair, so the loser leaves all of that user's pairs to the winner and
+  // the user gets one email, not one per run.
   for (const pair of due) {
     const won = await claimPair(deps.db, {
       userId: user.userId,
@@ -147,7 +150,8 @@ async function notifyUser(
       now: claimedAt,
       claimedBefore,
     });
-    if (won) claimed.push(pair);
+    if (!won) break;
+    claimed.push(pair);
   }
   if (claimed.length === 0) return 'none';
 

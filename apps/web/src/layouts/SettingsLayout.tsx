@@ -5,6 +5,7 @@ const SECTIONS = [
   { to: '/settings', label: 'Profile' },
   { to: '/settings/email', label: 'Email' },
   { to: '/settings/password', label: 'Password' },
+  { to: '/settings/notifications', label: 'Notifications' },
   { to: '/settings/security', label: 'Security' },
   { to: '/settings/sessions', label: 'Devices and sessions' },
   { to: '/settings/security-log', label: 'Security log' },

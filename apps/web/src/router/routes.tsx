@@ -8,9 +8,11 @@ import { ForgotPasswordPage } from '../pages/auth/ForgotPasswordPage.js';
 import { ResetPasswordPage } from '../pages/auth/ResetPasswordPage.js';
 import { SignInPage } from '../pages/auth/SignInPage.js';
 import { SignUpPage } from '../pages/auth/SignUpPage.js';
+import { UnsubscribePage } from '../pages/auth/UnsubscribePage.js';
 import { VerifyEmailPage } from '../pages/auth/VerifyEmailPage.js';
 import { DeleteAccountPage } from '../pages/settings/DeleteAccountPage.js';
 import { EmailPage } from '../pages/settings/EmailPage.js';
+import { NotificationsPage } from '../pages/settings/NotificationsPage.js';
 import { PasswordPage } from '../pages/settings/PasswordPage.js';
 import { ProfilePage } from '../pages/settings/ProfilePage.js';
 import { SecurityLogPage } from '../pages/settings/SecurityLogPage.js';
@@ -58,6 +60,7 @@ export const ROUTES: readonly Route[] = [
   { path: '/settings', access: 'member', render: settings(<ProfilePage />) },
   { path: '/settings/email', access: 'member', render: settings(<EmailPage />) },
   { path: '/settings/password', access: 'member', render: settings(<PasswordPage />) },
+  { path: '/settings/notifications', access: 'member', render: settings(<NotificationsPage />) },
   { path: '/settings/security', access: 'member', render: settings(<SecurityPage />) },
   { path: '/settings/sessions', access: 'member', render: settings(<SessionsPage />) },
   { path: '/settings/security-log', access: 'member', render: settings(<SecurityLogPage />) },
@@ -69,4 +72,5 @@ export const ROUTES: readonly Route[] = [
   { path: '/verify-email', access: 'anyone', render: auth(<VerifyEmailPage />) },
   { path: '/reset-password', access: 'anyone', render: auth(<ResetPasswordPage />) },
   { path: '/confirm-email-change', access: 'anyone', render: auth(<ConfirmEmailChangePage />) },
+  { path: '/unsubscribe', access: 'anyone', render: auth(<UnsubscribePage />) },
 ];

@@ -1,0 +1,19 @@
+import { Page } from '../../components/Page.js';
+import { EmailNotificationsSection } from './EmailNotificationsSection.js';
+import { PresenceVisibilitySection } from './PresenceVisibilitySection.js';
+
+/**
+ * Settings → Notifications: one self-contained section per concern (email while away, online status;
+ * desktop notifications sit beside them), each loading and saving its own part of the settings.
+ */
+export function NotificationsPage() {
+  return (
+    <Page
+      title="Notifications"
+      lead="Choose how Parley tells you about messages, and what others see of you."
+    >
+      <EmailNotificationsSection />
+      <PresenceVisibilitySection />
+    </Page>
+  );
+}

@@ -1,7 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
-import type { NotifierDeps } from '../../src/modules/notifications/email-notifier.js';
+import {
+  type NotifierDeps,
+  type NotifyCursor,
+  sendDueNotifications,
+} from '../../src/modules/notifications/email-notifier.js';
 import { userSocketsKey } from '../../src/modules/realtime/realtime.limits.js';
 import { buildTestApp, platformOf } from '../helpers/app.js';
 import { call, login, signUp, TestClock } from '../helpers/auth.js';
@@ -231,6 +235,31 @@ describe.each(DB_KINDS)('email notifications for people who are away on %s', (ki
     await vi.waitFor(async () => expect(await limiter.held(userSocketsKey(bob.userId))).toBe(0));
     await runJob(job);
     expect(notificationsTo(smtp, bob.email)).toHaveLength(1);
+  });
+
+  it('goes on where a run stopped at its batch cap, so nobody late in the order waits forever', async () => {
+    const ada = await signUp(app, smtp, { displayName: 'Ada' });
+    const readers: User[] = [];
+    for (let i = 0; i < 3; i += 1) readers.push(await signUp(app, smtp, { displayName: `Reader ${i}` }));
+    for (const reader of readers) {
+      await send(app, ada.session, (await createDirect(app, ada.session, reader.userId)).id, 'news');
+    }
+    clock.advance(delayMs + MINUTE);
+    // One candidate per page, one page per run: each run looks at one pair and says where it stopped.
+    const small = { ...job, batchSize: 1 };
+    let cursor: NotifyCursor | undefined;
+    const stops: (NotifyCursor | undefined)[] = [];
+    for (
+      let run = 0;
+      run < 40 && readers.some((r) => notificationsTo(smtp, r.email).length === 0);
+      run += 1
+    ) {
+      const result = await sendDueNotifications(small, { startAfter: cursor, maxBatches: 1 });
+      cursor = result.resumeAfter;
+      stops.push(cursor);
+    }
+    for (const reader of readers) expect(notificationsTo(smtp, reader.email)).toHaveLength(1);
+    expect(stops.some((stop) => stop !== undefined)).toBe(true);
   });
 
   it('keeps the claim and throttle state in the database: a job built afresh (a restart) sends nothing twice', async () => {

@@ -13,6 +13,7 @@ import {
   claimPair,
   findCandidates,
   markEmailed,
+  readMarkers,
   releaseClaim,
   type TriggerMessage,
   triggerMessages,
@@ -49,11 +50,16 @@ export interface NotifierDeps {
   readonly batchSize?: number;
 }
 
+/** Where a run stopped when it had more to look at than one run may (the next run goes on from there). */
+export type NotifyCursor = { readonly userId: string; readonly conversationId: string };
+
 export interface NotifyResult {
   /** Emails sent, one per user. */
   readonly emailed: number;
   /** Users whose email could not be sent (their pairs were given back for a later run). */
   readonly failed: number;
+  /** Set when the run ended at its batch cap rather than at the last candidate. */
+  readonly resumeAfter: NotifyCursor | undefined;
 }
 
 interface DuePair {
@@ -69,12 +75,17 @@ interface DuePair {
  * email per trigger; then that conversation stays quiet until the user reads past what was emailed or
  * NOTIFY_EMAIL_REPEAT_AFTER passes.
  */
-export async function sendDueNotifications(deps: NotifierDeps): Promise<NotifyResult> {
+export async function sendDueNotifications(
+  deps: NotifierDeps,
+  options: { startAfter?: NotifyCursor | undefined; maxBatches?: number } = {},
+): Promise<NotifyResult> {
   const limit = deps.batchSize ?? BATCH_SIZE;
   let emailed = 0;
   let failed = 0;
-  let after: { userId: string; conversationId: string } | undefined;
-  for (let batch = 0; batch < MAX_BATCHES; batch++) {
+  // A run may start where the previous one stopped, so users late in the order are not starved when
+  // there are more candidates (connected users, messages not yet due) than one run looks at.
+  let after: NotifyCursor | undefined = options.startAfter;
+  for (let batch = 0; batch < (options.maxBatches ?? MAX_BATCHES); batch++) {
     const now = deps.now().getTime();
     const candidates = await findCandidates(deps.db, {
       activeSince: toDbTime(new Date(now - deps.config.maxAgeMs)),
@@ -93,10 +104,10 @@ export async function sendDueNotifications(deps: NotifierDeps): Promise<NotifyRe
       if (outcome === 'failed') failed += 1;
     }
     const last = groups.at(-1)?.at(-1);
-    if (candidates.length < limit || !last) break;
+    if (candidates.length < limit || !last) return { emailed, failed, resumeAfter: undefined };
     after = { userId: last.userId, conversationId: last.conversationId };
   }
-  return { emailed, failed };
+  return { emailed, failed, resumeAfter: after };
 }
 
 function byUser(candidates: readonly Candidate[]): Candidate[][] {
@@ -124,7 +135,7 @@ async function notifyUser(
   candidates: readonly Candidate[],
 ): Promise<'emailed' | 'failed' | 'none'> {
   const user = candidates[0];
-  if (!user) return 'none';
+  if (!user || (await isConnected(deps, user.userId))) return 'none';
   const dueBefore = deps.now().getTime() - deps.config.delayMs;
   const due: DuePair[] = [];
   for (const candidate of candidates) {
@@ -132,7 +143,7 @@ async function notifyUser(
     const oldest = messages[0];
     if (oldest && Date.parse(fromDbTime(oldest.createdAt)) <= dueBefore) due.push({ candidate, messages });
   }
-  if (due.length === 0 || (await isConnected(deps, user.userId))) return 'none';
+  if (due.length === 0) return 'none';
 
   const claim = newId();
   const claimedAt = toDbTime(deps.now());
@@ -155,6 +166,34 @@ async function notifyUser(
   }
   if (claimed.length === 0) return 'none';
 
+  // The user may have read some of it between the look and the claim: only what is still unread goes.
+  const readUpTo = await readMarkers(
+    deps.db,
+    user.userId,
+    claimed.map((pair) => pair.candidate.conversationId),
+  );
+  const unread: DuePair[] = [];
+  for (const pair of claimed) {
+    const marker = readUpTo.get(pair.candidate.conversationId) ?? Number.POSITIVE_INFINITY;
+    const messages = pair.messages.filter((message) => message.seq > marker);
+    if (messages.length > 0) unread.push({ candidate: pair.candidate, messages });
+    else
+      await releaseClaim(deps.db, {
+        userId: user.userId,
+        conversationId: pair.candidate.conversationId,
+        claim,
+      });
+  }
+  if (unread.length === 0) return 'none';
+  return sendSummary(deps, user, unread, claim);
+}
+
+async function sendSummary(
+  deps: NotifierDeps,
+  user: Candidate,
+  claimed: readonly DuePair[],
+  claim: string,
+): Promise<'emailed' | 'failed'> {
   try {
     const token = await deps.links.sign('notify_unsubscribe', user.userId, deps.config.unsubscribeLinkTtlMs);
     await deps.mail.send(
@@ -210,6 +249,7 @@ export class EmailNotifier {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
   #stopped = false;
+  #resumeAfter: NotifyCursor | undefined;
 
   constructor(private readonly deps: NotifierDeps & { readonly intervalMs: number }) {}
 
@@ -221,9 +261,10 @@ export class EmailNotifier {
   /** One run now; logs instead of throwing. */
   async runOnce(): Promise<NotifyResult | undefined> {
     try {
-      const result = await sendDueNotifications(this.deps);
+      const result = await sendDueNotifications(this.deps, { startAfter: this.#resumeAfter });
+      this.#resumeAfter = result.resumeAfter;
       if (result.emailed > 0 || result.failed > 0) {
-        this.deps.log.info({ ...result }, 'sent notification emails');
+        this.deps.log.info({ emailed: result.emailed, failed: result.failed }, 'sent notification emails');
       }
       return result;
     } catch (error) {

@@ -37,7 +37,8 @@ export function firstLines(body: string): string[] {
     .slice(0, LINES_SHOWN)
     .map((line) => ([...line].length > LINE_CHARS ? `${[...line].slice(0, LINE_CHARS).join('')}…` : line));
   if (lines.length > LINES_SHOWN) shown.push('…');
-  return shown;
+  // A message of attachments only has no text to quote.
+  return shown.length > 0 ? shown : ['(attachment)'];
 }
 
 export function conversationUrl(publicUrl: URL, conversationId: string): string {

@@ -154,6 +154,23 @@ export async function triggerMessages(
   }));
 }
 
+/** The user's read markers in these conversations (active memberships only). */
+export async function readMarkers(
+  db: Executor,
+  userId: string,
+  conversationIds: readonly string[],
+): Promise<Map<string, number>> {
+  if (conversationIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('conversation_members')
+    .select(['conversation_id', 'last_read_seq'])
+    .where('user_id', '=', userId)
+    .where('conversation_id', 'in', conversationIds)
+    .where('left_at', 'is', null)
+    .execute();
+  return new Map(rows.map((row) => [row.conversation_id, Number(row.last_read_seq)]));
+}
+
 /**
  * Claims a (user, conversation) for one run: true for exactly one caller, on any instance. A pair never
  * emailed about is claimed by INSERT on its primary key; otherwise by one conditional UPDATE that also

@@ -71,6 +71,14 @@ describe('Settings → Notifications and the emailed unsubscribe link', () => {
     if (!link) throw new Error(`no unsubscribe link in:\n${mail.text}`);
 
     const { page } = await suite.open();
+    // A link someone altered does nothing, and says so.
+    const altered = new URL(link);
+    altered.searchParams.set('token', `${altered.searchParams.get('token')}x`);
+    await page.goto(altered.href);
+    await expectHeading(page, 'Stop notification emails?');
+    await page.getByRole('button', { name: 'Unsubscribe' }).click();
+    await expectHeading(page, "We couldn't unsubscribe you");
+
     await page.goto(link);
     await expectHeading(page, 'Stop notification emails?');
     await auditScreen(page, 'unsubscribe');

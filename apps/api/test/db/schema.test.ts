@@ -137,7 +137,15 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
     ['message_mentions', ['conversation_id', 'created_at', 'message_id', 'seq', 'user_id']],
     [
       'notify_email_state',
-      ['claim', 'claimed_at', 'conversation_id', 'created_at', 'emailed_through_seq', 'last_emailed_at', 'user_id'],
+      [
+        'claim',
+        'claimed_at',
+        'conversation_id',
+        'created_at',
+        'emailed_through_seq',
+        'last_emailed_at',
+        'user_id',
+      ],
     ],
   ])('creates the %s table with the same columns as the other dialect', async (table, names) => {
     const columns = await describeTable(testDb, table);

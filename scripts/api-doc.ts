@@ -40,6 +40,7 @@ const TAG_TITLES: Readonly<Record<string, string>> = {
   conversations: 'Conversations',
   messages: 'Messages',
   attachments: 'Attachments',
+  notifications: 'Notifications',
 };
 
 /** What each route does beyond its schema: who may call it and what a client must know. */
@@ -111,6 +112,14 @@ const ROUTE_NOTES: Readonly<Record<string, string>> = {
     'members of a writable conversation; the body is the file’s raw bytes with its `Content-Type`; checked against its bytes; `ATTACHMENT_MAX_BYTES`, `LIMIT_UPLOADS`, `LIMIT_UPLOAD_BYTES`, `UPLOAD_QUOTA_BYTES` (413 `quota_exceeded`), 408 `request_timeout` for a trickle',
   'GET /api/attachments/{id}':
     'members; the bytes with `Content-Disposition: attachment` and `X-Content-Type-Options: nosniff`',
+  'GET /api/me/notification-settings':
+    'signed in; `email`: which unread messages email you while no socket of yours is open (`off`, `direct_and_mentions` (default), `all`); `presenceVisible`: whether others see you online',
+  'PATCH /api/me/notification-settings':
+    'signed in; either field or both, nothing else (400); a change of `presenceVisible` is published on the bus (`users` channel, `user_updated`) for presence; `LIMIT_PROFILE_CHANGES`',
+  'POST /api/notifications/unsubscribe':
+    'anyone with the link of a notification email, no sign-in: the token in the JSON body, or in the query string with the RFC 8058 one-click body `List-Unsubscribe=One-Click` (form-encoded or multipart); turns `email` off; using it again changes nothing; 400 `invalid_token` for a forged, expired or foreign token; `LIMIT_TOKEN_IP`',
+  'GET /api/notifications/unsubscribe':
+    'anyone; never unsubscribes: 303 to the web page `/unsubscribe?token=…`, which asks first (for mail clients that open the List-Unsubscribe link in a browser)',
 };
 
 const CLIENT_FRAME_NOTES: Readonly<Record<string, string>> = {

@@ -8,6 +8,8 @@ export interface CapturedMail {
   text: string;
   html: string;
   from: string;
+  /** Every header field as sent, unfolded: `{ key: 'list-unsubscribe', value: '<https://…>' }`. */
+  headers: { key: string; value: string }[];
 }
 
 export interface SmtpCapture {
@@ -26,6 +28,13 @@ function toCaptured(mail: ParsedMail): CapturedMail {
     subject: mail.subject ?? '',
     text: mail.text ?? '',
     html: typeof mail.html === 'string' ? mail.html : '',
+    headers: mail.headerLines.map(({ key, line }) => ({
+      key,
+      value: line
+        .slice(line.indexOf(':') + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim(),
+    })),
   };
 }
 

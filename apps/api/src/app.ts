@@ -18,6 +18,8 @@ import { conversationsRoutes } from './modules/conversations/conversations.route
 import { healthRoutes } from './modules/health/health.routes.js';
 import type { MessageDeps } from './modules/messages/message.service.js';
 import { messagesRoutes } from './modules/messages/messages.routes.js';
+import type { NotificationDeps } from './modules/notifications/notification-settings.service.js';
+import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
 import { type RealtimeDeps, realtimeRoutes } from './modules/realtime/realtime.routes.js';
 import { sessionsRoutes } from './modules/sessions/sessions.routes.js';
 import { meRoutes } from './modules/users/me.routes.js';
@@ -132,6 +134,7 @@ export interface HttpServices {
   readonly messaging: MessageDeps & ConversationDeps;
   readonly attachments: AttachmentDeps;
   readonly realtime: RealtimeDeps;
+  readonly notifications: NotificationDeps;
 }
 
 /** External plugins, then app plugins, then the routes under /api, then the SPA. */
@@ -164,6 +167,7 @@ export async function registerHttp(
       await api.register(messagesRoutes, { deps: services.messaging });
       await api.register(attachmentsRoutes, { deps: services.attachments });
       await api.register(realtimeRoutes, { deps: services.realtime });
+      await api.register(notificationsRoutes, { deps: services.notifications });
       api.get('/docs', { schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api' },

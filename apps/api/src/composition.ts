@@ -12,6 +12,7 @@ import { preloadPasswordPolicy } from './modules/auth/passwords/password-policy.
 import { authenticate } from './modules/auth/session.service.js';
 import { createSessionCheck } from './modules/auth/session-check.js';
 import { MessageWriter } from './modules/messages/message-writer.js';
+import { EmailNotifier } from './modules/notifications/email-notifier.js';
 import { Presence } from './modules/presence/presence.service.js';
 import type { Connection } from './modules/realtime/connection.js';
 import { RealtimeLimits } from './modules/realtime/realtime.limits.js';
@@ -148,6 +149,25 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     await sweeper.stop();
   });
 
+  // Emails to people who are away, from every listening instance (claims keep them from colliding).
+  const notifier = new EmailNotifier({
+    db,
+    mail: platform.mail,
+    limiter: platform.limiter,
+    links: platform.links,
+    publicUrl: config.publicUrl,
+    config: config.notifyEmail,
+    intervalMs: config.notifyEmail.intervalMs,
+    now,
+    log: app.log.child({ component: 'email-notifier' }),
+  });
+  app.addHook('onListen', async () => {
+    notifier.start();
+  });
+  app.addHook('preClose', async () => {
+    await notifier.stop();
+  });
+
   // Every instance hears every session end on the bus and closes its own sockets of that session.
   const sessions = new SessionRegistry<Connection>(bus, app.log);
   app.addHook('onClose', async () => sessions.close());
@@ -191,6 +211,14 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       sessions,
       heartbeatMs: config.wsHeartbeatMs,
       metrics,
+    },
+    notifications: {
+      db,
+      bus,
+      links: platform.links,
+      publicUrl: config.publicUrl,
+      now,
+      presenceVisibilityChanged: (userId, visible) => presence.visibilityChanged(userId, visible),
     },
   });
 

@@ -203,6 +203,45 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the email-notification variables, with the documented defaults', () => {
+    expect(loadConfig({}).notifyEmail).toEqual({
+      delayMs: 600_000,
+      repeatAfterMs: 3_600_000,
+      intervalMs: 30_000,
+      maxAgeMs: 24 * 3_600_000,
+      unsubscribeLinkTtlMs: 90 * 24 * 3_600_000,
+    });
+    expect(
+      loadConfig({
+        NOTIFY_EMAIL_DELAY_SECONDS: '0',
+        NOTIFY_EMAIL_REPEAT_AFTER: '30m',
+        NOTIFY_EMAIL_INTERVAL: '500ms',
+        NOTIFY_EMAIL_MAX_AGE: '7d',
+        NOTIFY_UNSUBSCRIBE_LINK_TTL: '30d',
+      }).notifyEmail,
+    ).toEqual({
+      delayMs: 0,
+      repeatAfterMs: 1_800_000,
+      intervalMs: 500,
+      maxAgeMs: 7 * 24 * 3_600_000,
+      unsubscribeLinkTtlMs: 30 * 24 * 3_600_000,
+    });
+    const found = problems({
+      NOTIFY_EMAIL_DELAY_SECONDS: '10m',
+      NOTIFY_EMAIL_REPEAT_AFTER: '5s',
+      NOTIFY_EMAIL_INTERVAL: 'often',
+      NOTIFY_EMAIL_MAX_AGE: '-1',
+      NOTIFY_UNSUBSCRIBE_LINK_TTL: '10m',
+    });
+    expect(found.map((problem) => problem.split(':')[0]).sort()).toEqual([
+      'NOTIFY_EMAIL_DELAY_SECONDS',
+      'NOTIFY_EMAIL_INTERVAL',
+      'NOTIFY_EMAIL_MAX_AGE',
+      'NOTIFY_EMAIL_REPEAT_AFTER',
+      'NOTIFY_UNSUBSCRIBE_LINK_TTL',
+    ]);
+  });
+
   it('caps conversations per user and group members, with defaults that allow a 1,000-member group', () => {
     const defaults = loadConfig({});
     expect(defaults.maxConversationsPerUser).toBe(10_000);

@@ -118,6 +118,16 @@ const Variables = z.object({
   UPLOAD_QUOTA_BYTES: byteCount(2 * 1024 ** 3),
   UPLOAD_ORPHAN_TTL: duration('24h', 60_000),
   UPLOAD_SWEEP_INTERVAL: duration('10m', 100),
+  NOTIFY_EMAIL_DELAY_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(600),
+  NOTIFY_EMAIL_REPEAT_AFTER: duration('1h', 60_000),
+  NOTIFY_EMAIL_INTERVAL: duration('30s', 100),
+  NOTIFY_EMAIL_MAX_AGE: duration('24h', 60_000),
+  NOTIFY_UNSUBSCRIBE_LINK_TTL: duration('90d', 3_600_000),
   UPLOAD_IDLE_TIMEOUT: duration('30s', 100),
   UPLOAD_MIN_BYTES_PER_SECOND: byteCount(1024),
   HTTP_CONNECTION_TIMEOUT: duration('120s', 100),
@@ -370,6 +380,13 @@ export function loadConfig(
       sweepIntervalMs: e.UPLOAD_SWEEP_INTERVAL,
       idleTimeoutMs: e.UPLOAD_IDLE_TIMEOUT,
       minBytesPerSecond: e.UPLOAD_MIN_BYTES_PER_SECOND,
+    },
+    notifyEmail: {
+      delayMs: e.NOTIFY_EMAIL_DELAY_SECONDS * 1000,
+      repeatAfterMs: e.NOTIFY_EMAIL_REPEAT_AFTER,
+      intervalMs: e.NOTIFY_EMAIL_INTERVAL,
+      maxAgeMs: e.NOTIFY_EMAIL_MAX_AGE,
+      unsubscribeLinkTtlMs: e.NOTIFY_UNSUBSCRIBE_LINK_TTL,
     },
     http: {
       connectionTimeoutMs: e.HTTP_CONNECTION_TIMEOUT,

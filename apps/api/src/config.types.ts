@@ -142,6 +142,7 @@ export interface Config {
   readonly maxGroupMembers: number;
   readonly limits: LimitsConfig;
   readonly uploads: UploadConfig;
+  readonly notifyEmail: NotifyEmailConfig;
   readonly http: HttpConfig;
   /** Every WebSocket is pinged this often and its session, token expiry and signing key re-checked. */
   readonly wsHeartbeatMs: number;
@@ -168,6 +169,20 @@ export interface PasswordCheckConfig {
   readonly pwnedPasswordsUrl: string | undefined;
   /** Past this the check counts as unavailable and the password is judged by the local rules alone. */
   readonly pwnedPasswordsTimeoutMs: number;
+}
+
+/** Email notifications for people who are away (modules/notifications, ADR 0018). */
+export interface NotifyEmailConfig {
+  /** NOTIFY_EMAIL_DELAY_SECONDS: an unread message emails its reader only once it is this old. */
+  readonly delayMs: number;
+  /** NOTIFY_EMAIL_REPEAT_AFTER: after an email, nothing more for that conversation until read or this long. */
+  readonly repeatAfterMs: number;
+  /** NOTIFY_EMAIL_INTERVAL: how often each instance runs the job. */
+  readonly intervalMs: number;
+  /** NOTIFY_EMAIL_MAX_AGE: messages older than this never start an email (the job looks back this far). */
+  readonly maxAgeMs: number;
+  /** NOTIFY_UNSUBSCRIBE_LINK_TTL: how long an emailed unsubscribe link works. */
+  readonly unsubscribeLinkTtlMs: number;
 }
 
 /** What one user may upload (attachments), and how long an unsent upload is kept. */

@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './health.js';
 export * from './messaging.js';
 export * from './mfa.js';
+export * from './notifications.js';
 export * from './reactions.js';
 export * from './realtime.js';
 export * from './replies.js';

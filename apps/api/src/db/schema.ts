@@ -221,6 +221,22 @@ export interface MessageMentionsTable {
   created_at: DbTime;
 }
 
+/**
+ * Email notifications of one user about one conversation (migration 0017): the job's claim on the pair
+ * and the throttle after an email (see modules/notifications/email-notifier.ts).
+ */
+export interface NotifyEmailStateTable {
+  user_id: string;
+  conversation_id: string;
+  /** The highest seq the last email covered; nothing more until the user read past it (or time passed). */
+  emailed_through_seq: ColumnType<number, number | undefined, number>;
+  last_emailed_at: DbTime | null;
+  /** The job run that owns the pair now, and since when (a lease: taken over once it is old). */
+  claim: string | null;
+  claimed_at: DbTime | null;
+  created_at: DbTime;
+}
+
 export interface DB {
   users: UsersTable;
   conversations: ConversationsTable;
@@ -229,6 +245,7 @@ export interface DB {
   attachments: AttachmentsTable;
   reactions: ReactionsTable;
   message_mentions: MessageMentionsTable;
+  notify_email_state: NotifyEmailStateTable;
   sessions: SessionsTable;
   email_tokens: EmailTokensTable;
   auth_events: AuthEventsTable;

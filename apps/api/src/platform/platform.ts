@@ -25,6 +25,7 @@ import { createRedisPresenceStore } from './presence/redis-presence.store.js';
 import { createAwsKeyringSource } from './secrets/aws-keyring.source.js';
 import { createAwsMfaKeySource } from './secrets/aws-mfa-key.source.js';
 import { getSecretJson, getSecretString } from './secrets/aws-secret-json.js';
+import { LinkSigner } from './secrets/link-signer.js';
 import { createLocalKeyringSource } from './secrets/local-keyring.source.js';
 import { createLocalMfaKeySource } from './secrets/local-mfa-key.source.js';
 import { MfaCipher } from './secrets/mfa-cipher.js';
@@ -44,6 +45,8 @@ export interface Platform {
   readonly tokens: TokenService;
   /** Seals TOTP secrets and keys recovery-code hashes (the `mfa_encryption` secret). */
   readonly mfa: MfaCipher;
+  /** Signs long-lived email links (unsubscribe) with a key derived from the `mfa_encryption` secret. */
+  readonly links: LinkSigner;
   readonly mail: MailQueue;
   /** Shared Redis for rate limits and fan-out; undefined keeps both in this process. */
   readonly redis: Redis | undefined;
@@ -242,6 +245,7 @@ export async function createPlatform(
     keyrings,
     tokens,
     mfa: new MfaCipher(mfaKeys),
+    links: new LinkSigner(mfaKeys, overrides.now),
     mail,
     redis,
     bus,

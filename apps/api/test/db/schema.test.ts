@@ -135,6 +135,18 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
     ['account_devices', ['device_key', 'first_seen_at', 'last_seen_at', 'user_id']],
     ['reactions', ['created_at', 'deleted_at', 'emoji', 'id', 'live', 'message_id', 'user_id']],
     ['message_mentions', ['conversation_id', 'created_at', 'message_id', 'seq', 'user_id']],
+    [
+      'notify_email_state',
+      [
+        'claim',
+        'claimed_at',
+        'conversation_id',
+        'created_at',
+        'emailed_through_seq',
+        'last_emailed_at',
+        'user_id',
+      ],
+    ],
   ])('creates the %s table with the same columns as the other dialect', async (table, names) => {
     const columns = await describeTable(testDb, table);
     expect(columns.map((c) => c.name)).toEqual(names);

@@ -216,6 +216,19 @@ const MATRIX: Row[] = [
     body: () => ({ password: 'not-the-password' }),
     expect: signedInOnly(400),
   },
+  {
+    method: 'GET',
+    route: '/api/me/notification-settings',
+    url: () => '/api/me/notification-settings',
+    expect: signedInOnly(200),
+  },
+  {
+    method: 'PATCH',
+    route: '/api/me/notification-settings',
+    url: () => '/api/me/notification-settings',
+    body: () => ({ email: 'all' }),
+    expect: signedInOnly(200),
+  },
   { method: 'GET', route: '/api/me/mfa', url: () => '/api/me/mfa', expect: signedInOnly(200) },
   { method: 'POST', route: '/api/me/mfa/totp', url: () => '/api/me/mfa/totp', expect: signedInOnly(200) },
   {
@@ -249,6 +262,9 @@ const PUBLIC_ROUTES = new Set([
   'POST /api/auth/forgot-password',
   'POST /api/auth/reset-password',
   'POST /api/auth/confirm-email-change',
+  // The signed link of a notification email is the authority (test/notifications/notification-settings.test.ts).
+  'POST /api/notifications/unsubscribe',
+  'GET /api/notifications/unsubscribe',
   // The WebSocket upgrade: its frames have their own matrix below.
   'GET /api/ws',
 ]);

@@ -20,6 +20,7 @@ import {
   Message,
   MessagePage,
   MfaStatus,
+  NotificationSettings,
   PublicUser,
   ReadMarkerBody,
   ReauthenticateBody,
@@ -31,7 +32,9 @@ import {
   SessionList,
   TotpConfirmBody,
   TotpEnrolment,
+  UnsubscribeBody,
   UpdateMeBody,
+  UpdateNotificationSettingsBody,
   User,
   UserEnvelope,
   VerifyEmailBody,
@@ -215,6 +218,18 @@ export const api = {
     const search = params.size > 0 ? `?${params}` : '';
     return request({ method: 'GET', path: `/me/security-events${search}`, response: SecurityEventPage });
   },
+  notificationSettings: () =>
+    request({ method: 'GET', path: '/me/notification-settings', response: NotificationSettings }),
+  updateNotificationSettings: (input: z.input<typeof UpdateNotificationSettingsBody>) =>
+    request({
+      method: 'PATCH',
+      path: '/me/notification-settings',
+      body: body(UpdateNotificationSettingsBody, input),
+      response: NotificationSettings,
+    }),
+  /** The one-click unsubscribe of a notification email; works signed out. */
+  unsubscribe: (input: z.input<typeof UnsubscribeBody>) =>
+    request({ method: 'POST', path: '/notifications/unsubscribe', body: body(UnsubscribeBody, input) }),
   revokeSession: (id: string) => request({ method: 'DELETE', path: `/sessions/${encodeURIComponent(id)}` }),
 
   // Conversations and messages

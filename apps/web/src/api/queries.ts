@@ -50,6 +50,12 @@ export const mfaQuery = queryOptions({
   queryFn: () => api.mfaStatus(),
 });
 
+/** Email notifications and presence visibility (Settings → Notifications). */
+export const notificationSettingsQuery = queryOptions({
+  queryKey: ['notification-settings'] as const,
+  queryFn: () => api.notificationSettings(),
+});
+
 /** The account's security log, newest first, a page at a time (`fetchNextPage` follows `nextCursor`). */
 export const securityEventsQuery = infiniteQueryOptions({
   queryKey: ['security-events'] as const,

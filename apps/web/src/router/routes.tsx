@@ -8,6 +8,7 @@ import { ForgotPasswordPage } from '../pages/auth/ForgotPasswordPage.js';
 import { ResetPasswordPage } from '../pages/auth/ResetPasswordPage.js';
 import { SignInPage } from '../pages/auth/SignInPage.js';
 import { SignUpPage } from '../pages/auth/SignUpPage.js';
+import { UnsubscribePage } from '../pages/auth/UnsubscribePage.js';
 import { VerifyEmailPage } from '../pages/auth/VerifyEmailPage.js';
 import { DeleteAccountPage } from '../pages/settings/DeleteAccountPage.js';
 import { EmailPage } from '../pages/settings/EmailPage.js';
@@ -71,4 +72,5 @@ export const ROUTES: readonly Route[] = [
   { path: '/verify-email', access: 'anyone', render: auth(<VerifyEmailPage />) },
   { path: '/reset-password', access: 'anyone', render: auth(<ResetPasswordPage />) },
   { path: '/confirm-email-change', access: 'anyone', render: auth(<ConfirmEmailChangePage />) },
+  { path: '/unsubscribe', access: 'anyone', render: auth(<UnsubscribePage />) },
 ];

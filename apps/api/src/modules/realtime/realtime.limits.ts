@@ -10,6 +10,9 @@ import {
 } from '../../platform/limits/limiter.js';
 import type { Rate } from '../../platform/limits/rate.js';
 
+/** The socket-cap key of one user's open WebSockets; how many are held says whether they are connected. */
+export const userSocketsKey = (userId: string): string => `ws-user:${userId}`;
+
 /** What a client refused for a socket cap is told to wait: about when a lapsed lease of a dead instance frees. */
 const CAP_RETRY_AFTER = retryAfterSeconds(SLOT_LEASE_MS / 2);
 
@@ -69,7 +72,7 @@ export class RealtimeLimits {
   async admitUser(userId: string): Promise<SlotLease | AppError> {
     const connects = await this.check('wsConnects', userId);
     if (!connects.allowed) return rateLimited(connects.retryAfter, 'Too many connections');
-    const lease = await this.limiter.acquire(`ws-user:${userId}`, this.config.wsSocketsPerUser);
+    const lease = await this.limiter.acquire(userSocketsKey(userId), this.config.wsSocketsPerUser);
     if (!lease) this.refused('wsSocketsPerUser');
     return lease ?? rateLimited(CAP_RETRY_AFTER, 'Too many open connections for this account');
   }

@@ -29,12 +29,22 @@ export type SessionsEvent =
   | { kind: 'sessions_revoked'; sessionIds: string[]; userId?: string; reason?: string }
   | { kind: 'signing_keys_retired'; kids: string[] };
 
-export type BusEvent = ConversationEvent | UserEvent | SessionsEvent;
+/**
+ * Changes to a user that other users' sockets may have to react to, on every instance (channel `users`).
+ * `user_updated` is published when PATCH /api/me/notification-settings changes `presenceVisible`: presence
+ * shows a user who hid it as offline, and one who shows it again as they are. Carries the new value, so a
+ * subscriber needs no database read.
+ */
+export type UsersEvent = { kind: 'user_updated'; userId: string; presenceVisible: boolean };
+
+export type BusEvent = ConversationEvent | UserEvent | SessionsEvent | UsersEvent;
 
 export const channels = {
   conversation: (id: string) => `conv:${id}`,
   user: (id: string) => `user:${id}`,
   sessions: 'sessions',
+  /** UsersEvent: every instance that shows presence subscribes. */
+  users: 'users',
 } as const;
 
 /**

@@ -29,6 +29,12 @@ export interface Limiter {
   refund(key: string, rate: Rate, elapsedMs: number): Promise<void>;
   /** Takes one of at most `max` concurrent slots of `key`; undefined when all are taken. */
   acquire(key: string, max: number): Promise<SlotLease | undefined>;
+  /**
+   * How many slots of `key` are held now (lapsed leases of dead instances not counted). Unlike the
+   * other calls it does not fail open: it throws when the count is unknown (Redis unreachable), so a
+   * caller that acts on "nobody holds one" (emailing a user with no open socket) can hold off instead.
+   */
+  held(key: string): Promise<number>;
   close(): void;
 }
 

@@ -52,6 +52,9 @@ export function createMemoryLimiter(now: () => number = Date.now): Limiter {
         },
       };
     },
+    async held(key: string) {
+      return slots.get(key) ?? 0;
+    },
     close() {
       clearInterval(sweep);
     },

@@ -155,6 +155,10 @@ export function createRedisLimiter(redis: Redis, options: RedisLimiterOptions): 
         },
       };
     },
+    async held(key: string): Promise<number> {
+      // Leases scored at or before now have lapsed (an instance died holding them).
+      return Number(await within(redis.zcount(SLOTS_PREFIX + key, `(${Date.now()}`, '+inf'), timeoutMs));
+    },
     close() {
       for (const timer of leases) clearInterval(timer);
       leases.clear();

@@ -32,6 +32,20 @@ export class MailQueue {
     this.#pending.add(sending);
   }
 
+  /**
+   * Sends now and waits for the server's answer, counted like a queued email; throws when it failed. For
+   * the background jobs that must know whether an email went out (to record it, or to try again later).
+   */
+  async send(message: MailMessage): Promise<void> {
+    try {
+      await this.mailer.send(message);
+    } catch (error) {
+      this.metrics?.email(message.kind ?? 'other', 'failed');
+      throw error;
+    }
+    this.metrics?.email(message.kind ?? 'other', 'sent');
+  }
+
   async drain(): Promise<void> {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }

@@ -6,6 +6,8 @@ export interface MailMessage {
   subject: string;
   text: string;
   html: string;
+  /** Extra header fields (e.g. `List-Unsubscribe`); names as written, values already RFC 5322-safe. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** Delivers email. Two implementations: SMTP (nodemailer) and the dev outbox folder. */

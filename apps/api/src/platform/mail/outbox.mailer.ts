@@ -51,6 +51,7 @@ export function createOutboxMailer(options: {
         subject: message.subject,
         text: message.text,
         html: message.html,
+        ...(message.headers ? { headers: { ...message.headers } } : {}),
       });
       mkdirSync(options.dir, { recursive: true, mode: 0o700 });
       const file = path.join(options.dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${newId()}.eml`);

@@ -34,6 +34,7 @@ export function createSmtpMailer(options: SmtpOptions): Mailer {
         subject: message.subject,
         text: message.text,
         html: message.html,
+        ...(message.headers ? { headers: { ...message.headers } } : {}),
       });
     },
     async close() {

@@ -22,6 +22,8 @@ export interface MfaKey {
   readonly sealKey: Buffer;
   /** HMAC-SHA-256 key for recovery-code hashes. */
   readonly macKey: Buffer;
+  /** HMAC-SHA-256 key for signed email links that outlive a PASETO token (unsubscribe; link-signer.ts). */
+  readonly linkKey: Buffer;
 }
 
 export interface MfaKeyring {
@@ -57,7 +59,12 @@ export function deriveMfaKey(material: string, where: string): MfaKey {
     );
   }
   const kid = createHmac('sha256', material).update('parley mfa kid').digest('base64url').slice(0, 12);
-  return { kid, sealKey: derive(material, 'totp-seal'), macKey: derive(material, 'recovery-mac') };
+  return {
+    kid,
+    sealKey: derive(material, 'totp-seal'),
+    macKey: derive(material, 'recovery-mac'),
+    linkKey: derive(material, 'email-link-mac'),
+  };
 }
 
 /** A keyring from materials, oldest first (the last one is current). */

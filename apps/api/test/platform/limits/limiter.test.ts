@@ -78,6 +78,18 @@ function contract(name: string, make: () => Limiter) {
       second?.release();
       third?.release();
     });
+
+    it('counts the slots held of a key (whether a user has a socket open)', async () => {
+      const key = `h:${unique()}`;
+      expect(await limiter.held(key)).toBe(0);
+      const first = await limiter.acquire(key, 3);
+      const second = await limiter.acquire(key, 3);
+      expect(await limiter.held(key)).toBe(2);
+      first?.release();
+      await expect.poll(() => limiter.held(key)).toBe(1);
+      second?.release();
+      await expect.poll(() => limiter.held(key)).toBe(0);
+    });
   });
 }
 
@@ -188,6 +200,28 @@ describe('limiters', () => {
     expect(await alive.acquire(kept, 1)).toBeUndefined();
     lease?.release();
     alive.close();
+  });
+
+  it("redis: held() counts other instances' slots, not lapsed ones, and throws when Redis does not answer", async () => {
+    const leaseMs = 300;
+    const dead = createRedisLimiter(redisClient(), { log: quiet, leaseMs });
+    const alive = createRedisLimiter(redisClient(), { log: quiet, leaseMs });
+    const key = `held:${unique()}`;
+    expect(await dead.acquire(key, 5)).toBeDefined();
+    expect(await alive.held(key)).toBe(1);
+    dead.close();
+    await expect.poll(() => alive.held(key), { timeout: 5_000 }).toBe(0);
+    alive.close();
+    const broken = new Redis('redis://127.0.0.1:1', {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+    });
+    broken.on('error', () => undefined);
+    const limiter = createRedisLimiter(broken, { log: quiet, timeoutMs: 200 });
+    await expect(limiter.held(key)).rejects.toThrow();
+    limiter.close();
+    broken.disconnect();
   });
 
   it('redis: fails open (and quickly) when Redis is unreachable', async () => {

@@ -23,6 +23,8 @@ export function message(seq: number, overrides: Partial<Message> = {}): Message 
     deletedAt: null,
     reactions: [],
     replyTo: null,
+    kind: 'text',
+    system: null,
     ...overrides,
   };
 }
@@ -47,6 +49,8 @@ export function conversation(
     lastRev: 0,
     lastReadSeq: 0,
     updatedAt: at(seconds),
+    muted: false,
+    archived: false,
     ...overrides,
   };
 }

@@ -135,6 +135,39 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
     ['account_devices', ['device_key', 'first_seen_at', 'last_seen_at', 'user_id']],
     ['reactions', ['created_at', 'deleted_at', 'emoji', 'id', 'live', 'message_id', 'user_id']],
     ['message_mentions', ['conversation_id', 'created_at', 'message_id', 'seq', 'user_id']],
+    [
+      'messages',
+      [
+        'body',
+        'client_id',
+        'conversation_id',
+        'created_at',
+        'deleted_at',
+        'edited_at',
+        'id',
+        'kind',
+        'reply_to_id',
+        'rev',
+        'sender_id',
+        'seq',
+        'system_event',
+        'system_target_id',
+        'system_title',
+      ],
+    ],
+    [
+      'conversation_members',
+      [
+        'archived_at_seq',
+        'conversation_id',
+        'joined_at',
+        'last_read_seq',
+        'left_at',
+        'muted',
+        'role',
+        'user_id',
+      ],
+    ],
   ])('creates the %s table with the same columns as the other dialect', async (table, names) => {
     const columns = await describeTable(testDb, table);
     expect(columns.map((c) => c.name)).toEqual(names);

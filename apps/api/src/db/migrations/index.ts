@@ -11,6 +11,7 @@ import * as m0010 from './0010-account-notices.js';
 import * as m0012 from './0012-reactions.js';
 import * as m0013 from './0013-convbugs.js';
 import * as m0016 from './0016-find-notify.js';
+import * as m0018 from './0018-groups.js';
 
 /**
  * Every migration, in order. Listed in code rather than read from a folder so the bundled bootstrap
@@ -29,4 +30,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0012-reactions': m0012,
   '0013-convbugs': m0013,
   '0016-find-notify': m0016,
+  '0018-groups': m0018,
 });

@@ -197,6 +197,11 @@ export async function writeMessageBatch(
       results[index] = validationError('body.replyToId', 'must be a message of this conversation');
       return;
     }
+    // A timeline event ("added", "renamed"…) is not something one answers.
+    if (request.replyToId && originals.get(request.replyToId)?.kind === 'system') {
+      results[index] = validationError('body.replyToId', 'cannot reply to a timeline event');
+      return;
+    }
     for (const id of request.attachmentIds) claimed.add(id);
     firstInBatch.set(key, index);
     toInsert.push({ index, request });
@@ -249,6 +254,10 @@ export async function writeMessageBatch(
         edited_at: null,
         deleted_at: null,
         reply_to_id: item.request.replyToId ?? null,
+        kind: 'text',
+        system_event: null,
+        system_target_id: null,
+        system_title: null,
       };
       rows.push(row);
       const replyTo = row.reply_to_id === null ? undefined : originals.get(row.reply_to_id);

@@ -2,6 +2,7 @@ import type { Conversation, Message } from '@parley/contract';
 import { Fragment, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { describeError } from '../api/client.js';
 import { LoadMore } from '../components/LoadMore.js';
+import { titleWithUnread, unreadTotal } from '../realtime/conversation-list.js';
 import type { Thread } from '../realtime/history.js';
 import type { MessagingState } from '../realtime/messaging-state.js';
 import type { OutboxItem } from '../realtime/outbox.js';
@@ -10,10 +11,12 @@ import { currentQuote } from '../realtime/reactions.js';
 import { useListStatus, useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
 import { Composer } from './Composer.js';
+import { ConversationMenu } from './ConversationMenu.js';
 import { useHeadingFocus } from './heading-focus.js';
 import { MembersPanel } from './MembersPanel.js';
 import { MessageItem, PendingItem } from './MessageItem.js';
 import { conversationName, memberName } from './names.js';
+import { SystemLine } from './SystemLine.js';
 
 const EMPTY_OUTBOX: readonly OutboxItem[] = [];
 const NEAR_BOTTOM_PX = 80;
@@ -124,10 +127,11 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
   const [target, setTarget] = useState<{ seq: number }>();
   const [jumpProblem, setJumpProblem] = useState<string>();
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
+  const unread = useMessaging((state) => unreadTotal(state.conversations));
 
   useEffect(() => {
-    document.title = `${name} · Parley`;
-  }, [name]);
+    document.title = titleWithUnread(`${name} · Parley`, unread);
+  }, [name, unread]);
 
   // --- scrolling: stick to the bottom, keep position when older messages are prepended ---
   const scroller = useRef<HTMLElement>(null);
@@ -203,7 +207,9 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
 
   // "Seen": under the user's newest message, who has read up to it (live read events of this visit).
   const seen = useMemo(() => {
-    const lastMine = [...messages].reverse().find((m) => m.senderId === me && !m.deletedAt);
+    const lastMine = [...messages]
+      .reverse()
+      .find((m) => m.senderId === me && !m.deletedAt && m.kind !== 'system');
     if (!lastMine || !readers) return undefined;
     const names = Object.entries(readers)
       .filter(([id, seq]) => id !== me && seq >= lastMine.seq)
@@ -253,6 +259,8 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
                 ? 'Direct message · account deleted'
                 : 'Direct message'
               : `Group · ${conversation.members.length} ${conversation.members.length === 1 ? 'member' : 'members'}`}
+            {conversation.muted ? ' · Muted' : ''}
+            {conversation.archived ? ' · Archived' : ''}
           </p>
         </div>
         {conversation.type === 'group' ? (
@@ -266,6 +274,7 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
             Members
           </button>
         ) : null}
+        <ConversationMenu conversation={conversation} />
       </header>
       {conversation.type === 'group' ? (
         <div id={membersId} hidden={!membersOpen}>
@@ -320,19 +329,23 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
         <ol className="message-list" aria-label="Messages" ref={list}>
           {messages.map((message) => (
             <Fragment key={message.id}>
-              <MessageItem
-                message={message}
-                people={conversation}
-                me={me}
-                seenBy={seen?.id === message.id ? seen.text : undefined}
-                readOnly={conversation.readOnly}
-                quote={
-                  message.replyTo ? currentQuote(message.replyTo, byId.get(message.replyTo.id)) : undefined
-                }
-                onReply={setReplyingTo}
-                onJump={jumpTo}
-                highlighted={target?.seq === message.seq}
-              />
+              {message.kind === 'system' ? (
+                <SystemLine message={message} people={conversation} me={me} />
+              ) : (
+                <MessageItem
+                  message={message}
+                  people={conversation}
+                  me={me}
+                  seenBy={seen?.id === message.id ? seen.text : undefined}
+                  readOnly={conversation.readOnly}
+                  quote={
+                    message.replyTo ? currentQuote(message.replyTo, byId.get(message.replyTo.id)) : undefined
+                  }
+                  onReply={setReplyingTo}
+                  onJump={jumpTo}
+                  highlighted={target?.seq === message.seq}
+                />
+              )}
               {thread?.holes.includes(message.seq) ? (
                 <li className="history-gap">
                   <LoadMore

@@ -40,6 +40,30 @@ export function sortedConversations(conversations: ConversationsState['conversat
 }
 
 /**
+ * The conversations of one list, newest activity first: the ones the user archived (`archived`), or the
+ * others (the default list). Archiving is per user and ends with the next message (see `withMessage`).
+ */
+export function listedConversations(
+  conversations: ConversationsState['conversations'],
+  archived: boolean,
+): Conversation[] {
+  return sortedConversations(conversations).filter((conversation) => conversation.archived === archived);
+}
+
+/** Unread messages for the page title: every conversation's, except those the user muted. */
+export function unreadTotal(conversations: ConversationsState['conversations']): number {
+  let total = 0;
+  for (const conversation of Object.values(conversations))
+    if (!conversation.muted) total += conversation.unreadCount;
+  return total;
+}
+
+/** A page title with the unread total in front ("(3) Conversations · Parley"), or as it is with none. */
+export function titleWithUnread(title: string, unread: number): string {
+  return unread > 0 ? `(${unread > 99 ? '99+' : unread}) ${title}` : title;
+}
+
+/**
  * What the server says about a conversation, merged with local knowledge: a snapshot older than what live
  * events delivered keeps the local last message and counters, and a read marker posted but not yet stored
  * when the snapshot was taken is kept.
@@ -58,12 +82,16 @@ export function mergeInfo(local: Conversation | undefined, fetched: Conversation
     formerMembers: fetched.formerMembers,
     title: fetched.title,
     type: fetched.type,
+    muted: fetched.muted,
+    // Archived at the snapshot, and nothing new arrived after it.
+    archived: fetched.archived && local.lastSeq <= fetched.lastSeq,
   };
 }
 
 /**
  * A conversation after a live message (new, edited, or our own acknowledged): last message, counters and
- * activity move forward only; a message from someone else beyond the read marker is unread.
+ * activity move forward only; a message from someone else beyond the read marker is unread (a timeline
+ * line — "added", "renamed"… — never is); anything new ends an archiving, as on the server.
  */
 export function withMessage(conversation: Conversation, message: Message, userId: string): Conversation {
   const isNew = message.seq > conversation.lastSeq;
@@ -78,9 +106,10 @@ export function withMessage(conversation: Conversation, message: Message, userId
     lastSeq: Math.max(conversation.lastSeq, message.seq),
     lastRev: Math.max(conversation.lastRev, message.rev),
     unreadCount:
-      isNew && fromOther && message.seq > conversation.lastReadSeq
+      isNew && fromOther && message.kind !== 'system' && message.seq > conversation.lastReadSeq
         ? conversation.unreadCount + 1
         : conversation.unreadCount,
+    archived: isNew ? false : conversation.archived,
     updatedAt:
       isNew && message.createdAt > conversation.updatedAt ? message.createdAt : conversation.updatedAt,
   };
@@ -143,6 +172,11 @@ function firstPage(
   let keptOlder = false;
   for (const [id, local] of Object.entries(state.conversations)) {
     if (id in merged || state.removed[id]) continue;
+    // Archived ones are never on the default list's pages (the Archived view loads them).
+    if (local.archived) {
+      merged[id] = local;
+      continue;
+    }
     // Conversations opened directly (deep link) before the list arrived stay known.
     const beyondPage = nextCursor !== null && (!last || byActivity(local, last) > 0);
     if (!ready || beyondPage) {

@@ -1,5 +1,5 @@
 import type { Conversation, Member } from '@parley/contract';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, describeError } from '../api/client.js';
 import { AlertText } from '../components/AlertText.js';
 import { Field } from '../components/Field.js';
@@ -33,9 +33,10 @@ export function MembersPanel({ conversation, onClose }: { conversation: Conversa
   const isOwner = myRole === 'owner';
   const person = useForm({ email: '' }, { email: 'Email' });
   const naming = useForm({ title: conversation.title ?? '' }, { title: 'Group name' });
-  const { setValue: setNaming } = naming;
-  // A rename (here, by someone else, or in another tab) shows in the field.
-  useEffect(() => setNaming('title', conversation.title ?? ''), [setNaming, conversation.title]);
+  const resetNaming = useRef(naming.reset);
+  resetNaming.current = naming.reset;
+  // A rename (here, by someone else, or in another tab) shows in the field, and ends an old error.
+  useEffect(() => resetNaming.current({ title: conversation.title ?? '' }), [conversation.title]);
   const [busy, setBusy] = useState<string>();
   const [status, setStatus] = useState<string>();
   const [problem, setProblem] = useState<string>();

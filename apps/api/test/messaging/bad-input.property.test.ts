@@ -24,6 +24,9 @@ const field = fc.constantFrom(
   'conversationId',
   'positions',
   'token',
+  'role',
+  'muted',
+  'archived',
   '__proto__',
 );
 const junkValue = fc.oneof(
@@ -67,6 +70,11 @@ describe('bad input on messaging routes and WebSocket frames', () => {
     const count = (
       table: 'conversations' | 'conversation_members' | 'messages' | 'attachments' | 'reactions',
     ) => countRows(db, table);
+    const conversations = await db
+      .selectFrom('conversations')
+      .select(['id', 'title'])
+      .orderBy('id')
+      .execute();
     const messages = await db
       .selectFrom('messages')
       .select(['id', 'body', 'rev', 'deleted_at'])
@@ -74,11 +82,12 @@ describe('bad input on messaging routes and WebSocket frames', () => {
       .execute();
     const members = await db
       .selectFrom('conversation_members')
-      .select(['user_id', 'role', 'left_at', 'last_read_seq'])
+      .select(['user_id', 'role', 'left_at', 'last_read_seq', 'muted', 'archived_at_seq'])
       .orderBy('user_id')
       .execute();
     return {
       conversations: await count('conversations'),
+      titles: conversations,
       attachments: await count('attachments'),
       reactions: await count('reactions'),
       messages,
@@ -117,6 +126,20 @@ describe('bad input on messaging routes and WebSocket frames', () => {
       {
         method: 'PUT' as const,
         url: (junk: string) => `/api/messages/${messageId}/reactions/${encodeURIComponent(junk)}`,
+      },
+      { method: 'PATCH' as const, url: () => `/api/conversations/${groupId}` },
+      { method: 'PATCH' as const, url: () => `/api/conversations/${groupId}/settings` },
+      {
+        method: 'PUT' as const,
+        url: (junk: string) => `/api/conversations/${groupId}/members/${encodeURIComponent(junk)}/role`,
+      },
+      {
+        method: 'PATCH' as const,
+        url: (junk: string) => `/api/conversations/${encodeURIComponent(junk)}/settings`,
+      },
+      {
+        method: 'GET' as const,
+        url: (junk: string) => `/api/conversations?archived=x${encodeURIComponent(junk)}`,
       },
       {
         method: 'DELETE' as const,

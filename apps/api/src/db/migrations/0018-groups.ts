@@ -35,10 +35,22 @@ export async function up(db: AnyKysely): Promise<void> {
       mysql ? c : c.check(sql`system_event in ('added', 'removed', 'left', 'renamed')`),
     )
     .execute();
-  await db.schema
-    .alterTable('messages')
-    .addColumn('system_target_id', 'varchar(32)', (c) => c.references('users.id'))
-    .execute();
+  if (mysql) {
+    await db.schema.alterTable('messages').addColumn('system_target_id', 'varchar(32)').execute();
+    // MySQL ignores an inline REFERENCES: the constraint is added on its own (with its index).
+    await db.schema
+      .alterTable('messages')
+      .addForeignKeyConstraint('messages_system_target', ['system_target_id'], 'users', ['id'])
+      .execute();
+  } else {
+    // SQLite checks lengths itself only when told to.
+    await db.schema
+      .alterTable('messages')
+      .addColumn('system_target_id', 'varchar(32)', (c) =>
+        c.references('users.id').check(sql`length(system_target_id) <= 32`),
+      )
+      .execute();
+  }
   await db.schema
     .alterTable('messages')
     .addColumn('system_title', 'varchar(200)', (c) => (mysql ? c : c.check(sql`length(system_title) <= 200`)))

@@ -156,6 +156,28 @@ describe.each(DB_KINDS)('groups: rename, roles, timeline events, mute and archiv
       expect((await setRole(bob.session, direct.id, dan.userId, 'admin')).statusCode).toBe(403);
     });
 
+    it("reaches every member's sockets live as the changed conversation, with no timeline line", async () => {
+      const group = await createGroup(app, ada.session, 'Live roles', [bob.userId, cyd.userId]);
+      const cydTab = await tab(cyd);
+      expect((await setRole(ada.session, group.id, bob.userId, 'admin')).statusCode).toBe(204);
+      const frame = await cydTab.next(
+        'conversation',
+        (f) => f.conversation.id === group.id && f.conversation.members.some((m) => m.role === 'admin'),
+      );
+      expect(frame.conversation.members.map((m) => `${m.id}:${m.role}`)).toEqual([
+        `${ada.userId}:owner`,
+        `${bob.userId}:admin`,
+        `${cyd.userId}:member`,
+      ]);
+      expect((await get(ada.session, group.id)).lastSeq).toBe(0);
+      // A repeat changes nothing and announces nothing.
+      const frames = cydTab.frames.length;
+      expect((await setRole(ada.session, group.id, bob.userId, 'admin')).statusCode).toBe(204);
+      await send(app, ada.session, group.id, 'after');
+      await cydTab.next('message', (f) => f.message.body === 'after');
+      expect(cydTab.frames.slice(frames).map((f) => f.type)).toEqual(['message']);
+    });
+
     it('lists the owner first, then admins, whatever the joining order', async () => {
       const group = await createGroup(app, bob.session, 'Order', [ada.userId, cyd.userId]);
       await setRole(bob.session, group.id, cyd.userId, 'admin');

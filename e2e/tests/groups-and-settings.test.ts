@@ -141,6 +141,10 @@ describe('groups and conversation settings', () => {
 
     // The owner removes Barbara and takes Alan's admin role back.
     await grace.page.getByRole('button', { name: `Remove ${barbaraUser.displayName}` }).click();
+    // One member change at a time: the panel waits for the removal before taking the next action.
+    await expectLocator(
+      grace.page.getByRole('status').filter({ hasText: 'was removed from the group.' }),
+    ).toHaveCount(1);
     await grace.page.getByRole('button', { name: `Remove admin ${alanUser.displayName}` }).click();
     await eventually(() => memberRows(alan.page)).toEqual(['Grace Owner', 'Alan (you) Member']);
     await eventually(() => timelineLines(grace.page)).toEqual([

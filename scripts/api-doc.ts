@@ -92,20 +92,28 @@ const ROUTE_NOTES: Readonly<Record<string, string>> = {
   'POST /api/conversations':
     'signed in; 201 with a new conversation, 200 with the existing one for a repeated direct pair; 409 `limit_reached` at `MAX_CONVERSATIONS_PER_USER` or `MAX_GROUP_MEMBERS`',
   'GET /api/conversations':
-    'signed in; newest activity first, `limit` ≤ 100; pass `nextCursor` back as `cursor`',
+    'signed in; newest activity first, `limit` ≤ 100; pass `nextCursor` back as `cursor`; the ones you archived are left out unless `archived=true` (then only they are listed)',
   'GET /api/conversations/{id}': 'members; 404 for anyone else',
   'POST /api/conversations/{id}/members': 'group owner and admins',
   'DELETE /api/conversations/{id}/members/{userId}':
     'group owner and admins, or yourself (leave); a group keeps an owner (the longest-standing admin, else member, takes over)',
+  'PATCH /api/conversations/{id}':
+    'group owner and admins; `title` checked as when creating a group; stores a `renamed` timeline line (`kind: "system"`) in the seq, sent to members as a `message`; the same title again changes nothing; `LIMIT_CONVERSATION_CHANGES`',
+  'PUT /api/conversations/{id}/members/{userId}/role':
+    'group owner only; `admin` or `member` for an active member (404 otherwise); the owner’s own role cannot change (403); members get the changed `conversation`; `LIMIT_CONVERSATION_CHANGES`',
+  'PATCH /api/conversations/{id}/settings':
+    'members, for themselves; `muted` (no unread in totals, no notifications), `archived` (out of the default list until the next message or timeline line); your other tabs get the changed `conversation`; `LIMIT_CONVERSATION_CHANGES`',
   'GET /api/conversations/{id}/messages':
     'members; `before`, `after` or `around` a seq (one of them), `limit` ≤ 100, in seq order; `around` gives the message, up to half the page before it and `hasMoreAfter`',
   'POST /api/conversations/{id}/messages':
-    'members of a writable conversation; 201 once stored, 200 with the stored message when `clientId` repeats; `replyToId`: a message of the same conversation (deleted too), else 400',
-  'PATCH /api/messages/{id}': 'the sender; sets `editedAt`; `LIMIT_MESSAGE_EDITS`',
-  'DELETE /api/messages/{id}': 'the sender; soft delete: later reads show a tombstone',
+    'members of a writable conversation; 201 once stored, 200 with the stored message when `clientId` repeats; `replyToId`: a message of the same conversation (deleted too, not a timeline line), else 400',
+  'PATCH /api/messages/{id}':
+    'the sender; sets `editedAt`; 409 on a timeline line (`kind: "system"`); `LIMIT_MESSAGE_EDITS`',
+  'DELETE /api/messages/{id}':
+    'the sender; soft delete: later reads show a tombstone; 409 on a timeline line',
   'POST /api/conversations/{id}/read': 'members; moves your read marker forward only',
   'PUT /api/messages/{id}/reactions/{emoji}':
-    'members; adds your reaction: one emoji (URL-encoded) or a short name (`+1`, `heart`, `tada`, …); idempotent; 409 on a deleted message, 403 in a read-only conversation; members get `message_updated` with a new `rev`; `LIMIT_REACTIONS`',
+    'members; adds your reaction: one emoji (URL-encoded) or a short name (`+1`, `heart`, `tada`, …); idempotent; 409 on a deleted message or a timeline line, 403 in a read-only conversation; members get `message_updated` with a new `rev`; `LIMIT_REACTIONS`',
   'DELETE /api/messages/{id}/reactions/{emoji}':
     'members; removes your reaction (soft delete); idempotent; members get `message_updated` with a new `rev`; `LIMIT_REACTIONS`',
   'POST /api/attachments':
@@ -139,7 +147,8 @@ const SERVER_FRAME_NOTES: Readonly<Record<string, string>> = {
   resumed: 'the replay asked for by `resume` is complete; live events follow',
   ack: 'your `send` is stored; `message` is what was stored',
   error: 'a frame was refused; names its `clientId` when it was a `send`; the socket stays open',
-  message: 'a new message in one of your conversations, exactly once per connection, in seq order',
+  message:
+    'a new message or timeline line (`kind: "system"`: added, removed, left, renamed) in one of your conversations, exactly once per connection, in seq order',
   message_updated:
     'an edit, a delete (a tombstone: empty body, `deletedAt` set) or a change of its `reactions`, with a new `rev`',
   typing: 'someone is typing in a conversation',
@@ -206,6 +215,7 @@ const NAMED_SHAPES: readonly [string, z.ZodObject][] = [
   ['Attachment', contract.Attachment],
   ['Reaction', contract.Reaction],
   ['ReplyTo', contract.ReplyTo],
+  ['SystemEvent', contract.SystemEvent],
   ['Message', contract.Message],
   ['Conversation', contract.Conversation],
   ['Passkey', contract.PasskeySummary],

@@ -113,7 +113,7 @@ export async function apiToken(
 /** Texts of the messages shown in the open conversation, top to bottom (deleted ones as their tombstone). */
 export function messageTexts(page: Page): Promise<string[]> {
   return page.evaluate(() =>
-    [...document.querySelectorAll('.message-list > li')].map((item) => {
+    [...document.querySelectorAll('.message-list > li:not(.system-line)')].map((item) => {
       const body = item.querySelector('.message-body, .message-tombstone');
       return body?.textContent ?? '';
     }),

@@ -81,6 +81,8 @@ export interface RateLimits {
   readonly membersAdded: Rate;
   /** Removals and leaving, per user. */
   readonly membersRemoved: Rate;
+  /** Group renames, role changes and one's own mute/archive settings, per user. */
+  readonly conversationChanges: Rate;
   /** WebSocket connections authenticated per user. */
   readonly wsConnects: Rate;
   /** Frames per WebSocket, whatever they are. */

@@ -24,6 +24,8 @@ export function message(seq: number, overrides: Partial<Message> = {}): Message 
     reactions: [],
     replyTo: null,
     mentionIds: [],
+    kind: 'text',
+    system: null,
     ...overrides,
   };
 }
@@ -49,6 +51,8 @@ export function conversation(
     lastRev: 0,
     lastReadSeq: 0,
     updatedAt: at(seconds),
+    muted: false,
+    archived: false,
     ...overrides,
   };
 }

@@ -56,6 +56,28 @@ export const ReplyTo = z.object({
 });
 export type ReplyTo = z.infer<typeof ReplyTo>;
 
+/** `text`: a member's message; `system`: a timeline line ("added", "removed", "left", "renamed"). */
+export const MessageKind = z.enum(['text', 'system']);
+export type MessageKind = z.infer<typeof MessageKind>;
+
+export const SystemEventKind = z.enum(['added', 'removed', 'left', 'renamed']);
+export type SystemEventKind = z.infer<typeof SystemEventKind>;
+
+/**
+ * What a timeline line records: `actorId` did `event` — added or removed `targetId`, left, or renamed
+ * the group to `title`. Stored in the conversation's seq (ADR 0020), so it arrives live and through
+ * resume/history like a message; its `body` is empty, it is never edited, deleted, reacted or replied to,
+ * and it does not count as unread.
+ */
+export const SystemEvent = z.object({
+  event: SystemEventKind,
+  actorId: z.string(),
+  targetId: z.string().optional(),
+  /** The new title, for `renamed`. */
+  title: z.string().optional(),
+});
+export type SystemEvent = z.infer<typeof SystemEvent>;
+
 /**
  * A message; a deleted one keeps id, seq, senderId, deletedAt and replyTo, with an empty body, no
  * attachments and no reactions.
@@ -82,6 +104,10 @@ export const Message = z.object({
    * deleted message.
    */
   mentionIds: z.array(z.string()),
+  /** `system` for a timeline line (then `system` says what happened, and `body` is empty). */
+  kind: MessageKind,
+  /** What a timeline line records; null for a member's message. */
+  system: SystemEvent.nullable(),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -127,8 +153,34 @@ export const Conversation = z.object({
     .boolean()
     .optional()
     .describe('True in a direct conversation whose other person deleted their account.'),
+  /** You muted it: its unread messages count in no total and trigger no notification. */
+  muted: z.boolean(),
+  /**
+   * You archived it and nothing was posted since: it is left out of the default list
+   * (`GET /api/conversations?archived=true` lists these). Any new message or timeline line ends it.
+   */
+  archived: z.boolean(),
 });
 export type Conversation = z.infer<typeof Conversation>;
+
+/** PATCH /api/conversations/:id (owner and admins of a group) */
+export const RenameConversationBody = z.strictObject({
+  /** 1–200 characters, trimmed, NFC, nothing hidden (see `VisibleName`), as when creating a group. */
+  title: VisibleName(200),
+});
+export type RenameConversationBody = z.infer<typeof RenameConversationBody>;
+
+/** PUT /api/conversations/:id/members/:userId/role (the group's owner) */
+export const MemberRoleBody = z.strictObject({ role: z.enum(['admin', 'member']) });
+export type MemberRoleBody = z.infer<typeof MemberRoleBody>;
+
+/** PATCH /api/conversations/:id/settings: your own settings of a conversation; at least one. */
+export const ConversationSettingsBody = z
+  .strictObject({ muted: z.boolean().optional(), archived: z.boolean().optional() })
+  .refine((body) => body.muted !== undefined || body.archived !== undefined, {
+    message: 'give muted, archived or both',
+  });
+export type ConversationSettingsBody = z.infer<typeof ConversationSettingsBody>;
 
 /** POST /api/conversations */
 export const CreateConversationBody = z.discriminatedUnion('type', [
@@ -142,7 +194,7 @@ export const CreateConversationBody = z.discriminatedUnion('type', [
 ]);
 export type CreateConversationBody = z.infer<typeof CreateConversationBody>;
 
-/** GET /api/conversations?cursor=&limit= — `cursor` is a previous page's `nextCursor`, as given. */
+/** GET /api/conversations?cursor=&limit=&archived= — `cursor` is a previous page's `nextCursor`, as given. */
 export const ConversationsQuery = z.strictObject({
   cursor: z
     .string()
@@ -151,6 +203,11 @@ export const ConversationsQuery = z.strictObject({
     .regex(/^[A-Za-z0-9_-]+$/, { message: 'is not a cursor from this API' })
     .optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
+  /** `true`: only the conversations you archived; `false` (default): the others. */
+  archived: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
 });
 export type ConversationsQuery = z.infer<typeof ConversationsQuery>;
 

@@ -1,4 +1,4 @@
-import type { ColumnType, Kysely, Transaction } from 'kysely';
+import type { ColumnType, Generated, Kysely, Transaction } from 'kysely';
 
 /**
  * Timestamps are stored as UTC text `YYYY-MM-DD HH:MM:SS.mmm`, which MySQL's DATETIME(3) and SQLite's TEXT
@@ -119,6 +119,13 @@ export interface ConversationMembersTable {
   joined_at: DbTime;
   left_at: DbTime | null;
   last_read_seq: number;
+  /** 1 when this member muted the conversation (migration 0018): no unread in totals, no notifications. */
+  muted: Generated<number>;
+  /**
+   * The conversation's last_seq when this member archived it, or null (migration 0018): archived while
+   * `last_seq <= archived_at_seq`, so any later message or timeline event brings it back.
+   */
+  archived_at_seq: Generated<number | null>;
 }
 
 export interface MessagesTable {
@@ -134,7 +141,18 @@ export interface MessagesTable {
   deleted_at: DbTime | null;
   /** The message this one replies to (migration 0012). */
   reply_to_id: string | null;
+  /** `text`, or `system` for a timeline event (migration 0018): empty body, never edited or reacted to. */
+  kind: Generated<MessageKind>;
+  /** What happened, for a `system` row. */
+  system_event: SystemEventKind | null;
+  /** The member added or removed, for `added` / `removed`. */
+  system_target_id: string | null;
+  /** The new title, for `renamed`. */
+  system_title: string | null;
 }
+
+export type MessageKind = 'text' | 'system';
+export type SystemEventKind = 'added' | 'removed' | 'left' | 'renamed';
 
 /**
  * One user's emoji on one message (migration 0012): removing it soft-deletes the row, adding it again

@@ -147,6 +147,39 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
         'user_id',
       ],
     ],
+    [
+      'messages',
+      [
+        'body',
+        'client_id',
+        'conversation_id',
+        'created_at',
+        'deleted_at',
+        'edited_at',
+        'id',
+        'kind',
+        'reply_to_id',
+        'rev',
+        'sender_id',
+        'seq',
+        'system_event',
+        'system_target_id',
+        'system_title',
+      ],
+    ],
+    [
+      'conversation_members',
+      [
+        'archived_at_seq',
+        'conversation_id',
+        'joined_at',
+        'last_read_seq',
+        'left_at',
+        'muted',
+        'role',
+        'user_id',
+      ],
+    ],
   ])('creates the %s table with the same columns as the other dialect', async (table, names) => {
     const columns = await describeTable(testDb, table);
     expect(columns.map((c) => c.name)).toEqual(names);
@@ -295,6 +328,83 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
       .where('id', '=', 'utf1')
       .executeTakeFirstOrThrow();
     expect(row.display_name).toBe(name);
+  });
+
+  it('0018: messages are text and members unmuted and unarchived by default; a timeline target must be a user', async () => {
+    const db = testDb.database.db;
+    await db.insertInto('users').values(user('g18a', 'g18a@example.com')).execute();
+    const conversation = {
+      id: 'g18c',
+      type: 'group' as const,
+      title: 'Schema',
+      direct_key: null,
+      created_by: 'g18a',
+      last_seq: 0,
+      last_rev: 0,
+      last_message_at: null,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+    };
+    await db.insertInto('conversations').values(conversation).execute();
+    await db
+      .insertInto('conversation_members')
+      .values({
+        conversation_id: 'g18c',
+        user_id: 'g18a',
+        role: 'owner',
+        joined_at: now,
+        left_at: null,
+        last_read_seq: 0,
+      })
+      .execute();
+    const message = {
+      id: 'g18m1',
+      conversation_id: 'g18c',
+      seq: 1,
+      rev: 1,
+      sender_id: 'g18a',
+      client_id: 'c1',
+      body: 'hi',
+      created_at: now,
+      edited_at: null,
+      deleted_at: null,
+      reply_to_id: null,
+      system_event: null,
+      system_target_id: null,
+      system_title: null,
+    };
+    await db.insertInto('messages').values(message).execute();
+    const stored = await db
+      .selectFrom('messages')
+      .select(['kind', 'system_event'])
+      .where('id', '=', 'g18m1')
+      .executeTakeFirstOrThrow();
+    expect(stored).toEqual({ kind: 'text', system_event: null });
+    const member = await db
+      .selectFrom('conversation_members')
+      .select(['muted', 'archived_at_seq'])
+      .where('conversation_id', '=', 'g18c')
+      .executeTakeFirstOrThrow();
+    expect({ muted: Number(member.muted), archived: member.archived_at_seq }).toEqual({
+      muted: 0,
+      archived: null,
+    });
+    await expect(
+      db
+        .insertInto('messages')
+        .values({
+          ...message,
+          id: 'g18m2',
+          seq: 2,
+          client_id: 'c2',
+          body: '',
+          kind: 'system',
+          system_event: 'removed',
+          system_target_id: 'nobody',
+        })
+        .execute(),
+    ).rejects.toThrow();
   });
 
   it('enforces column lengths in the database itself', async () => {

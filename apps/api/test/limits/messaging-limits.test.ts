@@ -21,6 +21,7 @@ const LIMITS = {
   LIMIT_CONVERSATIONS_CREATED: '2/3600s',
   LIMIT_MEMBERS_ADDED: '2/3600s',
   LIMIT_MEMBERS_REMOVED: '1/3600s',
+  LIMIT_CONVERSATION_CHANGES: '3/3600s',
   LIMIT_WS_CONNECTS: '5/60s',
   LIMIT_WS_FRAMES: '5/60s',
   LIMIT_WS_SOCKETS_PER_USER: '2',
@@ -217,6 +218,45 @@ describe.each(DB_KINDS)('per-user and per-socket limits on %s', (kind) => {
         })
       ).statusCode,
     ).toBe(204);
+  });
+
+  it('renames, role changes and mute/archive share LIMIT_CONVERSATION_CHANGES per user; a refused one changes nothing', async () => {
+    const [lea, max] = (await users(2)) as [User, User];
+    const group = await createGroup(app, lea.session, 'Changes', [max.userId]);
+    const rename = (title: string) =>
+      call(app, 'PATCH', `/api/conversations/${group.id}`, { session: lea.session, body: { title } });
+    expect((await rename('One')).statusCode).toBe(200);
+    expect(
+      (
+        await call(app, 'PUT', `/api/conversations/${group.id}/members/${max.userId}/role`, {
+          session: lea.session,
+          body: { role: 'admin' },
+        })
+      ).statusCode,
+    ).toBe(204);
+    expect(
+      (
+        await call(app, 'PATCH', `/api/conversations/${group.id}/settings`, {
+          session: lea.session,
+          body: { muted: true },
+        })
+      ).statusCode,
+    ).toBe(200);
+    const seqBefore = (
+      await call(app, 'GET', `/api/conversations/${group.id}`, { session: lea.session })
+    ).json().lastSeq;
+    expectRateLimited(await rename('Two'), 3600);
+    const after = (await call(app, 'GET', `/api/conversations/${group.id}`, { session: lea.session })).json();
+    expect(after).toMatchObject({ title: 'One', lastSeq: seqBefore });
+    // Max (now an admin) has his own allowance.
+    expect(
+      (
+        await call(app, 'PATCH', `/api/conversations/${group.id}`, {
+          session: max.session,
+          body: { title: 'Three' },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 
   it('typing frames: LIMIT_TYPING per user across conversations, answered with an error frame; the socket stays open', async () => {

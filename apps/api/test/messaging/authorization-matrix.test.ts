@@ -97,6 +97,30 @@ const MATRIX: Row[] = [
     expect: membersOnly(403),
   },
   {
+    method: 'PATCH',
+    route: '/api/conversations/:id',
+    url: (f) => `/api/conversations/${f.conversationId}`,
+    body: () => ({ title: 'Renamed by a member' }),
+    // A plain member may not rename (owner and admins only: groups-and-settings.test.ts).
+    expect: membersOnly(403),
+  },
+  {
+    method: 'PUT',
+    route: '/api/conversations/:id/members/:userId/role',
+    url: (f) => `/api/conversations/${f.conversationId}/members/${f.ownerId}/role`,
+    body: () => ({ role: 'member' }),
+    // Only the owner changes roles.
+    expect: membersOnly(403),
+  },
+  {
+    method: 'PATCH',
+    route: '/api/conversations/:id/settings',
+    url: (f) => `/api/conversations/${f.conversationId}/settings`,
+    body: () => ({ muted: true, archived: true }),
+    // Anyone in it, for themselves.
+    expect: membersOnly(200),
+  },
+  {
     method: 'GET',
     route: '/api/conversations/:id/messages',
     url: (f) => `/api/conversations/${f.conversationId}/messages`,

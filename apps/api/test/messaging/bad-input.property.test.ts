@@ -25,6 +25,9 @@ const field = fc.constantFrom(
   'conversationId',
   'positions',
   'token',
+  'role',
+  'muted',
+  'archived',
   '__proto__',
 );
 const junkValue = fc.oneof(
@@ -68,6 +71,11 @@ describe('bad input on messaging routes and WebSocket frames', () => {
     const count = (
       table: 'conversations' | 'conversation_members' | 'messages' | 'attachments' | 'reactions',
     ) => countRows(db, table);
+    const conversations = await db
+      .selectFrom('conversations')
+      .select(['id', 'title'])
+      .orderBy('id')
+      .execute();
     const messages = await db
       .selectFrom('messages')
       .select(['id', 'body', 'rev', 'deleted_at'])
@@ -75,11 +83,12 @@ describe('bad input on messaging routes and WebSocket frames', () => {
       .execute();
     const members = await db
       .selectFrom('conversation_members')
-      .select(['user_id', 'role', 'left_at', 'last_read_seq'])
+      .select(['user_id', 'role', 'left_at', 'last_read_seq', 'muted', 'archived_at_seq'])
       .orderBy('user_id')
       .execute();
     return {
       conversations: await count('conversations'),
+      titles: conversations,
       attachments: await count('attachments'),
       reactions: await count('reactions'),
       messages,
@@ -118,6 +127,20 @@ describe('bad input on messaging routes and WebSocket frames', () => {
       {
         method: 'PUT' as const,
         url: (junk: string) => `/api/messages/${messageId}/reactions/${encodeURIComponent(junk)}`,
+      },
+      { method: 'PATCH' as const, url: () => `/api/conversations/${groupId}` },
+      { method: 'PATCH' as const, url: () => `/api/conversations/${groupId}/settings` },
+      {
+        method: 'PUT' as const,
+        url: (junk: string) => `/api/conversations/${groupId}/members/${encodeURIComponent(junk)}/role`,
+      },
+      {
+        method: 'PATCH' as const,
+        url: (junk: string) => `/api/conversations/${encodeURIComponent(junk)}/settings`,
+      },
+      {
+        method: 'GET' as const,
+        url: (junk: string) => `/api/conversations?archived=x${encodeURIComponent(junk)}`,
       },
       {
         method: 'DELETE' as const,

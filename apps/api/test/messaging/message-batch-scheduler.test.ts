@@ -59,6 +59,10 @@ function resultFor(request: SendRequest): SendResult | Error {
       edited_at: null,
       deleted_at: null,
       reply_to_id: null,
+      kind: 'text',
+      system_event: null,
+      system_target_id: null,
+      system_title: null,
     },
   };
 }

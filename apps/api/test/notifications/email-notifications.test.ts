@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
@@ -11,7 +12,7 @@ import { buildTestApp, platformOf } from '../helpers/app.js';
 import { call, login, signUp, TestClock } from '../helpers/auth.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
 import { createDirect, createGroup, send } from '../helpers/messaging.js';
-import { headerOf, mention, notificationsTo, notifierOf, runJob } from '../helpers/notifications.js';
+import { headerOf, notificationsTo, notifierOf, runJob } from '../helpers/notifications.js';
 import { connectWs } from '../helpers/ws-client.js';
 
 type User = Awaited<ReturnType<typeof signUp>>;
@@ -169,8 +170,11 @@ describe.each(DB_KINDS)('email notifications for people who are away on %s', (ki
     expect(cleoMail?.subject).toBe('New messages in Launch crew on Parley');
     expect(cleoMail?.text).toContain('Ada: status update for everyone');
 
-    const mentioning = await send(app, ada.session, group.id, '@Bob can you check?');
-    await mention(testDb.database.db, mentioning, bob.userId, clock.now());
+    const mentioning = await call(app, 'POST', `/api/conversations/${group.id}/messages`, {
+      session: ada.session,
+      body: { clientId: randomUUID(), body: '@Bob can you check?', mentionIds: [bob.userId] },
+    });
+    expect(mentioning.statusCode, mentioning.body).toBe(201);
     clock.advance(delayMs + MINUTE);
     await runJob(job);
     const [bobMail, ...more] = notificationsTo(smtp, bob.email);
@@ -179,6 +183,27 @@ describe.each(DB_KINDS)('email notifications for people who are away on %s', (ki
     // Only the mention, not the group's other unread message.
     expect(bobMail?.text).not.toContain('status update');
     expect(notificationsTo(smtp, dan.email)).toHaveLength(0);
+  });
+
+  it('never emails about a conversation the user muted', async () => {
+    const { ada, bob, direct } = await pair();
+    const muted = await call(app, 'PATCH', `/api/conversations/${direct.id}/settings`, {
+      session: bob.session,
+      body: { muted: true },
+    });
+    expect(muted.statusCode, muted.body).toBe(200);
+    await send(app, ada.session, direct.id, 'quiet please');
+    clock.advance(delayMs + MINUTE);
+    await runJob(job);
+    expect(notificationsTo(smtp, bob.email)).toHaveLength(0);
+
+    const unmuted = await call(app, 'PATCH', `/api/conversations/${direct.id}/settings`, {
+      session: bob.session,
+      body: { muted: false },
+    });
+    expect(unmuted.statusCode, unmuted.body).toBe(200);
+    await runJob(job);
+    expect(notificationsTo(smtp, bob.email)).toHaveLength(1);
   });
 
   it('puts every due conversation of one user in one email', async () => {

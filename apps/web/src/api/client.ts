@@ -7,6 +7,7 @@ import {
   ConfirmEmailChangeBody,
   Conversation,
   ConversationList,
+  ConversationSettingsBody,
   CreateConversationBody,
   DeleteMeBody,
   EditMessageBody,
@@ -17,6 +18,7 @@ import {
   LoginMfaBody,
   LoginResponse,
   LoginResult,
+  MemberRoleBody,
   Message,
   MessagePage,
   MfaStatus,
@@ -26,6 +28,7 @@ import {
   ReauthenticateBody,
   RecoveryCodes,
   RegisterBody,
+  RenameConversationBody,
   ResetPasswordBody,
   SecurityEventPage,
   SendMessageBody,
@@ -240,10 +243,11 @@ export const api = {
       response: PublicUser,
     }),
   /** One page of conversations, newest activity first; pass the previous page's `nextCursor` for the next. */
-  conversations: (query: { cursor?: string; limit?: number } = {}) => {
+  conversations: (query: { cursor?: string; limit?: number; archived?: boolean } = {}) => {
     const params = new URLSearchParams();
     if (query.cursor) params.set('cursor', query.cursor);
     if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.archived) params.set('archived', 'true');
     const search = params.size > 0 ? `?${params}` : '';
     return request({ method: 'GET', path: `/conversations${search}`, response: ConversationList });
   },
@@ -264,6 +268,29 @@ export const api = {
     }),
   removeMember: (conversationId: string, userId: string) =>
     request({ method: 'DELETE', path: `/conversations/${enc(conversationId)}/members/${enc(userId)}` }),
+  /** A group's new title (owner and admins). */
+  renameConversation: (conversationId: string, title: string) =>
+    request({
+      method: 'PATCH',
+      path: `/conversations/${enc(conversationId)}`,
+      body: body(RenameConversationBody, { title }),
+      response: Conversation,
+    }),
+  /** Makes a member an admin, or an admin a member again (the owner only). */
+  setMemberRole: (conversationId: string, userId: string, role: 'admin' | 'member') =>
+    request({
+      method: 'PUT',
+      path: `/conversations/${enc(conversationId)}/members/${enc(userId)}/role`,
+      body: body(MemberRoleBody, { role }),
+    }),
+  /** Your own settings of a conversation: muted, archived. */
+  conversationSettings: (conversationId: string, settings: z.input<typeof ConversationSettingsBody>) =>
+    request({
+      method: 'PATCH',
+      path: `/conversations/${enc(conversationId)}/settings`,
+      body: body(ConversationSettingsBody, settings),
+      response: Conversation,
+    }),
   messages: (
     conversationId: string,
     query: { before?: number; after?: number; around?: number; limit?: number } = {},

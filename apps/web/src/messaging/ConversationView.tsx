@@ -10,11 +10,13 @@ import { currentQuote } from '../realtime/reactions.js';
 import { useListStatus, useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
 import { Composer } from './Composer.js';
+import { ConversationMenu } from './ConversationMenu.js';
 import { useHeadingFocus } from './heading-focus.js';
 import { MembersPanel } from './MembersPanel.js';
 import { MessageItem, PendingItem } from './MessageItem.js';
 import { conversationName, memberName } from './names.js';
 import { PresenceText, usePresence } from './PresenceDot.js';
+import { SystemLine } from './SystemLine.js';
 
 const EMPTY_OUTBOX: readonly OutboxItem[] = [];
 const NEAR_BOTTOM_PX = 80;
@@ -125,7 +127,7 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
   const [target, setTarget] = useState<{ seq: number }>();
   const [jumpProblem, setJumpProblem] = useState<string>();
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
-
+  // The unread count in front is TabAttention's (notifications/).
   useEffect(() => {
     document.title = `${name} · Parley`;
   }, [name]);
@@ -204,7 +206,9 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
 
   // "Seen": under the user's newest message, who has read up to it (live read events of this visit).
   const seen = useMemo(() => {
-    const lastMine = [...messages].reverse().find((m) => m.senderId === me && !m.deletedAt);
+    const lastMine = [...messages]
+      .reverse()
+      .find((m) => m.senderId === me && !m.deletedAt && m.kind !== 'system');
     if (!lastMine || !readers) return undefined;
     const names = Object.entries(readers)
       .filter(([id, seq]) => id !== me && seq >= lastMine.seq)
@@ -260,6 +264,8 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
             ) : (
               `Group · ${conversation.members.length} ${conversation.members.length === 1 ? 'member' : 'members'}`
             )}
+            {conversation.muted ? ' · Muted' : ''}
+            {conversation.archived ? ' · Archived' : ''}
           </p>
         </div>
         {conversation.type === 'group' ? (
@@ -273,6 +279,7 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
             Members
           </button>
         ) : null}
+        <ConversationMenu conversation={conversation} />
       </header>
       {conversation.type === 'group' ? (
         <div id={membersId} hidden={!membersOpen}>
@@ -327,19 +334,23 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
         <ol className="message-list" aria-label="Messages" ref={list}>
           {messages.map((message) => (
             <Fragment key={message.id}>
-              <MessageItem
-                message={message}
-                people={conversation}
-                me={me}
-                seenBy={seen?.id === message.id ? seen.text : undefined}
-                readOnly={conversation.readOnly}
-                quote={
-                  message.replyTo ? currentQuote(message.replyTo, byId.get(message.replyTo.id)) : undefined
-                }
-                onReply={setReplyingTo}
-                onJump={jumpTo}
-                highlighted={target?.seq === message.seq}
-              />
+              {message.kind === 'system' ? (
+                <SystemLine message={message} people={conversation} me={me} />
+              ) : (
+                <MessageItem
+                  message={message}
+                  people={conversation}
+                  me={me}
+                  seenBy={seen?.id === message.id ? seen.text : undefined}
+                  readOnly={conversation.readOnly}
+                  quote={
+                    message.replyTo ? currentQuote(message.replyTo, byId.get(message.replyTo.id)) : undefined
+                  }
+                  onReply={setReplyingTo}
+                  onJump={jumpTo}
+                  highlighted={target?.seq === message.seq}
+                />
+              )}
               {thread?.holes.includes(message.seq) ? (
                 <li className="history-gap">
                   <LoadMore

@@ -5,12 +5,12 @@ import { MessagingStore } from '../realtime/messaging-store.js';
 import { MessagingContext, useListStatus, useMessaging } from '../realtime/use-messaging.js';
 import { Link } from '../router/router.js';
 import { useSession, useUser } from '../session/session-context.js';
-import { ConversationList } from './ConversationList.js';
+import { ArchivedConversations, ConversationList } from './ConversationList.js';
 import { ConversationView } from './ConversationView.js';
 import { useHeadingFocus } from './heading-focus.js';
 import { NewConversation } from './NewConversation.js';
 
-export type MessagingView = 'home' | 'new' | 'conversation';
+export type MessagingView = 'home' | 'new' | 'conversation' | 'archived';
 
 interface MessagingPageProps {
   view: MessagingView;
@@ -44,37 +44,59 @@ export default function MessagingPage({ view, conversationId }: MessagingPagePro
   return (
     <MessagingContext.Provider value={store}>
       <TabAttention store={store} />
-      <div className="messaging" data-view={view === 'home' ? 'list' : 'detail'}>
-        <ListPane headingLevel={view === 'home' ? 1 : 2} activeId={conversationId} />
+      <div className="messaging" data-view={view === 'home' || view === 'archived' ? 'list' : 'detail'}>
+        <ListPane
+          headingLevel={view === 'home' || view === 'archived' ? 1 : 2}
+          activeId={conversationId}
+          archived={view === 'archived'}
+        />
         <div className="thread-pane">
           {view === 'new' ? <NewConversation /> : null}
           {view === 'conversation' && conversationId ? (
             <ConversationView key={conversationId} conversationId={conversationId} />
           ) : null}
-          {view === 'home' ? <NoneSelected /> : null}
+          {view === 'home' || view === 'archived' ? <NoneSelected /> : null}
         </div>
       </div>
     </MessagingContext.Provider>
   );
 }
 
-function ListPane({ headingLevel, activeId }: { headingLevel: 1 | 2; activeId: string | undefined }) {
+function ListPane({
+  headingLevel,
+  activeId,
+  archived,
+}: {
+  headingLevel: 1 | 2;
+  activeId: string | undefined;
+  archived: boolean;
+}) {
   const heading = useHeadingFocus<HTMLHeadingElement>(headingLevel === 1);
   const Heading = headingLevel === 1 ? 'h1' : 'h2';
+  const title = archived ? 'Archived conversations' : 'Conversations';
+  // The unread count in front is TabAttention's (notifications/).
   useEffect(() => {
-    if (headingLevel === 1) document.title = 'Conversations · Parley';
-  }, [headingLevel]);
+    if (headingLevel === 1) document.title = `${title} · Parley`;
+  }, [headingLevel, title]);
   return (
     <section className="list-pane" aria-labelledby="conversations-title">
       <div className="list-head">
         <Heading id="conversations-title" tabIndex={-1} ref={heading}>
-          Conversations
+          {title}
         </Heading>
         <Link to="/conversations/new" className="button button-primary button-small">
           <span aria-hidden="true">+</span> New<span className="visually-hidden"> conversation</span>
         </Link>
       </div>
-      <ConversationList activeId={activeId} />
+      <nav className="list-views" aria-label="Conversation lists">
+        <Link to="/" aria-current={archived ? undefined : 'page'}>
+          Inbox
+        </Link>
+        <Link to="/archived" aria-current={archived ? 'page' : undefined}>
+          Archived
+        </Link>
+      </nav>
+      {archived ? <ArchivedConversations activeId={activeId} /> : <ConversationList activeId={activeId} />}
     </section>
   );
 }

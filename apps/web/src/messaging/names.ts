@@ -26,10 +26,34 @@ export function memberName(people: People, id: string, me: string): string {
   return former ? `${former.displayName} (left)` : 'Former member';
 }
 
+/**
+ * What a timeline line says, with names as the conversation gives them: "Ada added Cyd", "You removed
+ * Cyd", "Dan left", "Ada renamed the group to “Launch”".
+ */
+export function systemEventText(people: People, message: Message, me: string): string {
+  const event = message.system;
+  if (!event) return '';
+  // The line itself says who left or was removed: names go without the "(left)" marker.
+  const name = (id: string) => memberName(people, id, me).replace(/ \(left\)$/, '');
+  const actor = name(event.actorId);
+  const target = event.targetId === undefined ? 'someone' : name(event.targetId);
+  switch (event.event) {
+    case 'added':
+      return `${actor} added ${target === 'You' ? 'you' : target}`;
+    case 'removed':
+      return `${actor} removed ${target === 'You' ? 'you' : target}`;
+    case 'left':
+      return `${actor} left`;
+    case 'renamed':
+      return `${actor} renamed the group to “${event.title ?? ''}”`;
+  }
+}
+
 /** One line for the conversation list: "You: …", "Ada: …", a deleted or attachment-only message. */
 export function previewOf(conversation: Conversation, me: string): string {
   const message: Message | null = conversation.lastMessage;
   if (!message) return 'No messages yet';
+  if (message.kind === 'system') return systemEventText(conversation, message, me);
   const who = memberName(conversation, message.senderId, me);
   const prefix = conversation.type === 'group' || message.senderId === me ? `${who}: ` : '';
   if (message.deletedAt) return `${prefix}Message deleted`;

@@ -6,10 +6,12 @@ import { conversationName, memberName } from '../messaging/names.js';
  * the favicon, and which new messages become a desktop notification.
  */
 
-/** Unread messages across the conversations this tab knows. */
+/** Unread messages across the conversations this tab knows, except those the user muted. */
 export function unreadTotal(conversations: Readonly<Record<string, Conversation>>): number {
   let total = 0;
-  for (const conversation of Object.values(conversations)) total += conversation.unreadCount;
+  for (const conversation of Object.values(conversations)) {
+    if (!conversation.muted) total += conversation.unreadCount;
+  }
   return total;
 }
 
@@ -60,7 +62,8 @@ function firstLine(message: Message): string {
 
 /**
  * The desktop notification for a new message, or undefined when it does not deserve one: only a direct
- * message or a mention of the user, never the user's own, never a deleted one. (Whether the tab is hidden
+ * message or a mention of the user, never the user's own, a deleted one, a timeline line or one in a
+ * conversation the user muted. (Whether the tab is hidden
  * and the user opted in is the caller's question.)
  */
 export function notificationFor(
@@ -69,6 +72,7 @@ export function notificationFor(
   me: string,
 ): NotificationContent | undefined {
   if (message.senderId === me || message.deletedAt !== null) return undefined;
+  if (conversation.muted || message.kind === 'system') return undefined;
   const mentioned = message.mentionIds.includes(me);
   if (conversation.type !== 'direct' && !mentioned) return undefined;
   const sender = memberName(conversation, message.senderId, me);

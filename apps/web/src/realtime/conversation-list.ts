@@ -40,6 +40,17 @@ export function sortedConversations(conversations: ConversationsState['conversat
 }
 
 /**
+ * The conversations of one list, newest activity first: the ones the user archived (`archived`), or the
+ * others (the default list). Archiving is per user and ends with the next message (see `withMessage`).
+ */
+export function listedConversations(
+  conversations: ConversationsState['conversations'],
+  archived: boolean,
+): Conversation[] {
+  return sortedConversations(conversations).filter((conversation) => conversation.archived === archived);
+}
+
+/**
  * What the server says about a conversation, merged with local knowledge: a snapshot older than what live
  * events delivered keeps the local last message and counters, and a read marker posted but not yet stored
  * when the snapshot was taken is kept.
@@ -60,18 +71,22 @@ export function mergeInfo(local: Conversation | undefined, fetched: Conversation
     formerMembers: fetched.formerMembers,
     title: fetched.title,
     type: fetched.type,
+    muted: fetched.muted,
+    // Archived at the snapshot, and nothing new arrived after it.
+    archived: fetched.archived && local.lastSeq <= fetched.lastSeq,
   };
 }
 
 /**
  * A conversation after a live message (new, edited, or our own acknowledged): last message, counters and
- * activity move forward only; a message from someone else beyond the read marker is unread, and counts as
- * a mention too when it mentions the user.
+ * activity move forward only; a message from someone else beyond the read marker is unread (a timeline
+ * line — "added", "renamed"… — never is), and counts as a mention too when it mentions the user; anything
+ * new ends an archiving, as on the server.
  */
 export function withMessage(conversation: Conversation, message: Message, userId: string): Conversation {
   const isNew = message.seq > conversation.lastSeq;
   const fromOther = message.senderId !== userId;
-  const unread = isNew && fromOther && message.seq > conversation.lastReadSeq;
+  const unread = isNew && fromOther && message.kind !== 'system' && message.seq > conversation.lastReadSeq;
   const lastMessage =
     isNew || (conversation.lastMessage?.id === message.id && message.rev > conversation.lastMessage.rev)
       ? message
@@ -86,6 +101,7 @@ export function withMessage(conversation: Conversation, message: Message, userId
       unread && message.mentionIds.includes(userId)
         ? conversation.mentionCount + 1
         : conversation.mentionCount,
+    archived: isNew ? false : conversation.archived,
     updatedAt:
       isNew && message.createdAt > conversation.updatedAt ? message.createdAt : conversation.updatedAt,
   };
@@ -148,6 +164,11 @@ function firstPage(
   let keptOlder = false;
   for (const [id, local] of Object.entries(state.conversations)) {
     if (id in merged || state.removed[id]) continue;
+    // Archived ones are never on the default list's pages (the Archived view loads them).
+    if (local.archived) {
+      merged[id] = local;
+      continue;
+    }
     // Conversations opened directly (deep link) before the list arrived stay known.
     const beyondPage = nextCursor !== null && (!last || byActivity(local, last) > 0);
     if (!ready || beyondPage) {

@@ -38,24 +38,26 @@ const settings = (page: ReactNode) => app(<SettingsLayout>{page}</SettingsLayout
 
 // The messaging screens (and their WebSocket client) load on demand: the account pages stay small.
 const MessagingPage = lazy(() => import('../messaging/MessagingPage.js'));
-const messaging = (view: 'home' | 'new' | 'conversation') => (params: Record<string, string>) => (
-  <AppLayout wide>
-    <Suspense
-      fallback={
-        <p className="loading-line page-loading" role="status">
-          <span className="spinner" aria-hidden="true" /> Loading conversations…
-        </p>
-      }
-    >
-      <MessagingPage view={view} conversationId={params.id} />
-    </Suspense>
-  </AppLayout>
-);
+const messaging =
+  (view: 'home' | 'new' | 'conversation' | 'archived') => (params: Record<string, string>) => (
+    <AppLayout wide>
+      <Suspense
+        fallback={
+          <p className="loading-line page-loading" role="status">
+            <span className="spinner" aria-hidden="true" /> Loading conversations…
+          </p>
+        }
+      >
+        <MessagingPage view={view} conversationId={params.id} />
+      </Suspense>
+    </AppLayout>
+  );
 
 /** Every page of the app. `/conversations/new` comes before `/conversations/:id`: the first match wins. */
 export const ROUTES: readonly Route[] = [
   { path: '/', access: 'member', render: messaging('home') },
   { path: '/conversations/new', access: 'member', render: messaging('new') },
+  { path: '/archived', access: 'member', render: messaging('archived') },
   { path: '/conversations/:id', access: 'member', render: messaging('conversation') },
   { path: '/settings', access: 'member', render: settings(<ProfilePage />) },
   { path: '/settings/email', access: 'member', render: settings(<EmailPage />) },

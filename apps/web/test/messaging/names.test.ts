@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memberName, previewOf } from '../../src/messaging/names.js';
+import { memberName, previewOf, systemEventText } from '../../src/messaging/names.js';
 import { ADA, conversation, ME, message } from '../fixtures.js';
 
 const BOB = 'user-bob';
@@ -24,5 +24,23 @@ describe('names of people in a conversation', () => {
   it('previews the last message of someone who left with their name', () => {
     const last = message(4, { senderId: BOB, body: 'bye all' });
     expect(previewOf({ ...group, lastMessage: last }, ME)).toBe('Bob (left): bye all');
+  });
+
+  it('says what a timeline line records, with names as the conversation gives them', () => {
+    const line = (system: NonNullable<Parameters<typeof message>[1]>['system']) =>
+      message(9, { kind: 'system', body: '', system });
+    expect(systemEventText(group, line({ event: 'added', actorId: ADA, targetId: ME }), ME)).toBe(
+      'Ada added you',
+    );
+    expect(systemEventText(group, line({ event: 'removed', actorId: ME, targetId: BOB }), ME)).toBe(
+      'You removed Bob',
+    );
+    expect(systemEventText(group, line({ event: 'left', actorId: BOB }), ME)).toBe('Bob left');
+    expect(systemEventText(group, line({ event: 'renamed', actorId: ADA, title: 'Launch' }), ME)).toBe(
+      'Ada renamed the group to “Launch”',
+    );
+    // The list's preview is the same line, without a "sender:" prefix.
+    const last = line({ event: 'added', actorId: ME, targetId: ADA });
+    expect(previewOf({ ...group, lastMessage: last }, ME)).toBe('You added Ada');
   });
 });

@@ -28,6 +28,16 @@ describe('tab title', () => {
     ).toBe(7);
     expect(unreadTotal({})).toBe(0);
   });
+
+  it('leaves muted conversations out of the total', () => {
+    expect(
+      unreadTotal({
+        a: conversation('a', 1, { unreadCount: 2 }),
+        b: conversation('b', 2, { unreadCount: 5, muted: true }),
+        c: conversation('c', 3, { unreadCount: 1 }),
+      }),
+    ).toBe(3);
+  });
 });
 
 describe('favicon badge', () => {
@@ -76,6 +86,20 @@ describe('desktop notifications', () => {
     });
     expect(notificationFor(group, message(2, { conversationId: 'g1' }), ME)).toBeUndefined();
     expect(notificationFor(group, message(3, { mentionIds: ['someone-else'] }), ME)).toBeUndefined();
+  });
+
+  it('never come for a muted conversation or a timeline line', () => {
+    expect(
+      notificationFor({ ...direct, muted: true }, message(1, { conversationId: 'd1' }), ME),
+    ).toBeUndefined();
+    const line = message(2, {
+      conversationId: 'g1',
+      kind: 'system',
+      body: '',
+      mentionIds: [ME],
+      system: { event: 'added', actorId: ADA, targetId: ME },
+    });
+    expect(notificationFor(group, line, ME)).toBeUndefined();
   });
 
   it('never come for your own or a deleted message; an attachment-only one or a long line is summed up', () => {

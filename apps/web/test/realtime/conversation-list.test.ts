@@ -3,6 +3,7 @@ import {
   type ConversationsEvent,
   type ConversationsState,
   INITIAL_LIST,
+  listedConversations,
   mergeInfo,
   reduceConversations,
   sortedConversations,
@@ -185,6 +186,70 @@ describe('conversation list', () => {
     ).toMatchObject({
       unreadCount: 0,
     });
+  });
+
+  it('never counts a timeline line as unread, but moves the counters and activity with it', () => {
+    const start = conversation('c1', 1, { lastSeq: 4, lastRev: 4, lastReadSeq: 4 });
+    const line = message(5, {
+      kind: 'system',
+      body: '',
+      system: { event: 'renamed', actorId: ADA, title: 'New name' },
+      createdAt: '2026-03-01T00:00:00.000Z',
+    });
+    expect(withMessage(start, line, ME)).toMatchObject({
+      lastSeq: 5,
+      unreadCount: 0,
+      updatedAt: '2026-03-01T00:00:00.000Z',
+      lastMessage: line,
+    });
+  });
+
+  it('an archived conversation leaves the default list and comes back with the next message, not an edit', () => {
+    const state = apply(EMPTY, {
+      type: 'first_page',
+      page: {
+        conversations: [
+          conversation('c1', 1, { lastSeq: 3, lastRev: 3 }),
+          conversation('c2', 2, { lastSeq: 2, lastRev: 2, archived: true }),
+        ],
+        nextCursor: null,
+      },
+    });
+    const ids = (s: ConversationsState, archived: boolean) =>
+      listedConversations(s.conversations, archived).map((c) => c.id);
+    expect(ids(state, false)).toEqual(['c1']);
+    expect(ids(state, true)).toEqual(['c2']);
+    const edited = apply(state, {
+      type: 'message',
+      message: message(2, { conversationId: 'c2', rev: 5 }),
+      userId: ME,
+    });
+    expect(ids(edited, true)).toEqual(['c2']);
+    const back = apply(edited, {
+      type: 'message',
+      message: message(3, { conversationId: 'c2', rev: 6 }),
+      userId: ME,
+    });
+    expect(ids(back, false)).toEqual(['c2', 'c1']);
+    expect(ids(back, true)).toEqual([]);
+  });
+
+  it('keeps archived conversations (loaded by the Archived view) when the first page is loaded again', () => {
+    const state = apply(
+      EMPTY,
+      page([5], null),
+      { type: 'adopted', conversation: conversation('c1', 1, { archived: true }) },
+      page([5], null),
+    );
+    expect(names(state)).toEqual(['c5', 'c1']);
+  });
+
+  it('a snapshot older than live events keeps the new settings, and no archiving past a newer message', () => {
+    const local = conversation('c1', 1, { lastSeq: 6, lastRev: 6 });
+    const older = conversation('c1', 1, { lastSeq: 5, lastRev: 5, muted: true, archived: true });
+    expect(mergeInfo(local, older)).toMatchObject({ lastSeq: 6, muted: true, archived: false });
+    const same = conversation('c1', 1, { lastSeq: 6, lastRev: 5, archived: true });
+    expect(mergeInfo(local, same)).toMatchObject({ archived: true });
   });
 });
 

@@ -12,6 +12,7 @@ import * as m0012 from './0012-reactions.js';
 import * as m0013 from './0013-convbugs.js';
 import * as m0016 from './0016-find-notify.js';
 import * as m0017 from './0017-notify.js';
+import * as m0018 from './0018-groups.js';
 
 /**
  * Every migration, in order. Listed in code rather than read from a folder so the bundled bootstrap
@@ -31,4 +32,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0013-convbugs': m0013,
   '0016-find-notify': m0016,
   '0017-notify': m0017,
+  '0018-groups': m0018,
 });

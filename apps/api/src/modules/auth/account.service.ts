@@ -4,7 +4,7 @@ import { isUniqueViolation } from '../../db/unique-violation.js';
 import { validationError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { directConversationIds } from '../conversations/conversation.repository.js';
-import { announceConversations } from '../conversations/conversation.service.js';
+import { announceConversations, publishSystemEvent } from '../conversations/conversation.service.js';
 import { endGroupMemberships } from '../conversations/group-ownership.js';
 import {
   activateUnverifiedUser,
@@ -279,8 +279,8 @@ export async function deleteAccount(
   if (!(await verifyPassword(auth.user.password_hash, input.password)))
     throw validationError('body.password', 'is incorrect');
   const now = deps.now();
-  const groups = await endSessionsWithin(deps, async (trx, endSessions) => {
-    const groups = await endGroupMemberships(trx, auth.userId, toDbTime(now));
+  const { conversationIds: groups, events } = await endSessionsWithin(deps, async (trx, endSessions) => {
+    const ended = await endGroupMemberships(trx, auth.userId, toDbTime(now));
     await softDelete(trx, 'users', auth.userId, now);
     await recordAuthEvent(trx, {
       type: 'account_deleted',
@@ -290,7 +290,9 @@ export async function deleteAccount(
       now,
     });
     await endSessions({ userId: auth.userId, reason: 'account_deleted' });
-    return groups;
+    return ended;
   });
   await announceConversations(deps, [...groups, ...(await directConversationIds(deps.db, auth.userId))]);
+  // The "left" line of each group, like a member leaving.
+  for (const event of events) await publishSystemEvent(deps, event);
 }

@@ -8,4 +8,6 @@ export const CONVERSATION_LIMITS = {
   create: { rate: 'conversationsCreated', key: perUser },
   addMember: { rate: 'membersAdded', key: perUser },
   removeMember: { rate: 'membersRemoved', key: perUser },
+  /** Renames and role changes write a timeline line or reach every member; settings reach one's tabs. */
+  change: { rate: 'conversationChanges', key: perUser },
 } satisfies Record<string, LimitRule>;

@@ -22,6 +22,8 @@ const conversation = (
   updated_at: T,
   deleted_at: null,
   last_read_seq: 1,
+  muted: 0,
+  archived_at_seq: null,
   ...extra,
 });
 
@@ -54,6 +56,8 @@ const lastMessage: Message = {
   reactions: [],
   replyTo: null,
   mentionIds: ['ada'],
+  kind: 'text',
+  system: null,
 };
 
 describe('presentConversation (pure: shapes what the loader read)', () => {
@@ -82,7 +86,44 @@ describe('presentConversation (pure: shapes what the loader read)', () => {
       updatedAt: '2026-01-02T03:04:05.678Z',
       readOnly: false,
       peerDeleted: false,
+      muted: false,
+      archived: false,
     });
+  });
+
+  it('lists the owner first, then admins, then members, each in joining order', () => {
+    const group = presentConversation(conversation('g1', 'group'), 'ada', {
+      members: [
+        member('g1', 'ada'),
+        member('g1', 'bob', { role: 'admin' }),
+        member('g1', 'cy', { role: 'owner' }),
+        member('g1', 'dee'),
+        member('g1', 'eve', { role: 'admin' }),
+      ],
+      unreadCount: 0,
+      mentionCount: 0,
+      lastMessage: null,
+    });
+    expect(group.members.map((m) => `${m.id}:${m.role}`)).toEqual([
+      'cy:owner',
+      'bob:admin',
+      'eve:admin',
+      'ada:member',
+      'dee:member',
+    ]);
+  });
+
+  it('is archived while nothing was posted after the archiving seq, and says muted', () => {
+    const at = (extra: Partial<ConversationWithMembership>) =>
+      presentConversation(conversation('g1', 'group', extra), 'ada', {
+        members: [member('g1', 'ada', { role: 'owner' })],
+        unreadCount: 0,
+        mentionCount: 0,
+        lastMessage: null,
+      });
+    expect(at({ archived_at_seq: 2 })).toMatchObject({ archived: true, muted: false });
+    expect(at({ archived_at_seq: 1 })).toMatchObject({ archived: false });
+    expect(at({ archived_at_seq: null, muted: 1 })).toMatchObject({ archived: false, muted: true });
   });
 
   it('marks a direct conversation with a deleted peer read-only and names the peer "Deleted user"', () => {

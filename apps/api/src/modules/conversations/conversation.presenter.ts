@@ -3,7 +3,13 @@ import { fromDbTime } from '../../db/time.js';
 import type { ConversationRow } from './conversation.repository.js';
 import type { FormerMemberProfile, MemberProfile } from './member.repository.js';
 
-export type ConversationWithMembership = ConversationRow & { last_read_seq: number };
+export type ConversationWithMembership = ConversationRow & {
+  last_read_seq: number;
+  muted: number;
+  archived_at_seq: number | null;
+};
+
+const ROLE_ORDER = { owner: 0, admin: 1, member: 2 } as const;
 
 const DELETED_USER = 'Deleted user';
 
@@ -31,11 +37,14 @@ export function presentConversation(
     id: row.id,
     type: row.type,
     title: row.title,
-    members: related.members.map((m) => ({
-      id: m.user_id,
-      displayName: m.deleted_at === null ? m.display_name : DELETED_USER,
-      role: m.role,
-    })),
+    // The owner first, then admins, then members, each in joining order (the sort is stable).
+    members: [...related.members]
+      .sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role])
+      .map((m) => ({
+        id: m.user_id,
+        displayName: m.deleted_at === null ? m.display_name : DELETED_USER,
+        role: m.role,
+      })),
     formerMembers: (related.formerMembers ?? []).map((m) => ({
       id: m.user_id,
       displayName: m.deleted_at === null ? m.display_name : DELETED_USER,
@@ -49,5 +58,7 @@ export function presentConversation(
     updatedAt: fromDbTime(row.updated_at),
     readOnly: peerDeleted,
     peerDeleted,
+    muted: Number(row.muted) === 1,
+    archived: row.archived_at_seq !== null && Number(row.last_seq) <= Number(row.archived_at_seq),
   };
 }

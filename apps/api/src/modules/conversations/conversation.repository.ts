@@ -18,11 +18,14 @@ function membershipsOf(db: Executor, userId: string) {
     .where('c.deleted_at', 'is', null);
 }
 
+/** What a user's own membership row adds to a conversation row: role, read marker, settings. */
+const MEMBER_COLUMNS = ['m.role', 'm.last_read_seq', 'm.joined_at', 'm.muted', 'm.archived_at_seq'] as const;
+
 /** The caller's active membership of a live conversation, or undefined: the one authorization question. */
 export function findMembership(db: Executor, conversationId: string, userId: string) {
   return membershipsOf(db, userId)
     .selectAll('c')
-    .select(['m.role', 'm.last_read_seq', 'm.joined_at'])
+    .select(MEMBER_COLUMNS)
     .where('m.conversation_id', '=', conversationId)
     .executeTakeFirst();
 }
@@ -36,14 +39,25 @@ export interface ActivityPosition {
 
 /**
  * One page of the conversations the user is an active member of, most recent activity first (ties by id,
- * descending), starting after `after`. Keyset paging: a page costs the same wherever it starts.
+ * descending), starting after `after`: the ones they archived (`archived`), or the others. Keyset
+ * paging: a page costs the same wherever it starts.
  */
 export function listUserConversations(
   db: Executor,
   userId: string,
-  page: { after?: ActivityPosition | undefined; limit: number },
+  page: { after?: ActivityPosition | undefined; limit: number; archived?: boolean },
 ) {
-  let query = membershipsOf(db, userId).selectAll('c').select(['m.role', 'm.last_read_seq', 'm.joined_at']);
+  let query = membershipsOf(db, userId)
+    .selectAll('c')
+    .select(MEMBER_COLUMNS)
+    // Archived (for this user): archived at a seq nothing has been posted after.
+    .where((eb) => {
+      const archived = eb.and([
+        eb('m.archived_at_seq', 'is not', null),
+        eb('c.last_seq', '<=', eb.ref('m.archived_at_seq')),
+      ]);
+      return page.archived ? archived : eb.not(archived);
+    });
   const after = page.after;
   if (after) {
     query = query.where((eb) =>
@@ -212,7 +226,10 @@ export function conversationCounters(db: Executor, conversationIds: readonly str
   );
 }
 
-/** Exact unread counts: others' live messages after the user's read marker, per conversation. */
+/**
+ * Exact unread counts: others' live messages after the user's read marker, per conversation. Timeline
+ * lines ("added", "renamed"…) are not messages to read: they never count.
+ */
 export async function unreadCounts(
   db: Executor,
   userId: string,
@@ -229,6 +246,7 @@ export async function unreadCounts(
       .whereRef('msg.seq', '>', 'm.last_read_seq')
       .where('msg.sender_id', '!=', userId)
       .where('msg.deleted_at', 'is', null)
+      .where('msg.kind', '=', 'text')
       .groupBy('msg.conversation_id')
       .execute(),
   );
@@ -247,4 +265,13 @@ export function lastMessages(db: Executor, conversationIds: readonly string[]) {
       .where('c.id', 'in', slice)
       .execute(),
   );
+}
+
+/** A group's new title. */
+export async function setConversationTitle(
+  db: Executor,
+  conversationId: string,
+  title: string,
+): Promise<void> {
+  await db.updateTable('conversations').set({ title }).where('id', '=', conversationId).execute();
 }

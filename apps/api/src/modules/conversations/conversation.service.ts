@@ -12,6 +12,8 @@ import { toDbTime } from '../../db/time.js';
 import { AppError, validationError, validationErrors } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { channels, type EventBus } from '../../platform/bus/event-bus.js';
+import { loadMessage } from '../messages/message.loader.js';
+import { insertSystemEvent, type MessageRow } from '../messages/message.repository.js';
 import { verifiedUserIds } from '../users/user.repository.js';
 import { loadConversations } from './conversation.loader.js';
 import {
@@ -22,6 +24,7 @@ import {
   listUserConversations,
   lockConversations,
   type Membership,
+  setConversationTitle,
 } from './conversation.repository.js';
 import { ensureGroupOwner } from './group-ownership.js';
 import { decodeListCursor, encodeListCursor } from './list-cursor.js';
@@ -35,6 +38,8 @@ import {
   leaveConversations,
   listMembers,
   rejoinMember,
+  setMemberRole,
+  setMemberSettings,
 } from './member.repository.js';
 
 export interface ConversationLimits {
@@ -186,15 +191,22 @@ export async function getConversation(
   return conversation;
 }
 
-/** One page of the caller's conversations, newest activity first, and the cursor of the next page. */
+/**
+ * One page of the caller's conversations, newest activity first, and the cursor of the next page: the
+ * ones they archived (`archived`), or by default the others.
+ */
 export async function listConversations(
   deps: ConversationDeps,
   userId: string,
-  page: { cursor?: string | undefined; limit: number },
+  page: { cursor?: string | undefined; limit: number; archived?: boolean | undefined },
 ): Promise<ConversationList> {
   const after = page.cursor === undefined ? undefined : decodeListCursor(page.cursor);
   // One row more than asked says whether another page follows, without a count.
-  const rows = await listUserConversations(deps.db, userId, { after, limit: page.limit + 1 });
+  const rows = await listUserConversations(deps.db, userId, {
+    after,
+    limit: page.limit + 1,
+    archived: page.archived ?? false,
+  });
   const pageRows = rows.slice(0, page.limit);
   const last = pageRows.at(-1);
   return {
@@ -258,14 +270,30 @@ export async function createConversation(
   return { conversation: await getConversation(deps, userId, id), created: true };
 }
 
-function assertGroupManager(membership: Membership): void {
+function assertGroupManager(membership: Membership, what = 'manage members'): void {
   if (membership.type !== 'group') throw new AppError('forbidden', 'Direct conversations have fixed members');
   if (membership.role !== 'owner' && membership.role !== 'admin') {
-    throw new AppError('forbidden', 'Only the owner and admins manage members');
+    throw new AppError('forbidden', `Only the owner and admins ${what}`);
   }
 }
 
-/** Owner/admins add a verified user to a group; adding a current member changes nothing. */
+/** Tells the members of a conversation about a timeline line stored with a change (after the commit). */
+export async function publishSystemEvent(
+  deps: Pick<ConversationDeps, 'db' | 'bus'>,
+  row: MessageRow,
+): Promise<void> {
+  const message = await loadMessage(deps.db, row);
+  deps.bus.publish(channels.conversation(row.conversation_id), {
+    kind: 'message',
+    conversationId: row.conversation_id,
+    message,
+  });
+}
+
+/**
+ * Owner/admins add a verified user to a group; adding a current member changes nothing. The "added"
+ * timeline line is stored in the same transaction.
+ */
 export async function addMember(
   deps: ConversationDeps,
   userId: string,
@@ -280,7 +308,7 @@ export async function addMember(
   const now = toDbTime(deps.now());
   const existing = await findMemberRow(deps.db, conversationId, newMemberId);
   if (existing && existing.left_at === null) return;
-  await deps.db.transaction().execute(async (trx) => {
+  const event = await deps.db.transaction().execute(async (trx) => {
     // Touching the conversation first locks its row (MySQL) or takes the write lock (SQLite), so two adds
     // to one group cannot both see room for one more member.
     await lockConversations(trx, [conversationId], now);
@@ -290,8 +318,15 @@ export async function addMember(
     await assertRoomForConversation(trx, deps.limits, [newMemberId]);
     if (existing) await rejoinMember(trx, conversationId, newMemberId, now);
     else await insertMembers(trx, conversationId, [{ userId: newMemberId, role: 'member' }], now);
+    return insertSystemEvent(
+      trx,
+      { conversationId, event: 'added', actorId: userId, targetId: newMemberId },
+      now,
+    );
   });
+  // First the conversation (the new member's sockets start following it), then the timeline line.
   announce(deps, conversationId, await activeMemberIds(deps.db, conversationId));
+  await publishSystemEvent(deps, event);
 }
 
 /**
@@ -315,10 +350,17 @@ export async function removeMember(
   }
   const now = toDbTime(deps.now());
   const before = await activeMemberIds(deps.db, conversationId);
-  await deps.db.transaction().execute(async (trx) => {
+  const event = await deps.db.transaction().execute(async (trx) => {
     await lockConversations(trx, [conversationId], now);
     await leaveConversations(trx, memberId, [conversationId], now);
     await ensureGroupOwner(trx, conversationId);
+    return insertSystemEvent(
+      trx,
+      memberId === userId
+        ? { conversationId, event: 'left', actorId: userId }
+        : { conversationId, event: 'removed', actorId: userId, targetId: memberId },
+      now,
+    );
   });
   deps.bus.publish(channels.user(memberId), {
     kind: 'conversation_removed',
@@ -330,4 +372,85 @@ export async function removeMember(
     conversationId,
     before.filter((id) => id !== memberId),
   );
+  await publishSystemEvent(deps, event);
+}
+
+/**
+ * Owner/admins rename a group (the title follows the rules of a new group's). The "renamed" timeline
+ * line is stored in the same transaction; the same title again changes nothing.
+ */
+export async function renameConversation(
+  deps: ConversationDeps,
+  userId: string,
+  conversationId: string,
+  title: string,
+): Promise<Conversation> {
+  const membership = await requireMembership(deps.db, conversationId, userId);
+  assertGroupManager(membership, 'rename a group');
+  if (membership.title === title) return getConversation(deps, userId, conversationId);
+  const now = toDbTime(deps.now());
+  const event = await deps.db.transaction().execute(async (trx) => {
+    await lockConversations(trx, [conversationId], now);
+    // Read again under the lock: a demotion or removal that committed first is respected.
+    const current = await findMembership(trx, conversationId, userId);
+    if (!current) throw conversationNotFound();
+    assertGroupManager(current, 'rename a group');
+    await setConversationTitle(trx, conversationId, title);
+    return insertSystemEvent(trx, { conversationId, event: 'renamed', actorId: userId, title }, now);
+  });
+  announce(deps, conversationId, await activeMemberIds(deps.db, conversationId));
+  await publishSystemEvent(deps, event);
+  return getConversation(deps, userId, conversationId);
+}
+
+/**
+ * The owner makes a member an admin, or an admin a member again. The owner's own role does not change
+ * here (ownership passes only when the owner leaves); the target must be an active member. Asking for the
+ * role someone already has changes nothing.
+ */
+export async function changeMemberRole(
+  deps: ConversationDeps,
+  userId: string,
+  conversationId: string,
+  memberId: string,
+  role: 'admin' | 'member',
+): Promise<void> {
+  const membership = await requireMembership(deps.db, conversationId, userId);
+  if (membership.type !== 'group') throw new AppError('forbidden', 'Direct conversations have no roles');
+  if (membership.role !== 'owner') throw new AppError('forbidden', 'Only the owner changes roles');
+  const now = toDbTime(deps.now());
+  const changed = await deps.db.transaction().execute(async (trx) => {
+    await lockConversations(trx, [conversationId], now);
+    const current = await findMembership(trx, conversationId, userId);
+    if (current?.role !== 'owner') throw new AppError('forbidden', 'Only the owner changes roles');
+    const target = await findMemberRow(trx, conversationId, memberId);
+    if (!target || target.left_at !== null) throw new AppError('not_found', 'Member not found');
+    if (target.role === 'owner') throw new AppError('forbidden', "The owner's role cannot be changed");
+    if (target.role === role) return false;
+    await setMemberRole(trx, conversationId, memberId, role);
+    return true;
+  });
+  if (changed) announce(deps, conversationId, await activeMemberIds(deps.db, conversationId));
+}
+
+/**
+ * The caller's own settings of a conversation: muted (no unread in totals, no notifications) and
+ * archived (out of the default list until something new is posted: `archived_at_seq` is the seq at
+ * archiving). Only the caller's other tabs hear of it.
+ */
+export async function updateSettings(
+  deps: ConversationDeps,
+  userId: string,
+  conversationId: string,
+  settings: { muted?: boolean | undefined; archived?: boolean | undefined },
+): Promise<Conversation> {
+  const membership = await requireMembership(deps.db, conversationId, userId);
+  await setMemberSettings(deps.db, conversationId, userId, {
+    ...(settings.muted === undefined ? {} : { muted: settings.muted ? 1 : 0 }),
+    ...(settings.archived === undefined
+      ? {}
+      : { archived_at_seq: settings.archived ? Number(membership.last_seq) : null }),
+  });
+  announce(deps, conversationId, [userId]);
+  return getConversation(deps, userId, conversationId);
 }

@@ -2,11 +2,14 @@ import {
   AddMemberBody,
   Conversation,
   ConversationList,
+  ConversationSettingsBody,
   ConversationsQuery,
   CreateConversationBody,
   ErrorBody,
   IdParams,
   MemberParams,
+  MemberRoleBody,
+  RenameConversationBody,
 } from '@parley/contract';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -15,10 +18,13 @@ import { CONVERSATION_LIMITS } from './conversation.limits.js';
 import {
   addMember,
   type ConversationDeps,
+  changeMemberRole,
   createConversation,
   getConversation,
   listConversations,
   removeMember,
+  renameConversation,
+  updateSettings,
 } from './conversation.service.js';
 
 const errors = {
@@ -32,8 +38,9 @@ const errors = {
 
 /**
  * Conversations. Every route needs a session; only active members see a conversation (404 for anyone
- * else); only a group's owner and admins add or remove others; anyone may leave a group. Creating and
- * adding stop at the caps (conversations per user, members per group) with 409 `limit_reached`.
+ * else); only a group's owner and admins add or remove others and rename it; only its owner makes or
+ * unmakes admins; anyone may leave a group, and mute or archive a conversation for themselves. Creating
+ * and adding stop at the caps (conversations per user, members per group) with 409 `limit_reached`.
  */
 export const conversationsRoutes: FastifyPluginAsyncZod<{ deps: ConversationDeps }> = async (
   app,
@@ -106,5 +113,57 @@ export const conversationsRoutes: FastifyPluginAsyncZod<{ deps: ConversationDeps
       await removeMember(deps, signedIn(request.auth).userId, request.params.id, request.params.userId);
       return reply.code(204).send(null);
     },
+  );
+
+  app.patch(
+    '/conversations/:id',
+    {
+      schema: {
+        tags: ['conversations'],
+        params: IdParams,
+        body: RenameConversationBody,
+        response: { 200: Conversation, ...errors },
+      },
+      preHandler: app.limit(CONVERSATION_LIMITS.change),
+    },
+    async (request) =>
+      renameConversation(deps, signedIn(request.auth).userId, request.params.id, request.body.title),
+  );
+
+  app.put(
+    '/conversations/:id/members/:userId/role',
+    {
+      schema: {
+        tags: ['conversations'],
+        params: MemberParams,
+        body: MemberRoleBody,
+        response: { 204: z.null(), ...errors },
+      },
+      preHandler: app.limit(CONVERSATION_LIMITS.change),
+    },
+    async (request, reply) => {
+      await changeMemberRole(
+        deps,
+        signedIn(request.auth).userId,
+        request.params.id,
+        request.params.userId,
+        request.body.role,
+      );
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.patch(
+    '/conversations/:id/settings',
+    {
+      schema: {
+        tags: ['conversations'],
+        params: IdParams,
+        body: ConversationSettingsBody,
+        response: { 200: Conversation, ...errors },
+      },
+      preHandler: app.limit(CONVERSATION_LIMITS.change),
+    },
+    async (request) => updateSettings(deps, signedIn(request.auth).userId, request.params.id, request.body),
   );
 };

@@ -233,3 +233,20 @@ export async function advanceReadMarker(
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/** One member's own settings of a conversation (mute, archive); an empty patch changes nothing. */
+export async function setMemberSettings(
+  db: Executor,
+  conversationId: string,
+  userId: string,
+  patch: { muted?: number; archived_at_seq?: number | null },
+): Promise<void> {
+  if (Object.keys(patch).length === 0) return;
+  await db
+    .updateTable('conversation_members')
+    .set(patch)
+    .where('conversation_id', '=', conversationId)
+    .where('user_id', '=', userId)
+    .where('left_at', 'is', null)
+    .execute();
+}

@@ -1,4 +1,11 @@
-import { type Attachment, type Message, type Reaction, type ReplyTo, replyExcerpt } from '@parley/contract';
+import {
+  type Attachment,
+  type Message,
+  type Reaction,
+  type ReplyTo,
+  replyExcerpt,
+  type SystemEvent,
+} from '@parley/contract';
 import { fromDbTime } from '../../db/time.js';
 import type { AttachmentRow, MessageRow } from './message.repository.js';
 import type { ReactionRow } from './reaction.repository.js';
@@ -61,5 +68,18 @@ export function presentMessage(row: MessageRow, parts: MessageParts = {}): Messa
     reactions: deleted ? [] : presentReactions(parts.reactions ?? []),
     replyTo: parts.replyTo ? presentReplyTo(parts.replyTo) : null,
     mentionIds: deleted ? [] : [...(parts.mentionIds ?? [])],
+    kind: row.kind,
+    system: presentSystemEvent(row),
+  };
+}
+
+/** What a timeline line records (null for a member's message). */
+export function presentSystemEvent(row: MessageRow): SystemEvent | null {
+  if (row.kind !== 'system' || row.system_event === null) return null;
+  return {
+    event: row.system_event,
+    actorId: row.sender_id,
+    ...(row.system_target_id === null ? {} : { targetId: row.system_target_id }),
+    ...(row.system_title === null ? {} : { title: row.system_title }),
   };
 }

@@ -1,7 +1,16 @@
-import type { Selectable, Updateable } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import type { Selectable, Transaction, Updateable } from 'kysely';
 import { selectInChunks } from '../../db/chunks.js';
-import type { AttachmentsTable, Executor, MessagesTable } from '../../db/schema.js';
+import type {
+  AttachmentsTable,
+  DB,
+  DbTime,
+  Executor,
+  MessagesTable,
+  SystemEventKind,
+} from '../../db/schema.js';
 import { selectLive } from '../../db/soft-delete.js';
+import { newId } from '../../ids.js';
 
 export type MessageRow = Selectable<MessagesTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;
@@ -163,4 +172,61 @@ export function messagesSince(
     .orderBy('seq', 'asc')
     .limit(page.limit)
     .execute();
+}
+
+/** A timeline event to store: what happened, who did it, to whom, and a rename's new title. */
+export interface SystemEventInput {
+  readonly conversationId: string;
+  readonly event: SystemEventKind;
+  readonly actorId: string;
+  readonly targetId?: string | undefined;
+  readonly title?: string | undefined;
+}
+
+/**
+ * Stores a timeline event ("added", "removed", "left", "renamed") in the caller's transaction — the one
+ * that makes the change it records — as a `system` message with the conversation's next seq and rev,
+ * taken by the same counter UPDATE as a batch of sends (so seq stays gapless and ordered whatever
+ * commits first), and marks the conversation active. The body is empty: a body search cannot match it.
+ * The clientId is a fresh UUID nobody sends (the (sender, clientId) key stays unique).
+ */
+export async function insertSystemEvent(
+  trx: Transaction<DB>,
+  input: SystemEventInput,
+  now: DbTime,
+): Promise<MessageRow> {
+  await trx
+    .updateTable('conversations')
+    .set((eb) => ({
+      last_seq: eb('last_seq', '+', 1),
+      last_rev: eb('last_rev', '+', 1),
+      last_message_at: now,
+      updated_at: now,
+    }))
+    .where('id', '=', input.conversationId)
+    .execute();
+  const counters = await trx
+    .selectFrom('conversations')
+    .select(['last_seq', 'last_rev'])
+    .where('id', '=', input.conversationId)
+    .executeTakeFirstOrThrow();
+  const row: MessageRow = {
+    id: newId(),
+    conversation_id: input.conversationId,
+    seq: Number(counters.last_seq),
+    rev: Number(counters.last_rev),
+    sender_id: input.actorId,
+    client_id: randomUUID(),
+    body: '',
+    created_at: now,
+    edited_at: null,
+    deleted_at: null,
+    reply_to_id: null,
+    kind: 'system',
+    system_event: input.event,
+    system_target_id: input.targetId ?? null,
+    system_title: input.title ?? null,
+  };
+  await trx.insertInto('messages').values(row).execute();
+  return row;
 }

@@ -25,6 +25,10 @@ export interface MessageDeps {
 
 const messageNotFound = () => new AppError('not_found', 'Message not found');
 
+/** A timeline line ("added", "renamed"…) records what happened: nobody edits, deletes or reacts to it. */
+export const timelineEventUnchangeable = () =>
+  new AppError('conflict', 'A timeline event cannot be edited, deleted or reacted to');
+
 /** 1–4,000 characters and not only whitespace; a message with attachments may have no text. */
 function assertSendableBody(body: string, attachmentCount: number): void {
   if (attachmentCount > 0) return;
@@ -102,6 +106,7 @@ async function changeMessage(
   const membership = await requireMembership(deps.db, existing.conversation_id, userId).catch(() => {
     throw messageNotFound();
   });
+  if (existing.kind === 'system') throw timelineEventUnchangeable();
   if (existing.sender_id !== userId) throw new AppError('forbidden', 'Only the sender can change a message');
   // A read-only conversation takes no new words; deleting your own stays possible.
   if (

@@ -8,7 +8,7 @@ import { readOnlyConversation, requireMembership } from '../conversations/conver
 import { isPeerDeleted } from '../conversations/member.repository.js';
 import { loadMessage } from './message.loader.js';
 import { findMessage, stampLiveMessage } from './message.repository.js';
-import type { MessageDeps } from './message.service.js';
+import { type MessageDeps, timelineEventUnchangeable } from './message.service.js';
 import { hasLiveReaction, insertReaction, type ReactionKey, removeReaction } from './reaction.repository.js';
 
 const messageNotFound = () => new AppError('not_found', 'Message not found');
@@ -23,7 +23,7 @@ class AlreadyDone extends Error {}
  * Otherwise the change takes the conversation's next rev and stamps the message with it, in one
  * transaction, like an edit (ADR 0015): after the commit every member's connections get a
  * `message_updated` with the new reactions, and a reconnecting client's resume replays it once.
- * Members only (404 otherwise); a deleted message takes no reactions (409); in a read-only conversation
+ * Members only (404 otherwise); a deleted message or a timeline event takes no reactions (409); in a read-only conversation
  * a reaction can be removed but not added (403).
  */
 export async function setReaction(
@@ -39,6 +39,7 @@ export async function setReaction(
   const membership = await requireMembership(deps.db, existing.conversation_id, userId).catch(() => {
     throw messageNotFound();
   });
+  if (existing.kind === 'system') throw timelineEventUnchangeable();
   if (existing.deleted_at !== null) throw messageDeleted();
   if (
     on &&

@@ -206,6 +206,11 @@ export async function writeMessageBatch(
       results[index] = validationError('body.replyToId', 'must be a message of this conversation');
       return;
     }
+    // A timeline event ("added", "renamed"…) is not something one answers.
+    if (request.replyToId && originals.get(request.replyToId)?.kind === 'system') {
+      results[index] = validationError('body.replyToId', 'cannot reply to a timeline event');
+      return;
+    }
     if (request.mentionIds?.some((id) => !mentionable.has(memberKey(request.conversationId, id)))) {
       results[index] = validationError('body.mentionIds', 'must be members of this conversation');
       return;
@@ -262,6 +267,10 @@ export async function writeMessageBatch(
         edited_at: null,
         deleted_at: null,
         reply_to_id: item.request.replyToId ?? null,
+        kind: 'text',
+        system_event: null,
+        system_target_id: null,
+        system_title: null,
       };
       rows.push(row);
       const replyTo = row.reply_to_id === null ? undefined : originals.get(row.reply_to_id);

@@ -62,6 +62,8 @@ export async function findCandidates(db: Executor, window: CandidateWindow): Pro
     .where('c.last_message_at', '>=', window.activeSince)
     .where('c.deleted_at', 'is', null)
     .where('m.left_at', 'is', null)
+    // A conversation the user muted never emails (migration 0018).
+    .where('m.muted', '=', 0)
     .whereRef('c.last_seq', '>', 'm.last_read_seq')
     .where('u.deleted_at', 'is', null)
     .where('u.email_verified_at', 'is not', null)

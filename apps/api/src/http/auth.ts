@@ -15,8 +15,11 @@ export interface AuthContext {
   readonly userId: string;
   readonly sessionId: string;
   readonly user: Selectable<UsersTable>;
-  /** The presented token: its signing key and expiry (a WebSocket closes when either is gone). */
-  readonly token: { readonly kid: string; readonly expiresAt: Date };
+  /**
+   * The presented token: its signing key, expiry and generation (a WebSocket closes when the key is
+   * gone, and asks for a refresh when the token expired or a re-authentication replaced its generation).
+   */
+  readonly token: { readonly kid: string; readonly expiresAt: Date; readonly generation: string | null };
   /** A fresh token when the presented one was old enough to replace. */
   readonly reissued: IssuedToken | undefined;
   /** When this session last signed in or re-authenticated (sensitive actions need it recent). */

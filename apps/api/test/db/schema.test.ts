@@ -96,6 +96,7 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
         'reauthenticated_at',
         'revoked_at',
         'revoked_reason',
+        'token_generation',
         'user_agent',
         'user_id',
       ],
@@ -135,6 +136,30 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
     ['account_devices', ['device_key', 'first_seen_at', 'last_seen_at', 'user_id']],
     ['reactions', ['created_at', 'deleted_at', 'emoji', 'id', 'live', 'message_id', 'user_id']],
     ['message_mentions', ['conversation_id', 'created_at', 'message_id', 'seq', 'user_id']],
+    [
+      'passkeys',
+      [
+        'aaguid',
+        'backed_up',
+        'counter',
+        'created_at',
+        'credential_hash',
+        'credential_id',
+        'device_type',
+        'id',
+        'last_used_at',
+        'live_credential_hash',
+        'name',
+        'public_key',
+        'removed_at',
+        'transports',
+        'user_id',
+      ],
+    ],
+    [
+      'webauthn_challenges',
+      ['consumed_at', 'created_at', 'expires_at', 'id', 'purpose', 'session_id', 'user_id'],
+    ],
   ])('creates the %s table with the same columns as the other dialect', async (table, names) => {
     const columns = await describeTable(testDb, table);
     expect(columns.map((c) => c.name)).toEqual(names);

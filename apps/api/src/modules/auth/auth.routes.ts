@@ -172,6 +172,8 @@ export const authRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app,
     {
       schema: { tags: ['auth'], body: ReauthenticateBody, response: { 204: NoContent, ...errors } },
       onRequest: app.requireAuth,
+      // Open during a required second-factor set-up: starting one needs a recent authentication.
+      config: { duringMfaEnrolment: true },
       preHandler: app.limit(
         AUTH_LIMITS.reauthPasswordPerUser,
         AUTH_LIMITS.reauthCodePerUser,
@@ -192,7 +194,11 @@ export const authRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app,
   // Signed-in user: their own session.
   app.post(
     '/auth/logout',
-    { schema: { tags: ['auth'], response: { 204: NoContent, ...errors } }, onRequest: app.requireAuth },
+    {
+      schema: { tags: ['auth'], response: { 204: NoContent, ...errors } },
+      onRequest: app.requireAuth,
+      config: { duringMfaEnrolment: true },
+    },
     async (request, reply) => {
       await logout(deps, signedIn(request.auth), requestOrigin(request));
       app.clearSessionCookie(reply);

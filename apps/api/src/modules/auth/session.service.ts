@@ -178,6 +178,8 @@ export async function authenticate(deps: AuthDeps, token: string): Promise<AuthC
     token: { kid: verified.kid, expiresAt: verified.exp, generation },
     reissued,
     reauthenticatedAt: reauthenticated_at === null ? undefined : new Date(fromDbTime(reauthenticated_at)),
+    mfaEnrolmentRequired:
+      deps.mfaConfig.required && (await secondFactorMethods(deps.db, user.id)).length === 0,
   };
 }
 

@@ -43,13 +43,17 @@ export const passkeyRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (a
     {
       schema: { tags: ['account'], response: { 200: PasskeyRegistrationOptions, ...errors } },
       preHandler: recent,
+      config: { duringMfaEnrolment: true },
     },
     async (request) => startPasskeyRegistration(deps, signedIn(request.auth)),
   );
 
   app.post(
     '/me/passkeys',
-    { schema: { tags: ['account'], body: AddPasskeyBody, response: { 201: PasskeySummary, ...errors } } },
+    {
+      schema: { tags: ['account'], body: AddPasskeyBody, response: { 201: PasskeySummary, ...errors } },
+      config: { duringMfaEnrolment: true },
+    },
     async (request, reply) => {
       const passkey = await addPasskey(deps, signedIn(request.auth), {
         ...request.body,

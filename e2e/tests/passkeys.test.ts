@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { auditScreen } from '../support/audit.js';
+import { expectLocator } from '../support/eventually.js';
+import { createVerifiedUser, expectHeading, expectVisible } from '../support/parley.js';
+import { browserSuite } from '../support/suite.js';
+
+describe('passkeys', () => {
+  const suite = browserSuite();
+
+  it('adds a passkey in Settings with a virtual authenticator, then signs in with the passkey alone', async () => {
+    const user = await createVerifiedUser(suite.stack, 'Ada');
+    const { context, page } = await suite.open();
+    // Chromium's virtual WebAuthn authenticator (DevTools Protocol): a platform authenticator that
+    // holds discoverable credentials and verifies the user, as a phone or laptop with a screen lock does.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+
+    await page.goto('/sign-in');
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expectHeading(page, 'Conversations');
+
+    await page.goto('/settings/security');
+    await expectHeading(page, 'Security');
+    await expectVisible(page.getByText('You have no passkeys yet.'));
+    await page.getByLabel('Name for a new passkey').fill('Test laptop');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await expectVisible(page.getByRole('status').filter({ hasText: 'Passkey “Test laptop” added' }));
+    const list = page.getByRole('list', { name: 'Your passkeys' });
+    await expectLocator(list).toContainText('Test laptop');
+    await expectLocator(list).toContainText('never used');
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(credentials).toHaveLength(1);
+    expect(credentials[0]?.isResidentCredential).toBe(true);
+    await auditScreen(page, 'security-passkeys');
+
+    // Rename it, keyboard only.
+    await page.getByRole('button', { name: 'Rename passkey Test laptop' }).click();
+    await page.getByLabel('New name for “Test laptop”').fill('Work laptop');
+    await page.keyboard.press('Enter');
+    await expectLocator(list).toContainText('Work laptop');
+
+    // Sign out, then sign in with the passkey alone: no email, no password.
+    await page.getByRole('button', { name: /account menu/ }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expectHeading(page, 'Sign in to Parley');
+    await auditScreen(page, 'sign-in-with-passkey');
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await expectHeading(page, 'Conversations');
+
+    // The passkey was used: the list says so.
+    await page.goto('/settings/security');
+    await expectLocator(page.getByRole('list', { name: 'Your passkeys' })).toContainText('last used');
+  });
+});

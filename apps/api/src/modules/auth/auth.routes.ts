@@ -36,7 +36,7 @@ import {
   startPasskeyReauthentication,
   startPasskeySignIn,
 } from './passkeys/passkey.service.js';
-import { reauthenticate, recentAuthentication } from './reauthentication.js';
+import { reauthenticate, recentAuthentication, renewSessionToken } from './reauthentication.js';
 import { requestOrigin } from './request-origin.js';
 import { login, logout, logoutEverywhere, startSession } from './session.service.js';
 
@@ -248,7 +248,8 @@ export const authRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app,
     },
   );
 
-  // Signed-in user, recently authenticated, who must also know the current password.
+  // Signed-in user, recently authenticated, who must also know the current password. The session's
+  // token is replaced like on a re-authentication (new cookie and X-Parley-Token).
   app.post(
     '/auth/change-password',
     {
@@ -257,7 +258,11 @@ export const authRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app,
       preHandler: [recent, app.limit(AUTH_LIMITS.passwordCheckPerUser)],
     },
     async (request, reply) => {
-      await changePassword(deps, signedIn(request.auth), { ...request.body, origin: requestOrigin(request) });
+      const auth = signedIn(request.auth);
+      await changePassword(deps, auth, { ...request.body, origin: requestOrigin(request) });
+      const token = await renewSessionToken(deps, auth);
+      app.setSessionCookie(reply, token);
+      reply.header('x-parley-token', token.token);
       return reply.code(204).send(null);
     },
   );

@@ -79,17 +79,33 @@ export async function reauthenticate(
     if (!(await useSecondFactor(deps, deps.db, auth.userId, { code: body.code })))
       throw await failed('code', 'is incorrect');
   }
-  const now = deps.now();
-  const tokenGeneration = newId();
-  const sessionEnds = await markReauthenticated(deps.db, { sessionId: auth.sessionId, now, tokenGeneration });
-  if (sessionEnds === undefined) throw new AppError('unauthenticated', 'Sign in to continue');
+  const token = await renewSessionToken(deps, auth);
   await recordAuthEvent(deps.db, {
     type: 'reauthenticated',
     userId: auth.userId,
     sessionId: auth.sessionId,
     origin,
-    now,
+    now: deps.now(),
   });
+  return token;
+}
+
+/**
+ * After the user proved who they are on this session (re-authentication, or a password change, which
+ * checks the current password): the session counts as recently authenticated and gets a new token
+ * generation, and this returns its new token. Every token issued before stops working (ASVS 7.2.4).
+ */
+export async function renewSessionToken(
+  deps: Pick<AuthDeps, 'db' | 'now' | 'tokens' | 'sessionTokenTtlSeconds'>,
+  auth: AuthContext,
+): Promise<IssuedToken> {
+  const tokenGeneration = newId();
+  const sessionEnds = await markReauthenticated(deps.db, {
+    sessionId: auth.sessionId,
+    now: deps.now(),
+    tokenGeneration,
+  });
+  if (sessionEnds === undefined) throw new AppError('unauthenticated', 'Sign in to continue');
   return issueSessionToken(
     deps,
     auth.userId,

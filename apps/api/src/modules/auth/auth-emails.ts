@@ -100,7 +100,7 @@ export function secondFactorChangedEmail(to: string, change: SecondFactorChange)
       'If this was not you, reset your password now and turn two-step sign-in on again.',
     ],
     disabled_by_operator: [
-      'At your request, a Parley operator turned two-step sign-in off for your account and signed out every device. Sign in with your password, then set up an authenticator app again under Settings → Security.',
+      'At your request, a Parley operator turned two-step sign-in off for your account (authenticator app, recovery codes and passkeys) and signed out every device. Sign in with your password, then set up an authenticator app or a passkey again under Settings → Security.',
       'If you did not ask for this, reset your password now and contact us.',
     ],
   }[change];

@@ -7,7 +7,7 @@ import { browserSuite } from '../support/suite.js';
 describe('passkeys', () => {
   const suite = browserSuite();
 
-  it('adds a passkey in Settings with a virtual authenticator, then signs in with the passkey alone', async () => {
+  it('adds a passkey in Settings with a virtual authenticator, signs in with the passkey alone, then uses it after the password', async () => {
     const user = await createVerifiedUser(suite.stack, 'Ada');
     const { context, page } = await suite.open();
     // Chromium's virtual WebAuthn authenticator (DevTools Protocol): a platform authenticator that
@@ -62,5 +62,17 @@ describe('passkeys', () => {
     // The passkey was used: the list says so.
     await page.goto('/settings/security');
     await expectLocator(page.getByRole('list', { name: 'Your passkeys' })).toContainText('last used');
+
+    // With a passkey the password alone no longer signs in: the second step offers the passkey.
+    await page.getByRole('button', { name: /account menu/ }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expectHeading(page, 'Sign in to Parley');
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expectVisible(page.getByRole('heading', { name: 'Two-step sign-in' }));
+    await auditScreen(page, 'second-step-passkey');
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await expectHeading(page, 'Conversations');
   });
 });

@@ -1,6 +1,7 @@
+import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { auditScreen } from '../support/audit.js';
-import { expectLocator } from '../support/eventually.js';
+import { eventually, expectLocator } from '../support/eventually.js';
 import { createVerifiedUser, expectHeading, expectVisible } from '../support/parley.js';
 import { browserSuite } from '../support/suite.js';
 
@@ -74,5 +75,73 @@ describe('passkeys', () => {
     await auditScreen(page, 'second-step-passkey');
     await page.getByRole('button', { name: 'Use a passkey' }).click();
     await expectHeading(page, 'Conversations');
+  });
+});
+
+/** A platform authenticator with a screen lock, as Chromium's DevTools Protocol simulates it. */
+async function addVirtualAuthenticator(context: BrowserContext, page: Page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+}
+
+/** Waits until the sign-in stops counting as recent (asks the API, as e2e `mfa.test.ts` does). */
+async function waitForReauthNeeded(page: Page): Promise<void> {
+  await eventually(
+    () =>
+      page.evaluate(
+        async () => (await fetch('/api/sessions/not-a-session-of-anyone', { method: 'DELETE' })).status,
+      ),
+    'the sign-in should stop counting as recent',
+  ).toBe(403);
+}
+
+describe('passkeys and the Confirm-it’s-you dialog', () => {
+  const suite = browserSuite({ REAUTH_MAX_AGE: '3s' });
+
+  it('confirms with a passkey instead of the password before removing one', async () => {
+    const user = await createVerifiedUser(suite.stack, 'Lovelace');
+    const { context, page } = await suite.open();
+    await addVirtualAuthenticator(context, page);
+    await page.goto('/sign-in');
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expectHeading(page, 'Conversations');
+    await page.goto('/settings/security');
+    await expectHeading(page, 'Security');
+
+    // Adding needs a recent sign-in: the dialog asks for the password first.
+    await waitForReauthNeeded(page);
+    await page.getByLabel('Name for a new passkey').fill('Desk');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Confirm it’s you' });
+    await expectVisible(dialog);
+    await dialog.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.keyboard.press('Enter');
+    await expectLocator(dialog).toBeHidden();
+    const list = page.getByRole('list', { name: 'Your passkeys' });
+    await expectLocator(list).toContainText('Desk');
+
+    // Removing needs one too; this time the passkey confirms it.
+    await waitForReauthNeeded(page);
+    await page.getByRole('button', { name: 'Remove passkey Desk' }).click();
+    await page.getByRole('button', { name: 'Yes, remove “Desk”' }).click();
+    await expectVisible(dialog);
+    await auditScreen(page, 'reauth-dialog-passkey');
+    await dialog.getByRole('button', { name: 'Use a passkey instead' }).click();
+    await expectLocator(dialog).toBeHidden();
+    await expectVisible(page.getByText('You have no passkeys yet.'));
+    // The re-authentication replaced the session's token; the page goes on with the new one.
+    expect(await page.evaluate(async () => (await fetch('/api/me')).status)).toBe(200);
   });
 });

@@ -15,7 +15,7 @@ import type { AuthDeps } from './auth.context.js';
 import { type RequestOrigin, recordAuthEvent } from './auth-event.repository.js';
 import { noticeNewSignIn } from './devices/new-sign-in-notice.js';
 import { issueMfaChallenge } from './mfa/mfa-challenge.js';
-import { secondFactorMethods } from './mfa/second-factor.js';
+import { hasSecondFactor, secondFactorMethods } from './mfa/second-factor.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords/password-hasher.js';
 import { registrationWithPassword } from './pending-registration.js';
 import { endSessions } from './session-end.js';
@@ -178,8 +178,7 @@ export async function authenticate(deps: AuthDeps, token: string): Promise<AuthC
     token: { kid: verified.kid, expiresAt: verified.exp, generation },
     reissued,
     reauthenticatedAt: reauthenticated_at === null ? undefined : new Date(fromDbTime(reauthenticated_at)),
-    mfaEnrolmentRequired:
-      deps.mfaConfig.required && (await secondFactorMethods(deps.db, user.id)).length === 0,
+    mfaEnrolmentRequired: deps.mfaConfig.required && !(await hasSecondFactor(deps.db, user.id)),
   };
 }
 

@@ -28,6 +28,11 @@ export async function secondFactorMethods(db: Executor, userId: string): Promise
   return methods;
 }
 
+/** Whether the user has any second factor (REQUIRE_MFA asks this on every request). */
+export async function hasSecondFactor(db: Executor, userId: string): Promise<boolean> {
+  return (await findActiveTotp(db, userId)) !== undefined || (await hasLivePasskey(db, userId));
+}
+
 /** An answer to a second step: a code as typed, or a passkey assertion over `challenge`. */
 export type SecondFactorAnswer =
   | { code: string }

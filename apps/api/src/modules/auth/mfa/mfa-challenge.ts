@@ -65,10 +65,11 @@ export async function openChallengeUser(deps: AuthDeps, challenge: string): Prom
 }
 
 /**
- * Answers a challenge with a TOTP or recovery code. Returns the user and the factor used; the caller
- * starts the session. A closed challenge (unknown, used, expired, too many wrong codes, or the password
- * changed since) is `invalid_token`; a wrong code is a 400 on `code` and counts against the challenge;
- * every try counts against the account's LIMIT_MFA_ACCOUNT.
+ * Answers a challenge with a TOTP or recovery code, or a passkey assertion over the challenge. Returns
+ * the user and the factor used; the caller starts the session. A closed challenge (unknown, used,
+ * expired, too many wrong answers, or the password changed since) is `invalid_token`; a wrong code or
+ * assertion is a 400 on `code` or `passkey` and counts against the challenge; every try counts against
+ * the account's LIMIT_MFA_ACCOUNT.
  */
 export async function answerMfaChallenge(
   deps: AuthDeps,

@@ -56,9 +56,20 @@ const ROUTE_NOTES: Readonly<Record<string, string>> = {
   'POST /api/auth/login':
     'anyone; sets the session cookie and returns the same token; 401 `invalid_credentials` for a wrong email or password alike; 403 `email_not_verified`. With a second factor: `{ mfaRequired, challenge, methods }` and no cookie. A session the request carried ends (replaced)',
   'POST /api/auth/login/mfa':
-    'anyone with the challenge of the password step (`MFA_CHALLENGE_TTL`, single use, `MFA_CHALLENGE_ATTEMPTS` wrong codes, then 400 `invalid_token`); a TOTP or recovery code; sets the session cookie; `LIMIT_MFA_ACCOUNT`',
+    'anyone with the challenge of the password step (`MFA_CHALLENGE_TTL`, single use, `MFA_CHALLENGE_ATTEMPTS` wrong codes, then 400 `invalid_token`); a TOTP or recovery code, or `{ passkey }`: an assertion over that challenge (options from `POST /api/auth/passkey/options` `{ challenge }`); sets the session cookie; `LIMIT_MFA_ACCOUNT`',
   'POST /api/auth/reauthenticate':
-    'signed in; `{ password }` or (with a second factor) `{ code }`; sensitive actions work for `REAUTH_MAX_AGE` after it (or after signing in)',
+    'signed in; `{ password }`, or (with a second factor) `{ code }` or `{ passkey }` (an assertion over a challenge from `POST /api/auth/passkey/options` `{ reauthenticate: true }`); sensitive actions work for `REAUTH_MAX_AGE` after it (or after signing in). Replaces the session token: a new cookie and `X-Parley-Token`; the token the request carried stops working',
+  'POST /api/auth/passkey/options':
+    'anyone; no body: WebAuthn options for a passkey-only sign-in (discoverable credential, user verification required, `PASSKEY_CHALLENGE_TTL`, single use); `{ challenge }`: options for the second step of that sign-in; `{ reauthenticate: true }` (signed in): options to re-authenticate this session; counts against `LIMIT_LOGIN_IP`',
+  'POST /api/auth/passkey':
+    'anyone with an assertion over a challenge from the options; sets the session cookie; 401 `invalid_credentials` for an unknown, removed, unverified or cloned (counter went backwards, recorded) passkey; 400 `invalid_token` for a used or unknown challenge; a session the request carried ends',
+  'POST /api/me/passkeys/options':
+    'signed in, recently authenticated; WebAuthn registration options (RP = `PUBLIC_URL`), the challenge bound to this session',
+  'POST /api/me/passkeys':
+    'signed in; `{ name, attestation }` over a challenge this session got from the options (400 `invalid_token` otherwise); the first second factor ends every other session; a notice email',
+  'PATCH /api/me/passkeys/{id}': 'signed in; renames one of your passkeys; 404 for anyone else’s',
+  'DELETE /api/me/passkeys/{id}':
+    'signed in, recently authenticated; removes one of your passkeys (kept, marked removed); 404 for anyone else’s; a notice email',
   'POST /api/auth/logout': 'signed in; ends this session',
   'POST /api/auth/logout-all': 'signed in, recently authenticated; ends every session of the user',
   'POST /api/auth/forgot-password':
@@ -66,7 +77,7 @@ const ROUTE_NOTES: Readonly<Record<string, string>> = {
   'POST /api/auth/reset-password': 'anyone with the emailed link; single use; ends every session',
   'POST /api/auth/change-password': 'signed in, recently authenticated; ends every other session',
   'GET /api/me': 'signed in; re-issues the session token when it is old enough',
-  'GET /api/me/mfa': 'signed in; the account’s second factors',
+  'GET /api/me/mfa': 'signed in; the account’s second factors, passkeys with their last use',
   'POST /api/me/mfa/totp':
     'signed in, recently authenticated; a new authenticator secret, active once confirmed; 409 `conflict` when one is active',
   'POST /api/me/mfa/totp/confirm':
@@ -187,6 +198,8 @@ const ERROR_NOTES: Readonly<Record<contract.ErrorCode, string>> = {
   email_not_verified: 'sign-in before the address was confirmed',
   reauthentication_required:
     'a sensitive action (password, email, second factors, other sessions, deletion) without a sign-in or `POST /api/auth/reauthenticate` in the last `REAUTH_MAX_AGE`',
+  mfa_enrollment_required:
+    '`REQUIRE_MFA` is on and the account has no second factor yet: only setting one up (and `GET /api/me`, re-authentication, sign-out) is open',
   not_found: 'does not exist, or the caller may not know it does',
   conflict:
     'the change conflicts with what is stored: a `clientId` already used in another conversation, an edit of or a reaction to a deleted message, a second authenticator app',

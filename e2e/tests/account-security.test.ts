@@ -111,7 +111,7 @@ describe('account security', () => {
     await page.goto('/sign-in');
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password', { exact: true }).fill('not the right password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await eventually(async () => (await page.getByRole('alert').textContent()) ?? '').toContain('incorrect');
     await signIn(page, user);
 

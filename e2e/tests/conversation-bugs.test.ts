@@ -122,7 +122,7 @@ describe('conversation bugs of issue 13', () => {
       await page.getByLabel('Password', { exact: true }).fill(password);
       const [response] = await Promise.all([
         page.waitForResponse((r) => new URL(r.url()).pathname === '/api/auth/login'),
-        page.getByRole('button', { name: 'Sign in' }).click(),
+        page.getByRole('button', { name: 'Sign in', exact: true }).click(),
       ]);
       return response.status();
     };

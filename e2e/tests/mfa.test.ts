@@ -30,7 +30,7 @@ async function signInWithPassword(page: Page, user: Pick<TestUser, 'email' | 'pa
   await page.goto('/sign-in');
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 describe('two-step sign-in', () => {

@@ -101,7 +101,7 @@ describe('signing up and signing in', () => {
     await page.goto('/sign-in');
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password', { exact: true }).fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     const summary = page.getByRole('alert');
     await expect.poll(() => summary.textContent()).toContain('Confirm your email address first');
     await auditScreen(page, 'sign-in-not-verified');
@@ -160,7 +160,7 @@ describe('signing up and signing in', () => {
     await page.goto('/sign-in');
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password', { exact: true }).fill('not the right password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     const summary = page.getByRole('alert');
     await expect.poll(() => summary.textContent()).toContain('Email or password is incorrect');
     // The summary takes focus, so keyboard and screen reader users hear it at once.
@@ -170,7 +170,7 @@ describe('signing up and signing in', () => {
     await auditScreen(page, 'sign-in-wrong-password');
 
     await page.getByLabel('Password', { exact: true }).fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expectHeading(page, 'Conversations');
   });
 });

@@ -13,6 +13,7 @@ import { accountSecurityRoutes } from './modules/auth/account-security.routes.js
 import type { AuthDeps } from './modules/auth/auth.context.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { mfaRoutes } from './modules/auth/mfa/mfa.routes.js';
+import { passkeyRoutes } from './modules/auth/passkeys/passkeys.routes.js';
 import type { ConversationDeps } from './modules/conversations/conversation.service.js';
 import { conversationsRoutes } from './modules/conversations/conversations.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -161,6 +162,7 @@ export async function registerHttp(
       await api.register(authRoutes, { deps: services.auth });
       await api.register(meRoutes, { deps: services.auth });
       await api.register(mfaRoutes, { deps: services.auth });
+      await api.register(passkeyRoutes, { deps: services.auth });
       await api.register(accountSecurityRoutes, { deps: services.auth });
       await api.register(sessionsRoutes, { deps: services.auth });
       await api.register(conversationsRoutes, { deps: services.messaging });

@@ -193,6 +193,20 @@ describe('loadConfig', () => {
     expect(loadConfig({ PUBLIC_URL: 'http://parley.test:8080' }).smtpUrl).toBeUndefined();
   });
 
+  it('leaves a second factor optional unless REQUIRE_MFA=true, and gives passkey challenges 5 minutes', () => {
+    expect(loadConfig({}).mfa).toMatchObject({ required: false, passkeyChallengeTtlMs: 300_000 });
+    expect(loadConfig({ REQUIRE_MFA: 'true', PASSKEY_CHALLENGE_TTL: '2m' }).mfa).toMatchObject({
+      required: true,
+      passkeyChallengeTtlMs: 120_000,
+    });
+    expect(loadConfig({ REQUIRE_MFA: 'false' }).mfa.required).toBe(false);
+    expect(
+      problems({ REQUIRE_MFA: 'yes', PASSKEY_CHALLENGE_TTL: '1s' })
+        .map((p) => p.split(':')[0])
+        .sort(),
+    ).toEqual(['PASSKEY_CHALLENGE_TTL', 'REQUIRE_MFA']);
+  });
+
   it('sends at most one notice per address per hour unless MAIL_NOTICE_INTERVAL_SECONDS says otherwise', () => {
     expect(loadConfig({}).mailNoticeIntervalMs).toBe(3_600_000);
     expect(problems({ MAIL_NOTICE_INTERVAL_SECONDS: '0' }).map((p) => p.split(':')[0])).toEqual([

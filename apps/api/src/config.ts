@@ -113,6 +113,8 @@ const Variables = z.object({
   MFA_CHALLENGE_TTL: duration('5m', 10_000),
   MFA_CHALLENGE_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   REAUTH_MAX_AGE: duration('5m', 1000),
+  PASSKEY_CHALLENGE_TTL: duration('5m', 10_000),
+  REQUIRE_MFA: z.enum(['true', 'false']).default('false'),
   LIMIT_PROFILE_CHANGES: rate('30/3600s'),
   LIMIT_UPLOADS: rate('60/3600s'),
   LIMIT_UPLOAD_BYTES: rate(`${500 * 1024 * 1024}/3600s`),
@@ -405,6 +407,8 @@ export function loadConfig(
       challengeTtlMs: e.MFA_CHALLENGE_TTL,
       challengeAttempts: e.MFA_CHALLENGE_ATTEMPTS,
       reauthMaxAgeMs: e.REAUTH_MAX_AGE,
+      passkeyChallengeTtlMs: e.PASSKEY_CHALLENGE_TTL,
+      required: e.REQUIRE_MFA === 'true',
     },
     passwords: {
       pwnedPasswordsUrl: e.PWNED_PASSWORDS_URL === '' ? undefined : e.PWNED_PASSWORDS_URL,

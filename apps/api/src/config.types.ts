@@ -61,6 +61,13 @@ export interface MfaConfig {
   readonly challengeAttempts: number;
   /** REAUTH_MAX_AGE: how long a sign-in or re-authentication counts as recent for sensitive actions. */
   readonly reauthMaxAgeMs: number;
+  /** PASSKEY_CHALLENGE_TTL: how long a WebAuthn challenge (and the browser's ceremony) stays usable. */
+  readonly passkeyChallengeTtlMs: number;
+  /**
+   * REQUIRE_MFA: every account must have a second factor (authenticator app or passkey); a signed-in
+   * account without one can only set one up (403 `mfa_enrollment_required` elsewhere).
+   */
+  readonly required: boolean;
 }
 
 /** Every rate limit, by the name rules refer to (`LimitRule.rate`); one `LIMIT_*` variable each. */

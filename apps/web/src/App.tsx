@@ -6,6 +6,7 @@ import { AuthLayout } from './layouts/AuthLayout.js';
 import { NotFoundPage } from './pages/app/NotFoundPage.js';
 import { matchPath, Navigate, RouterProvider, useLocation } from './router/router.js';
 import { ROUTES } from './router/routes.js';
+import { ENROLMENT_PATH, useMfaEnrolmentRequired } from './session/mfa-enrolment.js';
 import { ReauthProvider } from './session/reauth-context.js';
 import { SessionProvider, useSession } from './session/session-context.js';
 
@@ -13,6 +14,7 @@ import { SessionProvider, useSession } from './session/session-context.js';
 function CurrentRoute() {
   const { pathname, search } = useLocation();
   const { session } = useSession();
+  const enrolmentRequired = useMfaEnrolmentRequired();
 
   if (session.status === 'loading') {
     return (
@@ -30,6 +32,15 @@ function CurrentRoute() {
       return <Navigate to="/sign-in" state={{ from: `${pathname}${search}`, reason: session.reason }} />;
     }
     if (route.access === 'guest' && session.status === 'signed-in') return <Navigate to="/" />;
+    // REQUIRE_MFA: an account without a second factor sets one up before anything else.
+    if (
+      enrolmentRequired &&
+      session.status === 'signed-in' &&
+      route.access === 'member' &&
+      pathname !== ENROLMENT_PATH
+    ) {
+      return <Navigate to={ENROLMENT_PATH} />;
+    }
     return <>{route.render(params)}</>;
   }
   return session.status === 'signed-in' ? (

@@ -17,6 +17,7 @@ describe('error contract', () => {
     expect(errorStatus.forbidden).toBe(403);
     expect(errorStatus.email_not_verified).toBe(403);
     expect(errorStatus.reauthentication_required).toBe(403);
+    expect(errorStatus.mfa_enrollment_required).toBe(403);
     expect(errorStatus.not_found).toBe(404);
     expect(errorStatus.conflict).toBe(409);
     expect(errorStatus.payload_too_large).toBe(413);

@@ -9,6 +9,7 @@ export const ErrorCode = z.enum([
   'forbidden',
   'email_not_verified',
   'reauthentication_required',
+  'mfa_enrollment_required',
   'not_found',
   'conflict',
   'payload_too_large',
@@ -54,6 +55,8 @@ export const errorStatus: Readonly<Record<ErrorCode, number>> = Object.freeze({
   email_not_verified: 403,
   /** A sensitive action (password, factors, other sessions, deletion) without a re-authentication in the last 5 min. */
   reauthentication_required: 403,
+  /** REQUIRE_MFA is on and the account has no second factor yet: only setting one up is open to it. */
+  mfa_enrollment_required: 403,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,

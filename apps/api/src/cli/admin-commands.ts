@@ -33,8 +33,8 @@ export interface AdminContext {
 export const ADMIN_USAGE = `usage: npm run admin -- <command>
   revoke-sessions <email>   end every session of one account (its sockets close on every instance)
   revoke-all-sessions       end every session of every account
-  disable-mfa <email>       turn off the account's authenticator app and recovery codes, end its
-                            sessions and email the user (after they proved who they are: docs/operations.md)
+  disable-mfa <email>       turn off the account's authenticator app, recovery codes and passkeys,
+                            end its sessions and email the user (after they proved who they are: docs/operations.md)
   show-user <email>         the account, its second factors and its live sessions`;
 
 const origin = (command: string): RequestOrigin => ({ ip: 'cli', userAgent: `npm run admin -- ${command}` });

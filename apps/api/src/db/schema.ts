@@ -38,6 +38,11 @@ export interface SessionsTable {
   revoked_reason: string | null;
   /** Last sign-in or re-authentication on this session (migration 0009); sensitive actions need it recent. */
   reauthenticated_at: DbTime | null;
+  /**
+   * The `gen` claim this session's tokens must carry (migration 0015): a re-authentication sets a new
+   * one and issues a token with it, so a token captured before stops working. NULL: tokens without it.
+   */
+  token_generation: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type EmailTokenPurpose = 'verify_email' | 'password_reset' | 'email_change';
@@ -230,6 +235,44 @@ export interface MfaChallengesTable {
   consumed_at: DbTime | null;
 }
 
+/** A WebAuthn credential (passkey) of a user (0015); removed passkeys stay, marked `removed_at`. */
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** base64url, as the browser sends it. */
+  credential_id: string;
+  /** SHA-256 (hex) of `credential_id`: how an assertion finds its passkey. */
+  credential_hash: string;
+  /** COSE public key, base64url. */
+  public_key: string;
+  counter: number;
+  /** JSON array of the transports the browser reported at registration. */
+  transports: string | null;
+  device_type: 'singleDevice' | 'multiDevice';
+  backed_up: number;
+  aaguid: string | null;
+  created_at: DbTime;
+  last_used_at: DbTime | null;
+  removed_at: DbTime | null;
+  /** Generated: `credential_hash` while not removed, else NULL (unique index). */
+  live_credential_hash: ColumnType<string | null, never, never>;
+}
+
+export type WebAuthnPurpose = 'register' | 'sign_in' | 'reauthenticate';
+
+/** A WebAuthn challenge the server issued (0015): single use, short-lived, bound to its purpose. */
+export interface WebAuthnChallengesTable {
+  /** SHA-256 (hex) of the challenge. */
+  id: string;
+  purpose: WebAuthnPurpose;
+  user_id: string | null;
+  session_id: string | null;
+  created_at: DbTime;
+  expires_at: DbTime;
+  consumed_at: DbTime | null;
+}
+
 /** One user mentioned by one message (migration 0016); the writer checks the user is a member. */
 export interface MessageMentionsTable {
   message_id: string;
@@ -273,6 +316,8 @@ export interface DB {
   recovery_codes: RecoveryCodesTable;
   mfa_challenges: MfaChallengesTable;
   account_devices: AccountDevicesTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebAuthnChallengesTable;
 }
 
 /** Tables whose rows are never removed, only marked deleted (`db/soft-delete.ts`). */

@@ -15,24 +15,46 @@ export interface AuthContext {
   readonly userId: string;
   readonly sessionId: string;
   readonly user: Selectable<UsersTable>;
-  /** The presented token: its signing key and expiry (a WebSocket closes when either is gone). */
-  readonly token: { readonly kid: string; readonly expiresAt: Date };
+  /**
+   * The presented token: its signing key, expiry and generation (a WebSocket closes when the key is
+   * gone, and asks for a refresh when the token expired or a re-authentication replaced its generation).
+   */
+  readonly token: { readonly kid: string; readonly expiresAt: Date; readonly generation: string | null };
   /** A fresh token when the presented one was old enough to replace. */
   readonly reissued: IssuedToken | undefined;
   /** When this session last signed in or re-authenticated (sensitive actions need it recent). */
   readonly reauthenticatedAt: Date | undefined;
+  /**
+   * REQUIRE_MFA is on and the account has no second factor: only routes marked
+   * `config: { duringMfaEnrolment: true }` (setting one up, and what that needs) are open to it.
+   */
+  readonly mfaEnrolmentRequired: boolean;
 }
+
+/** Refused to a signed-in account that must set up a second factor first (REQUIRE_MFA). */
+export const mfaEnrolmentRequired = () =>
+  new AppError(
+    'mfa_enrollment_required',
+    'Set up two-step sign-in (an authenticator app or a passkey) under Settings → Security first',
+  );
 
 /** Checks a presented session token against its server-side session; undefined for any failure. */
 export type SessionAuthenticator = (token: string) => Promise<AuthContext | undefined>;
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Open to a signed-in account that REQUIRE_MFA sends to set up a second factor first. */
+    duringMfaEnrolment?: boolean;
+  }
   interface FastifyRequest {
     /** The signed-in user and session, when the request carried a valid session token. */
     auth: AuthContext | undefined;
   }
   interface FastifyInstance {
-    /** onRequest hook for routes that need a signed-in user: 401 otherwise. */
+    /**
+     * onRequest hook for routes that need a signed-in user: 401 otherwise; 403 `mfa_enrollment_required`
+     * when REQUIRE_MFA wants a second factor first and the route is not marked `duringMfaEnrolment`.
+     */
     requireAuth(request: FastifyRequest): Promise<void>;
     /**
      * onRequest hook for a route that must be called from an allowed origin whatever its method (the

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import { type SessionAuthenticator, signedIn } from '../http/auth.js';
+import { mfaEnrolmentRequired, type SessionAuthenticator, signedIn } from '../http/auth.js';
 import type { IssuedToken } from '../platform/tokens/token.types.js';
 import { allowedOrigins } from './security.plugin.js';
 
@@ -66,7 +66,10 @@ export const authPlugin = fp(
       reply.clearCookie(cookieName, { httpOnly: true, secure, sameSite: 'lax', path: '/' });
     });
     app.decorate('requireAuth', async (request: FastifyRequest) => {
-      signedIn(request.auth);
+      const auth = signedIn(request.auth);
+      if (auth.mfaEnrolmentRequired && request.routeOptions.config.duringMfaEnrolment !== true) {
+        throw mfaEnrolmentRequired();
+      }
     });
     app.decorate('sameOrigin', (what: string) => async (request: FastifyRequest) => {
       refuseForeignOrigin(request, request.cookies[cookieName] !== undefined, what);

@@ -2,7 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
 import { buildTestApp, platformOf } from '../helpers/app.js';
-import { call, GOOD_PASSWORD, login, signUp, tokenFromEmail, uniqueEmail } from '../helpers/auth.js';
+import {
+  call,
+  GOOD_PASSWORD,
+  login,
+  reauthenticatedSession,
+  signUp,
+  tokenFromEmail,
+  uniqueEmail,
+} from '../helpers/auth.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
 
 describe.each(DB_KINDS)('account flows on %s', (kind) => {
@@ -205,8 +213,10 @@ describe.each(DB_KINDS)('account flows on %s', (kind) => {
       session: user.session,
       body: { currentPassword: user.password, newPassword: 'brand-new-secret-77' },
     });
-    expect(changed.statusCode).toBe(204);
-    expect((await call(app, 'GET', '/api/me', { session: user.session })).statusCode).toBe(200);
+    // This session lives on under a new token; the token it presented is replaced (ASVS 7.2.4).
+    const renewed = reauthenticatedSession(changed);
+    expect((await call(app, 'GET', '/api/me', { session: renewed })).statusCode).toBe(200);
+    expect((await call(app, 'GET', '/api/me', { session: user.session })).statusCode).toBe(401);
     expect((await call(app, 'GET', '/api/me', { session: other })).statusCode).toBe(401);
     await smtp.waitFor(user.email, /password was changed/);
     expect(

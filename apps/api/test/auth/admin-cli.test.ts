@@ -9,6 +9,7 @@ import { buildTestApp, platformOf } from '../helpers/app.js';
 import { call, login, type Session, signUp, TestClock } from '../helpers/auth.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
 import { enrolTotp, passwordStep } from '../helpers/mfa.js';
+import { SoftAuthenticator } from '../helpers/webauthn.js';
 
 const run = promisify(execFile);
 const apiDir = fileURLToPath(new URL('../..', import.meta.url));
@@ -116,6 +117,14 @@ describe.each(DB_KINDS)('npm run admin on %s', (kind) => {
   it('turns a lost second factor off: sessions end, the user is emailed, the password alone signs in', async () => {
     const user = await signUp(app, smtp);
     const { recoveryCodes } = await enrolTotp(app, user.session, clock);
+    // A passkey too: the operator's reset removes every factor.
+    const device = new SoftAuthenticator(app.config.publicUrl.origin, app.config.publicUrl.hostname);
+    const options = await call(app, 'POST', '/api/me/passkeys/options', { session: user.session });
+    const added = await call(app, 'POST', '/api/me/passkeys', {
+      session: user.session,
+      body: { name: 'Lost phone', attestation: device.create(options.json()) },
+    });
+    expect(added.statusCode, added.body).toBe(201);
     await passwordStep(app, user.email, user.password);
     const done = await admin('disable-mfa', user.email);
     expect(done).toMatchObject({ status: 0, out: expect.stringContaining('turned off two-step sign-in') });
@@ -141,6 +150,18 @@ describe.each(DB_KINDS)('npm run admin on %s', (kind) => {
       .execute();
     expect(live).toEqual([]);
     expect(recoveryCodes).toHaveLength(10);
+    // The passkey is kept, marked removed, and signs nobody in.
+    const passkey = await testDb.database.db
+      .selectFrom('passkeys')
+      .select('removed_at')
+      .where('user_id', '=', user.userId)
+      .executeTakeFirstOrThrow();
+    expect(passkey.removed_at).not.toBeNull();
+    const signInOptions = (await call(app, 'POST', '/api/auth/passkey/options')).json();
+    const refused = await call(app, 'POST', '/api/auth/passkey', {
+      body: { assertion: device.get(signInOptions) },
+    });
+    expect(refused.statusCode).toBe(401);
   });
 
   it('says what is wrong with a bad command, a bad address or an unknown account', async () => {

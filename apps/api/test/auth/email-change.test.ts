@@ -2,7 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
 import { buildTestApp, platformOf } from '../helpers/app.js';
-import { call, GOOD_PASSWORD, login, signUp, tokenFromEmail, uniqueEmail } from '../helpers/auth.js';
+import {
+  call,
+  GOOD_PASSWORD,
+  login,
+  reauthenticatedSession,
+  signUp,
+  tokenFromEmail,
+  uniqueEmail,
+} from '../helpers/auth.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
 
 describe.each(DB_KINDS)('email change on %s', (kind) => {
@@ -128,13 +136,13 @@ describe.each(DB_KINDS)('email change on %s', (kind) => {
       session: user.session,
       body: { currentPassword: GOOD_PASSWORD, newPassword: 'granite-orchard-lantern-9' },
     });
-    expect(changed.statusCode).toBe(204);
+    const renewed = reauthenticatedSession(changed);
     const late = await call(app, 'POST', '/api/auth/confirm-email-change', {
       body: { token: tokenFromEmail(link.text, 'confirm-email-change') },
     });
     expect(late.statusCode).toBe(400);
     expect(late.json().error.code).toBe('invalid_token');
-    expect((await call(app, 'GET', '/api/me', { session: user.session })).json().email).toBe(user.email);
+    expect((await call(app, 'GET', '/api/me', { session: renewed })).json().email).toBe(user.email);
 
     // A verification token (same keyring) is refused by the email-change route, and the other way round.
     const pending = uniqueEmail('pending');

@@ -6,6 +6,7 @@ import {
   call,
   GOOD_PASSWORD,
   login,
+  reauthenticatedSession,
   type Session,
   sessionFrom,
   signUp,
@@ -307,7 +308,7 @@ describe.each(DB_KINDS)('two-step sign-in on %s', (kind) => {
   it('needs a recent authentication for sensitive actions, by password or by code', async () => {
     const user = await signUp(app, smtp);
     const { secret } = await enrolTotp(app, user.session, clock);
-    const session = sessionFrom(
+    let session = sessionFrom(
       await secondStep(
         app,
         await passwordStep(app, user.email, user.password),
@@ -372,7 +373,10 @@ describe.each(DB_KINDS)('two-step sign-in on %s', (kind) => {
       session,
       body: { password: GOOD_PASSWORD },
     });
-    expect(byPassword.statusCode).toBe(204);
+    // The re-authentication replaced the session's token: the one presented before no longer works.
+    const before = session;
+    session = reauthenticatedSession(byPassword);
+    expect((await me(before)).statusCode).toBe(401);
     expect((await call(app, 'POST', '/api/me/mfa/recovery-codes', { session })).statusCode).toBe(200);
     expect((await call(app, 'DELETE', `/api/sessions/${otherId}`, { session })).statusCode).toBe(204);
 
@@ -380,7 +384,7 @@ describe.each(DB_KINDS)('two-step sign-in on %s', (kind) => {
     expect((await call(app, 'POST', '/api/me/mfa/recovery-codes', { session })).statusCode).toBe(403);
     const code = await nextTotp(secret, clock);
     const byCode = await call(app, 'POST', '/api/auth/reauthenticate', { session, body: { code } });
-    expect(byCode.statusCode).toBe(204);
+    session = reauthenticatedSession(byCode);
     // The code is spent: it cannot re-authenticate (or sign in) a second time.
     const replayed = await call(app, 'POST', '/api/auth/reauthenticate', { session, body: { code } });
     expect(replayed.statusCode).toBe(400);

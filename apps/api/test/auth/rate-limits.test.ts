@@ -200,4 +200,34 @@ describe.each(DB_KINDS)('sign-in limits count failures only (%s)', (kind) => {
     }
     expect(failures).toEqual([...Array(15).fill(401), 429]);
   });
+
+  it('passkey options spend the address allowance on every call; passkey sign-ins only when they fail', async () => {
+    const ip = '192.0.2.77';
+    const options = () => call(single, 'POST', '/api/auth/passkey/options', { headers: from(ip) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 16; i += 1) statuses.push((await options()).statusCode);
+    expect(statuses).toEqual([...Array(15).fill(200), 429]);
+    const refused = await options();
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+
+    // Failed passkey sign-ins (here: over a challenge nobody issued) count against the same allowance.
+    const other = '192.0.2.78';
+    const clientData = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge: 'bm9uZQ' })).toString(
+      'base64url',
+    );
+    const assertion = {
+      id: 'abc',
+      rawId: 'abc',
+      type: 'public-key',
+      response: { clientDataJSON: clientData, authenticatorData: 'AA', signature: 'AA' },
+    };
+    const failures: number[] = [];
+    for (let i = 0; i < 16; i += 1) {
+      failures.push(
+        (await call(single, 'POST', '/api/auth/passkey', { body: { assertion }, headers: from(other) }))
+          .statusCode,
+      );
+    }
+    expect(failures).toEqual([...Array(15).fill(400), 429]);
+  });
 });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
 import { buildTestApp } from '../helpers/app.js';
-import { call, GOOD_PASSWORD, login, signUp } from '../helpers/auth.js';
+import { call, GOOD_PASSWORD, login, reauthenticatedSession, signUp } from '../helpers/auth.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
 
 interface Event {
@@ -49,9 +49,9 @@ describe.each(DB_KINDS)('security log on %s', (kind) => {
       body: { currentPassword: GOOD_PASSWORD, newPassword: 'granite-orchard-lantern-9' },
       headers: { 'x-forwarded-for': '203.0.113.9' },
     });
-    expect(changed.statusCode).toBe(204);
+    const renewed = reauthenticatedSession(changed);
 
-    const page = await call(app, 'GET', '/api/me/security-events', { session: user.session });
+    const page = await call(app, 'GET', '/api/me/security-events', { session: renewed });
     expect(page.statusCode).toBe(200);
     const events: Event[] = page.json().events;
     expect(events.map((e) => e.type)).toEqual([

@@ -96,6 +96,7 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
         'reauthenticated_at',
         'revoked_at',
         'revoked_reason',
+        'token_generation',
         'user_agent',
         'user_id',
       ],
@@ -179,6 +180,30 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
         'role',
         'user_id',
       ],
+    ],
+    [
+      'passkeys',
+      [
+        'aaguid',
+        'backed_up',
+        'counter',
+        'created_at',
+        'credential_hash',
+        'credential_id',
+        'device_type',
+        'id',
+        'last_used_at',
+        'live_credential_hash',
+        'name',
+        'public_key',
+        'removed_at',
+        'transports',
+        'user_id',
+      ],
+    ],
+    [
+      'webauthn_challenges',
+      ['consumed_at', 'created_at', 'expires_at', 'id', 'purpose', 'session_id', 'user_id'],
     ],
   ])('creates the %s table with the same columns as the other dialect', async (table, names) => {
     const columns = await describeTable(testDb, table);

@@ -70,6 +70,18 @@ export function sessionFrom(response: LightMyRequestResponse): Session {
   return { token: response.json().token, cookie: `${cookie.name}=${cookie.value}` };
 }
 
+/**
+ * The session after POST /api/auth/reauthenticate answered: it replaces the session's token (a new
+ * cookie and X-Parley-Token), and the token presented before stops working.
+ */
+export function reauthenticatedSession(response: LightMyRequestResponse): Session {
+  expect(response.statusCode, response.body).toBe(204);
+  const cookie = response.cookies.find((c) => c.name.endsWith('parley_session'));
+  const token = response.headers['x-parley-token'];
+  if (!cookie || typeof token !== 'string') throw new Error('re-authentication issued no new token');
+  return { token, cookie: `${cookie.name}=${cookie.value}` };
+}
+
 export async function login(app: FastifyInstance, email: string, password = GOOD_PASSWORD): Promise<Session> {
   return sessionFrom(await call(app, 'POST', '/api/auth/login', { body: { email, password } }));
 }

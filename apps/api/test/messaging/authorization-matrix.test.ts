@@ -270,6 +270,41 @@ const MATRIX: Row[] = [
     url: () => '/api/me/mfa/recovery-codes',
     expect: signedInOnly(409),
   },
+  {
+    method: 'POST',
+    route: '/api/me/passkeys/options',
+    url: () => '/api/me/passkeys/options',
+    expect: signedInOnly(200),
+  },
+  {
+    method: 'POST',
+    route: '/api/me/passkeys',
+    url: () => '/api/me/passkeys',
+    // A well-formed attestation over no challenge this session was given.
+    body: () => ({
+      name: 'Key',
+      attestation: {
+        id: 'abc',
+        rawId: 'abc',
+        type: 'public-key',
+        response: { clientDataJSON: 'e30', attestationObject: 'oA' },
+      },
+    }),
+    expect: signedInOnly(400),
+  },
+  {
+    method: 'PATCH',
+    route: '/api/me/passkeys/:id',
+    url: () => '/api/me/passkeys/nosuchpasskey',
+    body: () => ({ name: 'Key' }),
+    expect: signedInOnly(404),
+  },
+  {
+    method: 'DELETE',
+    route: '/api/me/passkeys/:id',
+    url: () => '/api/me/passkeys/nosuchpasskey',
+    expect: signedInOnly(404),
+  },
 ];
 
 /** Public routes: no session needed; their own tests cover them. Listed so coverage stays complete. */
@@ -283,6 +318,9 @@ const PUBLIC_ROUTES = new Set([
   'POST /api/auth/login',
   // The challenge of the password step is its authorization (test/auth/mfa.test.ts).
   'POST /api/auth/login/mfa',
+  // Passkey sign-in: the assertion over a server-issued challenge is the authorization (passkeys.test.ts).
+  'POST /api/auth/passkey/options',
+  'POST /api/auth/passkey',
   'POST /api/auth/forgot-password',
   'POST /api/auth/reset-password',
   'POST /api/auth/confirm-email-change',

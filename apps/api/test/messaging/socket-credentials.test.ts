@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
 import { rotateKeyring } from '../../src/platform/tokens/keyring.js';
 import { buildTestApp } from '../helpers/app.js';
-import { call, type Session, signUp, TestClock } from '../helpers/auth.js';
+import { call, reauthenticatedSession, type Session, signUp, TestClock } from '../helpers/auth.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
 import { createMemoryKeyringSource, type MemoryKeyringSource } from '../helpers/memory-keyring-source.js';
 import { createDirect, send } from '../helpers/messaging.js';
@@ -133,6 +133,31 @@ describe.each(DB_KINDS)('WebSocket credentials over time on %s (injected clock)'
     expect(missed.map((m) => [m.id, m.body])).toEqual([[m2.id, 'two while reconnecting']]);
     const m3 = await send(app, bob.session, direct.id, 'three, live');
     expect((await second.next('message', (f) => f.message.seq === m3.seq)).message.id).toBe(m3.id);
+  });
+
+  it('after a re-authentication a socket on the token from before is told 4002, and only the new token reconnects', async () => {
+    await start();
+    const ada = await signUp(app, smtp);
+    const captured = ada.session;
+    const socket = await tab(captured.cookie);
+    await socket.next('ready');
+    await heartbeats(socket, 2);
+    expect(socket.socket.readyState).toBe(socket.socket.OPEN);
+
+    const renewed = reauthenticatedSession(
+      await call(app, 'POST', '/api/auth/reauthenticate', {
+        session: captured,
+        body: { password: ada.password },
+      }),
+    );
+    // Not a session end (no 4001): the token was replaced, so the holder of the new one reconnects.
+    expect(await socket.closed).toEqual({ code: 4002, reason: 'session expired' });
+    expect(socket.frames.map((f) => f.type)).toEqual(['ready', 'session_expired']);
+    const stale = await connectWs(app, { cookie: captured.cookie });
+    open.push(stale);
+    expect((await stale.closed).code).toBe(4401);
+    const fresh = await tab(renewed.cookie);
+    await fresh.next('ready');
   });
 
   it('a token that expired unrefreshed cannot be refreshed: the client must sign in again', async () => {

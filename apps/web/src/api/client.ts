@@ -1,5 +1,6 @@
 import {
   AddMemberBody,
+  AddPasskeyBody,
   Attachment,
   AttachmentUploadQuery,
   ChangeEmailBody,
@@ -23,12 +24,18 @@ import {
   MessagePage,
   MfaStatus,
   NotificationSettings,
+  PasskeyAuthenticationOptions,
+  PasskeyOptionsBody,
+  PasskeyRegistrationOptions,
+  PasskeySignInBody,
+  PasskeySummary,
   PublicUser,
   ReadMarkerBody,
   ReauthenticateBody,
   RecoveryCodes,
   RegisterBody,
   RenameConversationBody,
+  RenamePasskeyBody,
   ResetPasswordBody,
   SecurityEventPage,
   SendMessageBody,
@@ -51,6 +58,16 @@ type Schema = z.ZodType;
 type Listener = () => void;
 
 const unauthenticatedListeners = new Set<Listener>();
+const enrolmentListeners = new Set<Listener>();
+
+/**
+ * Called whenever the API says this account must set up a second factor first (403
+ * `mfa_enrollment_required`, REQUIRE_MFA); returns an unsubscribe.
+ */
+export function onMfaEnrolmentRequired(listener: Listener): () => void {
+  enrolmentListeners.add(listener);
+  return () => enrolmentListeners.delete(listener);
+}
 
 /** Called whenever the API says the session is gone (401 `unauthenticated`); returns an unsubscribe. */
 export function onUnauthenticated(listener: Listener): () => void {
@@ -148,6 +165,9 @@ function announce(error: ApiError | NetworkError): ApiError | NetworkError {
   if (error instanceof ApiError && error.code === 'unauthenticated') {
     for (const listener of unauthenticatedListeners) listener();
   }
+  if (error instanceof ApiError && error.code === 'mfa_enrollment_required') {
+    for (const listener of enrolmentListeners) listener();
+  }
   return error;
 }
 
@@ -202,6 +222,39 @@ export const api = {
       response: RecoveryCodes,
     }),
   disableTotp: () => request({ method: 'DELETE', path: '/me/mfa/totp' }),
+  /** Options for a passkey-only sign-in, the second step (`{ challenge }`) or a re-authentication. */
+  passkeyOptions: (input: z.input<typeof PasskeyOptionsBody> = {}) =>
+    request({
+      method: 'POST',
+      path: '/auth/passkey/options',
+      body: body(PasskeyOptionsBody, input),
+      response: PasskeyAuthenticationOptions,
+    }),
+  passkeySignIn: (input: z.input<typeof PasskeySignInBody>) =>
+    request({
+      method: 'POST',
+      path: '/auth/passkey',
+      body: body(PasskeySignInBody, input),
+      response: LoginResponse,
+    }),
+  passkeyRegistrationOptions: () =>
+    request({ method: 'POST', path: '/me/passkeys/options', response: PasskeyRegistrationOptions }),
+  addPasskey: (input: z.input<typeof AddPasskeyBody>) =>
+    request({
+      method: 'POST',
+      path: '/me/passkeys',
+      body: body(AddPasskeyBody, input),
+      response: PasskeySummary,
+    }),
+  renamePasskey: (id: string, input: z.input<typeof RenamePasskeyBody>) =>
+    request({
+      method: 'PATCH',
+      path: `/me/passkeys/${encodeURIComponent(id)}`,
+      body: body(RenamePasskeyBody, input),
+      response: PasskeySummary,
+    }),
+  removePasskey: (id: string) =>
+    request({ method: 'DELETE', path: `/me/passkeys/${encodeURIComponent(id)}` }),
   regenerateRecoveryCodes: () =>
     request({ method: 'POST', path: '/me/mfa/recovery-codes', response: RecoveryCodes }),
   changeEmail: (input: z.input<typeof ChangeEmailBody>) =>

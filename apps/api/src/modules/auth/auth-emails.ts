@@ -17,7 +17,8 @@ export type AuthEmailKind =
   | 'email_changed'
   | 'email_change_taken'
   | 'new_sign_in'
-  | 'second_factor_changed';
+  | 'second_factor_changed'
+  | 'passkey_changed';
 
 function message(
   kind: AuthEmailKind,
@@ -99,7 +100,7 @@ export function secondFactorChangedEmail(to: string, change: SecondFactorChange)
       'If this was not you, reset your password now and turn two-step sign-in on again.',
     ],
     disabled_by_operator: [
-      'At your request, a Parley operator turned two-step sign-in off for your account and signed out every device. Sign in with your password, then set up an authenticator app again under Settings → Security.',
+      'At your request, a Parley operator turned two-step sign-in off for your account (authenticator app, recovery codes and passkeys) and signed out every device. Sign in with your password, then set up an authenticator app or a passkey again under Settings → Security.',
       'If you did not ask for this, reset your password now and contact us.',
     ],
   }[change];
@@ -108,6 +109,22 @@ export function secondFactorChangedEmail(to: string, change: SecondFactorChange)
       ? 'Two-step sign-in is on for your Parley account'
       : 'Two-step sign-in was turned off';
   return message('second_factor_changed', to, subject, paragraphs);
+}
+
+/** A passkey was added to or removed from the account. `name` is the user's own label for it. */
+export function passkeyChangedEmail(to: string, change: 'added' | 'removed', name: string): MailMessage {
+  const paragraphs =
+    change === 'added'
+      ? [
+          `A passkey named “${name}” was added to your Parley account. It can sign you in on its own, or as the second step after your password.`,
+          'If this was not you, remove it under Settings → Security and reset your password now.',
+        ]
+      : [
+          `The passkey named “${name}” was removed from your Parley account and can no longer sign you in.`,
+          'If this was not you, reset your password now.',
+        ];
+  const subject = change === 'added' ? 'A passkey was added to your Parley account' : 'A passkey was removed';
+  return message('passkey_changed', to, subject, paragraphs);
 }
 
 /** To the new address: the link that moves the account there. */

@@ -40,7 +40,15 @@ export type AuthEventType =
   /** A signed-in user asked to move the account to another address (link sent there). */
   | 'email_change_requested'
   /** The link sent to the new address was used: the account has its new address. */
-  | 'email_changed';
+  | 'email_changed'
+  | 'passkey_added'
+  | 'passkey_renamed'
+  | 'passkey_removed'
+  /**
+   * An assertion signed by a passkey's key whose signature counter did not go up: a sign of a cloned
+   * authenticator (WebAuthn §6.1.1). It was refused.
+   */
+  | 'passkey_counter_regressed';
 
 export interface RequestOrigin {
   ip: string;

@@ -55,6 +55,19 @@ export const AUTH_LIMITS = {
     rate: 'mfaAccount',
     key: (request) => (bodyHas(request, 'code') ? perUser(request) : undefined),
   },
+  /** Re-authentication with a passkey spends the same second-factor allowance as a code. */
+  reauthPasskeyPerUser: {
+    rate: 'mfaAccount',
+    key: (request) => {
+      const body = request.body as { passkey?: unknown } | undefined;
+      return typeof body?.passkey === 'object' && body.passkey !== null ? perUser(request) : undefined;
+    },
+  },
+  /**
+   * Asking for passkey options stores a challenge: counted against the address's sign-in allowance,
+   * without the refund a successful sign-in gets (every request for options succeeds).
+   */
+  passkeyOptionsPerIp: { rate: 'loginIp', key: perAddress },
   /** A new display name is announced to every conversation of the user: a rename loop must not flood them. */
   profileChangePerUser: { rate: 'profileChanges', key: perUser },
 } satisfies Record<string, LimitRule>;

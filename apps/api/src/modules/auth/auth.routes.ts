@@ -6,6 +6,9 @@ import {
   LoginMfaBody,
   LoginResponse,
   LoginResult,
+  PasskeyAuthenticationOptions,
+  PasskeyOptionsBody,
+  PasskeySignInBody,
   ReauthenticateBody,
   RegisterBody,
   ResetPasswordBody,
@@ -26,8 +29,14 @@ import {
 } from './account.service.js';
 import type { AuthDeps } from './auth.context.js';
 import { AUTH_LIMITS } from './auth.limits.js';
-import { answerMfaChallenge } from './mfa/mfa-challenge.js';
-import { reauthenticate, recentAuthentication } from './reauthentication.js';
+import { answerMfaChallenge, openChallengeUser } from './mfa/mfa-challenge.js';
+import {
+  secondStepPasskeyOptions,
+  signInWithPasskey,
+  startPasskeyReauthentication,
+  startPasskeySignIn,
+} from './passkeys/passkey.service.js';
+import { reauthenticate, recentAuthentication, renewSessionToken } from './reauthentication.js';
 import { requestOrigin } from './request-origin.js';
 import { login, logout, logoutEverywhere, startSession } from './session.service.js';
 
@@ -98,6 +107,46 @@ export const authRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app,
     },
   );
 
+  // Public, limited per IP. No body: options for a passkey-only sign-in. `{ challenge }`: the second step
+  // of a sign-in (the open challenge is the authorization). `{ reauthenticate: true }`: signed in only.
+  app.post(
+    '/auth/passkey/options',
+    {
+      schema: {
+        tags: ['auth'],
+        body: PasskeyOptionsBody,
+        response: { 200: PasskeyAuthenticationOptions, ...errors, 404: ErrorBody },
+      },
+      preHandler: app.limit(AUTH_LIMITS.passkeyOptionsPerIp),
+    },
+    async (request) => {
+      const body = request.body ?? {};
+      if ('challenge' in body) {
+        const user = await openChallengeUser(deps, body.challenge);
+        return secondStepPasskeyOptions(deps, user.id, body.challenge);
+      }
+      if ('reauthenticate' in body) return startPasskeyReauthentication(deps, signedIn(request.auth));
+      return startPasskeySignIn(deps);
+    },
+  );
+
+  // Public, limited per IP (failures only): the assertion over a challenge from the options is the
+  // authorization. A session the request carried is replaced by the new one.
+  app.post(
+    '/auth/passkey',
+    {
+      schema: { tags: ['auth'], body: PasskeySignInBody, response: { 200: LoginResponse, ...errors } },
+      preHandler: app.limit(AUTH_LIMITS.loginPerIp),
+    },
+    async (request, reply) => {
+      const origin = requestOrigin(request);
+      const user = await signInWithPasskey(deps, { assertion: request.body.assertion, origin });
+      const result = await startSession(deps, user, { origin, replaces: request.auth });
+      app.setSessionCookie(reply, result.token);
+      return { user: presentUser(result.user), token: result.token.token };
+    },
+  );
+
   // Public: the challenge of the password step is the authorization; its account's LIMIT_MFA_ACCOUNT
   // is spent inside (the key is known once the challenge is), this address's login allowance here.
   app.post(
@@ -115,19 +164,29 @@ export const authRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app,
     },
   );
 
-  // Signed-in user: proves again who they are (password, or a code with a second factor).
+  // Signed-in user: proves again who they are (password, or a code or passkey with a second factor).
+  // The session's token is replaced: a new cookie (and X-Parley-Token for bearer clients); the token
+  // the request carried stops working.
   app.post(
     '/auth/reauthenticate',
     {
       schema: { tags: ['auth'], body: ReauthenticateBody, response: { 204: NoContent, ...errors } },
       onRequest: app.requireAuth,
-      preHandler: app.limit(AUTH_LIMITS.reauthPasswordPerUser, AUTH_LIMITS.reauthCodePerUser),
+      // Open during a required second-factor set-up: starting one needs a recent authentication.
+      config: { duringMfaEnrolment: true },
+      preHandler: app.limit(
+        AUTH_LIMITS.reauthPasswordPerUser,
+        AUTH_LIMITS.reauthCodePerUser,
+        AUTH_LIMITS.reauthPasskeyPerUser,
+      ),
     },
     async (request, reply) => {
-      await reauthenticate(deps, signedIn(request.auth), {
+      const token = await reauthenticate(deps, signedIn(request.auth), {
         body: request.body,
         origin: requestOrigin(request),
       });
+      app.setSessionCookie(reply, token);
+      reply.header('x-parley-token', token.token);
       return reply.code(204).send(null);
     },
   );
@@ -135,7 +194,11 @@ export const authRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app,
   // Signed-in user: their own session.
   app.post(
     '/auth/logout',
-    { schema: { tags: ['auth'], response: { 204: NoContent, ...errors } }, onRequest: app.requireAuth },
+    {
+      schema: { tags: ['auth'], response: { 204: NoContent, ...errors } },
+      onRequest: app.requireAuth,
+      config: { duringMfaEnrolment: true },
+    },
     async (request, reply) => {
       await logout(deps, signedIn(request.auth), requestOrigin(request));
       app.clearSessionCookie(reply);
@@ -185,7 +248,8 @@ export const authRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app,
     },
   );
 
-  // Signed-in user, recently authenticated, who must also know the current password.
+  // Signed-in user, recently authenticated, who must also know the current password. The session's
+  // token is replaced like on a re-authentication (new cookie and X-Parley-Token).
   app.post(
     '/auth/change-password',
     {
@@ -194,7 +258,11 @@ export const authRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app,
       preHandler: [recent, app.limit(AUTH_LIMITS.passwordCheckPerUser)],
     },
     async (request, reply) => {
-      await changePassword(deps, signedIn(request.auth), { ...request.body, origin: requestOrigin(request) });
+      const auth = signedIn(request.auth);
+      await changePassword(deps, auth, { ...request.body, origin: requestOrigin(request) });
+      const token = await renewSessionToken(deps, auth);
+      app.setSessionCookie(reply, token);
+      reply.header('x-parley-token', token.token);
       return reply.code(204).send(null);
     },
   );

@@ -15,7 +15,7 @@ import type { AuthDeps } from './auth.context.js';
 import { type RequestOrigin, recordAuthEvent } from './auth-event.repository.js';
 import { noticeNewSignIn } from './devices/new-sign-in-notice.js';
 import { issueMfaChallenge } from './mfa/mfa-challenge.js';
-import { secondFactorMethods } from './mfa/second-factor.js';
+import { hasSecondFactor, secondFactorMethods } from './mfa/second-factor.js';
 import { hashPassword, needsRehash, verifyPassword } from './passwords/password-hasher.js';
 import { registrationWithPassword } from './pending-registration.js';
 import { endSessions } from './session-end.js';
@@ -39,19 +39,23 @@ export type PresentedSession = Pick<AuthContext, 'userId' | 'sessionId'> | undef
 
 const invalidCredentials = () => new AppError('invalid_credentials', 'Email or password is incorrect');
 
-/** Issues an `active_session` token that never outlives its session's absolute end. */
-async function issueSessionToken(
-  deps: AuthDeps,
+/**
+ * Issues an `active_session` token that never outlives its session's absolute end, carrying the
+ * session's token generation (`gen`) once a re-authentication set one.
+ */
+export async function issueSessionToken(
+  deps: Pick<AuthDeps, 'now' | 'tokens' | 'sessionTokenTtlSeconds'>,
   userId: string,
   sessionId: string,
   sessionEnds: Date,
+  generation: string | null = null,
 ): Promise<IssuedToken> {
   const remaining = Math.floor((sessionEnds.getTime() - deps.now().getTime()) / 1000);
   return deps.tokens.issue('active_session', {
     subject: userId,
     jti: newId(),
     ttlSeconds: Math.max(1, Math.min(deps.sessionTokenTtlSeconds, remaining)),
-    claims: { sid: sessionId },
+    claims: generation === null ? { sid: sessionId } : { sid: sessionId, gen: generation },
   });
 }
 
@@ -155,22 +159,26 @@ export async function authenticate(deps: AuthDeps, token: string): Promise<AuthC
   if (typeof sessionId !== 'string') return undefined;
   const row = await deps.sessionCheck.activeSession(sessionId);
   if (!row || row.id !== verified.sub) return undefined;
+  // A re-authentication gave the session a new generation: tokens issued before it no longer work.
+  const generation = typeof verified.claims.gen === 'string' ? verified.claims.gen : null;
+  if (generation !== row.token_generation) return undefined;
   const now = deps.now();
-  const { session_id, last_seen_at, expires_at, reauthenticated_at, ...user } = row;
+  const { session_id, last_seen_at, expires_at, reauthenticated_at, token_generation, ...user } = row;
   if (now.getTime() - new Date(fromDbTime(last_seen_at)).getTime() >= SESSION_TOUCH_INTERVAL_MS) {
     await deps.sessionCheck.touch(session_id);
   }
   const reissued =
     now.getTime() - verified.iat.getTime() >= sessionTokenReissueAfterMs(deps.sessionTokenTtlSeconds)
-      ? await issueSessionToken(deps, user.id, session_id, new Date(fromDbTime(expires_at)))
+      ? await issueSessionToken(deps, user.id, session_id, new Date(fromDbTime(expires_at)), generation)
       : undefined;
   return {
     userId: user.id,
     sessionId: session_id,
     user,
-    token: { kid: verified.kid, expiresAt: verified.exp },
+    token: { kid: verified.kid, expiresAt: verified.exp, generation },
     reissued,
     reauthenticatedAt: reauthenticated_at === null ? undefined : new Date(fromDbTime(reauthenticated_at)),
+    mfaEnrolmentRequired: deps.mfaConfig.required && !(await hasSecondFactor(deps.db, user.id)),
   };
 }
 
@@ -180,12 +188,15 @@ export type SessionStanding = 'live' | 'ended' | 'expired';
 /**
  * Re-checks a context authenticated earlier: `ended` when its session is no longer live (revoked,
  * past its 30 days, account deleted) or the key that signed its token left the keyring; `expired` when
- * only the token ran out (the session may be live: the client refreshes and reconnects); else `live`.
+ * only the token ran out, or a re-authentication replaced the session's token (the session is live:
+ * the client holding the new token refreshes and reconnects, one holding only the old token cannot);
+ * else `live`.
  */
 export async function sessionStanding(deps: AuthDeps, auth: AuthContext): Promise<SessionStanding> {
   if (!(await deps.tokens.hasKey('active_session', auth.token.kid))) return 'ended';
   const active = await deps.sessionCheck.activeSession(auth.sessionId);
   if (!active || active.id !== auth.userId) return 'ended';
+  if (active.token_generation !== auth.token.generation) return 'expired';
   return deps.now().getTime() >= auth.token.expiresAt.getTime() ? 'expired' : 'live';
 }
 

@@ -9,6 +9,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { AppError, rateLimited } from '../../errors.js';
+import { mfaEnrolmentRequired } from '../../http/auth.js';
 import type { BusEvent } from '../../platform/bus/event-bus.js';
 import type { AuthDeps } from '../auth/auth.context.js';
 import { type AuthContext, authenticate, sessionStanding } from '../auth/session.service.js';
@@ -251,6 +252,12 @@ export class Connection {
   async #start(auth: AuthContext): Promise<void> {
     clearTimeout(this.#authTimer);
     if (this.#closed) return;
+    if (auth.mfaEnrolmentRequired) {
+      // REQUIRE_MFA: no messaging until the account has a second factor.
+      this.send(errorFrame(mfaEnrolmentRequired()));
+      this.close(WS_CLOSE_UNAUTHENTICATED, 'second factor required');
+      return;
+    }
     const refused = await this.#admission.admitUser(auth.userId);
     if (refused) {
       this.#refuse(refused);

@@ -36,6 +36,7 @@ export async function createSession(
     revoked_reason: null,
     // Signing in is an authentication: sensitive actions right after it need no second prompt.
     reauthenticated_at: toDbTime(input.now),
+    token_generation: null,
   };
   await db.insertInto('sessions').values(row).execute();
   return row;
@@ -55,6 +56,7 @@ export function findActiveSessions(db: Executor, sessionIds: readonly string[], 
       'sessions.last_seen_at',
       'sessions.expires_at',
       'sessions.reauthenticated_at',
+      'sessions.token_generation',
       'users.id',
       'users.email',
       'users.email_live',
@@ -74,13 +76,27 @@ export function findActiveSessions(db: Executor, sessionIds: readonly string[], 
     .execute();
 }
 
-/** Records a re-authentication on the session (POST /api/auth/reauthenticate). */
-export async function markReauthenticated(db: Executor, sessionId: string, now: Date): Promise<void> {
-  await db
+/**
+ * Records a re-authentication on the live session (POST /api/auth/reauthenticate) with the token
+ * generation its tokens must carry from now on. The session's absolute end, or undefined if it ended.
+ */
+export async function markReauthenticated(
+  db: Executor,
+  input: { sessionId: string; now: Date; tokenGeneration: string },
+): Promise<string | undefined> {
+  const result = await db
     .updateTable('sessions')
-    .set({ reauthenticated_at: toDbTime(now) })
-    .where('id', '=', sessionId)
-    .execute();
+    .set({ reauthenticated_at: toDbTime(input.now), token_generation: input.tokenGeneration })
+    .where('id', '=', input.sessionId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (result.numUpdatedRows !== 1n) return undefined;
+  const row = await db
+    .selectFrom('sessions')
+    .select('expires_at')
+    .where('id', '=', input.sessionId)
+    .executeTakeFirst();
+  return row?.expires_at;
 }
 
 export type ActiveSessionRow = Awaited<ReturnType<typeof findActiveSessions>>[number];

@@ -18,8 +18,14 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 export const meRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app, { deps }) => {
   app.addHook('onRequest', app.requireAuth);
 
-  app.get('/me', { schema: { tags: ['account'], response: { 200: User, ...errors } } }, async (request) =>
-    presentUser(signedIn(request.auth).user),
+  // Open during a required second-factor set-up: the web app needs to know who is signed in.
+  app.get(
+    '/me',
+    {
+      schema: { tags: ['account'], response: { 200: User, ...errors } },
+      config: { duringMfaEnrolment: true },
+    },
+    async (request) => presentUser(signedIn(request.auth).user),
   );
 
   // Rate-limited per user: every change is announced to everyone who shares a conversation with them.

@@ -1,11 +1,12 @@
 import type { MfaMethod } from '@parley/contract';
 import { useEffect, useState } from 'react';
-import { api, isApiError } from '../../api/client.js';
+import { api, describeError, isApiError } from '../../api/client.js';
 import { Field } from '../../components/Field.js';
 import { Form } from '../../components/Form.js';
 import { SubmitButton } from '../../components/SubmitButton.js';
 import { useForm } from '../../forms/use-form.js';
 import { useNavigate } from '../../router/router.js';
+import { describePasskeyError, getPasskeyAssertion } from '../../session/passkeys.js';
 import { useSession } from '../../session/session-context.js';
 
 interface SecondFactorStepProps {
@@ -20,16 +21,47 @@ interface SecondFactorStepProps {
 }
 
 /**
- * The second step of signing in: a code from the authenticator app, or one of the recovery codes. It
+ * The second step of signing in: a passkey, a code from the authenticator app, or one of the recovery
+ * codes. It
  * replaces the password form in place; focus moves to the code field so keyboard and screen reader users
  * land where the next thing to type is.
  */
 export function SecondFactorStep({ challenge, methods, to, onExpired, onBack }: SecondFactorStepProps) {
   const { setUser } = useSession();
   const navigate = useNavigate();
+  const codeMethods = methods.includes('totp') || methods.includes('recovery');
   const [method, setMethod] = useState<'totp' | 'recovery'>(methods.includes('totp') ? 'totp' : 'recovery');
   const label = method === 'totp' ? 'Authentication code' : 'Recovery code';
   const form = useForm({ code: '' }, { code: label });
+  const [passkey, setPasskey] = useState<{ busy: boolean; problem?: string }>({ busy: false });
+
+  /** The passkey answers this very sign-in: its WebAuthn challenge is the sign-in challenge. */
+  const answerWithPasskey = async () => {
+    if (passkey.busy) return;
+    setPasskey({ busy: true });
+    try {
+      const options = await api.passkeyOptions({ challenge });
+      const assertion = await getPasskeyAssertion(options);
+      const { user } = await api.loginMfa({ challenge, passkey: assertion });
+      setUser(user);
+      navigate(to, { replace: true });
+    } catch (error) {
+      if (isApiError(error, 'invalid_token')) {
+        onExpired(
+          'That sign-in attempt can’t be finished (it expired, or too many tries failed). Sign in again.',
+        );
+        return;
+      }
+      setPasskey({
+        busy: false,
+        problem:
+          describePasskeyError(error) ??
+          (isApiError(error, 'validation_failed')
+            ? 'That passkey could not be verified. Try again, or use another way.'
+            : describeError(error)),
+      });
+    }
+  };
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `method` is the trigger: focus the new field.
   useEffect(() => {
@@ -53,6 +85,41 @@ export function SecondFactorStep({ challenge, methods, to, onExpired, onBack }: 
   };
   const other = method === 'totp' ? 'recovery' : 'totp';
 
+  const passkeyBlock = methods.includes('passkey') ? (
+    <div className="passkey-sign-in">
+      <button
+        type="button"
+        className={codeMethods ? 'button button-secondary' : 'button button-primary'}
+        onClick={() => void answerWithPasskey()}
+        aria-disabled={passkey.busy || undefined}
+      >
+        {passkey.busy ? 'Waiting for your passkey…' : 'Use a passkey'}
+      </button>
+      {passkey.problem ? (
+        <p className="field-error" role="alert">
+          {passkey.problem}
+        </p>
+      ) : null}
+    </div>
+  ) : null;
+
+  if (!codeMethods) {
+    return (
+      <>
+        <h2 className="section-title">Two-step sign-in</h2>
+        <p>Confirm it’s you with one of the passkeys you added to your account.</p>
+        {passkeyBlock}
+        <ul className="auth-links">
+          <li>
+            <button type="button" className="button-link" onClick={onBack}>
+              Start over with a different account
+            </button>
+          </li>
+        </ul>
+      </>
+    );
+  }
+
   return (
     <>
       <h2 className="section-title">Two-step sign-in</h2>
@@ -74,6 +141,7 @@ export function SecondFactorStep({ challenge, methods, to, onExpired, onBack }: 
           Verify and sign in
         </SubmitButton>
       </Form>
+      {passkeyBlock}
       <ul className="auth-links">
         {methods.includes(other) ? (
           <li>

@@ -39,6 +39,10 @@ const EVENT_NAMES: Readonly<Record<string, string>> = {
   reauthenticated: 'Identity confirmed again',
   reauthentication_failed: 'Failed attempt to confirm identity',
   account_deleted: 'Account deleted',
+  passkey_added: 'Passkey added',
+  passkey_renamed: 'Passkey renamed',
+  passkey_removed: 'Passkey removed',
+  passkey_counter_regressed: 'A passkey was refused: it may have been copied',
 };
 
 const ALERTING = new Set([
@@ -48,6 +52,7 @@ const ALERTING = new Set([
   'register_again',
   'login_mfa_failed',
   'reauthentication_failed',
+  'passkey_counter_regressed',
 ]);
 
 function EventItem({ event }: { event: SecurityEvent }) {

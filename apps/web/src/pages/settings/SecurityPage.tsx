@@ -1,17 +1,19 @@
 import type { TotpEnrolment } from '@parley/contract';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, describeError } from '../../api/client.js';
 import { mfaQuery, sessionsQuery } from '../../api/queries.js';
 import { AlertText } from '../../components/AlertText.js';
 import { Page } from '../../components/Page.js';
 import { Status } from '../../components/Status.js';
+import { clearMfaEnrolmentRequired, useMfaEnrolmentRequired } from '../../session/mfa-enrolment.js';
 import { useConfirmed } from '../../session/reauth-context.js';
+import { PasskeysPanel } from './PasskeysPanel.js';
 import { RecoveryCodesPanel } from './RecoveryCodesPanel.js';
 import { TotpEnrolmentPanel } from './TotpEnrolmentPanel.js';
 
 /**
- * Settings → Security: two-step sign-in with an authenticator app, and its recovery codes. Adding,
+ * Settings → Security: passkeys, two-step sign-in with an authenticator app, and its recovery codes. Adding,
  * removing and renewing need a recent sign-in; the re-authentication dialog asks when they do.
  */
 export function SecurityPage() {
@@ -67,11 +69,23 @@ export function SecurityPage() {
     });
 
   const left = mfa.data?.recoveryCodesLeft ?? 0;
+  const hasFactor = mfa.data !== undefined && (mfa.data.totp || mfa.data.passkeys.length > 0);
+  const enrolmentRequired = useMfaEnrolmentRequired() && mfa.data !== undefined && !hasFactor;
+  useEffect(() => {
+    if (hasFactor) clearMfaEnrolmentRequired();
+  }, [hasFactor]);
   return (
     <Page
       title="Security"
       lead="Two-step sign-in asks for a code from your phone after your password, so a stolen password alone can’t get into your account."
     >
+      {enrolmentRequired ? (
+        <p className="notice" role="status">
+          Your organisation requires two-step sign-in. Add a passkey or an authenticator app to continue using
+          Parley.
+        </p>
+      ) : null}
+      {mfa.data ? <PasskeysPanel passkeys={mfa.data.passkeys} /> : null}
       <AlertText>{problem}</AlertText>
       <Status>{status}</Status>
       <h2 ref={sectionHeading} tabIndex={-1} className="section-title">

@@ -32,13 +32,20 @@ export const mfaRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app, 
 
   app.get(
     '/me/mfa',
-    { schema: { tags: ['account'], response: { 200: MfaStatus, ...errors } } },
+    {
+      schema: { tags: ['account'], response: { 200: MfaStatus, ...errors } },
+      config: { duringMfaEnrolment: true },
+    },
     async (request) => mfaStatus(deps, signedIn(request.auth).userId),
   );
 
   app.post(
     '/me/mfa/totp',
-    { schema: { tags: ['account'], response: { 200: TotpEnrolment, ...errors } }, preHandler: recent },
+    {
+      schema: { tags: ['account'], response: { 200: TotpEnrolment, ...errors } },
+      preHandler: recent,
+      config: { duringMfaEnrolment: true },
+    },
     async (request) => startTotpEnrolment(deps, signedIn(request.auth), requestOrigin(request)),
   );
 
@@ -46,7 +53,10 @@ export const mfaRoutes: FastifyPluginAsyncZod<{ deps: AuthDeps }> = async (app, 
   // proves the app holds its secret. Tries spend the account's second-factor allowance.
   app.post(
     '/me/mfa/totp/confirm',
-    { schema: { tags: ['account'], body: TotpConfirmBody, response: { 200: RecoveryCodes, ...errors } } },
+    {
+      schema: { tags: ['account'], body: TotpConfirmBody, response: { 200: RecoveryCodes, ...errors } },
+      config: { duringMfaEnrolment: true },
+    },
     async (request) => ({
       recoveryCodes: await confirmTotpEnrolment(deps, signedIn(request.auth), {
         code: request.body.code,

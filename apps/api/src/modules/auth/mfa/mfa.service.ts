@@ -7,6 +7,8 @@ import type { UserRow } from '../../users/user.repository.js';
 import type { AuthDeps } from '../auth.context.js';
 import { secondFactorChangedEmail } from '../auth-emails.js';
 import { type RequestOrigin, recordAuthEvent } from '../auth-event.repository.js';
+import { removeAllPasskeys } from '../passkeys/passkey.repository.js';
+import { listPasskeys } from '../passkeys/passkey.service.js';
 import { endSessionsWithin } from '../session-end.js';
 import {
   countRecoveryCodesLeft,
@@ -32,7 +34,11 @@ import {
 
 export async function mfaStatus(deps: Pick<AuthDeps, 'db'>, userId: string): Promise<MfaStatus> {
   const totp = (await findActiveTotp(deps.db, userId)) !== undefined;
-  return { totp, passkeys: [], recoveryCodesLeft: totp ? await countRecoveryCodesLeft(deps.db, userId) : 0 };
+  return {
+    totp,
+    passkeys: await listPasskeys(deps.db, userId),
+    recoveryCodesLeft: totp ? await countRecoveryCodesLeft(deps.db, userId) : 0,
+  };
 }
 
 /** Starts setting up an authenticator: a new secret, sealed at rest, active only once confirmed. */
@@ -149,7 +155,8 @@ export type OperatorDeps = Pick<AuthDeps, 'db' | 'now' | 'bus' | 'mail'>;
 
 /**
  * Turns the second factors of `user` off: the authenticator (and any setup under way) and the recovery
- * codes, and ends the sessions `scope` names, in one transaction. Whether a factor was active.
+ * codes, and for an operator also every passkey, and ends the sessions `scope` names, in one
+ * transaction. Whether a factor was active.
  */
 async function turnOffSecondFactors(
   deps: OperatorDeps,
@@ -159,7 +166,8 @@ async function turnOffSecondFactors(
 ): Promise<boolean> {
   const now = deps.now();
   return endSessionsWithin(deps, async (trx, endSessions) => {
-    const wasActive = await disableActiveTotp(trx, user.id, now);
+    const passkeysRemoved = scope.reason === 'operator' ? await removeAllPasskeys(trx, user.id, now) : 0;
+    const wasActive = (await disableActiveTotp(trx, user.id, now)) || passkeysRemoved > 0;
     await abandonPendingTotp(trx, user.id, now);
     await retireRecoveryCodes(trx, user.id, now);
     await recordAuthEvent(trx, { ...event, userId: user.id, now });

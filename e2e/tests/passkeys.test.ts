@@ -1,0 +1,147 @@
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { auditScreen } from '../support/audit.js';
+import { eventually, expectLocator } from '../support/eventually.js';
+import { createVerifiedUser, expectHeading, expectVisible } from '../support/parley.js';
+import { browserSuite } from '../support/suite.js';
+
+describe('passkeys', () => {
+  const suite = browserSuite();
+
+  it('adds a passkey in Settings with a virtual authenticator, signs in with the passkey alone, then uses it after the password', async () => {
+    const user = await createVerifiedUser(suite.stack, 'Ada');
+    const { context, page } = await suite.open();
+    // Chromium's virtual WebAuthn authenticator (DevTools Protocol): a platform authenticator that
+    // holds discoverable credentials and verifies the user, as a phone or laptop with a screen lock does.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+
+    await page.goto('/sign-in');
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expectHeading(page, 'Conversations');
+
+    await page.goto('/settings/security');
+    await expectHeading(page, 'Security');
+    await expectVisible(page.getByText('You have no passkeys yet.'));
+    await page.getByLabel('Name for a new passkey').fill('Test laptop');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await expectVisible(page.getByRole('status').filter({ hasText: 'Passkey “Test laptop” added' }));
+    const list = page.getByRole('list', { name: 'Your passkeys' });
+    await expectLocator(list).toContainText('Test laptop');
+    await expectLocator(list).toContainText('never used');
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(credentials).toHaveLength(1);
+    expect(credentials[0]?.isResidentCredential).toBe(true);
+    await auditScreen(page, 'security-passkeys');
+
+    // Rename it, keyboard only.
+    await page.getByRole('button', { name: 'Rename passkey Test laptop' }).click();
+    await page.getByLabel('New name for “Test laptop”').fill('Work laptop');
+    await page.keyboard.press('Enter');
+    await expectLocator(list).toContainText('Work laptop');
+
+    // Sign out, then sign in with the passkey alone: no email, no password.
+    await page.getByRole('button', { name: /account menu/ }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expectHeading(page, 'Sign in to Parley');
+    await auditScreen(page, 'sign-in-with-passkey');
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await expectHeading(page, 'Conversations');
+
+    // The passkey was used: the list says so.
+    await page.goto('/settings/security');
+    await expectLocator(page.getByRole('list', { name: 'Your passkeys' })).toContainText('last used');
+
+    // With a passkey the password alone no longer signs in: the second step offers the passkey.
+    await page.getByRole('button', { name: /account menu/ }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expectHeading(page, 'Sign in to Parley');
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expectVisible(page.getByRole('heading', { name: 'Two-step sign-in' }));
+    await auditScreen(page, 'second-step-passkey');
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await expectHeading(page, 'Conversations');
+  });
+});
+
+/** A platform authenticator with a screen lock, as Chromium's DevTools Protocol simulates it. */
+async function addVirtualAuthenticator(context: BrowserContext, page: Page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+}
+
+/** Waits until the sign-in stops counting as recent (asks the API, as e2e `mfa.test.ts` does). */
+async function waitForReauthNeeded(page: Page): Promise<void> {
+  await eventually(
+    () =>
+      page.evaluate(
+        async () => (await fetch('/api/sessions/not-a-session-of-anyone', { method: 'DELETE' })).status,
+      ),
+    'the sign-in should stop counting as recent',
+  ).toBe(403);
+}
+
+describe('passkeys and the Confirm-it’s-you dialog', () => {
+  const suite = browserSuite({ REAUTH_MAX_AGE: '3s' });
+
+  it('confirms with a passkey instead of the password before removing one', async () => {
+    const user = await createVerifiedUser(suite.stack, 'Lovelace');
+    const { context, page } = await suite.open();
+    await addVirtualAuthenticator(context, page);
+    await page.goto('/sign-in');
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expectHeading(page, 'Conversations');
+    await page.goto('/settings/security');
+    await expectHeading(page, 'Security');
+
+    // Adding needs a recent sign-in: the dialog asks for the password first.
+    await waitForReauthNeeded(page);
+    await page.getByLabel('Name for a new passkey').fill('Desk');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Confirm it’s you' });
+    await expectVisible(dialog);
+    await dialog.getByLabel('Password', { exact: true }).fill(user.password);
+    await page.keyboard.press('Enter');
+    await expectLocator(dialog).toBeHidden();
+    const list = page.getByRole('list', { name: 'Your passkeys' });
+    await expectLocator(list).toContainText('Desk');
+
+    // Removing needs one too; this time the passkey confirms it.
+    await waitForReauthNeeded(page);
+    await page.getByRole('button', { name: 'Remove passkey Desk' }).click();
+    await page.getByRole('button', { name: 'Yes, remove “Desk”' }).click();
+    await expectVisible(dialog);
+    await auditScreen(page, 'reauth-dialog-passkey');
+    await dialog.getByRole('button', { name: 'Use a passkey instead' }).click();
+    await expectLocator(dialog).toBeHidden();
+    await expectVisible(page.getByText('You have no passkeys yet.'));
+    // The re-authentication replaced the session's token; the page goes on with the new one.
+    expect(await page.evaluate(async () => (await fetch('/api/me')).status)).toBe(200);
+  });
+});

@@ -40,7 +40,7 @@ describe('messaging in real time', () => {
     expect(await ben.page.locator('.message-body b').count()).toBe(0);
     const link = ben.page.getByRole('link', { name: 'https://example.com/docs?a=1', exact: true });
     expect(await link.getAttribute('href')).toBe('https://example.com/docs?a=1');
-    expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer nofollow');
     expect(await link.getAttribute('target')).toBe('_blank');
     // Reading it clears the badge.
     await expect.poll(() => entry.locator('.unread-badge').count()).toBe(0);

@@ -11,6 +11,7 @@ import {
 import { api, describeError, isApiError } from '../api/client.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
 import { uuid } from '../realtime/uuid.js';
+import { toggleWrap } from './markdown-edit.js';
 import { fileSize, memberName } from './names.js';
 import { ReplyQuote } from './ReplyQuote.js';
 
@@ -169,8 +170,22 @@ export function Composer({
     textarea.current?.focus();
   };
 
+  /** Ctrl+B / Ctrl+I (⌘ on a Mac): wrap the selection in bold or italic markers, or unwrap it. */
+  const formatSelection = (element: HTMLTextAreaElement, marker: string) => {
+    const next = toggleWrap(
+      { text: element.value, start: element.selectionStart, end: element.selectionEnd },
+      marker,
+    );
+    setText(next.text);
+    requestAnimationFrame(() => element.setSelectionRange(next.start, next.end));
+  };
+
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+    const shortcut = (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey;
+    if (shortcut && (event.key === 'b' || event.key === 'i')) {
+      event.preventDefault();
+      formatSelection(event.currentTarget, event.key === 'b' ? '**' : '_');
+    } else if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       send();
     } else if (event.key === 'Escape' && replyingTo) {
@@ -257,7 +272,10 @@ export function Composer({
         </button>
       </div>
       <p className="composer-hint" id={hintId}>
-        Enter to send, Shift+Enter for a new line.{replyingTo ? ' Escape cancels the reply.' : ''}
+        Enter to send, Shift+Enter for a new line.{replyingTo ? ' Escape cancels the reply.' : ''}{' '}
+        <span className="composer-formatting">
+          **bold** _italic_ ~~strike~~ `code` &gt; quote (Ctrl+B, Ctrl+I).
+        </span>
         {length > MAX_LENGTH - 200 ? ` ${length} of ${MAX_LENGTH} characters.` : ''}
       </p>
       {problem ? (

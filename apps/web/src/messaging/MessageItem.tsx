@@ -4,7 +4,7 @@ import { describeError } from '../api/client.js';
 import type { OutboxItem } from '../realtime/outbox.js';
 import { hasReacted } from '../realtime/reactions.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
-import { linkify } from './linkify.js';
+import { MessageBody } from './markdown.js';
 import { fileSize, memberName, messageTime, type People } from './names.js';
 import { ReactionChips, ReactionPicker } from './Reactions.js';
 import { ReplyQuote } from './ReplyQuote.js';
@@ -61,8 +61,8 @@ interface MessageItemProps {
 }
 
 /**
- * One stored message: sender, time, the message it replies to, text (as text nodes, links only for
- * http/https), attachments, reactions, actions (reply and react for everyone; edit and delete for the
+ * One stored message: sender, time, the message it replies to, text (the safe Markdown subset of
+ * markdown.tsx), attachments, reactions, actions (reply and react for everyone; edit and delete for the
  * sender).
  */
 export function MessageItem({
@@ -207,7 +207,7 @@ export function MessageItem({
             </div>
           </form>
         ) : message.body ? (
-          <p className="message-body">{linkify(message.body)}</p>
+          <MessageBody body={message.body} />
         ) : null}
         {deleted ? null : <Attachments attachments={message.attachments} />}
         {problem ? (
@@ -325,7 +325,7 @@ export function PendingItem({
           </span>
         </p>
         {item.replyTo ? <ReplyQuote quote={item.replyTo} people={{ members }} me={me} /> : null}
-        {item.body ? <p className="message-body">{linkify(item.body)}</p> : null}
+        {item.body ? <MessageBody body={item.body} /> : null}
         {item.attachments.length > 0 ? (
           <ul className="attachments">
             {item.attachments.map((attachment) => (

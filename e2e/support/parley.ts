@@ -104,13 +104,18 @@ export async function apiToken(stack: Stack, user: Pick<TestUser, 'email' | 'pas
   return ((await response.json()) as { token: string }).token;
 }
 
-/** Texts of the messages shown in the open conversation, top to bottom (deleted ones as their tombstone). */
+/**
+ * Texts of the messages shown in the open conversation, top to bottom (deleted ones as their tombstone;
+ * date separators and the "New messages" divider left out).
+ */
 export function messageTexts(page: Page): Promise<string[]> {
   return page.evaluate(() =>
-    [...document.querySelectorAll('.message-list > li')].map((item) => {
-      const body = item.querySelector('.message-body, .message-tombstone');
-      return body?.textContent ?? '';
-    }),
+    [...document.querySelectorAll('.message-list > li:not(.timeline-day):not(.unread-divider)')].map(
+      (item) => {
+        const body = item.querySelector('.message-body, .message-tombstone');
+        return body?.textContent ?? '';
+      },
+    ),
   );
 }
 

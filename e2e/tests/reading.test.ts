@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { auditScreen } from '../support/audit.js';
 import { eventually } from '../support/eventually.js';
 import {
+  apiToken,
   createVerifiedUser,
   expectHeading,
   expectVisible,
@@ -12,7 +13,47 @@ import {
   startDirectMessage,
   type TestUser,
 } from '../support/parley.js';
+import type { Stack } from '../support/stack.js';
 import { browserSuite } from '../support/suite.js';
+
+/** Calls the API as `token` (seeding history quickly). */
+async function apiCall(stack: Stack, token: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${stack.baseUrl}/api${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  expect(response.status, `${method} ${path}`).toBeLessThan(300);
+  return response.status === 204 ? undefined : ((await response.json()) as Record<string, unknown>);
+}
+
+/** A direct conversation from `from` to `to`, made through the API; returns a function that posts to it. */
+async function seededDirect(stack: Stack, from: TestUser, to: TestUser) {
+  const fromToken = await apiToken(stack, from);
+  const toToken = await apiToken(stack, to);
+  const toId = ((await apiCall(stack, toToken, 'GET', '/me')) as { id: string }).id;
+  const direct = (await apiCall(stack, fromToken, 'POST', '/conversations', {
+    type: 'direct',
+    memberIds: [toId],
+  })) as { id: string };
+  return {
+    id: direct.id,
+    post: async (body: string) =>
+      (await apiCall(stack, fromToken, 'POST', `/conversations/${direct.id}/messages`, {
+        clientId: crypto.randomUUID(),
+        body,
+      })) as { id: string; seq: number },
+    /** Moves the receiver's read marker (as if read in another tab). */
+    read: (seq: number) => apiCall(stack, toToken, 'POST', `/conversations/${direct.id}/read`, { seq }),
+  };
+}
+
+/** Distance in px from the scroller's bottom edge to the end of its content. */
+function distanceFromBottom(page: Page): Promise<number> {
+  return page
+    .locator('.message-scroller')
+    .evaluate((element) => element.scrollHeight - element.scrollTop - element.clientHeight);
+}
 
 function composer(page: Page) {
   return page.getByRole('textbox', { name: /^Message / });
@@ -104,5 +145,134 @@ describe('reading a conversation', () => {
     await ada.page.keyboard.press('Enter');
     await eventually(() => messageTexts(ben.page)).toContain('make this loud');
     expect(await ben.page.locator('.message-body strong em').last().textContent()).toBe('loud');
+  });
+
+  it('opens at the first unread under "New messages"; a pill jumps to the latest and counts new arrivals', async () => {
+    const adaUser = await createVerifiedUser(suite.stack, 'Ida');
+    const benUser = await createVerifiedUser(suite.stack, 'Jon');
+    const direct = await seededDirect(suite.stack, adaUser, benUser);
+    for (let index = 1; index <= 30; index += 1) await direct.post(`Read before ${index}`);
+    await direct.read(30);
+    // 70 unread: more than the newest page (50), so older pages load until the first unread is held.
+    for (let index = 1; index <= 70; index += 1) await direct.post(`Unread ${index}`);
+
+    const ben = await suite.open();
+    await signIn(ben.page, benUser);
+    await openConversation(ben.page, adaUser);
+    const divider = ben.page.locator('.unread-divider');
+    await expectVisible(divider);
+    expect(await divider.textContent()).toBe('New messages');
+    // The first unread message follows the divider, which sits at the top of the history.
+    expect(
+      await divider.evaluate(
+        (element) => element.nextElementSibling?.querySelector('.message-body')?.textContent,
+      ),
+    ).toBe('Unread 1');
+    const offset = await divider.evaluate(
+      (element) =>
+        element.getBoundingClientRect().top -
+        (element.closest('.message-scroller')?.getBoundingClientRect().top ?? 0),
+    );
+    expect(offset).toBeGreaterThanOrEqual(0);
+    expect(offset).toBeLessThan(40);
+    // Not read yet: the badge stays until the newest message has been on screen.
+    const entry = listEntry(ben.page, adaUser.displayName);
+    expect(await entry.locator('.unread-badge').count()).toBe(1);
+    const pill = ben.page.locator('.jump-latest');
+    await eventually(() => pill.textContent()).toBe('70 new messages ↓');
+
+    // One sender within five minutes: one header for the group; the divider starts a new group.
+    const shown = (text: string) =>
+      ben.page.locator('.message', { has: ben.page.getByText(text, { exact: true }) }).first();
+    // The name shows on the group's first message only; screen readers still hear it on every one.
+    const nameShown = (text: string) =>
+      shown(text)
+        .locator('.message-sender')
+        .evaluate((element) => element.getBoundingClientRect().width > 1);
+    expect(await nameShown('Unread 1')).toBe(true);
+    expect(await nameShown('Unread 2')).toBe(false);
+    expect(await shown('Unread 2').locator('.message-sender').textContent()).toBe(adaUser.displayName);
+    expect(await nameShown('Read before 30')).toBe(false);
+    // One date separator for the day, as the reader's locale words it.
+    expect(await ben.page.locator('.timeline-day h2').allTextContents()).toEqual(['Today']);
+    expect(await messageTexts(ben.page)).toHaveLength(100);
+    await auditScreen(ben.page, 'conversation-unread');
+
+    // The pill goes to the newest message, which marks the conversation read.
+    await pill.click();
+    await eventually(() => distanceFromBottom(ben.page)).toBeLessThan(5);
+    await eventually(() => pill.count()).toBe(0);
+    await eventually(() => entry.locator('.unread-badge').count()).toBe(0);
+
+    // Scrolled up, the pill offers the latest, and counts what arrives meanwhile.
+    await ben.page.locator('.message-scroller').evaluate((element) => {
+      element.scrollTop = 0;
+    });
+    await eventually(() => pill.textContent()).toBe('Jump to latest ↓');
+    await direct.post('Arrived while you were up there');
+    await direct.post('And another one');
+    await eventually(() => pill.textContent()).toBe('2 new messages ↓');
+    await auditScreen(ben.page, 'conversation-new-messages-pill');
+    // By keyboard too; focus lands on the history.
+    await pill.focus();
+    await ben.page.keyboard.press('Enter');
+    await eventually(() => distanceFromBottom(ben.page)).toBeLessThan(5);
+    await eventually(() => pill.count()).toBe(0);
+    expect(await ben.page.evaluate(() => document.activeElement?.className)).toBe('message-scroller');
+  });
+
+  it('far behind: lands on the first unread loaded around it, the rest offered to load', async () => {
+    const adaUser = await createVerifiedUser(suite.stack, 'Kim');
+    const benUser = await createVerifiedUser(suite.stack, 'Lou');
+    const direct = await seededDirect(suite.stack, adaUser, benUser);
+    for (let index = 1; index <= 3; index += 1) await direct.post(`Old ${index}`);
+    await direct.read(3);
+    for (let index = 1; index <= 260; index += 1) await direct.post(`Far ${index}`);
+
+    const ben = await suite.open();
+    await signIn(ben.page, benUser);
+    await openConversation(ben.page, adaUser);
+    const divider = ben.page.locator('.unread-divider');
+    await expectVisible(divider);
+    expect(
+      await divider.evaluate(
+        (element) => element.nextElementSibling?.querySelector('.message-body')?.textContent,
+      ),
+    ).toBe('Far 1');
+    // The messages between that page and the newest are not loaded, and say so.
+    await expectVisible(ben.page.getByRole('button', { name: 'Load newer messages' }));
+    expect(await ben.page.locator('.message-list > li[data-seq="150"]').count()).toBe(0);
+  });
+
+  it('own messages sit close together: hidden actions take no room, a group shares one header', async () => {
+    const { ada, ben } = await pair(suite, ['Max', 'Ned']);
+    for (const text of ['First of mine', 'Second of mine']) {
+      await composer(ada.page).fill(text);
+      await composer(ada.page).press('Enter');
+    }
+    await eventually(() => ada.page.locator('.message-list > li.message:not(.message-pending)').count()).toBe(
+      2,
+    );
+    for (const width of [1280, 360]) {
+      await ada.page.setViewportSize({ width, height: 740 });
+      const gap = await ada.page.evaluate(() => {
+        const bubbles = [...document.querySelectorAll('.message-list .bubble')];
+        const [first, second] = bubbles.map((bubble) => bubble.getBoundingClientRect());
+        return (second?.top ?? 0) - (first?.bottom ?? 0);
+      });
+      // The second continues the first: a small gap, and no empty line for hidden actions.
+      expect(gap, `${width} px`).toBeGreaterThanOrEqual(0);
+      expect(gap, `${width} px`).toBeLessThan(6);
+    }
+    // Hovered or focused, the actions float over the bubble instead of pushing the next message down.
+    const first = ada.page.locator('.message', { hasText: 'First of mine' });
+    const before = await ada.page.locator('.message', { hasText: 'Second of mine' }).boundingBox();
+    await first.hover();
+    await expectVisible(first.getByRole('button', { name: /^Edit/ }));
+    const after = await ada.page.locator('.message', { hasText: 'Second of mine' }).boundingBox();
+    expect(after?.y).toBe(before?.y);
+    await ben.page.bringToFront();
+    await openConversation(ben.page, ada.user);
+    await auditScreen(ada.page, 'conversation-grouped-own');
   });
 });

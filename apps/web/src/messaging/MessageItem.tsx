@@ -58,6 +58,11 @@ interface MessageItemProps {
   onJump?: ((seq: number) => void) | undefined;
   /** Just jumped to: marked for a moment. */
   highlighted?: boolean | undefined;
+  /**
+   * Follows a message of the same sender within a few minutes: the name and time are not shown again
+   * (screen readers still hear them).
+   */
+  continued?: boolean | undefined;
 }
 
 /**
@@ -75,6 +80,7 @@ export function MessageItem({
   onReply,
   onJump,
   highlighted,
+  continued,
 }: MessageItemProps) {
   const store = useMessagingStore();
   const mine = message.senderId === me;
@@ -167,16 +173,20 @@ export function MessageItem({
 
   return (
     <li
-      className={`message${mine ? ' message-mine' : ''}${deleted ? ' message-deleted' : ''}${highlighted ? ' message-highlight' : ''}`}
+      className={`message${mine ? ' message-mine' : ''}${deleted ? ' message-deleted' : ''}${highlighted ? ' message-highlight' : ''}${continued ? ' message-continued' : ''}`}
       data-seq={message.seq}
       // Focused after a jump to it (a reply's original), so keyboard and screen reader users land here.
       tabIndex={-1}
     >
       <div className="bubble">
-        <p className="message-meta">
-          <span className="message-sender">{sender}</span>{' '}
-          <time dateTime={message.createdAt}>{messageTime(message.createdAt)}</time>
-          {message.editedAt && !deleted ? <span className="message-edited"> · edited</span> : null}
+        <p className={continued ? 'message-meta message-meta-continued' : 'message-meta'}>
+          <span className={continued ? 'message-sender visually-hidden' : 'message-sender'}>{sender}</span>{' '}
+          <time dateTime={message.createdAt} className={continued ? 'visually-hidden' : undefined}>
+            {messageTime(message.createdAt)}
+          </time>
+          {message.editedAt && !deleted ? (
+            <span className="message-edited">{continued ? 'edited' : ' · edited'}</span>
+          ) : null}
         </p>
         {quote && !deleted ? <ReplyQuote quote={quote} people={people} me={me} onJump={onJump} /> : null}
         {deleted ? (

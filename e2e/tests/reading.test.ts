@@ -275,4 +275,53 @@ describe('reading a conversation', () => {
     await openConversation(ben.page, ada.user);
     await auditScreen(ada.page, 'conversation-grouped-own');
   });
+
+  it('keeps a draft per conversation across navigation and reload; sending and signing out clear it', async () => {
+    const { ada, ben } = await pair(suite, ['Oli', 'Pam']);
+    const token = await apiToken(suite.stack, ada.user);
+    await apiCall(suite.stack, token, 'POST', '/conversations', {
+      type: 'group',
+      title: 'Draft room',
+      memberIds: [],
+    });
+    const open = async (name: string) => {
+      await listEntry(ada.page, name).click();
+      await expectHeading(ada.page, name);
+    };
+
+    await composer(ada.page).fill('Half a thought for Pam');
+    await ada.page.reload();
+    await expectHeading(ada.page, ben.user.displayName);
+    expect(await composer(ada.page).inputValue()).toBe('Half a thought for Pam');
+    await open('Draft room');
+    expect(await composer(ada.page).inputValue()).toBe('');
+    await composer(ada.page).fill('Group draft\nwith two lines');
+    await open(ben.user.displayName);
+    expect(await composer(ada.page).inputValue()).toBe('Half a thought for Pam');
+    await open('Draft room');
+    expect(await composer(ada.page).inputValue()).toBe('Group draft\nwith two lines');
+    await auditScreen(ada.page, 'conversation-draft');
+
+    // Sending clears that conversation's draft, also after a reload; the other one stays.
+    await open(ben.user.displayName);
+    await composer(ada.page).press('Enter');
+    await eventually(() => messageTexts(ada.page)).toContain('Half a thought for Pam');
+    expect(await composer(ada.page).inputValue()).toBe('');
+    await ada.page.reload();
+    await expectHeading(ada.page, ben.user.displayName);
+    expect(await composer(ada.page).inputValue()).toBe('');
+    await open('Draft room');
+    expect(await composer(ada.page).inputValue()).toBe('Group draft\nwith two lines');
+
+    // Signing out removes every draft from the browser.
+    await ada.page.getByRole('button', { name: /account menu/ }).click();
+    await ada.page.getByRole('button', { name: 'Sign out' }).click();
+    await expectHeading(ada.page, 'Sign in to Parley');
+    const kept = () =>
+      ada.page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('parley.draft.')));
+    await eventually(kept).toEqual([]);
+    await signIn(ada.page, ada.user);
+    await open('Draft room');
+    expect(await composer(ada.page).inputValue()).toBe('');
+  });
 });

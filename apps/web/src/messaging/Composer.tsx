@@ -11,6 +11,7 @@ import {
 import { api, describeError, isApiError } from '../api/client.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
 import { uuid } from '../realtime/uuid.js';
+import { loadDraft, saveDraft } from './drafts.js';
 import { toggleWrap } from './markdown-edit.js';
 import { fileSize, memberName } from './names.js';
 import { ReplyQuote } from './ReplyQuote.js';
@@ -74,7 +75,12 @@ export function Composer({
   me = '',
 }: ComposerProps) {
   const store = useMessagingStore();
-  const [text, setText] = useState('');
+  // The unsent text of this conversation, kept across navigation and reloads (drafts.ts).
+  const [text, setTextState] = useState(() => loadDraft(store.userId, conversationId));
+  const setText = (value: string) => {
+    setTextState(value);
+    saveDraft(store.userId, conversationId, value);
+  };
   const [uploads, setUploads] = useState<Upload[]>([]);
   const [problem, setProblem] = useState<string>();
   const textId = useId();

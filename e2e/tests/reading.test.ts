@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { auditScreen } from '../support/audit.js';
@@ -13,6 +16,7 @@ import {
   startDirectMessage,
   type TestUser,
 } from '../support/parley.js';
+import { makePng } from '../support/png.js';
 import type { Stack } from '../support/stack.js';
 import { browserSuite } from '../support/suite.js';
 
@@ -323,5 +327,54 @@ describe('reading a conversation', () => {
     await signIn(ada.page, ada.user);
     await open('Draft room');
     expect(await composer(ada.page).inputValue()).toBe('');
+  });
+
+  it('opens an image full size in a dialog, by mouse and keyboard; Escape closes and focus returns', async () => {
+    const { ada, ben } = await pair(suite, ['Quin', 'Rae']);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'parley-upload-')), 'meadow.png');
+    writeFileSync(file, makePng(640, 400));
+    await ada.page.getByLabel('Attach files').setInputFiles(file);
+    await eventually(() => ada.page.locator('.upload', { hasText: 'meadow.png' }).textContent()).toContain(
+      'Ready to send',
+    );
+    await composer(ada.page).fill('The meadow');
+    await composer(ada.page).press('Enter');
+    await openConversation(ben.page, ada.user);
+    const thumb = ben.page.getByRole('button', { name: 'View meadow.png full size' });
+    await expectVisible(thumb);
+    await eventually(() =>
+      thumb.locator('img').evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth),
+    ).toBe(640);
+    const thumbWidth = (await thumb.locator('img').boundingBox())?.width ?? 0;
+
+    // Keyboard: Tab reaches the preview, Enter opens the viewer with focus inside, Escape closes it.
+    const focusedLabel = () => ben.page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+    await composer(ben.page).focus();
+    for (let presses = 0; presses < 40 && (await focusedLabel()) !== 'View meadow.png full size'; presses++) {
+      await ben.page.keyboard.press('Shift+Tab');
+    }
+    expect(await focusedLabel()).toBe('View meadow.png full size');
+    await ben.page.keyboard.press('Enter');
+    const viewer = ben.page.getByRole('dialog', { name: 'meadow.png' });
+    await expectVisible(viewer);
+    await eventually(() => ben.page.evaluate(() => document.activeElement?.textContent)).toBe('Close');
+    const full = viewer.getByRole('img', { name: 'meadow.png' });
+    await eventually(() =>
+      full.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth),
+    ).toBe(640);
+    // Full size: the whole 640 px image, much larger than its preview.
+    expect((await full.boundingBox())?.width).toBe(640);
+    expect(thumbWidth).toBeLessThan(320);
+    await auditScreen(ben.page, 'image-viewer');
+    await ben.page.keyboard.press('Escape');
+    await eventually(() => viewer.count()).toBe(0);
+    expect(await focusedLabel()).toBe('View meadow.png full size');
+
+    // Mouse: a click opens it, the Close button closes it, focus back on the preview.
+    await thumb.click();
+    await expectVisible(viewer);
+    await viewer.getByRole('button', { name: 'Close' }).click();
+    await eventually(() => viewer.count()).toBe(0);
+    expect(await focusedLabel()).toBe('View meadow.png full size');
   });
 });

@@ -4,6 +4,7 @@ import { describeError } from '../api/client.js';
 import type { OutboxItem } from '../realtime/outbox.js';
 import { hasReacted } from '../realtime/reactions.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
+import { ImageAttachment } from './ImageViewer.js';
 import { MessageBody } from './markdown.js';
 import { fileSize, memberName, messageTime, type People } from './names.js';
 import { ReactionChips, ReactionPicker } from './Reactions.js';
@@ -23,9 +24,7 @@ function Attachments({ attachments }: { attachments: readonly Attachment[] }) {
         const image = /^image\/(png|jpeg|gif|webp)$/.test(attachment.contentType);
         return (
           <li key={attachment.id} className="attachment">
-            {image ? (
-              <img className="attachment-image" src={url} alt={attachment.name} loading="lazy" />
-            ) : null}
+            {image ? <ImageAttachment attachment={attachment} url={url} /> : null}
             <a className="attachment-link" href={url} download={attachment.name}>
               <span aria-hidden="true">⤓ </span>
               Download {attachment.name}

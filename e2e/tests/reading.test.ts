@@ -377,4 +377,67 @@ describe('reading a conversation', () => {
     await eventually(() => viewer.count()).toBe(0);
     expect(await focusedLabel()).toBe('View meadow.png full size');
   });
+
+  it('keyboard: ↑ in the empty composer edits your last message, Escape cancels, Alt+↑/↓ change conversation', async () => {
+    const { ada, ben } = await pair(suite, ['Sam', 'Tia']);
+    for (const text of ['First try', 'Second tyop']) {
+      await composer(ada.page).fill(text);
+      await composer(ada.page).press('Enter');
+    }
+    await openConversation(ben.page, ada.user);
+    await eventually(() => messageTexts(ben.page)).toEqual(['First try', 'Second tyop']);
+    const composerFocused = () =>
+      composer(ada.page).evaluate((element) => element === document.activeElement);
+
+    // With text in the field, ↑ only moves the cursor.
+    await composer(ada.page).fill('draft');
+    await composer(ada.page).press('ArrowUp');
+    expect(await ada.page.getByRole('textbox', { name: 'Edit message' }).count()).toBe(0);
+    await composer(ada.page).fill('');
+
+    // Empty: ↑ edits the newest own message; Enter saves; focus comes back to the composer.
+    await composer(ada.page).press('ArrowUp');
+    const edit = ada.page.getByRole('textbox', { name: 'Edit message' });
+    await expectVisible(edit);
+    expect(await edit.inputValue()).toBe('Second tyop');
+    expect(await edit.evaluate((element) => element === document.activeElement)).toBe(true);
+    await auditScreen(ada.page, 'conversation-edit-from-keyboard');
+    await edit.press('Control+a');
+    await edit.pressSequentially('Second typo, fixed');
+    await edit.press('Enter');
+    await eventually(() => messageTexts(ben.page)).toEqual(['First try', 'Second typo, fixed']);
+    await eventually(composerFocused).toBe(true);
+
+    // ↑ again, then Escape: nothing changes, focus back in the composer.
+    await composer(ada.page).press('ArrowUp');
+    await expectVisible(edit);
+    await edit.pressSequentially(' and more');
+    await edit.press('Escape');
+    await eventually(() => edit.count()).toBe(0);
+    expect(await messageTexts(ada.page)).toEqual(['First try', 'Second typo, fixed']);
+    await eventually(composerFocused).toBe(true);
+
+    // Alt+↓ / Alt+↑ walk the conversation list in its order, from anywhere (the composer too).
+    const token = await apiToken(suite.stack, ada.user);
+    await apiCall(suite.stack, token, 'POST', '/conversations', {
+      type: 'group',
+      title: 'Keys room',
+      memberIds: [],
+    });
+    const names = () => ada.page.locator('.conversation-link .conversation-name').allTextContents();
+    await eventually(names).toHaveLength(2);
+    const order = await names();
+    const heading = () => ada.page.locator('.thread-title h1').textContent();
+    const start = order.indexOf((await heading()) ?? '');
+    expect(start).toBeGreaterThanOrEqual(0);
+    const other = order[1 - start] ?? '';
+    await composer(ada.page).focus();
+    await ada.page.keyboard.press(start === 0 ? 'Alt+ArrowDown' : 'Alt+ArrowUp');
+    await expectHeading(ada.page, other);
+    // At the end of the list it stays.
+    await ada.page.keyboard.press(start === 0 ? 'Alt+ArrowDown' : 'Alt+ArrowUp');
+    await expectHeading(ada.page, other);
+    await ada.page.keyboard.press(start === 0 ? 'Alt+ArrowUp' : 'Alt+ArrowDown');
+    await expectHeading(ada.page, ben.user.displayName);
+  });
 });

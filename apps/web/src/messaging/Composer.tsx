@@ -3,6 +3,7 @@ import {
   type ChangeEvent,
   type FormEvent,
   type KeyboardEvent,
+  type RefObject,
   useEffect,
   useId,
   useRef,
@@ -48,6 +49,10 @@ interface ComposerProps {
   onCancelReply?: (() => void) | undefined;
   members?: readonly Member[] | undefined;
   me?: string | undefined;
+  /** ↑ in the empty field: starts editing the user's last message; false when there is none. */
+  onEditLast?: (() => boolean) | undefined;
+  /** The text field, for the conversation to focus (after an edit started from here). */
+  inputRef?: RefObject<HTMLTextAreaElement | null> | undefined;
 }
 
 /** A reply's quote of its original as the user sees it now. */
@@ -73,6 +78,8 @@ export function Composer({
   onCancelReply,
   members = [],
   me = '',
+  onEditLast,
+  inputRef,
 }: ComposerProps) {
   const store = useMessagingStore();
   // The unsent text of this conversation, kept across navigation and reloads (drafts.ts).
@@ -87,6 +94,13 @@ export function Composer({
   const hintId = useId();
   const problemId = useId();
   const textarea = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    if (!inputRef) return;
+    inputRef.current = textarea.current;
+    return () => {
+      inputRef.current = null;
+    };
+  }, [inputRef]);
   const uploadsRef = useRef(uploads);
   uploadsRef.current = uploads;
 
@@ -188,7 +202,10 @@ export function Composer({
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     const shortcut = (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey;
-    if (shortcut && (event.key === 'b' || event.key === 'i')) {
+    const plain = !event.ctrlKey && !event.metaKey && !event.altKey && !event.shiftKey;
+    if (plain && event.key === 'ArrowUp' && text === '' && onEditLast?.()) {
+      event.preventDefault();
+    } else if (shortcut && (event.key === 'b' || event.key === 'i')) {
       event.preventDefault();
       formatSelection(event.currentTarget, event.key === 'b' ? '**' : '_');
     } else if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
@@ -278,7 +295,8 @@ export function Composer({
         </button>
       </div>
       <p className="composer-hint" id={hintId}>
-        Enter to send, Shift+Enter for a new line.{replyingTo ? ' Escape cancels the reply.' : ''}{' '}
+        Enter to send, Shift+Enter for a new line, ↑ edits your last message.
+        {replyingTo ? ' Escape cancels the reply.' : ''}{' '}
         <span className="composer-formatting">
           **bold** _italic_ ~~strike~~ `code` &gt; quote (Ctrl+B, Ctrl+I).
         </span>

@@ -126,6 +126,9 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
   // Only a message of this conversation (the screen stays mounted when another one is opened).
   const replyingTo = replyingToAny?.conversationId === conversation.id ? replyingToAny : undefined;
   const [target, setTarget] = useState<{ seq: number }>();
+  // ↑ in the empty composer: which message to edit (a new `n` each time, so the same one can be asked again).
+  const [editRequest, setEditRequest] = useState<{ id: string; n: number }>();
+  const composerInput = useRef<HTMLTextAreaElement>(null);
   const [jumpProblem, setJumpProblem] = useState<string>();
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
 
@@ -297,6 +300,15 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
     element.focus({ preventScroll: true });
   };
 
+  /** Starts editing the user's newest message that can be edited; false when there is none. */
+  const editLast = (): boolean => {
+    if (conversation.readOnly) return false;
+    const last = [...messages].reverse().find((m) => m.senderId === me && !m.deletedAt && m.body);
+    if (!last) return false;
+    setEditRequest((current) => ({ id: last.id, n: (current?.n ?? 0) + 1 }));
+    return true;
+  };
+
   // "Seen": under the user's newest message, who has read up to it (live read events of this visit).
   const seen = useMemo(() => {
     const lastMine = [...messages].reverse().find((m) => m.senderId === me && !m.deletedAt);
@@ -461,6 +473,8 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
                     onReply={setReplyingTo}
                     onJump={jumpTo}
                     highlighted={target?.seq === message.seq}
+                    editRequest={editRequest?.id === message.id ? editRequest.n : undefined}
+                    onEditEnd={() => composerInput.current?.focus()}
                   />
                 );
               }
@@ -509,6 +523,8 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
           onCancelReply={() => setReplyingTo(undefined)}
           members={conversation.members}
           me={me}
+          onEditLast={editLast}
+          inputRef={composerInput}
         />
       )}
     </div>

@@ -62,6 +62,10 @@ interface MessageItemProps {
    * (screen readers still hear them).
    */
   continued?: boolean | undefined;
+  /** Changes (a new number) when ↑ in the empty composer asks to edit this message. */
+  editRequest?: number | undefined;
+  /** An edit asked for from the composer has ended (saved or cancelled): focus goes back there. */
+  onEditEnd?: (() => void) | undefined;
 }
 
 /**
@@ -80,6 +84,8 @@ export function MessageItem({
   onJump,
   highlighted,
   continued,
+  editRequest,
+  onEditEnd,
 }: MessageItemProps) {
   const store = useMessagingStore();
   const mine = message.senderId === me;
@@ -95,6 +101,14 @@ export function MessageItem({
   const sender = memberName(people, message.senderId, me);
 
   const keepRef = useRef<HTMLButtonElement>(null);
+  // Editing started from the composer (↑): ending it returns there rather than to this message's actions.
+  const fromComposer = useRef(false);
+  useEffect(() => {
+    if (editRequest === undefined) return;
+    fromComposer.current = true;
+    setProblem(undefined);
+    setMode('edit');
+  }, [editRequest]);
   useEffect(() => {
     if (mode === 'edit') editRef.current?.focus();
     // Asking to confirm moves focus to the safe answer, so it is not lost with the Delete button.
@@ -104,6 +118,11 @@ export function MessageItem({
   const backToView = () => {
     setMode('view');
     setProblem(undefined);
+    if (fromComposer.current) {
+      fromComposer.current = false;
+      onEditEnd?.();
+      return;
+    }
     // Focus returns to the message's actions, not to the top of the page.
     requestAnimationFrame(() => actionsRef.current?.querySelector('button')?.focus());
   };

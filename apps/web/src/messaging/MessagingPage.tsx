@@ -6,6 +6,7 @@ import { Link } from '../router/router.js';
 import { useSession, useUser } from '../session/session-context.js';
 import { ConversationList } from './ConversationList.js';
 import { ConversationView } from './ConversationView.js';
+import { useConversationKeys } from './conversation-keys.js';
 import { useHeadingFocus } from './heading-focus.js';
 import { NewConversation } from './NewConversation.js';
 
@@ -42,6 +43,7 @@ export default function MessagingPage({ view, conversationId }: MessagingPagePro
 
   return (
     <MessagingContext.Provider value={store}>
+      <ConversationKeys activeId={view === 'conversation' ? conversationId : undefined} />
       <div className="messaging" data-view={view === 'home' ? 'list' : 'detail'}>
         <ListPane headingLevel={view === 'home' ? 1 : 2} activeId={conversationId} />
         <div className="thread-pane">
@@ -54,6 +56,12 @@ export default function MessagingPage({ view, conversationId }: MessagingPagePro
       </div>
     </MessagingContext.Provider>
   );
+}
+
+/** Alt+↑ / Alt+↓ move between conversations (inside the store's context). */
+function ConversationKeys({ activeId }: { activeId: string | undefined }) {
+  useConversationKeys(activeId);
+  return null;
 }
 
 function ListPane({ headingLevel, activeId }: { headingLevel: 1 | 2; activeId: string | undefined }) {

@@ -83,8 +83,14 @@ async function pair(suite: ReturnType<typeof browserSuite>, names: [string, stri
 }
 
 describe('reading a conversation', () => {
-  // Seeding a long history goes through the API faster than the default send limit allows.
-  const suite = browserSuite({ LIMIT_MESSAGES: '1000/10s' });
+  // Seeding a long history goes through the API faster than the default send limit allows, and this file
+  // signs up more people (and signs them in) from one address than the default limits allow.
+  const suite = browserSuite({
+    LIMIT_MESSAGES: '1000/10s',
+    LIMIT_REGISTER_IP: '100/3600s',
+    LIMIT_TOKEN_IP: '100/3600s',
+    LIMIT_CONVERSATIONS_CREATED: '1000/3600s',
+  });
 
   it('formats Markdown safely: bold, italic, strikethrough, code, quotes, lists, links; HTML stays text', async () => {
     const { ada, ben } = await pair(suite, ['Fay', 'Gus']);

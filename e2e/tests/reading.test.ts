@@ -249,9 +249,10 @@ describe('reading a conversation', () => {
         (element) => element.nextElementSibling?.querySelector('.message-body')?.textContent,
       ),
     ).toBe('Far 1');
-    // The messages between that page and the newest are not loaded, and say so.
+    // The messages between that page and the newest are not loaded, and say so; the pill counts them all.
     await expectVisible(ben.page.getByRole('button', { name: 'Load newer messages' }));
     expect(await ben.page.locator('.message-list > li[data-seq="150"]').count()).toBe(0);
+    await eventually(() => ben.page.locator('.jump-latest').textContent()).toBe('260 new messages ↓');
   });
 
   it('own messages sit close together: hidden actions take no room, a group shares one header', async () => {

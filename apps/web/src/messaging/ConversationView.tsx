@@ -240,10 +240,15 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
   useEffect(() => {
     if (!away && landing.current === 'done') setSeenUpTo(newestSeq);
   }, [away, newestSeq]);
-  const newCount = useMemo(
-    () => messages.filter((m) => m.seq > seenUpTo && m.senderId !== me && !m.deletedAt).length,
-    [messages, seenUpTo, me],
-  );
+  const newCount = useMemo(() => {
+    let count = messages.filter((m) => m.seq > seenUpTo && m.senderId !== me && !m.deletedAt).length;
+    // Messages in a hole (not loaded) after what was seen count too: seqs have no gaps.
+    for (const hole of thread?.holes ?? []) {
+      const next = messages.find((m) => m.seq > hole)?.seq;
+      if (next !== undefined && hole >= seenUpTo) count += next - hole - 1;
+    }
+    return count;
+  }, [messages, seenUpTo, me, thread?.holes]);
 
   // Anything that changes height after that layout — a "Seen" line, an image loading, a message growing,
   // the typing line or the composer taking room — keeps a reader who was at the bottom at the bottom.

@@ -106,9 +106,28 @@ function node(current: RootContent, body: string, render: Render, key: string, t
   }
 }
 
+/**
+ * Text the parser would turn into one paragraph of itself, trimmed: one line, starting with a letter or a
+ * digit (not a list number), without any character or word that can start formatting, a link, an
+ * escape or a character reference. Most chat messages are such text, and skip the parser.
+ */
+const SPECIAL = /[*_~`[\]<>\\&!\n\r\f\v\0@]|:\/\/|www\.|mailto:/i;
+const trimSpaces = (text: string) => text.replace(/^[ \t]+|[ \t]+$/g, '');
+export function isPlainText(body: string): boolean {
+  const text = trimSpaces(body);
+  return /^[\p{L}\p{N}]/u.test(text) && !/^\d{1,9}[.)]/.test(text) && !SPECIAL.test(text);
+}
+
+/** The message body as React elements of the subset, always through the parser. */
+export function renderParsed(body: string, options: RenderOptions = {}): ReactNode[] {
+  return children(parseMessage(body), body, options.renderText ?? plain, 'md');
+}
+
 /** The message body as React elements of the subset (see the module comment). */
 export function renderMarkdown(body: string, options: RenderOptions = {}): ReactNode[] {
-  return children(parseMessage(body), body, options.renderText ?? plain, 'md');
+  if (!isPlainText(body)) return renderParsed(body, options);
+  const render = options.renderText ?? plain;
+  return [<p key="md.0">{render(trimSpaces(body), 'md.0.0')}</p>];
 }
 
 /** A message's text, formatted. Parsed once per body (and text renderer). */

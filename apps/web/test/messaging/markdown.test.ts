@@ -2,12 +2,15 @@ import fc from 'fast-check';
 import { createElement, Fragment, isValidElement, type ReactNode } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { MessageBody, renderMarkdown } from '../../src/messaging/markdown.js';
+import { isPlainText, MessageBody, renderMarkdown, renderParsed } from '../../src/messaging/markdown.js';
 import { plainText, safeHref } from '../../src/messaging/markdown-parse.js';
 
 const html = (body: string) => renderToStaticMarkup(createElement(MessageBody, { body }));
 /** The HTML inside the body's wrapper. */
 const inner = (body: string) => html(body).replace(/^<div class="message-body">|<\/div>$/g, '');
+
+/** Fuzzing takes a few seconds on a quiet machine; CI shares two cores with much else. */
+const FUZZ_TIMEOUT = 120_000;
 
 const LINK = 'target="_blank" rel="noopener noreferrer nofollow"';
 
@@ -252,26 +255,73 @@ describe('message formatting (safe Markdown subset)', () => {
   );
   const body = fc.array(fragment, { maxLength: 40 }).map((parts) => parts.join(''));
 
-  it('never yields script, handlers, styles or unsafe URLs, whatever is typed (fuzzed)', () => {
-    fc.assert(
-      fc.property(body, (text) => {
-        const nodes = renderMarkdown(text);
-        assertSafeElements(nodes);
-        assertSafeMarkup(html(text));
-      }),
-      { numRuns: 2000 },
-    );
-  });
+  it(
+    'never yields script, handlers, styles or unsafe URLs, whatever is typed (fuzzed)',
+    () => {
+      fc.assert(
+        fc.property(body, (text) => {
+          const nodes = renderMarkdown(text);
+          assertSafeElements(nodes);
+          assertSafeMarkup(html(text));
+        }),
+        { numRuns: 1500 },
+      );
+    },
+    FUZZ_TIMEOUT,
+  );
 
-  it('never yields them from arbitrary Unicode either (fuzzed)', () => {
-    fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
-        assertSafeElements(renderMarkdown(text));
-        assertSafeMarkup(html(text));
-      }),
-      { numRuns: 500 },
-    );
-  });
+  it(
+    'never yields them from arbitrary Unicode either (fuzzed)',
+    () => {
+      fc.assert(
+        fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
+          assertSafeElements(renderMarkdown(text));
+          assertSafeMarkup(html(text));
+        }),
+        { numRuns: 500 },
+      );
+    },
+    FUZZ_TIMEOUT,
+  );
+
+  it(
+    'renders plain one-line text without the parser, exactly as the parser would (fuzzed)',
+    () => {
+      const markup = (nodes: ReactNode) => renderToStaticMarkup(createElement(Fragment, null, nodes));
+      expect(isPlainText('Lunch at noon? Sure, see you there.')).toBe(true);
+      for (const text of ['2024. was good', '- item', '> quote', 'a*b', 'see www.example.com', 'a@b.example'])
+        expect(isPlainText(text), text).toBe(false);
+      const character = fc.constantFrom(
+        ...'aZé中 \t0123456789.,;:?!()-+=#>*_~`[]<>\\&@/\'"|{}$%^\u00a0\u3000\u200b'.split(''),
+        'www.',
+        'http://',
+        'mailto:',
+        '\n',
+      );
+      let plainCases = 0;
+      fc.assert(
+        fc.property(
+          fc.array(character, { maxLength: 30 }).map((parts) => parts.join('')),
+          (text) => {
+            if (!isPlainText(text)) return;
+            plainCases += 1;
+            expect(markup(renderMarkdown(text))).toBe(markup(renderParsed(text)));
+          },
+        ),
+        { numRuns: 3000 },
+      );
+      // Not vacuous: many generated texts took the fast path.
+      expect(plainCases).toBeGreaterThan(100);
+      fc.assert(
+        fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), (text) => {
+          if (!isPlainText(text)) return;
+          expect(markup(renderMarkdown(text))).toBe(markup(renderParsed(text)));
+        }),
+        { numRuns: 1000 },
+      );
+    },
+    FUZZ_TIMEOUT,
+  );
 
   it('the checks above do catch unsafe markup', () => {
     expect(() => assertSafeMarkup('<a href="javascript:alert(1)">x</a>')).toThrow();

@@ -110,10 +110,17 @@ export async function apiToken(
   return ((await response.json()) as { token: string }).token;
 }
 
-/** Texts of the messages shown in the open conversation, top to bottom (deleted ones as their tombstone). */
+/**
+ * Texts of the messages shown in the open conversation, top to bottom (deleted ones as their tombstone;
+ * timeline lines, date separators and the "New messages" divider left out).
+ */
 export function messageTexts(page: Page): Promise<string[]> {
   return page.evaluate(() =>
-    [...document.querySelectorAll('.message-list > li:not(.system-line)')].map((item) => {
+    [
+      ...document.querySelectorAll(
+        '.message-list > li:not(.system-line):not(.timeline-day):not(.unread-divider)',
+      ),
+    ].map((item) => {
       const body = item.querySelector('.message-body, .message-tombstone');
       return body?.textContent ?? '';
     }),

@@ -144,6 +144,16 @@ describe('message content', () => {
       });
       expect(response.status).toBe(201);
     }
+    // Ben has read it all (elsewhere): the conversation opens at the newest message, not the first unread.
+    const read = await fetch(`${suite.stack.baseUrl}/api/conversations/${conversation.id}/read`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: `Bearer ${await apiToken(suite.stack, benUser)}`,
+      },
+      body: JSON.stringify({ seq: total }),
+    });
+    expect(read.status).toBeLessThan(300);
 
     const { page } = await suite.open();
     await signIn(page, benUser);

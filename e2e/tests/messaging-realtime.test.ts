@@ -40,7 +40,7 @@ describe('messaging in real time', () => {
     expect(await ben.page.locator('.message-body b').count()).toBe(0);
     const link = ben.page.getByRole('link', { name: 'https://example.com/docs?a=1', exact: true });
     expect(await link.getAttribute('href')).toBe('https://example.com/docs?a=1');
-    expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer nofollow');
     expect(await link.getAttribute('target')).toBe('_blank');
     // Reading it clears the badge.
     await expect.poll(() => entry.locator('.unread-badge').count()).toBe(0);
@@ -64,7 +64,7 @@ describe('messaging in real time', () => {
     await expect.poll(() => ben.page.getByText('You’re offline').isVisible()).toBe(true);
     for (const text of ['one', 'two', 'three', 'four']) await sendMessage(ada.page, text);
     await expect.poll(() => ada.page.locator('.message-pending').count()).toBe(0);
-    const first = ada.page.locator('.message-list > li').first();
+    const first = ada.page.locator('.message-list > li.message').first();
     await first.getByRole('button', { name: /^Edit/ }).click();
     const editor = first.getByRole('textbox', { name: 'Edit message' });
     await editor.fill('Hello Ben (edited while you were away)');
@@ -86,7 +86,7 @@ describe('messaging in real time', () => {
     await expect.poll(() => messageTexts(ben.page), { timeout: 20_000 }).toEqual(expected);
     expect(await ben.page.getByText('You’re offline').count()).toBe(0);
     // Each message exactly once, in seq order.
-    const seqs = await ben.page.$$eval('.message-list > li', (items) =>
+    const seqs = await ben.page.$$eval('.message-list > li.message', (items) =>
       items.map((item) => item.getAttribute('data-seq')),
     );
     expect(seqs).toEqual(['1', '2', '3', '4', '5', '6', '7']);

@@ -177,7 +177,9 @@ describe('reactions and replies', () => {
       }) as Promise<{ id: string; seq: number }>;
     const original = await post('The original question: where do we meet?');
     for (let i = 1; i <= 120; i += 1) await post(`filler ${i}`);
-    await post('Answering my own question from long ago', original.id);
+    const lastSeeded = await post('Answering my own question from long ago', original.id);
+    // Ben has read it all (elsewhere): the conversation opens at the newest message, not the first unread.
+    await apiCall(suite.stack, benToken, 'POST', `/conversations/${direct.id}/read`, { seq: lastSeeded.seq });
     const ben = await suite.open();
     const ada = await suite.open();
     await signIn(ben.page, benUser);

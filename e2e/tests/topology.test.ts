@@ -289,7 +289,7 @@ async function expectConversation(pages: OpenedPage[], expected: string[]): Prom
       unsettled: await page.locator('.message-pending').count(),
     });
     await eventually(shown, 45_000).toEqual({ texts: expected, unsettled: 0 });
-    const seqs = await page.$$eval('.message-list > li', (items) =>
+    const seqs = await page.$$eval('.message-list > li.message', (items) =>
       items.map((item) => Number(item.getAttribute('data-seq'))),
     );
     expect(seqs).toEqual(expected.map((_, index) => index + 1));

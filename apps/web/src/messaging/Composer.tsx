@@ -3,6 +3,7 @@ import {
   type ChangeEvent,
   type FormEvent,
   type KeyboardEvent,
+  type RefObject,
   useEffect,
   useId,
   useRef,
@@ -11,6 +12,8 @@ import {
 import { api, describeError, isApiError } from '../api/client.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
 import { uuid } from '../realtime/uuid.js';
+import { loadDraft, saveDraft } from './drafts.js';
+import { toggleWrap } from './markdown-edit.js';
 import {
   insertMention,
   type MentionQuery,
@@ -54,6 +57,10 @@ interface ComposerProps {
   onCancelReply?: (() => void) | undefined;
   members?: readonly Member[] | undefined;
   me?: string | undefined;
+  /** ↑ in the empty field: starts editing the user's last message; false when there is none. */
+  onEditLast?: (() => boolean) | undefined;
+  /** The text field, for the conversation to focus (after an edit started from here). */
+  inputRef?: RefObject<HTMLTextAreaElement | null> | undefined;
 }
 
 /** A reply's quote of its original as the user sees it now. */
@@ -88,9 +95,16 @@ export function Composer({
   onCancelReply,
   members = [],
   me = '',
+  onEditLast,
+  inputRef,
 }: ComposerProps) {
   const store = useMessagingStore();
-  const [text, setText] = useState('');
+  // The unsent text of this conversation, kept across navigation and reloads (drafts.ts).
+  const [text, setTextState] = useState(() => loadDraft(store.userId, conversationId));
+  const setText = (value: string) => {
+    setTextState(value);
+    saveDraft(store.userId, conversationId, value);
+  };
   const [uploads, setUploads] = useState<Upload[]>([]);
   const [problem, setProblem] = useState<string>();
   const [picked, setPicked] = useState<readonly PickedMention[]>([]);
@@ -104,6 +118,13 @@ export function Composer({
   const hintId = useId();
   const problemId = useId();
   const textarea = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    if (!inputRef) return;
+    inputRef.current = textarea.current;
+    return () => {
+      inputRef.current = null;
+    };
+  }, [inputRef]);
   const uploadsRef = useRef(uploads);
   uploadsRef.current = uploads;
 
@@ -235,6 +256,16 @@ export function Composer({
     textarea.current?.focus();
   };
 
+  /** Ctrl+B / Ctrl+I (⌘ on a Mac): wrap the selection in bold or italic markers, or unwrap it. */
+  const formatSelection = (element: HTMLTextAreaElement, marker: string) => {
+    const next = toggleWrap(
+      { text: element.value, start: element.selectionStart, end: element.selectionEnd },
+      marker,
+    );
+    setText(next.text);
+    requestAnimationFrame(() => element.setSelectionRange(next.start, next.end));
+  };
+
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (suggesting && !event.nativeEvent.isComposing) {
       const count = suggesting.options.length;
@@ -259,7 +290,14 @@ export function Composer({
         return;
       }
     }
-    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+    const shortcut = (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey;
+    const plain = !event.ctrlKey && !event.metaKey && !event.altKey && !event.shiftKey;
+    if (plain && event.key === 'ArrowUp' && text === '' && onEditLast?.()) {
+      event.preventDefault();
+    } else if (shortcut && (event.key === 'b' || event.key === 'i')) {
+      event.preventDefault();
+      formatSelection(event.currentTarget, event.key === 'b' ? '**' : '_');
+    } else if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       send();
     } else if (event.key === 'Escape' && replyingTo) {
@@ -383,8 +421,11 @@ export function Composer({
         </button>
       </div>
       <p className="composer-hint" id={hintId}>
-        Enter to send, Shift+Enter for a new line, @ to mention someone.
-        {replyingTo ? ' Escape cancels the reply.' : ''}
+        Enter to send, Shift+Enter for a new line, @ to mention someone, ↑ edits your last message.
+        {replyingTo ? ' Escape cancels the reply.' : ''}{' '}
+        <span className="composer-formatting">
+          **bold** _italic_ ~~strike~~ `code` &gt; quote (Ctrl+B, Ctrl+I).
+        </span>
         {length > MAX_LENGTH - 200 ? ` ${length} of ${MAX_LENGTH} characters.` : ''}
       </p>
       {problem ? (

@@ -1,5 +1,5 @@
 import type { Conversation, Message } from '@parley/contract';
-import { Fragment, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { describeError } from '../api/client.js';
 import { LoadMore } from '../components/LoadMore.js';
 import type { Thread } from '../realtime/history.js';
@@ -17,10 +17,14 @@ import { MessageItem, PendingItem } from './MessageItem.js';
 import { conversationName, memberName } from './names.js';
 import { PresenceText, usePresence } from './PresenceDot.js';
 import { SystemLine } from './SystemLine.js';
+import { buildTimeline, dayLabel, isNewDay } from './timeline.js';
+import './reading.css';
 
 const EMPTY_OUTBOX: readonly OutboxItem[] = [];
 const NEAR_BOTTOM_PX = 80;
 const NEAR_TOP_PX = 200;
+/** Up to this many unread messages are loaded page by page to land on the first; more: a page around it. */
+const LAND_BY_PAGES_MAX = 200;
 
 function ConnectionNotice() {
   const connection = useMessaging((state) => state.connection);
@@ -125,6 +129,9 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
   // Only a message of this conversation (the screen stays mounted when another one is opened).
   const replyingTo = replyingToAny?.conversationId === conversation.id ? replyingToAny : undefined;
   const [target, setTarget] = useState<{ seq: number }>();
+  // ↑ in the empty composer: which message to edit (a new `n` each time, so the same one can be asked again).
+  const [editRequest, setEditRequest] = useState<{ id: string; n: number }>();
+  const composerInput = useRef<HTMLTextAreaElement>(null);
   const [jumpProblem, setJumpProblem] = useState<string>();
   const byId = useMemo(() => new Map(messages.map((m) => [m.id, m])), [messages]);
   // The unread count in front is TabAttention's (notifications/).
@@ -132,22 +139,97 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
     document.title = `${name} · Parley`;
   }, [name]);
 
+  // --- unread: where the user's read marker was when the conversation opened (before it is moved) ---
+  const [unreadAfter] = useState(() =>
+    conversation.unreadCount > 0 && conversation.lastSeq > conversation.lastReadSeq
+      ? conversation.lastReadSeq
+      : undefined,
+  );
+  const timeline = useMemo(
+    () => buildTimeline(messages, { me, unreadAfter, holes: thread?.holes }),
+    [messages, me, unreadAfter, thread?.holes],
+  );
+
   // --- scrolling: stick to the bottom, keep position when older messages are prepended ---
   const scroller = useRef<HTMLElement>(null);
   const list = useRef<HTMLOListElement>(null);
-  const stick = useRef(true);
+  const divider = useRef<HTMLLIElement>(null);
+  // With unread messages the view first lands on the "New messages" divider, not at the bottom.
+  const landing = useRef<'pending' | 'loading' | 'done'>(unreadAfter === undefined ? 'done' : 'pending');
+  const stick = useRef(unreadAfter === undefined);
   const snapshot = useRef({ height: 0, top: 0, firstSeq: 0 });
   const firstSeq = messages[0]?.seq ?? 0;
+  const newestSeq = messages.at(-1)?.seq ?? 0;
+  // Whether the reader is away from the newest messages, and the newest seq they have been at the bottom for.
+  const [away, setAway] = useState(false);
+  const [seenUpTo, setSeenUpTo] = useState(unreadAfter ?? Number.POSITIVE_INFINITY);
+  // Bumped when history around the first unread has loaded, so the landing is tried again.
+  const [landTick, setLandTick] = useState(0);
 
   const remember = () => {
     const element = scroller.current;
     if (element) snapshot.current = { height: element.scrollHeight, top: element.scrollTop, firstSeq };
   };
 
+  const landed = () => landing.current === 'done';
+
+  const markReadIfVisible = useCallback(() => {
+    if (document.visibilityState === 'visible' && stick.current) store.markRead(conversation.id);
+  }, [store, conversation.id]);
+
+  /** Lands on the first unread message: the divider at the top, or loads history around it first. */
+  const land = (element: HTMLElement): boolean => {
+    if (landing.current !== 'pending' || thread?.history !== 'loaded') return false;
+    const mark = divider.current;
+    if (mark) {
+      element.scrollTop += mark.getBoundingClientRect().top - element.getBoundingClientRect().top - 8;
+      landing.current = 'done';
+      stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < NEAR_BOTTOM_PX;
+      setAway(!stick.current);
+      // All of it fits: read (the messages may not change again to trigger it).
+      markReadIfVisible();
+      return true;
+    }
+    const first = messages[0]?.seq;
+    if (
+      unreadAfter !== undefined &&
+      first !== undefined &&
+      first > unreadAfter + 1 &&
+      thread.hasMoreBefore &&
+      !thread.olderError
+    ) {
+      // More unread than the newest page holds: older pages until the first unread is held, or, when it
+      // is far back, a page around it (the messages between stay a hole, loaded on request).
+      landing.current = 'loading';
+      const far = first - (unreadAfter + 1) > LAND_BY_PAGES_MAX;
+      (far ? store.jumpTo(conversation.id, unreadAfter + 1) : store.loadOlder(conversation.id)).then(
+        () => {
+          landing.current = 'pending';
+          setLandTick((tick) => tick + 1);
+        },
+        () => {
+          landing.current = 'done';
+          stick.current = true;
+          setAway(false);
+        },
+      );
+      return true;
+    }
+    // Nothing unread from anyone else is held: the newest messages, as usual.
+    landing.current = 'done';
+    stick.current = true;
+    markReadIfVisible();
+    return false;
+  };
+
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs after every change of what is listed.
   useLayoutEffect(() => {
     const element = scroller.current;
     if (!element) return;
+    if (landing.current !== 'done' && (land(element) || !landed())) {
+      remember();
+      return;
+    }
     const before = snapshot.current;
     if (before.firstSeq !== 0 && firstSeq < before.firstSeq && !stick.current) {
       element.scrollTop = before.top + (element.scrollHeight - before.height);
@@ -155,7 +237,21 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
       element.scrollTop = element.scrollHeight;
     }
     remember();
-  }, [messages, outbox, firstSeq]);
+  }, [messages, outbox, firstSeq, thread?.history, landTick]);
+
+  // At the bottom, everything up to the newest message counts as seen (for the "N new messages" pill).
+  useEffect(() => {
+    if (!away && landing.current === 'done') setSeenUpTo(newestSeq);
+  }, [away, newestSeq]);
+  const newCount = useMemo(() => {
+    let count = messages.filter((m) => m.seq > seenUpTo && m.senderId !== me && !m.deletedAt).length;
+    // Messages in a hole (not loaded) after what was seen count too: seqs have no gaps.
+    for (const hole of thread?.holes ?? []) {
+      const next = messages.find((m) => m.seq > hole)?.seq;
+      if (next !== undefined && hole >= seenUpTo) count += next - hole - 1;
+    }
+    return count;
+  }, [messages, seenUpTo, me, thread?.holes]);
 
   // Anything that changes height after that layout — a "Seen" line, an image loading, a message growing,
   // the typing line or the composer taking room — keeps a reader who was at the bottom at the bottom.
@@ -173,10 +269,6 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
     return () => observer.disconnect();
   }, []);
 
-  const markReadIfVisible = useCallback(() => {
-    if (document.visibilityState === 'visible' && stick.current) store.markRead(conversation.id);
-  }, [store, conversation.id]);
-
   // biome-ignore lint/correctness/useExhaustiveDependencies: new messages are the trigger, not an input.
   useEffect(() => {
     markReadIfVisible();
@@ -192,6 +284,7 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
     if (!element) return;
     const wasStuck = stick.current;
     stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < NEAR_BOTTOM_PX;
+    if (landing.current === 'done') setAway(!stick.current);
     remember();
     if (stick.current && !wasStuck) markReadIfVisible();
     if (
@@ -202,6 +295,26 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
     ) {
       void store.loadOlder(conversation.id);
     }
+  };
+
+  /** The pill: back to the newest messages, which then count as read. */
+  const jumpToLatest = () => {
+    const element = scroller.current;
+    if (!element) return;
+    stick.current = true;
+    element.scrollTop = element.scrollHeight;
+    setAway(false);
+    markReadIfVisible();
+    element.focus({ preventScroll: true });
+  };
+
+  /** Starts editing the user's newest message that can be edited; false when there is none. */
+  const editLast = (): boolean => {
+    if (conversation.readOnly) return false;
+    const last = [...messages].reverse().find((m) => m.senderId === me && !m.deletedAt && m.body);
+    if (!last) return false;
+    setEditRequest((current) => ({ id: last.id, n: (current?.n ?? 0) + 1 }));
+    return true;
   };
 
   // "Seen": under the user's newest message, who has read up to it (live read events of this visit).
@@ -242,6 +355,8 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
   }, [target]);
 
   const history = thread?.history ?? 'loading';
+  // "Today" and "Yesterday" as of this render (a new message re-renders; good enough past midnight).
+  const now = new Date();
   return (
     <div className="thread">
       <header className="thread-head">
@@ -332,43 +447,79 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
           <p className="history-start">No messages yet. Say hello!</p>
         ) : null}
         <ol className="message-list" aria-label="Messages" ref={list}>
-          {messages.map((message) => (
-            <Fragment key={message.id}>
-              {message.kind === 'system' ? (
-                <SystemLine message={message} people={conversation} me={me} />
-              ) : (
-                <MessageItem
-                  message={message}
-                  people={conversation}
-                  me={me}
-                  seenBy={seen?.id === message.id ? seen.text : undefined}
-                  readOnly={conversation.readOnly}
-                  quote={
-                    message.replyTo ? currentQuote(message.replyTo, byId.get(message.replyTo.id)) : undefined
-                  }
-                  onReply={setReplyingTo}
-                  onJump={jumpTo}
-                  highlighted={target?.seq === message.seq}
-                />
-              )}
-              {thread?.holes.includes(message.seq) ? (
-                <li className="history-gap">
-                  <LoadMore
-                    loading={thread.loadingGap === message.seq}
-                    error={thread.gapError}
-                    loadingText="Loading newer messages…"
-                    label="Load newer messages"
-                    onLoad={() => void store.loadGap(conversation.id, message.seq)}
+          {timeline.map((item) => {
+            switch (item.kind) {
+              case 'day':
+                return (
+                  <li key={item.key} className="timeline-day">
+                    <h2>{dayLabel(item.date, now)}</h2>
+                  </li>
+                );
+              case 'unread':
+                return (
+                  <li key={item.key} className="unread-divider" ref={divider}>
+                    <span>New messages</span>
+                  </li>
+                );
+              case 'gap':
+                return (
+                  <li key={item.key} className="history-gap">
+                    <LoadMore
+                      loading={thread?.loadingGap === item.after}
+                      error={thread?.gapError}
+                      loadingText="Loading newer messages…"
+                      label="Load newer messages"
+                      onLoad={() => void store.loadGap(conversation.id, item.after)}
+                    />
+                  </li>
+                );
+              default: {
+                const { message } = item;
+                if (message.kind === 'system') {
+                  return <SystemLine key={item.key} message={message} people={conversation} me={me} />;
+                }
+                return (
+                  <MessageItem
+                    key={item.key}
+                    message={message}
+                    people={conversation}
+                    me={me}
+                    continued={item.continued}
+                    seenBy={seen?.id === message.id ? seen.text : undefined}
+                    readOnly={conversation.readOnly}
+                    quote={
+                      message.replyTo
+                        ? currentQuote(message.replyTo, byId.get(message.replyTo.id))
+                        : undefined
+                    }
+                    onReply={setReplyingTo}
+                    onJump={jumpTo}
+                    highlighted={target?.seq === message.seq}
+                    editRequest={editRequest?.id === message.id ? editRequest.n : undefined}
+                    onEditEnd={() => composerInput.current?.focus()}
                   />
-                </li>
-              ) : null}
-            </Fragment>
-          ))}
+                );
+              }
+            }
+          })}
+          {outbox.length > 0 && history === 'loaded' && isNewDay(messages, now) ? (
+            <li className="timeline-day">
+              <h2>{dayLabel(now, now)}</h2>
+            </li>
+          ) : null}
           {outbox.map((item) => (
             <PendingItem key={item.clientId} item={item} members={conversation.members} me={me} />
           ))}
         </ol>
       </section>
+      {away && history === 'loaded' ? (
+        <div className="jump-latest-bar">
+          <button type="button" className="jump-latest" onClick={jumpToLatest}>
+            {newCount > 0 ? `${newCount} new ${newCount === 1 ? 'message' : 'messages'}` : 'Jump to latest'}
+            <span aria-hidden="true"> ↓</span>
+          </button>
+        </div>
+      ) : null}
       {jumpProblem ? (
         <p className="jump-problem" role="alert">
           {jumpProblem}
@@ -385,13 +536,17 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
           conversationId={conversation.id}
           name={name}
           onSent={() => {
+            landing.current = 'done';
             stick.current = true;
+            setAway(false);
             setReplyingTo(undefined);
           }}
           replyingTo={replyingTo}
           onCancelReply={() => setReplyingTo(undefined)}
           members={conversation.members}
           me={me}
+          onEditLast={editLast}
+          inputRef={composerInput}
         />
       )}
     </div>

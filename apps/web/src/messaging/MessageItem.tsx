@@ -4,6 +4,7 @@ import { describeError } from '../api/client.js';
 import type { OutboxItem } from '../realtime/outbox.js';
 import { hasReacted } from '../realtime/reactions.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
+import { ImageAttachment } from './ImageViewer.js';
 import { MessageText } from './MessageText.js';
 import { fileSize, memberName, messageTime, type People } from './names.js';
 import { ReactionChips, ReactionPicker } from './Reactions.js';
@@ -23,9 +24,7 @@ function Attachments({ attachments }: { attachments: readonly Attachment[] }) {
         const image = /^image\/(png|jpeg|gif|webp)$/.test(attachment.contentType);
         return (
           <li key={attachment.id} className="attachment">
-            {image ? (
-              <img className="attachment-image" src={url} alt={attachment.name} loading="lazy" />
-            ) : null}
+            {image ? <ImageAttachment attachment={attachment} url={url} /> : null}
             <a className="attachment-link" href={url} download={attachment.name}>
               <span aria-hidden="true">⤓ </span>
               Download {attachment.name}
@@ -58,11 +57,20 @@ interface MessageItemProps {
   onJump?: ((seq: number) => void) | undefined;
   /** Just jumped to: marked for a moment. */
   highlighted?: boolean | undefined;
+  /**
+   * Follows a message of the same sender within a few minutes: the name and time are not shown again
+   * (screen readers still hear them).
+   */
+  continued?: boolean | undefined;
+  /** Changes (a new number) when ↑ in the empty composer asks to edit this message. */
+  editRequest?: number | undefined;
+  /** An edit asked for from the composer has ended (saved or cancelled): focus goes back there. */
+  onEditEnd?: (() => void) | undefined;
 }
 
 /**
- * One stored message: sender, time, the message it replies to, text (as text nodes, links only for
- * http/https), attachments, reactions, actions (reply and react for everyone; edit and delete for the
+ * One stored message: sender, time, the message it replies to, text (the safe Markdown subset of
+ * markdown.tsx), attachments, reactions, actions (reply and react for everyone; edit and delete for the
  * sender).
  */
 export function MessageItem({
@@ -75,6 +83,9 @@ export function MessageItem({
   onReply,
   onJump,
   highlighted,
+  continued,
+  editRequest,
+  onEditEnd,
 }: MessageItemProps) {
   const store = useMessagingStore();
   const mine = message.senderId === me;
@@ -90,6 +101,14 @@ export function MessageItem({
   const sender = memberName(people, message.senderId, me);
 
   const keepRef = useRef<HTMLButtonElement>(null);
+  // Editing started from the composer (↑): ending it returns there rather than to this message's actions.
+  const fromComposer = useRef(false);
+  useEffect(() => {
+    if (editRequest === undefined) return;
+    fromComposer.current = true;
+    setProblem(undefined);
+    setMode('edit');
+  }, [editRequest]);
   useEffect(() => {
     if (mode === 'edit') editRef.current?.focus();
     // Asking to confirm moves focus to the safe answer, so it is not lost with the Delete button.
@@ -99,6 +118,11 @@ export function MessageItem({
   const backToView = () => {
     setMode('view');
     setProblem(undefined);
+    if (fromComposer.current) {
+      fromComposer.current = false;
+      onEditEnd?.();
+      return;
+    }
     // Focus returns to the message's actions, not to the top of the page.
     requestAnimationFrame(() => actionsRef.current?.querySelector('button')?.focus());
   };
@@ -167,16 +191,20 @@ export function MessageItem({
 
   return (
     <li
-      className={`message${mine ? ' message-mine' : ''}${deleted ? ' message-deleted' : ''}${highlighted ? ' message-highlight' : ''}`}
+      className={`message${mine ? ' message-mine' : ''}${deleted ? ' message-deleted' : ''}${highlighted ? ' message-highlight' : ''}${continued ? ' message-continued' : ''}`}
       data-seq={message.seq}
       // Focused after a jump to it (a reply's original), so keyboard and screen reader users land here.
       tabIndex={-1}
     >
       <div className="bubble">
-        <p className="message-meta">
-          <span className="message-sender">{sender}</span>{' '}
-          <time dateTime={message.createdAt}>{messageTime(message.createdAt)}</time>
-          {message.editedAt && !deleted ? <span className="message-edited"> · edited</span> : null}
+        <p className={continued ? 'message-meta message-meta-continued' : 'message-meta'}>
+          <span className={continued ? 'message-sender visually-hidden' : 'message-sender'}>{sender}</span>{' '}
+          <time dateTime={message.createdAt} className={continued ? 'visually-hidden' : undefined}>
+            {messageTime(message.createdAt)}
+          </time>
+          {message.editedAt && !deleted ? (
+            <span className="message-edited">{continued ? 'edited' : ' · edited'}</span>
+          ) : null}
         </p>
         {quote && !deleted ? <ReplyQuote quote={quote} people={people} me={me} onJump={onJump} /> : null}
         {deleted ? (
@@ -207,9 +235,7 @@ export function MessageItem({
             </div>
           </form>
         ) : message.body ? (
-          <p className="message-body">
-            <MessageText body={message.body} mentionIds={message.mentionIds} people={people} me={me} />
-          </p>
+          <MessageText body={message.body} mentionIds={message.mentionIds} people={people} me={me} />
         ) : null}
         {deleted ? null : <Attachments attachments={message.attachments} />}
         {problem ? (
@@ -328,9 +354,7 @@ export function PendingItem({
         </p>
         {item.replyTo ? <ReplyQuote quote={item.replyTo} people={{ members }} me={me} /> : null}
         {item.body ? (
-          <p className="message-body">
-            <MessageText body={item.body} mentionIds={item.mentionIds} people={{ members }} me={me} />
-          </p>
+          <MessageText body={item.body} mentionIds={item.mentionIds} people={{ members }} me={me} />
         ) : null}
         {item.attachments.length > 0 ? (
           <ul className="attachments">

@@ -1,4 +1,5 @@
-import { linkify } from './linkify.js';
+import { type ReactNode, useCallback, useMemo } from 'react';
+import { MessageBody } from './markdown.js';
 import './mentions.css';
 import { mentionSegments } from './mentions.js';
 import type { People } from './names.js';
@@ -12,13 +13,13 @@ function nameOf(people: People, id: string): string | undefined {
 }
 
 /**
- * A message's text: links for http(s) URLs (see linkify) and each mention of a member as a highlighted
- * `@Name`, the user's own mentions emphasised. Only React text nodes and elements: nothing is parsed as
- * HTML.
+ * A message's text: the safe Markdown subset (markdown.tsx), and in its plain text runs each mention of a
+ * member as a highlighted `@Name`, the user's own mentions emphasised. Only React text nodes and
+ * elements: nothing is parsed as HTML.
  */
 export function MessageText({
   body,
-  mentionIds = [],
+  mentionIds,
   people,
   me,
 }: {
@@ -27,29 +28,34 @@ export function MessageText({
   people: People;
   me: string;
 }) {
-  const mentioned = mentionIds.flatMap((id) => {
-    const name = nameOf(people, id);
-    return name ? [{ id, name }] : [];
-  });
-  if (mentioned.length === 0) return <>{linkify(body)}</>;
-  let offset = 0;
-  return (
-    <>
-      {mentionSegments(body, mentioned).map((segment) => {
-        const key = offset;
+  const mentioned = useMemo(
+    () =>
+      (mentionIds ?? []).flatMap((id) => {
+        const name = nameOf(people, id);
+        return name ? [{ id, name }] : [];
+      }),
+    [mentionIds, people],
+  );
+  const renderText = useCallback(
+    (text: string, key: string): ReactNode => {
+      let offset = 0;
+      return mentionSegments(text, mentioned).map((segment) => {
+        const at = `${key}.${offset}`;
         offset += segment.text.length;
-        if (segment.kind === 'text') return <span key={key}>{linkify(segment.text)}</span>;
+        if (segment.kind === 'text') return <span key={at}>{segment.text}</span>;
         return segment.userId === me ? (
-          <strong key={key} className="mention mention-me">
+          <strong key={at} className="mention mention-me">
             {segment.text}
             <span className="visually-hidden"> (mentions you)</span>
           </strong>
         ) : (
-          <span key={key} className="mention">
+          <span key={at} className="mention">
             {segment.text}
           </span>
         );
-      })}
-    </>
+      });
+    },
+    [mentioned, me],
   );
+  return <MessageBody body={body} renderText={mentioned.length > 0 ? renderText : undefined} />;
 }

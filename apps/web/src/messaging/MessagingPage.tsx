@@ -7,6 +7,7 @@ import { Link } from '../router/router.js';
 import { useSession, useUser } from '../session/session-context.js';
 import { ArchivedConversations, ConversationList } from './ConversationList.js';
 import { ConversationView } from './ConversationView.js';
+import { useConversationKeys } from './conversation-keys.js';
 import { useHeadingFocus } from './heading-focus.js';
 import { NewConversation } from './NewConversation.js';
 
@@ -44,6 +45,7 @@ export default function MessagingPage({ view, conversationId }: MessagingPagePro
   return (
     <MessagingContext.Provider value={store}>
       <TabAttention store={store} />
+      <ConversationKeys activeId={view === 'conversation' ? conversationId : undefined} />
       <div className="messaging" data-view={view === 'home' || view === 'archived' ? 'list' : 'detail'}>
         <ListPane
           headingLevel={view === 'home' || view === 'archived' ? 1 : 2}
@@ -60,6 +62,12 @@ export default function MessagingPage({ view, conversationId }: MessagingPagePro
       </div>
     </MessagingContext.Provider>
   );
+}
+
+/** Alt+↑ / Alt+↓ move between conversations (inside the store's context). */
+function ConversationKeys({ activeId }: { activeId: string | undefined }) {
+  useConversationKeys(activeId);
+  return null;
 }
 
 function ListPane({

@@ -1,4 +1,5 @@
 import type { ReplyTo } from '@parley/contract';
+import { plainText } from './markdown-parse.js';
 import { memberName, type People } from './names.js';
 import './reactions-and-replies.css';
 
@@ -13,7 +14,8 @@ interface ReplyQuoteProps {
 /** The quoted original above a reply: its sender and the start of its text, or that it was deleted. */
 export function ReplyQuote({ quote, people, me, onJump }: ReplyQuoteProps) {
   const sender = memberName(people, quote.senderId, me);
-  const text = quote.deleted ? 'Message deleted' : quote.excerpt || 'An attachment';
+  // The words of the original, without its formatting marks.
+  const text = quote.deleted ? 'Message deleted' : plainText(quote.excerpt) || 'An attachment';
   const content = (
     <>
       <span className="visually-hidden">In reply to </span>

@@ -1,4 +1,5 @@
 import type { Conversation, Message } from '@parley/contract';
+import { plainText } from './markdown-parse.js';
 
 /** What a conversation is called: a group's title, or the other person's name in a direct message. */
 export function conversationName(conversation: Conversation, me: string): string {
@@ -57,7 +58,7 @@ export function previewOf(conversation: Conversation, me: string): string {
   const who = memberName(conversation, message.senderId, me);
   const prefix = conversation.type === 'group' || message.senderId === me ? `${who}: ` : '';
   if (message.deletedAt) return `${prefix}Message deleted`;
-  const text = message.body.replace(/\s+/g, ' ').trim();
+  const text = plainText(message.body);
   if (text) return `${prefix}${text}`;
   const count = message.attachments.length;
   return `${prefix}${count === 1 ? 'Sent an attachment' : `Sent ${count} attachments`}`;

@@ -12,6 +12,7 @@ import {
 } from 'react';
 import { NetworkError, onUnauthenticated } from '../api/client.js';
 import { isUserData, meQuery } from '../api/queries.js';
+import { clearDrafts } from '../messaging/drafts.js';
 import { useLocation } from '../router/router.js';
 
 /** Why the user is signed out, so the sign-in page can say so. */
@@ -78,8 +79,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   );
 
   // What the user saw while signed in must not outlive the session (another user may sign in next).
+  // Nor what they were writing (drafts), once they signed out or their session ended; not when the app
+  // merely started signed out (e.g. offline), which would lose drafts on a reload.
   useEffect(() => {
     if (signedOutAs) queryClient.removeQueries({ predicate: (query) => isUserData(query.queryKey) });
+    if (signedOutAs?.reason) clearDrafts();
   }, [queryClient, signedOutAs]);
 
   const { pathname } = useLocation();

@@ -76,6 +76,8 @@ export interface RateLimits {
   readonly typing: Rate;
   /** `GET /api/users/lookup` per user. */
   readonly lookups: Rate;
+  /** `GET /api/search` per user (each page counts). */
+  readonly searches: Rate;
   /** `POST /api/conversations` per user (opening an existing direct conversation counts too). */
   readonly conversationsCreated: Rate;
   readonly membersAdded: Rate;

@@ -6,4 +6,5 @@ export * from './mfa.js';
 export * from './reactions.js';
 export * from './realtime.js';
 export * from './replies.js';
+export * from './search.js';
 export * from './text.js';

@@ -7,6 +7,7 @@ import { useSession, useUser } from '../session/session-context.js';
 import { ConversationList } from './ConversationList.js';
 import { ConversationView } from './ConversationView.js';
 import { useHeadingFocus } from './heading-focus.js';
+import { MessageSearch } from './MessageSearch.js';
 import { NewConversation } from './NewConversation.js';
 
 export type MessagingView = 'home' | 'new' | 'conversation';
@@ -56,8 +57,10 @@ export default function MessagingPage({ view, conversationId }: MessagingPagePro
   );
 }
 
+/** The conversation list, or the results of a message search in its place. */
 function ListPane({ headingLevel, activeId }: { headingLevel: 1 | 2; activeId: string | undefined }) {
   const heading = useHeadingFocus<HTMLHeadingElement>(headingLevel === 1);
+  const [query, setQuery] = useState('');
   const Heading = headingLevel === 1 ? 'h1' : 'h2';
   useEffect(() => {
     if (headingLevel === 1) document.title = 'Conversations · Parley';
@@ -72,7 +75,8 @@ function ListPane({ headingLevel, activeId }: { headingLevel: 1 | 2; activeId: s
           <span aria-hidden="true">+</span> New<span className="visually-hidden"> conversation</span>
         </Link>
       </div>
-      <ConversationList activeId={activeId} />
+      <MessageSearch headingLevel={headingLevel === 1 ? 2 : 3} query={query} onQuery={setQuery} />
+      {query ? null : <ConversationList activeId={activeId} />}
     </section>
   );
 }

@@ -1,0 +1,420 @@
+import { type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+import { dialectOf } from '../../db/migrations/dialect.js';
+import type { DB, Executor, MessagesTable } from '../../db/schema.js';
+import type { MessageRow } from '../messages/message.repository.js';
+import type { SearchPosition } from './search-cursor.js';
+import { foldToken, type ParsedSearch, type SearchClause } from './search-query.js';
+
+/**
+ * The search's SQL. Both engines get a query built from the parsed search (never the user's text), and
+ * the same rows: live messages of live conversations the user is an active member of now, matching every
+ * clause, newest first (creation time, then conversation and seq, so ties keep seq order).
+ *
+ * - SQLite: one FTS5 MATCH over `message_search` (migration 0014): `"word"`, `"prefix" *`, `"two words"`,
+ *   joined with AND.
+ * - MySQL/MariaDB: every clause is a REGEXP on `search_text` (`clausePattern`: the word between non-word
+ *   characters; case ignored by the column's collation, accents by a class of accented forms per letter;
+ *   equivalences beyond those, ß = ss, are not made). What the patterns are tried on: first the user's
+ *   newest messages (`searchRecent`), which answers frequent words at once; when those do not fill the
+ *   page, the messages the InnoDB FULLTEXT index finds for the clauses' rarest indexed word
+ *   (`searchIndexed`: InnoDB spends time on every document of every word in AGAINST, so one rare word is
+ *   the cheapest exact narrowing; a word in a third of all messages costs seconds). Words shorter than
+ *   `innodb_ft_min_token_size` or longer than `innodb_ft_max_token_size` are not in the index; a query
+ *   of only such words reads all the user's messages.
+ */
+
+/** The shortest and longest words InnoDB puts in a FULLTEXT index (server settings, read once). */
+export interface TokenSizes {
+  readonly min: number;
+  readonly max: number;
+}
+
+const tokenSizes = new WeakMap<object, Promise<TokenSizes>>();
+
+function mysqlTokenSizes(db: Executor): Promise<TokenSizes> {
+  let sizes = tokenSizes.get(db);
+  if (!sizes) {
+    sizes = sql<{ min: number | string; max: number | string }>`select
+        @@innodb_ft_min_token_size as min, @@innodb_ft_max_token_size as max`
+      .execute(db)
+      .then(({ rows: [row] }) => ({ min: Number(row?.min ?? 3), max: Number(row?.max ?? 84) }));
+    sizes.catch(() => tokenSizes.delete(db));
+    tokenSizes.set(db, sizes);
+  }
+  return sizes;
+}
+
+const messageCounts = new WeakMap<object, { readonly at: number; readonly count: Promise<number> }>();
+
+/** About how many messages the table holds (InnoDB's estimate, re-read every 10 minutes). */
+function estimatedMessageCount(db: Executor): Promise<number> {
+  const cached = messageCounts.get(db);
+  if (cached && Date.now() - cached.at < 600_000) return cached.count;
+  const count = sql<{ n: number | string | null }>`select table_rows as n from information_schema.tables
+      where table_schema = database() and table_name = 'messages'`
+    .execute(db)
+    .then(({ rows: [row] }) => Number(row?.n ?? 0));
+  count.catch(() => messageCounts.delete(db));
+  messageCounts.set(db, { at: Date.now(), count });
+  return count;
+}
+
+/** The FTS5 query for a parsed search. Tokens hold only letters, digits, marks and `_`: nothing to escape. */
+export function fts5Query(search: ParsedSearch): string {
+  return search.clauses
+    .map((clause) =>
+      clause.kind === 'phrase'
+        ? `"${clause.words.join(' ')}"`
+        : clause.prefix
+          ? `"${clause.text}" *`
+          : `"${clause.text}"`,
+    )
+    .join(' AND ');
+}
+
+/** Not a token character: what separates words (both engines' parsers and search-query.ts agree). */
+const EDGE = '[^\\p{L}\\p{N}\\p{M}_]';
+
+/**
+ * Each ASCII letter as a class of itself and the Latin letters that fold to it (é, È, ő, ḁ, …): a pattern
+ * ignores accents as the FULLTEXT index's collation does (its case-insensitivity is the collation's own).
+ */
+const LETTER_CLASSES: ReadonlyMap<string, string> = (() => {
+  const variants = new Map<string, string[]>();
+  for (const [from, to] of [
+    [0x00c0, 0x024f],
+    [0x1e00, 0x1eff],
+  ] as const) {
+    for (let code = from; code <= to; code++) {
+      const char = String.fromCodePoint(code);
+      const base = foldToken(char);
+      if (/^[a-z]$/.test(base)) variants.set(base, [...(variants.get(base) ?? []), char]);
+    }
+  }
+  return new Map(
+    [...variants].map(([base, chars]) => [base, `[${base}${base.toUpperCase()}${chars.join('')}]`]),
+  );
+})();
+
+/** A word as a pattern: each letter with its accented forms, combining marks allowed after each. */
+function tokenPattern(word: string): string {
+  return [...foldToken(word)].map((char) => `${LETTER_CLASSES.get(char) ?? char}\\p{M}*`).join('');
+}
+
+/** One clause as a REGEXP on `search_text`: the word (or words, in order) between non-token characters. */
+export function clausePattern(clause: SearchClause): string {
+  if (clause.kind === 'phrase') {
+    return `(^|${EDGE})${clause.words.map(tokenPattern).join(`${EDGE}+`)}($|${EDGE})`;
+  }
+  return `(^|${EDGE})${tokenPattern(clause.text)}${clause.prefix ? '' : `($|${EDGE})`}`;
+}
+
+export interface SearchPageRequest {
+  readonly userId: string;
+  /** Only this conversation. */
+  readonly conversationId?: string | undefined;
+  /** Continue after this result (keyset paging). */
+  readonly after?: SearchPosition | undefined;
+  readonly limit: number;
+}
+
+/** How the MySQL search picks its way (tests force each way with other values). */
+export interface SearchTuning {
+  /**
+   * How many of the newest messages (of the user's conversations, before the page's position) the recent
+   * scan reads before it gives up on filling a page that way.
+   */
+  readonly recentRows: number;
+  /**
+   * When the recent scan found some matches but not a page, it reads further back (once) if it expects a
+   * page within this many messages and that costs less than the index would.
+   */
+  readonly maxScanRows: number;
+  /** Users in more conversations than this skip the recent scan. */
+  readonly recentMaxConversations: number;
+  /**
+   * A word in more than this share of the recent messages is not worth the FULLTEXT index: InnoDB would
+   * walk its documents across the whole table, more than there are messages in the user's conversations.
+   */
+  readonly denseShare: number;
+}
+
+export const SEARCH_TUNING: SearchTuning = {
+  recentRows: 1_000,
+  maxScanRows: 10_000,
+  recentMaxConversations: 500,
+  denseShare: 0.05,
+};
+
+type MessagesQuery = SelectQueryBuilder<DB & { m: MessagesTable }, 'm', MessageRow>;
+
+/** After the page's position (keyset). */
+function afterPosition(query: MessagesQuery, page: SearchPageRequest): MessagesQuery {
+  const after = page.after;
+  if (!after) return query;
+  return query.where((eb) =>
+    eb.or([
+      eb('m.created_at', '<', after.createdAt),
+      eb.and([
+        eb('m.created_at', '=', after.createdAt),
+        eb.or([
+          eb('m.conversation_id', '<', after.conversationId),
+          eb.and([eb('m.conversation_id', '=', after.conversationId), eb('m.seq', '<', after.seq)]),
+        ]),
+      ]),
+    ]),
+  );
+}
+
+/** Live messages (of the one conversation, if asked), after the page's position, newest first, `limit` rows. */
+function paged(query: MessagesQuery, page: SearchPageRequest): Promise<MessageRow[]> {
+  let result = query.where('m.deleted_at', 'is', null);
+  if (page.conversationId !== undefined) result = result.where('m.conversation_id', '=', page.conversationId);
+  return afterPosition(result, page)
+    .orderBy('m.created_at', 'desc')
+    .orderBy('m.conversation_id', 'desc')
+    .orderBy('m.seq', 'desc')
+    .limit(page.limit)
+    .execute();
+}
+
+/** The conversations the user is an active member of now, live conversations only. */
+function memberConversations(db: Executor, userId: string) {
+  return db
+    .selectFrom('conversation_members as cm')
+    .innerJoin('conversations as c', 'c.id', 'cm.conversation_id')
+    .select('cm.conversation_id')
+    .where('cm.user_id', '=', userId)
+    .where('cm.left_at', 'is', null)
+    .where('c.deleted_at', 'is', null);
+}
+
+/** Messages of those conversations. */
+function memberMessages(db: Executor, userId: string): MessagesQuery {
+  return db
+    .selectFrom('messages as m')
+    .selectAll('m')
+    .where('m.conversation_id', 'in', memberConversations(db, userId));
+}
+
+function searchSqlite(db: Executor, search: ParsedSearch, page: SearchPageRequest): Promise<MessageRow[]> {
+  return paged(
+    memberMessages(db, page.userId).where(
+      sql<SqlBool>`m.id in (select r.message_id from message_search s
+        join message_search_rows r on r.id = s.rowid where message_search match ${fts5Query(search)})`,
+    ),
+    page,
+  );
+}
+
+/** A word the FULLTEXT index holds, as AGAINST takes it, with its pattern (to count it in a sample). */
+interface IndexTerm {
+  readonly against: string;
+  readonly pattern: string;
+  readonly length: number;
+}
+
+/** The clauses' words that the FULLTEXT index holds (prefixes included), each once. */
+export function indexTerms(search: ParsedSearch, sizes: TokenSizes): IndexTerm[] {
+  const terms = new Map<string, IndexTerm>();
+  const add = (word: string, prefix: boolean) => {
+    const length = [...word].length;
+    if (length < sizes.min || length > sizes.max) return;
+    const against = `+${word}${prefix ? '*' : ''}`;
+    const key = foldToken(against);
+    if (!terms.has(key)) {
+      terms.set(key, { against, pattern: clausePattern({ kind: 'word', text: word, prefix }), length });
+    }
+  };
+  for (const clause of search.clauses) {
+    if (clause.kind === 'word') add(clause.text, clause.prefix);
+    else for (const word of clause.words) add(word, false);
+  }
+  return [...terms.values()];
+}
+
+/** Every clause must match. */
+function matchingAll(query: MessagesQuery, search: ParsedSearch): MessagesQuery {
+  let result = query;
+  for (const clause of search.clauses) {
+    result = result.where(sql<SqlBool>`m.search_text regexp ${clausePattern(clause)}`);
+  }
+  return result;
+}
+
+interface Sampled {
+  readonly id: string;
+  readonly created_at: string;
+  readonly conversation_id: string;
+  readonly seq: number | string;
+  readonly [flag: `c${number}` | `t${number}`]: number | string | null;
+}
+
+/** The SQL order of results (created_at text sorts as time; ids are ASCII, compared bytewise). */
+function newestFirst(a: Sampled, b: Sampled): number {
+  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;
+  if (a.conversation_id !== b.conversation_id) return a.conversation_id < b.conversation_id ? 1 : -1;
+  return Number(b.seq) - Number(a.seq);
+}
+
+/** What the recent scan read of each index term: how many of `of` messages held it. */
+interface TermSample {
+  readonly counts: readonly number[];
+  readonly of: number;
+  /** Messages of the sample that matched the whole search. */
+  readonly matches: number;
+}
+type RecentOutcome = { readonly rows: MessageRow[] } | { readonly sample: TermSample | undefined };
+
+/**
+ * MySQL, first: the user's newest messages (before the page's position), read by the
+ * (conversation_id, created_at) index. With k = `recentRows` / conversations, the horizon is the
+ * latest of each conversation's (k+1)-th newest time: every message newer than it is read (at most k per
+ * conversation), every one left is as old as it or older. So when the ones read hold a full page of
+ * matches (or nothing was left), that page is the answer, whatever the older ones hold. Otherwise it
+ * returns how often each index term occurred in what it read, to pick the rarest for the index.
+ */
+async function searchRecent(
+  db: Executor,
+  search: ParsedSearch,
+  terms: readonly IndexTerm[],
+  page: SearchPageRequest,
+  tuning: SearchTuning,
+  window: number,
+): Promise<RecentOutcome> {
+  let members = memberConversations(db, page.userId);
+  if (page.conversationId !== undefined)
+    members = members.where('cm.conversation_id', '=', page.conversationId);
+  const conversations = (await members.limit(tuning.recentMaxConversations + 1).execute()).map(
+    (row) => row.conversation_id,
+  );
+  if (conversations.length === 0) return { rows: [] };
+  if (conversations.length > tuning.recentMaxConversations) return { sample: undefined };
+
+  const k = Math.max(1, Math.floor(window / conversations.length));
+  const notAfter = page.after ? sql` and created_at <= ${page.after.createdAt}` : sql``;
+  const boundaries = conversations.map(
+    (id) => sql`(select created_at as t from messages where conversation_id = ${id}${notAfter}
+      order by created_at desc limit 1 offset ${sql.lit(k)})`,
+  );
+  const { rows: horizonRows } = await sql<{ horizon: string | null }>`select max(t) as horizon
+    from (${sql.join(boundaries, sql` union all `)}) boundaries`.execute(db);
+  const horizon = horizonRows[0]?.horizon ?? null;
+
+  let recent: MessagesQuery = db
+    .selectFrom('messages as m')
+    .selectAll('m')
+    .where('m.conversation_id', 'in', conversations)
+    .where('m.deleted_at', 'is', null);
+  if (horizon !== null) recent = recent.where('m.created_at', '>', horizon);
+  const sampled = (await afterPosition(recent, page)
+    .clearSelect()
+    .select(['m.id', 'm.created_at', 'm.conversation_id', 'm.seq'])
+    .select(
+      search.clauses.map((clause, i) =>
+        sql<number>`m.search_text regexp ${clausePattern(clause)}`.as(`c${i}`),
+      ),
+    )
+    .select(terms.map((term, i) => sql<number>`m.search_text regexp ${term.pattern}`.as(`t${i}`)))
+    .execute()) as unknown as Sampled[];
+
+  const matches = sampled
+    .filter((row) => search.clauses.every((_, i) => Number(row[`c${i}`]) === 1))
+    .sort(newestFirst)
+    .slice(0, page.limit);
+  if (horizon === null || matches.length >= page.limit) {
+    if (matches.length === 0) return { rows: [] };
+    const rows = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        matches.map((row) => row.id),
+      )
+      .execute();
+    const order = new Map(matches.map((row, index) => [row.id, index]));
+    return { rows: rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0)) };
+  }
+  return {
+    sample: {
+      counts: terms.map((_, i) => sampled.filter((row) => Number(row[`t${i}`]) === 1).length),
+      of: sampled.length,
+      matches: matches.length,
+    },
+  };
+}
+
+/**
+ * The index term to narrow by: the rarest in the sample (else the longest word); none when there is no
+ * term, or when even the rarest is in more than `denseShare` of the sample.
+ */
+function rarestTerm(
+  terms: readonly IndexTerm[],
+  sample: TermSample | undefined,
+  tuning: SearchTuning,
+): { term: IndexTerm; share: number } | undefined {
+  const [rarest] = terms
+    .map((term, index) => ({ term, count: sample?.counts[index] ?? 0 }))
+    .sort((a, b) => a.count - b.count || b.term.length - a.term.length);
+  if (!rarest) return undefined;
+  const share = sample && sample.of > 0 ? rarest.count / sample.of : 0;
+  return share > tuning.denseShare ? undefined : { term: rarest.term, share };
+}
+
+/**
+ * MySQL, last: the FULLTEXT index narrows to the messages holding the chosen term, and the patterns
+ * decide; without a term, every message of the user's conversations is tried.
+ */
+function searchIndexed(
+  db: Executor,
+  search: ParsedSearch,
+  term: IndexTerm | undefined,
+  page: SearchPageRequest,
+): Promise<MessageRow[]> {
+  let query = matchingAll(memberMessages(db, page.userId), search);
+  if (term)
+    query = query.where(sql<SqlBool>`match (m.search_text) against (${term.against} in boolean mode)`);
+  return paged(query, page);
+}
+
+async function searchMysql(
+  db: Executor,
+  search: ParsedSearch,
+  page: SearchPageRequest,
+  tuning: SearchTuning,
+): Promise<MessageRow[]> {
+  const terms = indexTerms(search, await mysqlTokenSizes(db));
+  let window = tuning.recentRows;
+  let recent = await searchRecent(db, search, terms, page, tuning, window);
+  // Each round reads at least twice as far back: within a few rounds everything has been read.
+  for (let round = 0; ; round++) {
+    if ('rows' in recent) return recent.rows;
+    const { sample } = recent;
+    const chosen = rarestTerm(terms, sample, tuning);
+    if (!sample || round === 30) return searchIndexed(db, search, chosen?.term, page);
+    // How far back a page is, from how often the sample matched (none: as if once), with a quarter to
+    // spare, and at least twice as far as read: a search the index cannot help ends in a few rounds.
+    const estimate = Math.ceil(((sample.of * page.limit) / Math.max(1, sample.matches)) * 1.25);
+    const next = Math.max(estimate, window * 2);
+    // With an index term, reading on is worth it only while it costs fewer rows than the documents the
+    // index would walk for it; without one, the alternative is reading every message anyway.
+    if (chosen) {
+      const indexDocuments = chosen.share * (await estimatedMessageCount(db));
+      if (next > tuning.maxScanRows || next >= indexDocuments)
+        return searchIndexed(db, search, chosen.term, page);
+    }
+    window = next;
+    recent = await searchRecent(db, search, terms, page, tuning, window);
+  }
+}
+
+/** Up to `limit` matching messages, newest first. */
+export async function searchMessageRows(
+  db: Executor,
+  search: ParsedSearch,
+  page: SearchPageRequest,
+  tuning: SearchTuning = SEARCH_TUNING,
+): Promise<MessageRow[]> {
+  return dialectOf(db) === 'mysql' ? searchMysql(db, search, page, tuning) : searchSqlite(db, search, page);
+}

@@ -56,8 +56,10 @@ interface MessageItemProps {
   onReply?: ((message: Message) => void) | undefined;
   /** Shows another message of the thread (a reply's original) by its seq. */
   onJump?: ((seq: number) => void) | undefined;
-  /** Just jumped to: marked for a moment. */
+  /** Just jumped to: marked for a moment (a reply's original), or while shown (a search result). */
   highlighted?: boolean | undefined;
+  /** The message a search result opened: announced as such, and the current item of the list. */
+  searchResult?: boolean | undefined;
 }
 
 /**
@@ -75,6 +77,7 @@ export function MessageItem({
   onReply,
   onJump,
   highlighted,
+  searchResult,
 }: MessageItemProps) {
   const store = useMessagingStore();
   const mine = message.senderId === me;
@@ -169,9 +172,12 @@ export function MessageItem({
     <li
       className={`message${mine ? ' message-mine' : ''}${deleted ? ' message-deleted' : ''}${highlighted ? ' message-highlight' : ''}`}
       data-seq={message.seq}
-      // Focused after a jump to it (a reply's original), so keyboard and screen reader users land here.
+      // Focused after a jump to it (a reply's original, a search result), so keyboard and screen reader
+      // users land here.
       tabIndex={-1}
+      aria-current={searchResult ? 'true' : undefined}
     >
+      {searchResult ? <span className="visually-hidden">Search result: </span> : null}
       <div className="bubble">
         <p className="message-meta">
           <span className="message-sender">{sender}</span>{' '}

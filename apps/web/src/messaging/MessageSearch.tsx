@@ -14,11 +14,19 @@ import { describeError, isApiError } from '../api/client.js';
 import { conversationQuery, searchQuery } from '../api/queries.js';
 import { LoadMore } from '../components/LoadMore.js';
 import { useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
-import { Link } from '../router/router.js';
+import { Link, useLocation, useNavigate } from '../router/router.js';
 import { conversationName, memberName, messageTime } from './names.js';
 
-/** Ctrl+K (Cmd+K on a Mac) anywhere on the messaging screens focuses the search box. */
+/** History state of a navigation made by the shortcut to reach the search box. */
+const FOCUS_SEARCH = 'parley:focus-search';
+
+/**
+ * Ctrl+K (Cmd+K on a Mac) anywhere on the messaging screens focuses the search box. On a phone-sized
+ * screen showing a conversation the box is not shown: the shortcut goes to the list screen, where it is.
+ */
 function useSearchShortcut(input: RefObject<HTMLInputElement | null>): void {
+  const navigate = useNavigate();
+  const location = useLocation();
   useEffect(() => {
     const onKeyDown = (event: globalThis.KeyboardEvent) => {
       if (
@@ -30,12 +38,23 @@ function useSearchShortcut(input: RefObject<HTMLInputElement | null>): void {
         return;
       }
       event.preventDefault();
-      input.current?.focus();
-      input.current?.select();
+      const box = input.current;
+      if (box && box.getClientRects().length === 0) {
+        navigate('/', { state: FOCUS_SEARCH });
+        return;
+      }
+      box?.focus();
+      box?.select();
     };
     window.addEventListener('keydown', onKeyDown);
     return () => window.removeEventListener('keydown', onKeyDown);
-  }, [input]);
+  }, [input, navigate]);
+  // After that navigation: focused once the page's own heading focus is done.
+  useEffect(() => {
+    if (location.key === 0 || location.state !== FOCUS_SEARCH) return;
+    const timer = window.setTimeout(() => input.current?.focus(), 0);
+    return () => window.clearTimeout(timer);
+  }, [input, location]);
 }
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);

@@ -116,7 +116,9 @@ describe.each(DB_KINDS)('migration 0014-search over existing messages on %s', (k
 
   it('makes the messages written before it searchable, deleted ones excepted', async () => {
     const find = async (q: string) =>
-      (await searchMessageRows(db, parseSearchQuery(q), { userId: 'u1', limit: 10 })).map((row) => row.id);
+      (await searchMessageRows(db, parseSearchQuery(q), { userId: 'u1', limit: 10 })).rows.map(
+        (row) => row.id,
+      );
     expect(await find('legacy')).toEqual(['m1']);
     expect(await find('deploy*')).toEqual(['m1']);
     expect(await find('secret')).toEqual([]);
@@ -140,7 +142,9 @@ describe.each(DB_KINDS)('migration 0014-search over existing messages on %s', (k
       })
       .execute();
     const find = async (q: string) =>
-      (await searchMessageRows(db, parseSearchQuery(q), { userId: 'u1', limit: 10 })).map((row) => row.id);
+      (await searchMessageRows(db, parseSearchQuery(q), { userId: 'u1', limit: 10 })).rows.map(
+        (row) => row.id,
+      );
     expect(await find('fresh')).toEqual(['m4']);
     await db
       .updateTable('messages')

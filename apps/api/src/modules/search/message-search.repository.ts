@@ -14,13 +14,15 @@ import { foldToken, type ParsedSearch, type SearchClause } from './search-query.
  *   joined with AND.
  * - MySQL/MariaDB: every clause is a REGEXP on `search_text` (`clausePattern`: the word between non-word
  *   characters; case ignored by the column's collation, accents by a class of accented forms per letter;
- *   equivalences beyond those, ß = ss, are not made). What the patterns are tried on: first the user's
- *   newest messages (`searchRecent`), which answers frequent words at once; when those do not fill the
- *   page, the messages the InnoDB FULLTEXT index finds for the clauses' rarest indexed word
- *   (`searchIndexed`: InnoDB spends time on every document of every word in AGAINST, so one rare word is
- *   the cheapest exact narrowing; a word in a third of all messages costs seconds). Words shorter than
- *   `innodb_ft_min_token_size` or longer than `innodb_ft_max_token_size` are not in the index; a query
- *   of only such words reads all the user's messages.
+ *   equivalences beyond those, ß = ss, are not made). What the patterns are tried on: the user's
+ *   messages newest first, in rounds (`scanRound`), which answers frequent words at once; when those
+ *   do not fill the page and a word of the search is rare enough, the messages the InnoDB FULLTEXT index
+ *   finds for the rarest indexed word (`searchIndexed`: InnoDB spends time on every document of every
+ *   word in AGAINST, whoever may read it, so one rare word is the cheapest exact narrowing; a word in a
+ *   third of all messages costs seconds). Otherwise (frequent words only, phrases of them, words shorter
+ *   than `innodb_ft_min_token_size`, which the index does not hold) the rounds go on, up to
+ *   `maxScanRows` messages a request: a page that is not full by then comes with a cursor to continue
+ *   from (`continueAfter`), so no request reads all of a user's messages.
  */
 
 /** The shortest and longest words InnoDB puts in a FULLTEXT index (server settings, read once). */
@@ -118,39 +120,50 @@ export interface SearchPageRequest {
   readonly limit: number;
 }
 
-/** How the MySQL search picks its way (tests force each way with other values). */
+/** How the MySQL search picks its way (config: SEARCH_SCAN_ROWS, SEARCH_INDEX_DOCUMENTS; tests force each way). */
 export interface SearchTuning {
-  /**
-   * How many of the newest messages (of the user's conversations, before the page's position) the recent
-   * scan reads before it gives up on filling a page that way.
-   */
+  /** Messages the first round of the recent scan reads (of the user's conversations, newest first). */
   readonly recentRows: number;
   /**
-   * When the recent scan found some matches but not a page, it reads further back (once) if it expects a
-   * page within this many messages and that costs less than the index would.
+   * At most this many messages are read by the patterns in one request: when a page is not full by
+   * then, the request answers what it found with a cursor that continues further back (SEARCH_SCAN_ROWS).
    */
   readonly maxScanRows: number;
+  /**
+   * The FULLTEXT index narrows by a word only when it is expected in fewer documents of the whole table
+   * than this: InnoDB walks every document holding the word, whoever may see it (SEARCH_INDEX_DOCUMENTS).
+   */
+  readonly maxIndexDocuments: number;
   /** Users in more conversations than this skip the recent scan. */
   readonly recentMaxConversations: number;
-  /**
-   * A word in more than this share of the recent messages is not worth the FULLTEXT index: InnoDB would
-   * walk its documents across the whole table, more than there are messages in the user's conversations.
-   */
+  /** A word in more than this share of the messages read is not worth the FULLTEXT index. */
   readonly denseShare: number;
 }
 
 export const SEARCH_TUNING: SearchTuning = {
   recentRows: 1_000,
-  maxScanRows: 10_000,
+  maxScanRows: 4_000,
+  maxIndexDocuments: 5_000,
   recentMaxConversations: 500,
   denseShare: 0.05,
 };
 
+/**
+ * Up to `limit` matching messages, newest first; `continueAfter` when the search stopped before it had
+ * looked at every message (its scan allowance was spent): the next page starts there.
+ */
+export interface SearchRows {
+  readonly rows: MessageRow[];
+  readonly continueAfter?: SearchPosition | undefined;
+}
+
+/** A position before every message created at `time` or later (a scan's horizon). */
+export const olderThan = (time: string): SearchPosition => ({ createdAt: time, conversationId: '', seq: 0 });
+
 type MessagesQuery = SelectQueryBuilder<DB & { m: MessagesTable }, 'm', MessageRow>;
 
-/** After the page's position (keyset). */
-function afterPosition(query: MessagesQuery, page: SearchPageRequest): MessagesQuery {
-  const after = page.after;
+/** After a position (keyset): older, or as old and before it in (conversation, seq) order. */
+function afterPosition(query: MessagesQuery, after: SearchPosition | undefined): MessagesQuery {
   if (!after) return query;
   return query.where((eb) =>
     eb.or([
@@ -170,7 +183,7 @@ function afterPosition(query: MessagesQuery, page: SearchPageRequest): MessagesQ
 function paged(query: MessagesQuery, page: SearchPageRequest): Promise<MessageRow[]> {
   let result = query.where('m.deleted_at', 'is', null);
   if (page.conversationId !== undefined) result = result.where('m.conversation_id', '=', page.conversationId);
-  return afterPosition(result, page)
+  return afterPosition(result, page.after)
     .orderBy('m.created_at', 'desc')
     .orderBy('m.conversation_id', 'desc')
     .orderBy('m.seq', 'desc')
@@ -257,42 +270,55 @@ function newestFirst(a: Sampled, b: Sampled): number {
   return Number(b.seq) - Number(a.seq);
 }
 
-/** What the recent scan read of each index term: how many of `of` messages held it. */
-interface TermSample {
+/** One round of the recent scan: the matches among the messages read, and where it stopped. */
+interface ScanRound {
+  /** Every message read that matches the whole search, newest first. */
+  readonly matches: Sampled[];
+  /** Messages read. */
+  readonly read: number;
+  /** How many of those held each index term. */
   readonly counts: readonly number[];
-  readonly of: number;
-  /** Messages of the sample that matched the whole search. */
-  readonly matches: number;
+  /** Every message at this time or later (and before the start) was read; null: every message was. */
+  readonly horizon: string | null;
 }
-type RecentOutcome = { readonly rows: MessageRow[] } | { readonly sample: TermSample | undefined };
 
-/**
- * MySQL, first: the user's newest messages (before the page's position), read by the
- * (conversation_id, created_at) index. With k = `recentRows` / conversations, the horizon is the
- * latest of each conversation's (k+1)-th newest time: every message newer than it is read (at most k per
- * conversation), every one left is as old as it or older. So when the ones read hold a full page of
- * matches (or nothing was left), that page is the answer, whatever the older ones hold. Otherwise it
- * returns how often each index term occurred in what it read, to pick the rarest for the index.
- */
-async function searchRecent(
+/** The user's conversations (the one asked for, if any); undefined when they are too many to scan. */
+async function scanConversations(
   db: Executor,
-  search: ParsedSearch,
-  terms: readonly IndexTerm[],
   page: SearchPageRequest,
   tuning: SearchTuning,
-  window: number,
-): Promise<RecentOutcome> {
+): Promise<string[] | undefined> {
   let members = memberConversations(db, page.userId);
   if (page.conversationId !== undefined)
     members = members.where('cm.conversation_id', '=', page.conversationId);
   const conversations = (await members.limit(tuning.recentMaxConversations + 1).execute()).map(
     (row) => row.conversation_id,
   );
-  if (conversations.length === 0) return { rows: [] };
-  if (conversations.length > tuning.recentMaxConversations) return { sample: undefined };
+  return conversations.length > tuning.recentMaxConversations ? undefined : conversations;
+}
 
+/**
+ * MySQL: one round of reading the user's messages newest first, from `start`, by the
+ * (conversation_id, created_at) index. With k = `window` / conversations, the horizon is the latest of
+ * each conversation's (k+1)-th newest time: every message from it on is read (about k per conversation),
+ * every one left is older. The patterns decide which match; the next round (or request) starts older
+ * than the horizon.
+ */
+async function scanRound(
+  db: Executor,
+  search: ParsedSearch,
+  terms: readonly IndexTerm[],
+  conversations: readonly string[],
+  start: SearchPosition | undefined,
+  window: number,
+): Promise<ScanRound> {
   const k = Math.max(1, Math.floor(window / conversations.length));
-  const notAfter = page.after ? sql` and created_at <= ${page.after.createdAt}` : sql``;
+  // A horizon start (`olderThan`) excludes its own time; a result's position includes the rest of it.
+  const notAfter = !start
+    ? sql``
+    : start.conversationId === ''
+      ? sql` and created_at < ${start.createdAt}`
+      : sql` and created_at <= ${start.createdAt}`;
   const boundaries = conversations.map(
     (id) => sql`(select created_at as t from messages where conversation_id = ${id}${notAfter}
       order by created_at desc limit 1 offset ${sql.lit(k)})`,
@@ -306,8 +332,8 @@ async function searchRecent(
     .selectAll('m')
     .where('m.conversation_id', 'in', conversations)
     .where('m.deleted_at', 'is', null);
-  if (horizon !== null) recent = recent.where('m.created_at', '>', horizon);
-  const sampled = (await afterPosition(recent, page)
+  if (horizon !== null) recent = recent.where('m.created_at', '>=', horizon);
+  const sampled = (await afterPosition(recent, start)
     .clearSelect()
     .select(['m.id', 'm.created_at', 'm.conversation_id', 'm.seq'])
     .select(
@@ -317,32 +343,36 @@ async function searchRecent(
     )
     .select(terms.map((term, i) => sql<number>`m.search_text regexp ${term.pattern}`.as(`t${i}`)))
     .execute()) as unknown as Sampled[];
-
-  const matches = sampled
-    .filter((row) => search.clauses.every((_, i) => Number(row[`c${i}`]) === 1))
-    .sort(newestFirst)
-    .slice(0, page.limit);
-  if (horizon === null || matches.length >= page.limit) {
-    if (matches.length === 0) return { rows: [] };
-    const rows = await db
-      .selectFrom('messages')
-      .selectAll()
-      .where(
-        'id',
-        'in',
-        matches.map((row) => row.id),
-      )
-      .execute();
-    const order = new Map(matches.map((row, index) => [row.id, index]));
-    return { rows: rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0)) };
-  }
   return {
-    sample: {
-      counts: terms.map((_, i) => sampled.filter((row) => Number(row[`t${i}`]) === 1).length),
-      of: sampled.length,
-      matches: matches.length,
-    },
+    matches: sampled
+      .filter((row) => search.clauses.every((_, i) => Number(row[`c${i}`]) === 1))
+      .sort(newestFirst),
+    read: sampled.length,
+    counts: terms.map((_, i) => sampled.filter((row) => Number(row[`t${i}`]) === 1).length),
+    horizon,
   };
+}
+
+/** The messages of matches, in their order. */
+async function rowsOf(db: Executor, matches: readonly Sampled[]): Promise<MessageRow[]> {
+  if (matches.length === 0) return [];
+  const rows = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where(
+      'id',
+      'in',
+      matches.map((row) => row.id),
+    )
+    .execute();
+  const order = new Map(matches.map((row, index) => [row.id, index]));
+  return rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+}
+
+/** What the rounds so far read of each index term: how many of `of` messages held it. */
+interface TermSample {
+  readonly counts: readonly number[];
+  readonly of: number;
 }
 
 /**
@@ -378,43 +408,66 @@ function searchIndexed(
   return paged(query, page);
 }
 
+/**
+ * MySQL: rounds of the recent scan, each further back than the last and at least twice as long, until a
+ * page is found or every message was read — or the allowance (`maxScanRows`) is spent: then what was
+ * found is the answer, with where to continue. Between rounds, when a rare enough word is in the search,
+ * the FULLTEXT index answers the rest at once.
+ */
 async function searchMysql(
   db: Executor,
   search: ParsedSearch,
   page: SearchPageRequest,
   tuning: SearchTuning,
-): Promise<MessageRow[]> {
+): Promise<SearchRows> {
   const terms = indexTerms(search, await mysqlTokenSizes(db));
-  let window = tuning.recentRows;
-  let recent = await searchRecent(db, search, terms, page, tuning, window);
-  // Each round reads at least twice as far back: within a few rounds everything has been read.
-  for (let round = 0; ; round++) {
-    if ('rows' in recent) return recent.rows;
-    const { sample } = recent;
-    const chosen = rarestTerm(terms, sample, tuning);
-    if (!sample || round === 30) return searchIndexed(db, search, chosen?.term, page);
-    // How far back a page is, from how often the sample matched (none: as if once), with a quarter to
-    // spare, and at least twice as far as read: a search the index cannot help ends in a few rounds.
-    const estimate = Math.ceil(((sample.of * page.limit) / Math.max(1, sample.matches)) * 1.25);
-    const next = Math.max(estimate, window * 2);
-    // With an index term, reading on is worth it only while it costs fewer rows than the documents the
-    // index would walk for it; without one, the alternative is reading every message anyway.
-    if (chosen) {
-      const indexDocuments = chosen.share * (await estimatedMessageCount(db));
-      if (next > tuning.maxScanRows || next >= indexDocuments)
-        return searchIndexed(db, search, chosen.term, page);
+  const conversations = await scanConversations(db, page, tuning);
+  if (conversations === undefined)
+    return { rows: await searchIndexed(db, search, rarestTerm(terms, undefined, tuning)?.term, page) };
+  if (conversations.length === 0) return { rows: [] };
+
+  const found: Sampled[] = [];
+  const counts = terms.map(() => 0);
+  let read = 0;
+  let start = page.after;
+  let window = Math.max(1, Math.min(tuning.recentRows, tuning.maxScanRows));
+  for (;;) {
+    const round = await scanRound(db, search, terms, conversations, start, window);
+    found.push(...round.matches);
+    read += round.read;
+    round.counts.forEach((count, i) => {
+      counts[i] = (counts[i] ?? 0) + count;
+    });
+    if (found.length >= page.limit || round.horizon === null) {
+      return { rows: await rowsOf(db, found.slice(0, page.limit)) };
     }
-    window = next;
-    recent = await searchRecent(db, search, terms, page, tuning, window);
+    start = olderThan(round.horizon);
+    // How far back the rest of a page is, from how often the rounds matched (none: as if once), with a
+    // quarter to spare.
+    const missing = page.limit - found.length;
+    const estimate = Math.ceil(((read * missing) / Math.max(1, found.length)) * 1.25);
+    const left = tuning.maxScanRows - read;
+    const chosen = rarestTerm(terms, { counts, of: read }, tuning);
+    if (chosen) {
+      // The index walks about this many documents for the word, in the whole table.
+      const documents = chosen.share * (await estimatedMessageCount(db));
+      if (documents < tuning.maxIndexDocuments && (estimate > left || estimate >= documents)) {
+        return { rows: await searchIndexed(db, search, chosen.term, page) };
+      }
+    }
+    if (left <= 0) return { rows: await rowsOf(db, found), continueAfter: start };
+    window = Math.min(left, Math.max(estimate, window * 2));
   }
 }
 
-/** Up to `limit` matching messages, newest first. */
+/** Up to `limit` matching messages, newest first (and where to continue, when the search stopped early). */
 export async function searchMessageRows(
   db: Executor,
   search: ParsedSearch,
   page: SearchPageRequest,
   tuning: SearchTuning = SEARCH_TUNING,
-): Promise<MessageRow[]> {
-  return dialectOf(db) === 'mysql' ? searchMysql(db, search, page, tuning) : searchSqlite(db, search, page);
+): Promise<SearchRows> {
+  return dialectOf(db) === 'mysql'
+    ? searchMysql(db, search, page, tuning)
+    : { rows: await searchSqlite(db, search, page) };
 }

@@ -4,13 +4,15 @@ import type { DB } from '../../db/schema.js';
 import { validationError } from '../../errors.js';
 import { requireMembership } from '../conversations/conversation.service.js';
 import { loadMessages } from '../messages/message.loader.js';
-import { searchMessageRows } from './message-search.repository.js';
+import { type SearchTuning, searchMessageRows } from './message-search.repository.js';
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor.js';
 import { type ParsedSearch, parseSearchQuery, SearchSyntaxError } from './search-query.js';
 import { buildSnippet } from './search-snippet.js';
 
 export interface SearchDeps {
   readonly db: Kysely<DB>;
+  /** How much one request may read on MySQL (SEARCH_SCAN_ROWS, SEARCH_INDEX_DOCUMENTS). */
+  readonly tuning?: SearchTuning | undefined;
 }
 
 function parse(q: string): ParsedSearch {
@@ -35,12 +37,12 @@ export async function searchMessages(
   const search = parse(query.q);
   const after = query.cursor === undefined ? undefined : decodeSearchCursor(query.cursor);
   if (query.conversationId !== undefined) await requireMembership(deps.db, query.conversationId, userId);
-  const rows = await searchMessageRows(deps.db, search, {
-    userId,
-    conversationId: query.conversationId,
-    after,
-    limit: query.limit + 1,
-  });
+  const { rows, continueAfter } = await searchMessageRows(
+    deps.db,
+    search,
+    { userId, conversationId: query.conversationId, after, limit: query.limit + 1 },
+    deps.tuning,
+  );
   const page = rows.slice(0, query.limit);
   const messages = await loadMessages(deps.db, page);
   const last = page.at(-1);
@@ -50,6 +52,7 @@ export async function searchMessages(
       conversationId: message.conversationId,
       snippet: buildSnippet(page[index]?.body ?? '', search),
     })),
+    // More results, or more messages to look at: a page can be short (even empty) and still not last.
     nextCursor:
       rows.length > query.limit && last
         ? encodeSearchCursor({
@@ -57,6 +60,8 @@ export async function searchMessages(
             conversationId: last.conversation_id,
             seq: Number(last.seq),
           })
-        : null,
+        : continueAfter
+          ? encodeSearchCursor(continueAfter)
+          : null,
   };
 }

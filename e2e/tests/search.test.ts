@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MariaDbServer, startMariaDb } from '../../scripts/services/mariadb.js';
 import { auditScreen } from '../support/audit.js';
 import { eventually, expectLocator } from '../support/eventually.js';
 import {
@@ -191,5 +193,76 @@ describe('message search', () => {
     const prefix = page.getByRole('region', { name: 'Results for “deploy*”' });
     await expectLocator(prefix.getByRole('status')).toContainText('3 messages found');
     expect(await prefix.locator('mark').allTextContents()).toEqual(['deploy', 'deployment', 'deploy']);
+  });
+});
+
+describe('message search on MariaDB, where a request reads a bounded number of messages', () => {
+  let mariadb: MariaDbServer | undefined;
+  // Filled before the suite starts the server (hooks run in the order they are declared).
+  const env: Record<string, string> = {
+    LIMIT_MESSAGES: '1000/10s',
+    // Ten messages a request by pattern, never the FULLTEXT index: the only hit is 60 messages back.
+    SEARCH_SCAN_ROWS: '10',
+    SEARCH_INDEX_DOCUMENTS: '0',
+  };
+  beforeAll(async () => {
+    mariadb = await startMariaDb();
+    const admin = new URL(mariadb.adminUrl);
+    admin.pathname = '/parley';
+    env.DATABASE_ADMIN_URL = admin.href;
+    env.DATABASE_URL = `mysql://parley_app:app-${randomBytes(12).toString('hex')}@127.0.0.1:${mariadb.port}/parley`;
+  });
+  const suite = browserSuite(env);
+  afterAll(async () => {
+    await mariadb?.stop();
+  });
+
+  it('keeps searching further back over short pages, then asks before going on', async () => {
+    const adaUser = await createVerifiedUser(suite.stack, 'Ada');
+    const benUser = await createVerifiedUser(suite.stack, 'Ben');
+    const token = await apiToken(suite.stack, adaUser);
+    const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` };
+    const lookup = await fetch(
+      `${suite.stack.baseUrl}/api/users/lookup?email=${encodeURIComponent(benUser.email)}`,
+      { headers },
+    );
+    const ben = (await lookup.json()) as { id: string };
+    const created = await fetch(`${suite.stack.baseUrl}/api/conversations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ type: 'direct', memberIds: [ben.id] }),
+    });
+    const { id } = (await created.json()) as { id: string };
+    for (let index = 1; index <= 61; index++) {
+      const sent = await fetch(`${suite.stack.baseUrl}/api/conversations/${id}/messages`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          clientId: crypto.randomUUID(),
+          body: index === 1 ? 'The buried treasure is under the oak' : `Chatter ${index}`,
+        }),
+      });
+      expect(sent.status).toBe(201);
+    }
+    const { page } = await suite.open();
+    await signIn(page, benUser);
+    const box = page.getByLabel('Search messages');
+    await box.fill('treasure');
+    await box.press('Enter');
+    const results = page.getByRole('region', { name: 'Results for “treasure”' });
+    // Five requests of ten messages each are made at once; none reaches the hit.
+    await expectLocator(results.getByRole('status').first()).toContainText(
+      'No messages found for “treasure” among your recent messages.',
+    );
+    const older = results.getByRole('button', { name: 'Search older messages' });
+    await expectVisible(older);
+    await older.click();
+    await expectLocator(results.getByRole('status').first()).toContainText('1 message found.');
+    expect(await results.locator('mark').allTextContents()).toEqual(['treasure']);
+    await expectLocator(older).toBeHidden();
+    await results.locator('.search-hit', { hasText: 'buried' }).click();
+    await expectLocator(page.locator('.message-list > li[aria-current="true"]')).toContainText(
+      'The buried treasure is under the oak',
+    );
   });
 });

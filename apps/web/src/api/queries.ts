@@ -78,7 +78,7 @@ export const conversationQuery = (id: string) =>
   queryOptions({ queryKey: ['conversations', 'one', id] as const, queryFn: () => api.conversation(id) });
 
 /** Search results per page (the API allows up to 50). */
-const SEARCH_PAGE_SIZE = 20;
+export const SEARCH_PAGE_SIZE = 20;
 
 /**
  * Message search results for `q`, newest first, a page at a time (`fetchNextPage` follows `nextCursor`).

@@ -11,7 +11,7 @@ import {
   useState,
 } from 'react';
 import { describeError, isApiError } from '../api/client.js';
-import { conversationQuery, searchQuery } from '../api/queries.js';
+import { conversationQuery, SEARCH_PAGE_SIZE, searchQuery } from '../api/queries.js';
 import { LoadMore } from '../components/LoadMore.js';
 import { useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
 import { Link, useLocation, useNavigate } from '../router/router.js';
@@ -129,6 +129,9 @@ export function MessageSearch({ headingLevel, query, onQuery }: MessageSearchPro
   );
 }
 
+/** Short pages fetched one after the other without asking (see SearchResults). */
+const AUTO_PAGES = 5;
+
 interface Group {
   conversationId: string;
   results: SearchResult[];
@@ -160,15 +163,26 @@ function SearchResults({
   const search = useInfiniteQuery(searchQuery(query));
   const titleId = useId();
   const Heading = headingLevel === 2 ? 'h2' : 'h3';
+  const pages = search.data?.pages ?? [];
   const results = useMemo(() => search.data?.pages.flatMap((page) => page.results) ?? [], [search.data]);
   const groups = useMemo(() => groupResults(results), [results]);
+  // A short page with a cursor: the server stopped reading (its per-request allowance) before it had a
+  // page; the next one continues further back. A few such pages are fetched at once, then on request.
+  const short = search.hasNextPage && (pages.at(-1)?.results.length ?? 0) < SEARCH_PAGE_SIZE;
+  const { hasNextPage, isFetching, isError, fetchNextPage } = search;
+  useEffect(() => {
+    if (short && !isFetching && !isError && pages.length < AUTO_PAGES) void fetchNextPage();
+  }, [short, isFetching, isError, pages.length, fetchNextPage]);
+  const searchingOn = short && isFetching && pages.length < AUTO_PAGES;
 
   let status: string;
-  if (search.isPending) status = 'Searching…';
+  if (search.isPending || (searchingOn && results.length === 0)) status = 'Searching…';
   else if (search.isError) status = '';
+  else if (results.length === 0 && hasNextPage)
+    status = `No messages found for “${query}” among your recent messages.`;
   else if (results.length === 0) status = `No messages found for “${query}”.`;
   else
-    status = `${results.length}${search.hasNextPage ? '+' : ''} ${results.length === 1 ? 'message' : 'messages'} found.`;
+    status = `${results.length}${hasNextPage ? '+' : ''} ${results.length === 1 ? 'message' : 'messages'} found.`;
 
   const problem = search.isError
     ? isApiError(search.error, 'validation_failed')
@@ -187,7 +201,7 @@ function SearchResults({
         </button>
       </div>
       <p className="search-status" role="status">
-        {search.isPending ? <span className="spinner" aria-hidden="true" /> : null} {status}
+        {status === 'Searching…' ? <span className="spinner" aria-hidden="true" /> : null} {status}
       </p>
       {problem ? (
         <p className="alert-text search-problem" role="alert">
@@ -202,8 +216,8 @@ function SearchResults({
           <LoadMore
             loading={search.isFetchingNextPage}
             error={search.isFetchNextPageError ? describeError(search.error) : undefined}
-            loadingText="Loading more results…"
-            label="Show more results"
+            loadingText={short ? 'Searching older messages…' : 'Loading more results…'}
+            label={short ? 'Search older messages' : 'Show more results'}
             onLoad={() => void search.fetchNextPage()}
           />
         </div>

@@ -39,7 +39,11 @@ export const SearchResult = z.object({
 });
 export type SearchResult = z.infer<typeof SearchResult>;
 
-/** Newest first; `nextCursor` is null on the last page. */
+/**
+ * Newest first; `nextCursor` is null on the last page. A page can hold fewer than `limit` results, even
+ * none, and still carry a `nextCursor`: the server stopped reading for this request (a bounded amount
+ * per request on MySQL) and the next page continues further back.
+ */
 export const SearchResults = z.object({
   results: z.array(SearchResult),
   nextCursor: z.string().nullable(),

@@ -76,6 +76,8 @@ export function fts5Query(search: ParsedSearch): string {
 
 /** Not a token character: what separates words (both engines' parsers and search-query.ts agree). */
 const EDGE = '[^\\p{L}\\p{N}\\p{M}_]';
+/** A token character. */
+const TOKEN_CHAR = '[\\p{L}\\p{N}\\p{M}_]';
 
 /**
  * Each ASCII letter as a class of itself and the Latin letters that fold to it (é, È, ő, ḁ, …): a pattern
@@ -103,12 +105,17 @@ function tokenPattern(word: string): string {
   return [...foldToken(word)].map((char) => `${LETTER_CLASSES.get(char) ?? char}\\p{M}*`).join('');
 }
 
-/** One clause as a REGEXP on `search_text`: the word (or words, in order) between non-token characters. */
+/**
+ * One clause as a REGEXP on `search_text`: the word (or words, in order) not preceded nor followed by a
+ * token character. Lookarounds rather than `(^|[^…])`: a pattern that starts with a letter class lets
+ * PCRE skip to the places that letter occurs, ~20 times faster per message than trying an alternation
+ * at every character.
+ */
 export function clausePattern(clause: SearchClause): string {
   if (clause.kind === 'phrase') {
-    return `(^|${EDGE})${clause.words.map(tokenPattern).join(`${EDGE}+`)}($|${EDGE})`;
+    return `(?<!${TOKEN_CHAR})${clause.words.map(tokenPattern).join(`${EDGE}+`)}(?!${TOKEN_CHAR})`;
   }
-  return `(^|${EDGE})${tokenPattern(clause.text)}${clause.prefix ? '' : `($|${EDGE})`}`;
+  return `(?<!${TOKEN_CHAR})${tokenPattern(clause.text)}${clause.prefix ? '' : `(?!${TOKEN_CHAR})`}`;
 }
 
 export interface SearchPageRequest {
@@ -260,7 +267,7 @@ interface Sampled {
   readonly created_at: string;
   readonly conversation_id: string;
   readonly seq: number | string;
-  readonly [flag: `c${number}` | `t${number}`]: number | string | null;
+  readonly [flag: `c${number}`]: number | string | null;
 }
 
 /** The SQL order of results (created_at text sorts as time; ids are ASCII, compared bytewise). */
@@ -333,22 +340,21 @@ async function scanRound(
     .where('m.conversation_id', 'in', conversations)
     .where('m.deleted_at', 'is', null);
   if (horizon !== null) recent = recent.where('m.created_at', '>=', horizon);
+  // Each distinct pattern once (a word's clause and its index term are the same pattern).
+  const patterns = [...new Set([...search.clauses.map(clausePattern), ...terms.map((term) => term.pattern)])];
+  const column = (pattern: string): `c${number}` => `c${patterns.indexOf(pattern)}`;
   const sampled = (await afterPosition(recent, start)
     .clearSelect()
     .select(['m.id', 'm.created_at', 'm.conversation_id', 'm.seq'])
-    .select(
-      search.clauses.map((clause, i) =>
-        sql<number>`m.search_text regexp ${clausePattern(clause)}`.as(`c${i}`),
-      ),
-    )
-    .select(terms.map((term, i) => sql<number>`m.search_text regexp ${term.pattern}`.as(`t${i}`)))
+    .select(patterns.map((pattern, i) => sql<number>`m.search_text regexp ${pattern}`.as(`c${i}`)))
     .execute()) as unknown as Sampled[];
+  const clauseColumns = search.clauses.map((clause) => column(clausePattern(clause)));
   return {
     matches: sampled
-      .filter((row) => search.clauses.every((_, i) => Number(row[`c${i}`]) === 1))
+      .filter((row) => clauseColumns.every((name) => Number(row[name]) === 1))
       .sort(newestFirst),
     read: sampled.length,
-    counts: terms.map((_, i) => sampled.filter((row) => Number(row[`t${i}`]) === 1).length),
+    counts: terms.map((term) => sampled.filter((row) => Number(row[column(term.pattern)]) === 1).length),
     horizon,
   };
 }

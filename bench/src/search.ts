@@ -50,6 +50,13 @@ const settings = {
   vocabularySize: envNumber('BENCH_SEARCH_VOCABULARY', 40_000),
   seedConnections: envNumber('BENCH_SEARCH_SEED_CONNECTIONS', 2),
   bufferPool: process.env.BENCH_SEARCH_BUFFER_POOL || '2G',
+  /** The server's search allowances, when set for the run (else the server's defaults). */
+  serverSearch: Object.fromEntries(
+    ['SEARCH_SCAN_ROWS', 'SEARCH_INDEX_DOCUMENTS'].flatMap((name) => {
+      const value = process.env[name];
+      return value ? [[name, value]] : [];
+    }),
+  ) as Record<string, string>,
   skipBuild: process.env.BENCH_SKIP_BUILD === '1',
 };
 const TARGET_P99_MS = 100;
@@ -120,6 +127,7 @@ async function main(): Promise<void> {
       TRUST_PROXY: 'true',
       LOG_LEVEL: 'warn',
       LIMIT_SEARCHES: '1000000/1s',
+      ...settings.serverSearch,
     });
     log(`Parley (compiled, pid ${server.pid}) at ${baseUrl}`);
     for (let i = 0; i < settings.seedConnections; i++) {

@@ -89,7 +89,7 @@ const Variables = z.object({
   MAX_GROUP_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(1_000),
   // Message search on MySQL: what one request may read (docs/architecture.md, Search).
   SEARCH_SCAN_ROWS: z.coerce.number().int().min(1).max(10_000_000).default(4_000),
-  SEARCH_INDEX_DOCUMENTS: z.coerce.number().int().min(0).max(100_000_000).default(5_000),
+  SEARCH_INDEX_DOCUMENTS: z.coerce.number().int().min(0).max(100_000_000).default(1_500),
   // Rate limits (docs/security.md §2.7 lists what each guards and how it is keyed).
   LIMIT_MESSAGES: rate('60/10s'),
   LIMIT_MESSAGE_EDITS: rate('30/60s'),

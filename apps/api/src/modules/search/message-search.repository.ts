@@ -150,7 +150,7 @@ export interface SearchTuning {
 export const SEARCH_TUNING: SearchTuning = {
   recentRows: 1_000,
   maxScanRows: 4_000,
-  maxIndexDocuments: 5_000,
+  maxIndexDocuments: 1_500,
   recentMaxConversations: 500,
   denseShare: 0.05,
 };

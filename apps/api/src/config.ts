@@ -97,7 +97,7 @@ const Variables = z.object({
   LIMIT_REACTIONS: rate('60/60s'),
   LIMIT_TYPING: rate('20/10s'),
   LIMIT_LOOKUPS: rate('60/60s'),
-  LIMIT_SEARCHES: rate('30/60s'),
+  LIMIT_SEARCHES: rate('60/60s'),
   LIMIT_CONVERSATIONS_CREATED: rate('30/3600s'),
   LIMIT_MEMBERS_ADDED: rate('100/3600s'),
   LIMIT_MEMBERS_REMOVED: rate('100/3600s'),

@@ -41,6 +41,7 @@ const TAG_TITLES: Readonly<Record<string, string>> = {
   messages: 'Messages',
   attachments: 'Attachments',
   notifications: 'Notifications',
+  search: 'Search',
 };
 
 /** What each route does beyond its schema: who may call it and what a client must know. */
@@ -129,6 +130,8 @@ const ROUTE_NOTES: Readonly<Record<string, string>> = {
     'members; removes your reaction (soft delete); idempotent; members get `message_updated` with a new `rev`; `LIMIT_REACTIONS`',
   'POST /api/attachments':
     'members of a writable conversation; the body is the file’s raw bytes with its `Content-Type`; checked against its bytes; `ATTACHMENT_MAX_BYTES`, `LIMIT_UPLOADS`, `LIMIT_UPLOAD_BYTES`, `UPLOAD_QUOTA_BYTES` (413 `quota_exceeded`), 408 `request_timeout` for a trickle',
+  'GET /api/search':
+    'signed in; live messages of your conversations (one with `conversationId`: 404 if you are not in it), newest first; `q`: words (all must appear), `"phrases"`, `prefix*`, any case and accents; 400 `validation_failed` for a query it cannot read; `snippet` marks hits with `<mark>`…`</mark>` as plain text, never HTML; `limit` ≤ 50, pass `nextCursor` back as `cursor` (a page can be short, even empty, and still have one: on MySQL one request reads at most `SEARCH_SCAN_ROWS` messages); `LIMIT_SEARCHES`',
   'GET /api/attachments/{id}':
     'members; the bytes with `Content-Disposition: attachment` and `X-Content-Type-Options: nosniff`',
   'GET /api/me/notification-settings':
@@ -232,6 +235,7 @@ const NAMED_SHAPES: readonly [string, z.ZodObject][] = [
   ['Message', contract.Message],
   ['Conversation', contract.Conversation],
   ['Passkey', contract.PasskeySummary],
+  ['SearchResult', contract.SearchResult],
 ];
 const keySignature = (keys: readonly string[]) => [...keys].sort().join(',');
 const NAMES_BY_KEYS = new Map(

@@ -14,6 +14,8 @@ export interface MariaDbOptions {
   tls?: boolean;
   /** Durable commit settings for benchmarks: binary log with sync_binlog=1 (InnoDB already flushes at commit). */
   durable?: boolean;
+  /** InnoDB buffer pool size (`256M` unless given): benchmarks over big tables want their data in memory. */
+  bufferPoolSize?: string;
 }
 
 export interface MariaDbServer {
@@ -105,7 +107,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
     `--pid-file=${path.join(dir, 'mysqld.pid')}`,
     `--log-error=${errorLog}`,
     `--tmpdir=${tmpDir}`,
-    '--innodb-buffer-pool-size=256M',
+    `--innodb-buffer-pool-size=${options.bufferPoolSize ?? '256M'}`,
     '--max-connections=500',
     '--character-set-server=utf8mb4',
     '--collation-server=utf8mb4_bin',

@@ -22,6 +22,8 @@ import { messagesRoutes } from './modules/messages/messages.routes.js';
 import type { NotificationDeps } from './modules/notifications/notification-settings.service.js';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
 import { type RealtimeDeps, realtimeRoutes } from './modules/realtime/realtime.routes.js';
+import { SEARCH_TUNING } from './modules/search/message-search.repository.js';
+import { searchRoutes } from './modules/search/search.routes.js';
 import { sessionsRoutes } from './modules/sessions/sessions.routes.js';
 import { meRoutes } from './modules/users/me.routes.js';
 import type { CheckLimit, RefundLimit } from './platform/limits/limiter.js';
@@ -168,6 +170,16 @@ export async function registerHttp(
       await api.register(conversationsRoutes, { deps: services.messaging });
       await api.register(messagesRoutes, { deps: services.messaging });
       await api.register(attachmentsRoutes, { deps: services.attachments });
+      await api.register(searchRoutes, {
+        deps: {
+          db: services.db,
+          tuning: {
+            ...SEARCH_TUNING,
+            maxScanRows: config.search.scanRows,
+            maxIndexDocuments: config.search.indexDocuments,
+          },
+        },
+      });
       await api.register(realtimeRoutes, { deps: services.realtime });
       await api.register(notificationsRoutes, { deps: services.notifications });
       api.get('/docs', { schema: { hide: true } }, async () => app.swagger());

@@ -87,6 +87,9 @@ const Variables = z.object({
     .default(25 * 1024 * 1024),
   MAX_CONVERSATIONS_PER_USER: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   MAX_GROUP_MEMBERS: z.coerce.number().int().min(2).max(100_000).default(1_000),
+  // Message search on MySQL: what one request may read (docs/architecture.md, Search).
+  SEARCH_SCAN_ROWS: z.coerce.number().int().min(1).max(10_000_000).default(4_000),
+  SEARCH_INDEX_DOCUMENTS: z.coerce.number().int().min(0).max(100_000_000).default(1_500),
   // Rate limits (docs/security.md §2.7 lists what each guards and how it is keyed).
   LIMIT_MESSAGES: rate('60/10s'),
   LIMIT_MESSAGE_EDITS: rate('30/60s'),
@@ -94,6 +97,7 @@ const Variables = z.object({
   LIMIT_REACTIONS: rate('60/60s'),
   LIMIT_TYPING: rate('20/10s'),
   LIMIT_LOOKUPS: rate('60/60s'),
+  LIMIT_SEARCHES: rate('60/60s'),
   LIMIT_CONVERSATIONS_CREATED: rate('30/3600s'),
   LIMIT_MEMBERS_ADDED: rate('100/3600s'),
   LIMIT_MEMBERS_REMOVED: rate('100/3600s'),
@@ -349,6 +353,7 @@ export function loadConfig(
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
     maxConversationsPerUser: e.MAX_CONVERSATIONS_PER_USER,
     maxGroupMembers: e.MAX_GROUP_MEMBERS,
+    search: { scanRows: e.SEARCH_SCAN_ROWS, indexDocuments: e.SEARCH_INDEX_DOCUMENTS },
     limits: {
       rates: {
         messages: e.LIMIT_MESSAGES,
@@ -357,6 +362,7 @@ export function loadConfig(
         reactions: e.LIMIT_REACTIONS,
         typing: e.LIMIT_TYPING,
         lookups: e.LIMIT_LOOKUPS,
+        searches: e.LIMIT_SEARCHES,
         conversationsCreated: e.LIMIT_CONVERSATIONS_CREATED,
         membersAdded: e.LIMIT_MEMBERS_ADDED,
         membersRemoved: e.LIMIT_MEMBERS_REMOVED,

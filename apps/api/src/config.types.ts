@@ -83,6 +83,8 @@ export interface RateLimits {
   readonly typing: Rate;
   /** `GET /api/users/lookup` per user. */
   readonly lookups: Rate;
+  /** `GET /api/search` per user (each page counts). */
+  readonly searches: Rate;
   /** `POST /api/conversations` per user (opening an existing direct conversation counts too). */
   readonly conversationsCreated: Rate;
   readonly membersAdded: Rate;
@@ -149,6 +151,7 @@ export interface Config {
   readonly maxConversationsPerUser: number;
   /** Active members one group can have, owner included. */
   readonly maxGroupMembers: number;
+  readonly search: SearchConfig;
   readonly limits: LimitsConfig;
   readonly uploads: UploadConfig;
   readonly notifyEmail: NotifyEmailConfig;
@@ -220,4 +223,12 @@ export interface HttpConfig {
   readonly keepAliveTimeoutMs: number;
   /** Requests served on one connection before it is closed; 0 means no limit. */
   readonly maxRequestsPerSocket: number;
+}
+
+/** Message search on MySQL/MariaDB: how much one `GET /api/search` may read (SQLite's FTS5 needs neither). */
+export interface SearchConfig {
+  /** SEARCH_SCAN_ROWS: messages read by pattern per request; a page not full by then comes with a cursor. */
+  readonly scanRows: number;
+  /** SEARCH_INDEX_DOCUMENTS: the FULLTEXT index narrows by a word expected in fewer documents than this. */
+  readonly indexDocuments: number;
 }

@@ -7,4 +7,5 @@ export * from './notifications.js';
 export * from './reactions.js';
 export * from './realtime.js';
 export * from './replies.js';
+export * from './search.js';
 export * from './text.js';

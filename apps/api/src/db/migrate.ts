@@ -13,8 +13,20 @@ export class MigrationError extends Error {
   }
 }
 
+/**
+ * Migrations are numbered when work on them starts, and branches land in another order: a database can
+ * hold a later number (0016) before an earlier one (0014) exists. Kysely refuses that by default
+ * ("corrupted migrations"); here a pending migration runs even when a later-named one is already
+ * applied, still in name order among the pending ones. Every migration must therefore stand on its own:
+ * it may rely on the ones numbered before it that had landed when it was written, never on the order
+ * of those still in flight (migrations/index.ts lists them all).
+ */
 function migrator(db: AnyKysely): Migrator {
-  return new Migrator({ db, provider: { getMigrations: async () => ({ ...migrations }) } });
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => ({ ...migrations }) },
+    allowUnorderedMigrations: true,
+  });
 }
 
 /** Applies every pending migration; returns the names applied. Safe to run concurrently (Kysely locks). */

@@ -331,6 +331,27 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
     ]);
   });
 
+  it('indexes message text for search: FULLTEXT on MySQL, FTS5 and triggers on SQLite (migration 0014)', async () => {
+    const columns = (await describeTable(testDb, 'messages')).filter((c) => c.name !== 'search_text');
+    schemas[`${kind}:messages`] = columns;
+    const other = schemas[`${kind === 'sqlite' ? 'mariadb' : 'sqlite'}:messages`];
+    if (other) expect(columns).toEqual(other);
+    const query =
+      kind === 'sqlite'
+        ? sql<{ name: string }>`select name from sqlite_master
+            where name in ('message_search', 'message_search_rows', 'messages_search_insert', 'messages_search_update')
+            order by name`
+        : sql<{ name: string }>`select concat(index_name, ':', index_type, ':', column_name) as name
+            from information_schema.statistics
+            where table_schema = database() and table_name = 'messages' and index_name = 'messages_search'`;
+    const { rows } = await query.execute(testDb.database.db);
+    expect(rows.map((row) => row.name)).toEqual(
+      kind === 'sqlite'
+        ? ['message_search', 'message_search_rows', 'messages_search_insert', 'messages_search_update']
+        : ['messages_search:FULLTEXT:search_text'],
+    );
+  });
+
   it('round-trips times in one format', async () => {
     await testDb.database.db.insertInto('users').values(user('time1', 'time@example.com')).execute();
     const row = await testDb.database.db

@@ -213,6 +213,13 @@ const MATRIX: Row[] = [
     url: () => '/api/sessions/notMySession',
     expect: signedInOnly(404),
   },
+  { method: 'GET', route: '/api/search', url: () => '/api/search?q=hello', expect: signedInOnly(200) },
+  {
+    method: 'GET',
+    route: '/api/search',
+    url: (f) => `/api/search?q=hello&conversationId=${f.conversationId}`,
+    expect: membersOnly(200),
+  },
   {
     method: 'GET',
     route: '/api/users/lookup',

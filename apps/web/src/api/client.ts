@@ -37,6 +37,7 @@ import {
   RenameConversationBody,
   RenamePasskeyBody,
   ResetPasswordBody,
+  SearchResults,
   SecurityEventPage,
   SendMessageBody,
   SessionList,
@@ -384,6 +385,12 @@ export const api = {
       body: body(ReadMarkerBody, { seq }),
     }),
   uploadAttachment,
+  /** Message search (docs/api.md, Search): newest first, a page at a time. */
+  search: (query: { q: string; conversationId?: string; cursor?: string; limit?: number }) => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    return request({ method: 'GET', path: `/search?${params}`, response: SearchResults });
+  },
 };
 
 function enc(segment: string): string {

@@ -83,6 +83,23 @@ export const conversationPageQuery = (cursor: string | null) =>
 export const conversationQuery = (id: string) =>
   queryOptions({ queryKey: ['conversations', 'one', id] as const, queryFn: () => api.conversation(id) });
 
+/** Search results per page (the API allows up to 50). */
+export const SEARCH_PAGE_SIZE = 20;
+
+/**
+ * Message search results for `q`, newest first, a page at a time (`fetchNextPage` follows `nextCursor`).
+ * Kept for a minute, so going back to the results after opening one does not search again.
+ */
+export const searchQuery = (q: string) =>
+  infiniteQueryOptions({
+    queryKey: ['search', q] as const,
+    queryFn: ({ pageParam }) =>
+      api.search({ q, limit: SEARCH_PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.nextCursor,
+    staleTime: 60_000,
+  });
+
 /** Queries that belong to the signed-in user (all but `me`): dropped when the session ends. */
 export function isUserData(queryKey: readonly unknown[]): boolean {
   return queryKey[0] !== meQuery.queryKey[0];

@@ -8,7 +8,7 @@ import type { OutboxItem } from '../realtime/outbox.js';
 import { typingUsers } from '../realtime/presence.js';
 import { currentQuote } from '../realtime/reactions.js';
 import { useListStatus, useMessaging, useMessagingStore } from '../realtime/use-messaging.js';
-import { Link } from '../router/router.js';
+import { Link, useLocation } from '../router/router.js';
 import { Composer } from './Composer.js';
 import { ConversationMenu } from './ConversationMenu.js';
 import { useHeadingFocus } from './heading-focus.js';
@@ -56,13 +56,37 @@ function typingText(state: MessagingState, conversation: Conversation, me: strin
   return 'Several people are typing…';
 }
 
-/** One conversation: header, members, history (infinite scroll up), typing, the composer. */
+/** The message a search result links to (`?message=<seq>`), if the URL names one. */
+export function linkedSeq(search: string): number | undefined {
+  const value = new URLSearchParams(search).get('message');
+  if (value === null || !/^[1-9]\d{0,15}$/.test(value)) return undefined;
+  const seq = Number(value);
+  return Number.isSafeInteger(seq) ? seq : undefined;
+}
+
+/** A search result to show: its seq, and the navigation that asked (each one shows it again). */
+interface LinkedMessage {
+  readonly seq: number;
+  readonly visit: number;
+}
+
+/**
+ * One conversation: header, members, history (infinite scroll up), typing, the composer. With
+ * `?message=<seq>` (a search result) it shows that message, loaded around it when it is not held
+ * (`?around=`), marked and focused.
+ */
 export function ConversationView({ conversationId }: { conversationId: string }) {
   const store = useMessagingStore();
   const conversation = useMessaging((state) => state.conversations[conversationId]);
   const thread = useMessaging((state) => state.threads[conversationId]);
   const removed = useMessaging((state) => Boolean(state.removed[conversationId]));
   const listStatus = useListStatus().status;
+  const location = useLocation();
+  const seq = linkedSeq(location.search);
+  const linked = useMemo(
+    () => (seq === undefined ? undefined : { seq, visit: location.key }),
+    [seq, location.key],
+  );
 
   useEffect(() => store.show(conversationId), [store, conversationId]);
 
@@ -90,7 +114,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
       </p>
     );
   }
-  return <ThreadScreen conversation={conversation} thread={thread} />;
+  return <ThreadScreen conversation={conversation} thread={thread} linked={linked} />;
 }
 
 function GoneNotice({ title, text }: { title: string; text: string }) {
@@ -109,7 +133,13 @@ function GoneNotice({ title, text }: { title: string; text: string }) {
   );
 }
 
-function ThreadScreen({ conversation, thread }: { conversation: Conversation; thread: Thread | undefined }) {
+interface ThreadScreenProps {
+  conversation: Conversation;
+  thread: Thread | undefined;
+  linked: LinkedMessage | undefined;
+}
+
+function ThreadScreen({ conversation, thread, linked }: ThreadScreenProps) {
   const store = useMessagingStore();
   const me = store.userId;
   const name = conversationName(conversation, me);
@@ -128,7 +158,8 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
   const [replyingToAny, setReplyingTo] = useState<Message>();
   // Only a message of this conversation (the screen stays mounted when another one is opened).
   const replyingTo = replyingToAny?.conversationId === conversation.id ? replyingToAny : undefined;
-  const [target, setTarget] = useState<{ seq: number }>();
+  /** The message jumped to: a reply's original (marked for a moment) or a search result (`sticky`). */
+  const [target, setTarget] = useState<{ seq: number; sticky: boolean }>();
   // ↑ in the empty composer: which message to edit (a new `n` each time, so the same one can be asked again).
   const [editRequest, setEditRequest] = useState<{ id: string; n: number }>();
   const composerInput = useRef<HTMLTextAreaElement>(null);
@@ -333,13 +364,19 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
     };
   }, [messages, readers, me, conversation]);
 
-  // A reply's original: shown (loaded around it first when it is not held), marked and focused.
+  // A reply's original or a search result: shown (loaded around it first when it is not held), marked
+  // and focused. A search result stays marked while the URL names it.
   const jumpTo = useCallback(
-    (seq: number) => {
+    (seq: number, sticky = false) => {
       setJumpProblem(undefined);
       stick.current = false;
       store.jumpTo(conversation.id, seq).then(
-        (found) => (found ? setTarget({ seq }) : setJumpProblem('The original message could not be found.')),
+        (found) =>
+          found
+            ? setTarget({ seq, sticky })
+            : setJumpProblem(
+                sticky ? 'The message could not be found.' : 'The original message could not be found.',
+              ),
         (error: unknown) => setJumpProblem(describeError(error)),
       );
     },
@@ -350,13 +387,27 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
     const element = scroller.current?.querySelector<HTMLElement>(`[data-seq="${target.seq}"]`);
     element?.scrollIntoView({ block: 'center' });
     element?.focus({ preventScroll: true });
+    if (target.sticky) return;
     const timer = window.setTimeout(() => setTarget(undefined), 3000);
     return () => window.clearTimeout(timer);
   }, [target]);
 
+  // A search result (`?message=`): once the thread is loaded, each visit jumps to its message; leaving
+  // for the plain conversation drops the mark.
   const history = thread?.history ?? 'loading';
   // "Today" and "Yesterday" as of this render (a new message re-renders; good enough past midnight).
   const now = new Date();
+  const shownVisit = useRef<number>(undefined);
+  useEffect(() => {
+    if (!linked) {
+      setTarget((current) => (current?.sticky ? undefined : current));
+      return;
+    }
+    if (history !== 'loaded' || shownVisit.current === linked.visit) return;
+    shownVisit.current = linked.visit;
+    jumpTo(linked.seq, true);
+  }, [linked, history, jumpTo]);
+
   return (
     <div className="thread">
       <header className="thread-head">
@@ -497,6 +548,7 @@ function ThreadScreen({ conversation, thread }: { conversation: Conversation; th
                     highlighted={target?.seq === message.seq}
                     editRequest={editRequest?.id === message.id ? editRequest.n : undefined}
                     onEditEnd={() => composerInput.current?.focus()}
+                    searchResult={target?.sticky === true && target.seq === message.seq}
                   />
                 );
               }

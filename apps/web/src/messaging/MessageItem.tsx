@@ -55,7 +55,7 @@ interface MessageItemProps {
   onReply?: ((message: Message) => void) | undefined;
   /** Shows another message of the thread (a reply's original) by its seq. */
   onJump?: ((seq: number) => void) | undefined;
-  /** Just jumped to: marked for a moment. */
+  /** Just jumped to: marked for a moment (a reply's original), or while shown (a search result). */
   highlighted?: boolean | undefined;
   /**
    * Follows a message of the same sender within a few minutes: the name and time are not shown again
@@ -66,6 +66,8 @@ interface MessageItemProps {
   editRequest?: number | undefined;
   /** An edit asked for from the composer has ended (saved or cancelled): focus goes back there. */
   onEditEnd?: (() => void) | undefined;
+  /** The message a search result opened: announced as such, and the current item of the list. */
+  searchResult?: boolean | undefined;
 }
 
 /**
@@ -86,6 +88,7 @@ export function MessageItem({
   continued,
   editRequest,
   onEditEnd,
+  searchResult,
 }: MessageItemProps) {
   const store = useMessagingStore();
   const mine = message.senderId === me;
@@ -193,9 +196,12 @@ export function MessageItem({
     <li
       className={`message${mine ? ' message-mine' : ''}${deleted ? ' message-deleted' : ''}${highlighted ? ' message-highlight' : ''}${continued ? ' message-continued' : ''}`}
       data-seq={message.seq}
-      // Focused after a jump to it (a reply's original), so keyboard and screen reader users land here.
+      // Focused after a jump to it (a reply's original, a search result), so keyboard and screen reader
+      // users land here.
       tabIndex={-1}
+      aria-current={searchResult ? 'true' : undefined}
     >
+      {searchResult ? <span className="visually-hidden">Search result: </span> : null}
       <div className="bubble">
         <p className={continued ? 'message-meta message-meta-continued' : 'message-meta'}>
           <span className={continued ? 'message-sender visually-hidden' : 'message-sender'}>{sender}</span>{' '}

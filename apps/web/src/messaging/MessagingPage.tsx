@@ -9,6 +9,7 @@ import { ArchivedConversations, ConversationList } from './ConversationList.js';
 import { ConversationView } from './ConversationView.js';
 import { useConversationKeys } from './conversation-keys.js';
 import { useHeadingFocus } from './heading-focus.js';
+import { MessageSearch } from './MessageSearch.js';
 import { NewConversation } from './NewConversation.js';
 
 export type MessagingView = 'home' | 'new' | 'conversation' | 'archived';
@@ -70,6 +71,7 @@ function ConversationKeys({ activeId }: { activeId: string | undefined }) {
   return null;
 }
 
+/** The conversation list, or the results of a message search in its place. */
 function ListPane({
   headingLevel,
   activeId,
@@ -80,6 +82,7 @@ function ListPane({
   archived: boolean;
 }) {
   const heading = useHeadingFocus<HTMLHeadingElement>(headingLevel === 1);
+  const [query, setQuery] = useState('');
   const Heading = headingLevel === 1 ? 'h1' : 'h2';
   const title = archived ? 'Archived conversations' : 'Conversations';
   // The unread count in front is TabAttention's (notifications/).
@@ -96,15 +99,24 @@ function ListPane({
           <span aria-hidden="true">+</span> New<span className="visually-hidden"> conversation</span>
         </Link>
       </div>
-      <nav className="list-views" aria-label="Conversation lists">
-        <Link to="/" aria-current={archived ? undefined : 'page'}>
-          Inbox
-        </Link>
-        <Link to="/archived" aria-current={archived ? 'page' : undefined}>
-          Archived
-        </Link>
-      </nav>
-      {archived ? <ArchivedConversations activeId={activeId} /> : <ConversationList activeId={activeId} />}
+      <MessageSearch headingLevel={headingLevel === 1 ? 2 : 3} query={query} onQuery={setQuery} />
+      {query ? null : (
+        <>
+          <nav className="list-views" aria-label="Conversation lists">
+            <Link to="/" aria-current={archived ? undefined : 'page'}>
+              Inbox
+            </Link>
+            <Link to="/archived" aria-current={archived ? 'page' : undefined}>
+              Archived
+            </Link>
+          </nav>
+          {archived ? (
+            <ArchivedConversations activeId={activeId} />
+          ) : (
+            <ConversationList activeId={activeId} />
+          )}
+        </>
+      )}
     </section>
   );
 }

@@ -10,6 +10,7 @@ import * as m0009 from './0009-mfa.js';
 import * as m0010 from './0010-account-notices.js';
 import * as m0012 from './0012-reactions.js';
 import * as m0013 from './0013-convbugs.js';
+import * as m0014 from './0014-search.js';
 import * as m0015 from './0015-passkeys.js';
 import * as m0016 from './0016-find-notify.js';
 import * as m0017 from './0017-notify.js';
@@ -31,6 +32,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0010-account-notices': m0010,
   '0012-reactions': m0012,
   '0013-convbugs': m0013,
+  '0014-search': m0014,
   '0015-passkeys': m0015,
   '0016-find-notify': m0016,
   '0017-notify': m0017,

@@ -14,6 +14,8 @@ export interface MariaDbOptions {
   tls?: boolean;
   /** Durable commit settings for benchmarks: binary log with sync_binlog=1 (InnoDB already flushes at commit). */
   durable?: boolean;
+  /** `performance_schema=ON`, for statement digests in benchmarks (costs some CPU per statement). */
+  performanceSchema?: boolean;
 }
 
 export interface MariaDbServer {
@@ -126,6 +128,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
           '--server-id=1',
         ]
       : []),
+    ...(options.performanceSchema ? ['--performance-schema=ON'] : []),
   ];
 
   let child: ChildProcess | undefined;

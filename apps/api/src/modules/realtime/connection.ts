@@ -18,6 +18,7 @@ import { announceTyping, type MessageDeps, sendMessage } from '../messages/messa
 import { decodeClientFrame, errorFrame, peekClientId } from './client-frames.js';
 import { type Corkable, CorkedSender } from './corked-sender.js';
 import { FollowedConversations } from './followed-conversations.js';
+import { encodeFrame } from './frame-encoder.js';
 import type { FrameBudget, RealtimeLimits } from './realtime.limits.js';
 import { SocketAdmission } from './socket-admission.js';
 
@@ -99,7 +100,7 @@ export class Connection {
 
   send(frame: ServerFrame): void {
     if (this.#closed || this.socket.readyState !== this.socket.OPEN) return;
-    this.#sender.send(JSON.stringify(frame));
+    this.#sender.send(encodeFrame(frame));
   }
 
   close(code: number, reason: string): void {

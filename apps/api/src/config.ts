@@ -132,6 +132,7 @@ const Variables = z.object({
     .max(MAX_TOKEN_TTL_SECONDS)
     .default(MAX_TOKEN_TTL_SECONDS),
   SESSION_TOKEN_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+  MESSAGE_WRITE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   BUS_PROBE_MS: z.coerce.number().int().min(50).max(300_000).default(5_000),
   // Observability (docs/operations.md "Metrics, traces and logs").
   METRICS_PORT: port.min(1).optional(),
@@ -379,6 +380,7 @@ export function loadConfig(
     wsHeartbeatMs: e.WS_HEARTBEAT_MS,
     sessionTokenTtlSeconds: e.SESSION_TOKEN_TTL_SECONDS,
     sessionTokenCacheSize: e.SESSION_TOKEN_CACHE_SIZE,
+    messageWriteConcurrency: e.MESSAGE_WRITE_CONCURRENCY,
     busProbeMs: e.BUS_PROBE_MS,
     mfa: {
       challengeTtlMs: e.MFA_CHALLENGE_TTL,

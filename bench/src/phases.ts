@@ -76,9 +76,13 @@ export async function runAsFastAsAcks({ traffic, clients, conversationOf, ctx }:
 
 /** Open loop at `settings.pacedFraction` of `fastRate`: each client on its own schedule, acked or not. */
 export async function runPaced({ traffic, clients, conversationOf, ctx }: PairTraffic, fastRate: number) {
-  const pacedRate = Math.max(1, Math.round(fastRate * settings.pacedFraction));
+  const pacedRate = settings.pacedRate ?? Math.max(1, Math.round(fastRate * settings.pacedFraction));
   const periodMs = (clients.length / pacedRate) * 1000;
-  log(`paced: ${pacedRate} msgs/s (${settings.pacedFraction} × ${fastRate}) for ${settings.pacedSeconds} s…`);
+  log(
+    settings.pacedRate
+      ? `paced: ${pacedRate} msgs/s (BENCH_PACED_RATE) for ${settings.pacedSeconds} s…`
+      : `paced: ${pacedRate} msgs/s (${settings.pacedFraction} × ${fastRate}) for ${settings.pacedSeconds} s…`,
+  );
   const paced = newPhase('paced');
   await resetDigests(ctx);
   const pacedBefore = await probe(ctx);

@@ -41,6 +41,11 @@ export const settings = {
   window: envNumber('BENCH_WINDOW', 1),
   pacedSeconds: envNumber('BENCH_PACED_SECONDS', Math.min(defaults.pacedSeconds, seconds)),
   pacedFraction: envNumber('BENCH_PACED_FRACTION', 0.5),
+  /**
+   * A fixed paced rate (msgs/s) instead of the fraction of the measured one: compares CPU per message of
+   * two builds at the same rate (batch sizes depend on the rate). Unset: `pacedFraction` of the run's.
+   */
+  pacedRate: process.env.BENCH_PACED_RATE ? envNumber('BENCH_PACED_RATE', 1) : undefined,
   groupSize: envNumber('BENCH_GROUP_SIZE', defaults.groupSize),
   fanoutMessages: envNumber('BENCH_FANOUT_MESSAGES', defaults.fanoutMessages),
   fanoutGapMs: envNumber('BENCH_FANOUT_GAP_MS', defaults.gapMs),

@@ -43,7 +43,7 @@ const socketSettings = {
   groupMembers: envNumber('BENCH_SOCKETS_GROUP', smoke ? 50 : 1000),
   socketsPerIdleUser: envNumber('BENCH_SOCKETS_PER_IDLE_USER', 100),
   workers: envNumber('BENCH_SOCKET_WORKERS', 4),
-  connectConcurrency: envNumber('BENCH_SOCKETS_CONNECT_CONCURRENCY', 25),
+  connectConcurrency: envNumber('BENCH_SOCKETS_CONNECT_CONCURRENCY', 50),
   idleSeconds: envNumber('BENCH_SOCKETS_IDLE_SECONDS', smoke ? 3 : 55),
   heartbeatMs: envNumber('BENCH_WS_HEARTBEAT_MS', 25_000),
   fanoutMessages: settings.fanoutMessages,

@@ -2,10 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
+import { dialectOf } from '../../src/db/migrations/dialect.js';
+import { toDbTime } from '../../src/db/time.js';
 import type { AppError } from '../../src/errors.js';
 import { MessageWriter, writeBatchTwice } from '../../src/modules/messages/message-writer.js';
 import {
   BatchNeedsCheck,
+  bumpCounters,
   needsCheckedWrite,
   type SendRequest,
   type SendResult,
@@ -171,6 +174,27 @@ describe.each(DB_KINDS)('write-message-batch command on %s', (kind) => {
     expect(ok(results[0]).row.seq).toBe(before.seq + 1);
     expect((results[1] as AppError).code).toBe('not_found');
     expect((await stored(group.id)).map((row) => row.client_id).length).toBe(before.seq + 1);
+  });
+
+  it('bumps counters for a system event (no sender check) where a member send is refused', async () => {
+    const group = await createGroup(one, ada.session, 'System', [cy.userId]);
+    const left = await call(one, 'DELETE', `/api/conversations/${group.id}/members/${cy.userId}`, {
+      session: ada.session,
+    });
+    expect(left.statusCode, left.body).toBe(204);
+    const sends = new Map([[group.id, [{ request: { senderId: cy.userId } }]]]);
+    const bump = (checkSenders: boolean) =>
+      db()
+        .transaction()
+        .execute((trx) =>
+          bumpCounters(trx, sends, toDbTime(new Date()), dialectOf(trx) === 'mysql', checkSenders),
+        );
+    const before = await counters(group.id);
+    await expect(bump(true)).rejects.toBeInstanceOf(BatchNeedsCheck);
+    expect(await counters(group.id)).toEqual(before);
+    const bumped = await bump(false);
+    expect(Number(bumped.get(group.id)?.last_seq)).toBe(before.seq + 1);
+    expect(await counters(group.id)).toEqual({ seq: before.seq + 1, rev: before.rev + 1 });
   });
 
   it('two writers (instances) sending the same clientIds and the same conversation at once: one message each, gapless', async () => {

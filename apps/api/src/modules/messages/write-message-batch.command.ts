@@ -370,6 +370,12 @@ export async function bumpCounters(
   sendsByConversation: ReadonlyMap<string, readonly { request: { senderId: string } }[]>,
   nowText: string,
   mysql: boolean,
+  /**
+   * Refuse a conversation whose senders are not all live members, or that is read-only (default). A
+   * message that is no member's send (a system event of the conversation) passes `false`: then only a
+   * deleted conversation is refused.
+   */
+  checkSenders = true,
 ): Promise<Map<string, Counters>> {
   const conversationIds = [...sendsByConversation.keys()].sort();
   const counters = new Map<string, Counters>();
@@ -398,7 +404,9 @@ export async function bumpCounters(
     set last_seq = last_seq + case id${incrementSql} else 0 end,
       last_rev = last_rev + case id${incrementSql} else 0 end,
       last_message_at = ?, updated_at = ?
-    where id in (${placeholders(conversationIds.length)}) and deleted_at is null
+    where id in (${placeholders(conversationIds.length)}) and deleted_at is null${
+      checkSenders
+        ? `
       and (select count(*) from conversation_members m
         where m.conversation_id = conversations.id and m.left_at is null
           and m.user_id in (${placeholders(senderList.length)})
@@ -406,18 +414,16 @@ export async function bumpCounters(
         = case id${sendersCountSql} else -1 end
       and (type <> 'direct' or not exists (select 1 from conversation_members p
         inner join users u on u.id = p.user_id
-        where p.conversation_id = conversations.id and p.left_at is null and u.deleted_at is not null))${
-          mysql ? '' : ' returning id, last_seq, last_rev'
-        }`;
+        where p.conversation_id = conversations.id and p.left_at is null and u.deleted_at is not null))`
+        : ''
+    }${mysql ? '' : ' returning id, last_seq, last_rev'}`;
   const parameters = [
     ...increment,
     ...increment,
     nowText,
     nowText,
     ...conversationIds,
-    ...senderList,
-    ...sendersCase,
-    ...sendersCount,
+    ...(checkSenders ? [...senderList, ...sendersCase, ...sendersCount] : []),
   ];
   const updated = await trx.executeQuery<Counters & { id: string }>(CompiledQuery.raw(text, parameters));
   if (mysql) {

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   }
 
   log('starting MariaDB (durable: innodb_flush_log_at_trx_commit=1, log-bin, sync_binlog=1)…');
-  const mariadb = await startMariaDb({ durable: true });
+  const mariadb = await startMariaDb({ durable: true, performanceSchema: settings.dbDigests });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-'));
   const profileDir = path.join(resultsDir, 'profiles');
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       logBin: Number(versionRow?.logBin) === 1,
     };
     const mariadbPid = Number(readFileSync(String(versionRow?.pidFile), 'utf8').trim());
-    const ctx: ProbeContext = { admin, serverPid: server.pid, mariadbPid };
+    const ctx: ProbeContext = { admin, serverPid: server.pid, mariadbPid, digests: settings.dbDigests };
     log(`MariaDB ${mariadbInfo.version} (pid ${mariadbPid}), ${JSON.stringify(mariadbInfo)}`);
 
     const setupStart = performance.now();

@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { BenchClient } from './bench-client.js';
-import { between, type ProbeContext, probe } from './probe.js';
+import { between, type ProbeContext, probe, resetDigests, topDigests } from './probe.js';
 import { log, round, settings } from './settings.js';
 import { sleep } from './stats.js';
 import { newPhase, type Traffic } from './traffic.js';
@@ -32,6 +32,7 @@ export async function runAsFastAsAcks({ traffic, clients, conversationOf, ctx }:
     `parley: ${clients.length} clients in ${settings.pairs} direct conversations, window ${settings.window}, ${settings.parleySeconds} s…`,
   );
   const fast = newPhase('parley');
+  await resetDigests(ctx);
   const fastBefore = await probe(ctx);
   const fastStart = performance.now();
   const fastEnd = fastStart + settings.parleySeconds * 1000;
@@ -65,6 +66,7 @@ export async function runAsFastAsAcks({ traffic, clients, conversationOf, ctx }:
     sendToAckMs: fast.ack.summary(),
     sendToDeliveryMs: fast.delivery.summary(),
     ...between(fastBefore, fastAfter, fast.acked),
+    statementDigests: await topDigests(ctx),
   };
   log(
     `parley: ${fastRate} acked msgs/s, ack p50/p99 ${parley.sendToAckMs.p50}/${parley.sendToAckMs.p99} ms, delivery p50/p99 ${parley.sendToDeliveryMs.p50}/${parley.sendToDeliveryMs.p99} ms`,
@@ -74,10 +76,15 @@ export async function runAsFastAsAcks({ traffic, clients, conversationOf, ctx }:
 
 /** Open loop at `settings.pacedFraction` of `fastRate`: each client on its own schedule, acked or not. */
 export async function runPaced({ traffic, clients, conversationOf, ctx }: PairTraffic, fastRate: number) {
-  const pacedRate = Math.max(1, Math.round(fastRate * settings.pacedFraction));
+  const pacedRate = settings.pacedRate ?? Math.max(1, Math.round(fastRate * settings.pacedFraction));
   const periodMs = (clients.length / pacedRate) * 1000;
-  log(`paced: ${pacedRate} msgs/s (${settings.pacedFraction} × ${fastRate}) for ${settings.pacedSeconds} s…`);
+  log(
+    settings.pacedRate
+      ? `paced: ${pacedRate} msgs/s (BENCH_PACED_RATE) for ${settings.pacedSeconds} s…`
+      : `paced: ${pacedRate} msgs/s (${settings.pacedFraction} × ${fastRate}) for ${settings.pacedSeconds} s…`,
+  );
   const paced = newPhase('paced');
+  await resetDigests(ctx);
   const pacedBefore = await probe(ctx);
   const pacedStart = performance.now();
   const pacedEnd = pacedStart + settings.pacedSeconds * 1000;
@@ -118,6 +125,7 @@ export async function runPaced({ traffic, clients, conversationOf, ctx }: PairTr
     sendToAckMs: paced.ack.summary(),
     sendToDeliveryMs: paced.delivery.summary(),
     ...between(pacedBefore, pacedAfter, paced.acked),
+    statementDigests: await topDigests(ctx),
   };
   log(
     `paced: delivery p50/p99 ${pacedResult.sendToDeliveryMs.p50}/${pacedResult.sendToDeliveryMs.p99} ms, ack p99 ${pacedResult.sendToAckMs.p99} ms`,

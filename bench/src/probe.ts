@@ -71,6 +71,8 @@ export interface ProbeContext {
   admin: Connection;
   serverPid: number | undefined;
   mariadbPid: number | undefined;
+  /** MariaDB runs with performance_schema: phases record their top statement digests. */
+  digests?: boolean;
 }
 
 export async function probe(ctx: ProbeContext): Promise<Probe> {
@@ -99,5 +101,44 @@ export function between(a: Probe, b: Probe, messages: number) {
     messagesPerCommit: delta('Binlog_commits') > 0 ? round(messages / delta('Binlog_commits'), 2) : null,
     commitsPerGroupCommit: groupCommits > 0 ? round(delta('Binlog_commits') / groupCommits, 2) : null,
     cpuPercentOfOneCore: { server: cpu('server'), mariadb: cpu('mariadb'), loadgen: cpu('loadgen') },
+    /** CPU time per message (µs): what issue 15 targets (server ≤ 70, MariaDB ≤ 50). */
+    cpuMicrosecondsPerMessage:
+      messages > 0
+        ? {
+            server: Math.round(((b.cpu.server - a.cpu.server) * 1000) / messages),
+            mariadb: Math.round(((b.cpu.mariadb - a.cpu.mariadb) * 1000) / messages),
+            loadgen: Math.round(((b.cpu.loadgen - a.cpu.loadgen) * 1000) / messages),
+          }
+        : null,
+    loadAverage: os.loadavg().map((value) => round(value, 2)),
   };
+}
+
+/** Forgets the statement digests so far (with BENCH_DB_DIGESTS=1: MariaDB runs with performance_schema). */
+export async function resetDigests(ctx: ProbeContext): Promise<void> {
+  if (!ctx.digests) return;
+  await ctx.admin.query('TRUNCATE TABLE performance_schema.events_statements_summary_by_digest');
+}
+
+/**
+ * The statements MariaDB spent most time on since `resetDigests`, per digest: count, total and mean time
+ * (ms, µs) and rows examined per call — the "where does MariaDB's CPU go" profile of a phase.
+ */
+export async function topDigests(ctx: ProbeContext, limit = 10) {
+  if (!ctx.digests) return undefined;
+  const [rows] = await ctx.admin.query<RowDataPacket[]>(
+    `SELECT DIGEST_TEXT AS text, COUNT_STAR AS calls, SUM_TIMER_WAIT AS total, SUM_ROWS_EXAMINED AS examined
+     FROM performance_schema.events_statements_summary_by_digest
+     WHERE SCHEMA_NAME = 'parley' ORDER BY SUM_TIMER_WAIT DESC LIMIT ?`,
+    [limit],
+  );
+  const all = rows.reduce((sum, row) => sum + Number(row.total), 0);
+  return rows.map((row) => ({
+    statement: String(row.text).replace(/\s+/g, ' ').slice(0, 240),
+    calls: Number(row.calls),
+    totalMs: round(Number(row.total) / 1e9, 1),
+    meanUs: round(Number(row.total) / 1e6 / Math.max(1, Number(row.calls)), 1),
+    rowsExaminedPerCall: round(Number(row.examined) / Math.max(1, Number(row.calls)), 1),
+    shareOfTop: round(Number(row.total) / Math.max(1, all), 3),
+  }));
 }

@@ -41,11 +41,18 @@ export const settings = {
   window: envNumber('BENCH_WINDOW', 1),
   pacedSeconds: envNumber('BENCH_PACED_SECONDS', Math.min(defaults.pacedSeconds, seconds)),
   pacedFraction: envNumber('BENCH_PACED_FRACTION', 0.5),
+  /**
+   * A fixed paced rate (msgs/s) instead of the fraction of the measured one: compares CPU per message of
+   * two builds at the same rate (batch sizes depend on the rate). Unset: `pacedFraction` of the run's.
+   */
+  pacedRate: process.env.BENCH_PACED_RATE ? envNumber('BENCH_PACED_RATE', 1) : undefined,
   groupSize: envNumber('BENCH_GROUP_SIZE', defaults.groupSize),
   fanoutMessages: envNumber('BENCH_FANOUT_MESSAGES', defaults.fanoutMessages),
   fanoutGapMs: envNumber('BENCH_FANOUT_GAP_MS', defaults.gapMs),
   bodyLength: envNumber('BENCH_BODY_LENGTH', 64),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
+  /** MariaDB with performance_schema; the Parley and paced phases record their top statement digests. */
+  dbDigests: process.env.BENCH_DB_DIGESTS === '1',
   skipBuild: process.env.BENCH_SKIP_BUILD === '1',
 };
 export type Settings = typeof settings;

@@ -16,6 +16,8 @@ export interface MariaDbOptions {
   durable?: boolean;
   /** InnoDB buffer pool size (`256M` unless given): benchmarks over big tables want their data in memory. */
   bufferPoolSize?: string;
+  /** `performance_schema=ON`, for statement digests in benchmarks (costs some CPU per statement). */
+  performanceSchema?: boolean;
 }
 
 export interface MariaDbServer {
@@ -128,6 +130,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
           '--server-id=1',
         ]
       : []),
+    ...(options.performanceSchema ? ['--performance-schema=ON'] : []),
   ];
 
   let child: ChildProcess | undefined;

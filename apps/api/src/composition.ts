@@ -104,7 +104,12 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   app.addHook('onClose', async () => stopWatchingKeys());
 
   // SQLite has one writer; MySQL group-commits a few concurrent batch transactions.
-  const writer = new MessageWriter(db, now, database.kind === 'mysql' ? 4 : 1, metrics);
+  const writer = new MessageWriter(
+    db,
+    now,
+    database.kind === 'mysql' ? config.messageWriteConcurrency : 1,
+    metrics,
+  );
   const messaging: HttpServices['messaging'] = {
     db,
     bus,

@@ -149,6 +149,7 @@ const Variables = z.object({
     .max(MAX_TOKEN_TTL_SECONDS)
     .default(MAX_TOKEN_TTL_SECONDS),
   SESSION_TOKEN_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+  MESSAGE_WRITE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   BUS_PROBE_MS: z.coerce.number().int().min(50).max(300_000).default(5_000),
   PRESENCE_GRACE_SECONDS: z.coerce.number().min(0).max(3_600).default(15),
   // Observability (docs/operations.md "Metrics, traces and logs").
@@ -407,6 +408,7 @@ export function loadConfig(
     wsHeartbeatMs: e.WS_HEARTBEAT_MS,
     sessionTokenTtlSeconds: e.SESSION_TOKEN_TTL_SECONDS,
     sessionTokenCacheSize: e.SESSION_TOKEN_CACHE_SIZE,
+    messageWriteConcurrency: e.MESSAGE_WRITE_CONCURRENCY,
     busProbeMs: e.BUS_PROBE_MS,
     presenceGraceMs: Math.round(e.PRESENCE_GRACE_SECONDS * 1000),
     mfa: {

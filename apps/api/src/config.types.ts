@@ -162,6 +162,11 @@ export interface Config {
   readonly sessionTokenTtlSeconds: number;
   /** Session tokens whose verified signature is remembered until they expire (0: verify every request). */
   readonly sessionTokenCacheSize: number;
+  /**
+   * MESSAGE_WRITE_CONCURRENCY: message batch transactions in flight at once on MySQL (more lets MySQL
+   * group-commit several; SQLite has one writer and always uses 1).
+   */
+  readonly messageWriteConcurrency: number;
   /** With Redis: how often each instance proves the fan-out delivers (a probe published to itself). */
   readonly busProbeMs: number;
   /**

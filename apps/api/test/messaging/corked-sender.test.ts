@@ -6,7 +6,7 @@ function recorder() {
   const log: string[] = [];
   return {
     log,
-    socket: { send: (text: string) => log.push(`send ${text}`) },
+    socket: { send: (text: string | Buffer) => log.push(`send ${text}`) },
     tcp: { cork: () => log.push('cork'), uncork: () => log.push('uncork') },
   };
 }

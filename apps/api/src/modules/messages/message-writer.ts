@@ -2,7 +2,13 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { WriterMetrics } from '../../platform/metrics/metrics.js';
 import { MessageBatchScheduler } from './message-batch.scheduler.js';
-import { isWriteConflict, MAX_MESSAGE_BATCH, writeMessageBatch } from './write-message-batch.command.js';
+import {
+  isWriteConflict,
+  MAX_MESSAGE_BATCH,
+  needsCheckedWrite,
+  type SendRequest,
+  writeMessageBatch,
+} from './write-message-batch.command.js';
 
 /**
  * The write path: concurrent sends are grouped into one transaction (one commit, one fsync) by the
@@ -10,6 +16,10 @@ import { isWriteConflict, MAX_MESSAGE_BATCH, writeMessageBatch } from './write-m
  * (`write-message-batch.command.ts`), where each conversation's seq is handed out from its counter row, so
  * seq stays gapless and ordered whatever the commit order. A promise resolves only after its transaction
  * committed: an acknowledged message is durable. Retries of a clientId return the stored message.
+ *
+ * A batch is first written without look-ups (the fast path: no retry or membership SELECT); when that
+ * finds a retry or a refused sender it rolls back and the batch is written again with them
+ * (`writeBatchTwice`).
  */
 export class MessageWriter extends MessageBatchScheduler {
   constructor(
@@ -20,11 +30,28 @@ export class MessageWriter extends MessageBatchScheduler {
     /** Batch sizes and send → durable ack times. */
     metrics?: WriterMetrics,
   ) {
-    super((requests) => db.transaction().execute((trx) => writeMessageBatch(trx, requests, now())), {
+    super((requests) => writeBatchTwice(db, requests, now), {
       concurrency,
       maxBatch: MAX_MESSAGE_BATCH,
       isRetryable: isWriteConflict,
       ...(metrics ? { metrics } : {}),
     });
+  }
+}
+
+/**
+ * One batch: unchecked first; if the counter UPDATE refused a conversation or the INSERT met a stored
+ * (sender, clientId), that transaction rolled back and the batch is written again checked, in a new one.
+ */
+export async function writeBatchTwice(
+  db: Kysely<DB>,
+  requests: readonly SendRequest[],
+  now: () => Date,
+): Promise<Awaited<ReturnType<typeof writeMessageBatch>>> {
+  try {
+    return await db.transaction().execute((trx) => writeMessageBatch(trx, requests, now()));
+  } catch (error) {
+    if (!needsCheckedWrite(error)) throw error;
+    return db.transaction().execute((trx) => writeMessageBatch(trx, requests, now(), { checked: true }));
   }
 }

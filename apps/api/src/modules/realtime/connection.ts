@@ -20,6 +20,7 @@ import type { Presence, PresenceSocket } from '../presence/presence.service.js';
 import { decodeClientFrame, errorFrame, peekClientId } from './client-frames.js';
 import { type Corkable, CorkedSender } from './corked-sender.js';
 import { FollowedConversations } from './followed-conversations.js';
+import { encodeFrame } from './frame-encoder.js';
 import { PresenceView } from './presence-view.js';
 import type { FrameBudget, RealtimeLimits } from './realtime.limits.js';
 import { SocketAdmission } from './socket-admission.js';
@@ -106,7 +107,7 @@ export class Connection {
 
   send(frame: ServerFrame): void {
     if (this.#closed || this.socket.readyState !== this.socket.OPEN) return;
-    this.#sender.send(JSON.stringify(frame));
+    this.#sender.send(encodeFrame(frame));
   }
 
   close(code: number, reason: string): void {

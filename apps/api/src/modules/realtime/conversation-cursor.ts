@@ -21,6 +21,8 @@ export class ConversationCursor {
   #lastSeq: number;
   #lastRev: number;
   #chain: Promise<void> = Promise.resolve();
+  /** Work queued on the chain and not finished yet. */
+  #queued = 0;
 
   constructor(
     readonly conversationId: string,
@@ -38,24 +40,39 @@ export class ConversationCursor {
   }
 
   #enqueue(work: () => Promise<void>): Promise<void> {
-    const next = this.#chain.then(work).catch(this.onError);
+    this.#queued += 1;
+    const next = this.#chain
+      .then(work)
+      .catch(this.onError)
+      .finally(() => {
+        this.#queued -= 1;
+      });
     this.#chain = next;
     return next;
   }
 
-  /** A message or message_updated event from the bus. */
+  /**
+   * A message or message_updated event from the bus. The common case — nothing queued and the event is
+   * the next rev — is handled at once, without a turn on the chain (a 1,000-member fan-out runs this
+   * 1,000 times per message); anything else waits its turn behind the queued work, as before.
+   */
   onMessageEvent(message: Extract<ServerFrame, { type: 'message' }>['message']): void {
+    if (this.#queued === 0 && this.#deliverNext(message)) return;
     void this.#enqueue(async () => {
-      if (message.rev <= this.#lastRev) return;
-      if (message.rev === this.#lastRev + 1) {
-        const isNew = message.seq > this.#lastSeq;
-        this.send({ type: isNew ? 'message' : 'message_updated', message });
-        this.#lastRev = message.rev;
-        if (isNew) this.#lastSeq = message.seq;
-        return;
-      }
+      if (this.#deliverNext(message)) return;
       await this.#catchUp(this.#lastSeq, this.#lastRev);
     });
+  }
+
+  /** Sends the event if it is the next rev, drops it if already delivered; false when revs were missed. */
+  #deliverNext(message: Extract<ServerFrame, { type: 'message' }>['message']): boolean {
+    if (message.rev <= this.#lastRev) return true;
+    if (message.rev !== this.#lastRev + 1) return false;
+    const isNew = message.seq > this.#lastSeq;
+    this.send({ type: isNew ? 'message' : 'message_updated', message });
+    this.#lastRev = message.rev;
+    if (isNew) this.#lastSeq = message.seq;
+    return true;
   }
 
   /**

@@ -5,6 +5,7 @@ import type { AuthDeps } from '../auth/auth.context.js';
 import type { MessageDeps } from '../messages/message.service.js';
 import type { Presence } from '../presence/presence.service.js';
 import { Connection } from './connection.js';
+import { Heartbeat } from './heartbeat.js';
 import type { RealtimeLimits } from './realtime.limits.js';
 import type { SessionRegistry } from './session-registry.js';
 
@@ -33,6 +34,8 @@ export const realtimeRoutes: FastifyPluginAsync<{ deps: RealtimeDeps }> = async 
   const { sessions, heartbeatMs } = deps;
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   deps.metrics.countWebSockets(() => app.websocketServer.clients.size);
+  const heartbeat = new Heartbeat(heartbeatMs);
+  app.addHook('onClose', async () => heartbeat.stop());
 
   // The Origin check every state-changing request gets (auth plugin), here on the upgrade, a GET.
   const onRequest = app.sameOrigin('WebSocket');
@@ -55,21 +58,24 @@ export const realtimeRoutes: FastifyPluginAsync<{ deps: RealtimeDeps }> = async 
     // Heartbeat (WS_HEARTBEAT_MS) well inside a 60 s load-balancer idle timeout; a peer that misses a
     // pong is gone. Each beat also re-checks session, signing key and token expiry: the backstop that
     // closes the socket within one heartbeat when the bus missed an end or the token ran out.
+    // One timer for all sockets (heartbeat.ts), so the re-checks of one tick share one query.
     let alive = true;
     socket.on('pong', () => {
       alive = true;
     });
-    const heartbeat = setInterval(() => {
-      if (!alive) {
-        socket.terminate();
-        return;
-      }
-      alive = false;
-      socket.ping();
-      void connection
-        .checkSession()
-        .catch((error: unknown) => request.log.warn({ err: error }, 'session check failed'));
-    }, heartbeatMs);
-    socket.on('close', () => clearInterval(heartbeat));
+    const leave = heartbeat.add({
+      beat: () => {
+        if (!alive) {
+          socket.terminate();
+          return;
+        }
+        alive = false;
+        socket.ping();
+        void connection
+          .checkSession()
+          .catch((error: unknown) => request.log.warn({ err: error }, 'session check failed'));
+      },
+    });
+    socket.on('close', leave);
   });
 };

@@ -206,7 +206,10 @@ describe.each(DB_KINDS)('schema on %s', (kind) => {
       ['consumed_at', 'created_at', 'expires_at', 'id', 'purpose', 'session_id', 'user_id'],
     ],
   ])('creates the %s table with the same columns as the other dialect', async (table, names) => {
-    const columns = await describeTable(testDb, table);
+    // MySQL's search column (migration 0014, invisible) has no SQLite counterpart: FTS5 is a table there.
+    const columns = (await describeTable(testDb, table)).filter(
+      (column) => !(table === 'messages' && column.name === 'search_text'),
+    );
     expect(columns.map((c) => c.name)).toEqual(names);
     const key = `${table}:${kind}`;
     schemas[key] = columns;

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { type AnyKysely, dialectOf } from './dialect.js';
+import { type AnyKysely, dialectOf, withoutFulltextStopwords } from './dialect.js';
 
 /**
  * Full-text search over message text (issue 12). What is searchable: the text of live messages, as it
@@ -29,12 +29,9 @@ export async function up(db: AnyKysely): Promise<void> {
     await sql`alter table messages add column search_text text
       character set utf8mb4 collate utf8mb4_unicode_ci
       generated always as (case when deleted_at is null then body end) stored invisible`.execute(db);
-    await sql`set session innodb_ft_enable_stopword = 0`.execute(db);
-    try {
+    await withoutFulltextStopwords(db, async () => {
       await sql`create fulltext index messages_search on messages (search_text)`.execute(db);
-    } finally {
-      await sql`set session innodb_ft_enable_stopword = 1`.execute(db);
-    }
+    });
     // The search's recent scan reads each conversation's newest messages by time.
     await db.schema
       .createIndex('messages_conversation_created')

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { type AnyKysely, dialectOf } from './dialect.js';
+import { type AnyKysely, dialectOf, withoutFulltextStopwords } from './dialect.js';
 
 /**
  * Group timeline events and per-user conversation settings (issue 13).
@@ -20,7 +20,15 @@ import { type AnyKysely, dialectOf } from './dialect.js';
  * Expand-only: columns with defaults (or nullable) that the running version ignores.
  */
 export async function up(db: AnyKysely): Promise<void> {
-  const mysql = dialectOf(db) === 'mysql';
+  if (dialectOf(db) === 'mysql') {
+    // The foreign key below copies `messages`, rebuilding its FULLTEXT index (0014): keep it stopword-free.
+    await withoutFulltextStopwords(db, () => addColumns(db, true));
+  } else {
+    await addColumns(db, false);
+  }
+}
+
+async function addColumns(db: AnyKysely, mysql: boolean): Promise<void> {
   await db.schema
     .alterTable('messages')
     .addColumn('kind', 'varchar(8)', (c) =>

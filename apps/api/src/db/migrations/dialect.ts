@@ -36,6 +36,21 @@ export function finishTable<T extends string, C extends string>(
   return result;
 }
 
+/**
+ * Runs `work` with InnoDB's FULLTEXT stopword list off in this session (MySQL; the migrator holds one
+ * connection). The `messages_search` index (migration 0014) is built without stopwords, and any ALTER that
+ * rebuilds `messages` (a new foreign key copies the table) rebuilds that index with the session's setting:
+ * without this, words like "the" would silently drop out of search.
+ */
+export async function withoutFulltextStopwords(db: AnyKysely, work: () => Promise<void>): Promise<void> {
+  await sql`set session innodb_ft_enable_stopword = 0`.execute(db);
+  try {
+    await work();
+  } finally {
+    await sql`set session innodb_ft_enable_stopword = 1`.execute(db);
+  }
+}
+
 /** Migrations and the migrator work on any schema version, so they see the database untyped. */
 // biome-ignore lint/suspicious/noExplicitAny: Kysely's documented type for migrations is Kysely<any>.
 export type AnyKysely = Kysely<any>;

@@ -6,6 +6,7 @@ import {
   type RefObject,
   useEffect,
   useId,
+  useLayoutEffect,
   useRef,
   useState,
 } from 'react';
@@ -111,8 +112,8 @@ export function Composer({
   const [suggesting, setSuggesting] = useState<Suggesting>();
   /** Where the `@` was whose suggestions the user closed with Escape: not offered again until it changes. */
   const dismissed = useRef<number | undefined>(undefined);
-  /** Where the caret goes after a mention was inserted (applied once the text is rendered). */
-  const caretAfter = useRef<number | undefined>(undefined);
+  /** The selection after a mention was inserted or a selection formatted (applied once rendered). */
+  const selectionAfter = useRef<{ start: number; end: number } | undefined>(undefined);
   const listId = useId();
   const textId = useId();
   const hintId = useId();
@@ -133,12 +134,14 @@ export function Composer({
     if (replyingTo) textarea.current?.focus();
   }, [replyingTo]);
 
+  // Where the selection goes once a changed text is in the field (React puts the caret at the end):
+  // set before the browser handles the next key, so a shortcut typed right after acts on it.
   // biome-ignore lint/correctness/useExhaustiveDependencies: the new text being rendered is the trigger.
-  useEffect(() => {
-    const caret = caretAfter.current;
-    if (caret === undefined) return;
-    caretAfter.current = undefined;
-    textarea.current?.setSelectionRange(caret, caret);
+  useLayoutEffect(() => {
+    const selection = selectionAfter.current;
+    if (selection === undefined) return;
+    selectionAfter.current = undefined;
+    textarea.current?.setSelectionRange(selection.start, selection.end);
   }, [text]);
 
   /** Opens, updates or closes the suggestions for the text and caret as they are now. */
@@ -162,7 +165,7 @@ export function Composer({
     const field = textarea.current;
     if (!suggesting || !field) return;
     const next = insertMention(text, suggesting.query, field.selectionStart, member.displayName);
-    caretAfter.current = next.caret;
+    selectionAfter.current = { start: next.caret, end: next.caret };
     setText(next.text);
     setPicked((current) => [...current, { id: member.id, name: member.displayName }]);
     // "@Name " now matches its own name again: not offered until the caret leaves this mention.
@@ -262,8 +265,8 @@ export function Composer({
       { text: element.value, start: element.selectionStart, end: element.selectionEnd },
       marker,
     );
+    selectionAfter.current = { start: next.start, end: next.end };
     setText(next.text);
-    requestAnimationFrame(() => element.setSelectionRange(next.start, next.end));
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {

@@ -185,9 +185,11 @@ function ThreadScreen({ conversation, thread, linked }: ThreadScreenProps) {
   const scroller = useRef<HTMLElement>(null);
   const list = useRef<HTMLOListElement>(null);
   const divider = useRef<HTMLLIElement>(null);
-  // With unread messages the view first lands on the "New messages" divider, not at the bottom.
-  const landing = useRef<'pending' | 'loading' | 'done'>(unreadAfter === undefined ? 'done' : 'pending');
-  const stick = useRef(unreadAfter === undefined);
+  // With unread messages the view first lands on the "New messages" divider, not at the bottom — unless
+  // it was opened for one message (a search result): then that message is where it goes.
+  const [skipLanding] = useState(() => unreadAfter === undefined || linked !== undefined);
+  const landing = useRef<'pending' | 'loading' | 'done'>(skipLanding ? 'done' : 'pending');
+  const stick = useRef(skipLanding);
   const snapshot = useRef({ height: 0, top: 0, firstSeq: 0 });
   const firstSeq = messages[0]?.seq ?? 0;
   const newestSeq = messages.at(-1)?.seq ?? 0;

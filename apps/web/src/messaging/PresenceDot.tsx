@@ -26,8 +26,8 @@ export function PresenceDot({ status }: { status: PresenceStatus }) {
 /** The status in words, for screen readers (`visible` shows it to everyone too). */
 export function PresenceText({ status, visible = false }: { status: PresenceStatus; visible?: boolean }) {
   return visible ? (
-    <span className={`presence-text presence-text-${status}`}>{STATUS_LABEL[status]}</span>
+    <span className={`presence-status presence-text presence-text-${status}`}>{STATUS_LABEL[status]}</span>
   ) : (
-    <span className="visually-hidden">, {STATUS_LABEL[status].toLowerCase()}</span>
+    <span className="presence-status visually-hidden">, {STATUS_LABEL[status].toLowerCase()}</span>
   );
 }

@@ -103,7 +103,7 @@ export function MessageSearch({ headingLevel, query, onQuery }: MessageSearchPro
             id={inputId}
             type="search"
             className="search-input"
-            placeholder={`Search messages (${isMac ? '⌘' : 'Ctrl+'}K)`}
+            placeholder={`Search (${isMac ? '⌘' : 'Ctrl+'}K)`}
             value={text}
             onChange={(event) => setText(event.target.value)}
             onKeyDown={onKeyDown}

@@ -1,4 +1,5 @@
 import { useEffect, useId, useState } from 'react';
+import './notifications.css';
 import { Status } from '../../components/Status.js';
 import { type DesktopState, desktopState, turnOff, turnOn } from '../../notifications/desktop-preference.js';
 
@@ -44,8 +45,10 @@ export function DesktopNotificationsSection() {
   };
 
   return (
-    <section className="settings-section" aria-labelledby={titleId}>
-      <h2 id={titleId}>Desktop notifications</h2>
+    <section className="notify-section" aria-labelledby={titleId}>
+      <h2 id={titleId} className="section-title">
+        Desktop notifications
+      </h2>
       <p>{DESCRIPTION[state]}</p>
       {state === 'off' ? (
         <button type="button" className="button button-primary" onClick={enable} disabled={busy}>

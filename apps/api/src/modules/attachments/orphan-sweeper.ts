@@ -3,6 +3,7 @@ import type { DB } from '../../db/schema.js';
 import { toDbTime } from '../../db/time.js';
 import { newId } from '../../ids.js';
 import type { BlobStore } from '../../platform/blobs/blob-store.js';
+import { RepeatingTask } from '../../repeating-task.js';
 import {
   claimedForPurge,
   claimOrphans,
@@ -87,15 +88,14 @@ export async function sweepOrphanUploads(deps: SweepDeps): Promise<SweepResult> 
  * time, in-process: no queue server. stop() waits for a run in progress.
  */
 export class OrphanSweeper {
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> | undefined;
-  #stopped = false;
+  readonly #task: RepeatingTask;
 
-  constructor(private readonly deps: SweepDeps & { readonly intervalMs: number }) {}
+  constructor(private readonly deps: SweepDeps & { readonly intervalMs: number }) {
+    this.#task = new RepeatingTask(deps.intervalMs, () => this.runOnce());
+  }
 
   start(): void {
-    this.#stopped = false;
-    this.#schedule();
+    this.#task.start();
   }
 
   /** One sweep now; logs instead of throwing. */
@@ -115,21 +115,8 @@ export class OrphanSweeper {
     }
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#running;
-  }
-
-  #schedule(): void {
-    if (this.#stopped) return;
-    const delay = this.deps.intervalMs * (0.9 + Math.random() * 0.2);
-    this.#timer = setTimeout(() => {
-      this.#running = this.runOnce().finally(() => {
-        this.#running = undefined;
-        this.#schedule();
-      });
-    }, delay);
-    this.#timer.unref();
+  /** Cancels the next run and waits for one in progress. */
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 }

@@ -6,6 +6,7 @@ import { newId } from '../../ids.js';
 import type { Limiter } from '../../platform/limits/limiter.js';
 import type { MailQueue } from '../../platform/mail/mail-queue.js';
 import type { LinkSigner } from '../../platform/secrets/link-signer.js';
+import { RepeatingTask } from '../../repeating-task.js';
 import { userSocketsKey } from '../realtime/realtime.limits.js';
 import { type SummaryConversation, summaryEmail } from './notification-email.js';
 import {
@@ -246,16 +247,15 @@ function toSummary(pair: DuePair): SummaryConversation {
  * time, in-process: no queue server. stop() waits for a run in progress.
  */
 export class EmailNotifier {
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> | undefined;
-  #stopped = false;
+  readonly #task: RepeatingTask;
   #resumeAfter: NotifyCursor | undefined;
 
-  constructor(private readonly deps: NotifierDeps & { readonly intervalMs: number }) {}
+  constructor(private readonly deps: NotifierDeps & { readonly intervalMs: number }) {
+    this.#task = new RepeatingTask(deps.intervalMs, () => this.runOnce());
+  }
 
   start(): void {
-    this.#stopped = false;
-    this.#schedule();
+    this.#task.start();
   }
 
   /** One run now; logs instead of throwing. */
@@ -273,21 +273,8 @@ export class EmailNotifier {
     }
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#running;
-  }
-
-  #schedule(): void {
-    if (this.#stopped) return;
-    const delay = this.deps.intervalMs * (0.9 + Math.random() * 0.2);
-    this.#timer = setTimeout(() => {
-      this.#running = this.runOnce().finally(() => {
-        this.#running = undefined;
-        this.#schedule();
-      });
-    }, delay);
-    this.#timer.unref();
+  /** Cancels the next run and waits for one in progress. */
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 }

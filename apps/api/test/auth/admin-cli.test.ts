@@ -2,12 +2,13 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
+import { describe, expect, it } from 'vitest';
+import type { SmtpCapture } from '../../../../scripts/services/smtp-capture.js';
 import { type AdminContext, runAdminCommand } from '../../src/cli/admin-commands.js';
-import { buildTestApp, platformOf } from '../helpers/app.js';
+import { platformOf } from '../helpers/app.js';
 import { call, login, type Session, signUp, TestClock } from '../helpers/auth.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
+import { DB_KINDS, type TestDatabase } from '../helpers/database.js';
+import { withMailApp } from '../helpers/mail-app.js';
 import { enrolTotp, passwordStep } from '../helpers/mfa.js';
 import { SoftAuthenticator } from '../helpers/webauthn.js';
 
@@ -20,16 +21,7 @@ describe.each(DB_KINDS)('npm run admin on %s', (kind) => {
   let app: FastifyInstance;
   const clock = new TestClock();
 
-  beforeAll(async () => {
-    smtp = await startSmtpCapture();
-    testDb = await createTestDatabase(kind, { env: { SMTP_URL: smtp.url } });
-    app = await buildTestApp(testDb, { now: clock.now });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await testDb?.cleanup();
-    await smtp?.stop();
-  });
+  withMailApp(kind, { now: clock.now }, (started) => ({ smtp, testDb, app } = started));
 
   /** Runs a command in this process over the test's database, bus and mail; its status and output. */
   async function admin(...args: string[]) {

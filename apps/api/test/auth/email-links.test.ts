@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
-import { buildTestApp } from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import type { SmtpCapture } from '../../../../scripts/services/smtp-capture.js';
 import {
   call,
   GOOD_PASSWORD,
@@ -11,24 +10,15 @@ import {
   tokenFromEmail,
   uniqueEmail,
 } from '../helpers/auth.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
+import { DB_KINDS } from '../helpers/database.js';
+import { withMailApp } from '../helpers/mail-app.js';
 
 describe.each(DB_KINDS)('email links on %s', (kind) => {
   let smtp: SmtpCapture;
-  let testDb: TestDatabase;
   let app: FastifyInstance;
   const clock = new TestClock();
 
-  beforeAll(async () => {
-    smtp = await startSmtpCapture();
-    testDb = await createTestDatabase(kind, { env: { SMTP_URL: smtp.url } });
-    app = await buildTestApp(testDb, { now: clock.now });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await testDb?.cleanup();
-    await smtp?.stop();
-  });
+  withMailApp(kind, { now: clock.now }, (started) => ({ smtp, app } = started));
 
   async function resetLink(email: string): Promise<string> {
     expect((await call(app, 'POST', '/api/auth/forgot-password', { body: { email } })).statusCode).toBe(202);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
-import { buildTestApp, platformOf } from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import type { SmtpCapture } from '../../../../scripts/services/smtp-capture.js';
+import { platformOf } from '../helpers/app.js';
 import {
   call,
   GOOD_PASSWORD,
@@ -13,7 +13,8 @@ import {
   TestClock,
   tokenFromEmail,
 } from '../helpers/auth.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
+import { DB_KINDS, type TestDatabase } from '../helpers/database.js';
+import { withMailApp } from '../helpers/mail-app.js';
 import { enrolTotp, nextTotp, passwordStep, secondStep, totpAt } from '../helpers/mfa.js';
 
 describe.each(DB_KINDS)('two-step sign-in on %s', (kind) => {
@@ -22,16 +23,7 @@ describe.each(DB_KINDS)('two-step sign-in on %s', (kind) => {
   let app: FastifyInstance;
   const clock = new TestClock();
 
-  beforeAll(async () => {
-    smtp = await startSmtpCapture();
-    testDb = await createTestDatabase(kind, { env: { SMTP_URL: smtp.url } });
-    app = await buildTestApp(testDb, { now: clock.now });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await testDb?.cleanup();
-    await smtp?.stop();
-  });
+  withMailApp(kind, { now: clock.now }, (started) => ({ smtp, testDb, app } = started));
 
   const mfa = async (session: Session) => (await call(app, 'GET', '/api/me/mfa', { session })).json();
   const me = (session: Session) => call(app, 'GET', '/api/me', { session });
@@ -511,20 +503,14 @@ describe.each(DB_KINDS)('two-step sign-in on %s', (kind) => {
 
 describe.each(DB_KINDS)('the per-account second-factor limit on %s', (kind) => {
   let smtp: SmtpCapture;
-  let testDb: TestDatabase;
   let app: FastifyInstance;
   const clock = new TestClock();
 
-  beforeAll(async () => {
-    smtp = await startSmtpCapture();
-    testDb = await createTestDatabase(kind, { env: { SMTP_URL: smtp.url, LIMIT_MFA_ACCOUNT: '6/900s' } });
-    app = await buildTestApp(testDb, { now: clock.now });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await testDb?.cleanup();
-    await smtp?.stop();
-  });
+  withMailApp(
+    kind,
+    { now: clock.now, env: { LIMIT_MFA_ACCOUNT: '6/900s' } },
+    (started) => ({ smtp, app } = started),
+  );
 
   it('counts codes per account across challenges and addresses, and only for real challenges', async () => {
     const user = await signUp(app, smtp);

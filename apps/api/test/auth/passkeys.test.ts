@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
-import { buildTestApp } from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import type { SmtpCapture } from '../../../../scripts/services/smtp-capture.js';
 import { call, login, type Session, sessionFrom, signUp, TestClock } from '../helpers/auth.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
+import { DB_KINDS, type TestDatabase } from '../helpers/database.js';
+import { withMailApp } from '../helpers/mail-app.js';
 import { enrolTotp, nextTotp, passwordStep } from '../helpers/mfa.js';
 import { SoftAuthenticator } from '../helpers/webauthn.js';
 
@@ -15,16 +15,7 @@ describe.each(DB_KINDS)('passkeys on %s', (kind) => {
   let app: FastifyInstance;
   const clock = new TestClock();
 
-  beforeAll(async () => {
-    smtp = await startSmtpCapture();
-    testDb = await createTestDatabase(kind, { env: { SMTP_URL: smtp.url } });
-    app = await buildTestApp(testDb, { now: clock.now });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await testDb?.cleanup();
-    await smtp?.stop();
-  });
+  withMailApp(kind, { now: clock.now }, (started) => ({ smtp, testDb, app } = started));
 
   const authenticator = () =>
     new SoftAuthenticator(app.config.publicUrl.origin, app.config.publicUrl.hostname);

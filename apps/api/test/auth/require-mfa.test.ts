@@ -1,28 +1,18 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
-import { buildTestApp } from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import type { SmtpCapture } from '../../../../scripts/services/smtp-capture.js';
 import { call, type Session, signUp, TestClock } from '../helpers/auth.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
+import { DB_KINDS } from '../helpers/database.js';
+import { withMailApp } from '../helpers/mail-app.js';
 import { nextTotp } from '../helpers/mfa.js';
 import { SoftAuthenticator } from '../helpers/webauthn.js';
 
 describe.each(DB_KINDS)('REQUIRE_MFA on %s', (kind) => {
   let smtp: SmtpCapture;
-  let testDb: TestDatabase;
   let app: FastifyInstance;
   const clock = new TestClock();
 
-  beforeAll(async () => {
-    smtp = await startSmtpCapture();
-    testDb = await createTestDatabase(kind, { env: { SMTP_URL: smtp.url, REQUIRE_MFA: 'true' } });
-    app = await buildTestApp(testDb, { now: clock.now });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await testDb?.cleanup();
-    await smtp?.stop();
-  });
+  withMailApp(kind, { now: clock.now, env: { REQUIRE_MFA: 'true' } }, (started) => ({ smtp, app } = started));
 
   /** Everyday routes an account without a second factor must not reach. */
   const everyday = (session: Session) => [

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { SmtpCapture } from '../../../../scripts/services/smtp-capture.js';
 import { fromDbTime } from '../../src/db/time.js';
 import { SESSION_TOUCH_INTERVAL_MS } from '../../src/modules/auth/auth.constants.js';
 import { rotateLocalKeyrings } from '../../src/platform/secrets/local-keyring.source.js';
-import { buildTestApp, platformOf } from '../helpers/app.js';
+import { platformOf } from '../helpers/app.js';
 import { call, login, signUp, TestClock } from '../helpers/auth.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
+import { DB_KINDS, type TestDatabase } from '../helpers/database.js';
+import { withMailApp } from '../helpers/mail-app.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -21,16 +22,7 @@ describe.each(DB_KINDS)('session checks on %s', (kind) => {
   let app: FastifyInstance;
   const clock = new TestClock();
 
-  beforeAll(async () => {
-    smtp = await startSmtpCapture();
-    testDb = await createTestDatabase(kind, { env: { SMTP_URL: smtp.url } });
-    app = await buildTestApp(testDb, { now: clock.now });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await testDb?.cleanup();
-    await smtp?.stop();
-  });
+  withMailApp(kind, { now: clock.now }, (started) => ({ smtp, testDb, app } = started));
 
   const me = (session: { cookie: string; token: string }, via: 'cookie' | 'bearer' = 'cookie') =>
     call(app, 'GET', '/api/me', { session, via });

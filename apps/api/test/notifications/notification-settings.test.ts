@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
+import { describe, expect, it } from 'vitest';
+import type { SmtpCapture } from '../../../../scripts/services/smtp-capture.js';
 import { channels, type UsersEvent } from '../../src/platform/bus/event-bus.js';
-import { buildTestApp, platformOf } from '../helpers/app.js';
+import { platformOf } from '../helpers/app.js';
 import { call, signUp, TestClock } from '../helpers/auth.js';
-import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
+import { DB_KINDS, type TestDatabase } from '../helpers/database.js';
+import { withMailApp } from '../helpers/mail-app.js';
 import { createDirect, send } from '../helpers/messaging.js';
 import { notificationsTo, notifierOf, runJob, unsubscribeToken } from '../helpers/notifications.js';
 
@@ -18,16 +19,7 @@ describe.each(DB_KINDS)('notification settings and one-click unsubscribe on %s',
   let app: FastifyInstance;
   const clock = new TestClock();
 
-  beforeAll(async () => {
-    smtp = await startSmtpCapture();
-    testDb = await createTestDatabase(kind, { env: { SMTP_URL: smtp.url } });
-    app = await buildTestApp(testDb, { now: clock.now });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await testDb?.cleanup();
-    await smtp?.stop();
-  });
+  withMailApp(kind, { now: clock.now }, (started) => ({ smtp, testDb, app } = started));
 
   const settingsOf = async (user: User) => {
     const response = await call(app, 'GET', '/api/me/notification-settings', { session: user.session });

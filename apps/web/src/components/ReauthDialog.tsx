@@ -3,9 +3,10 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { ApiError, api, describeError } from '../api/client.js';
 import { mfaQuery } from '../api/queries.js';
 import { FieldError, useForm } from '../forms/use-form.js';
-import { describePasskeyError, getPasskeyAssertion } from '../session/passkeys.js';
+import { getPasskeyAssertion } from '../session/passkeys.js';
 import { Field } from './Field.js';
 import { Form } from './Form.js';
+import { PasskeyButton, usePasskeyCeremony } from './PasskeyButton.js';
 import { PasswordField } from './PasswordField.js';
 import { SubmitButton } from './SubmitButton.js';
 
@@ -60,25 +61,17 @@ export function ReauthDialog({ onDone }: ReauthDialogProps) {
     }
     finish(true);
   };
-  const [passkey, setPasskey] = useState<{ busy: boolean; problem?: string }>({ busy: false });
-  const confirmWithPasskey = async () => {
-    if (passkey.busy) return;
-    setPasskey({ busy: true });
-    try {
+  const [passkey, confirmWithPasskey] = usePasskeyCeremony(
+    async () => {
       const options = await api.passkeyOptions({ reauthenticate: true });
       await api.reauthenticate({ passkey: await getPasskeyAssertion(options) });
       finish(true);
-    } catch (error) {
-      setPasskey({
-        busy: false,
-        problem:
-          describePasskeyError(error) ??
-          (error instanceof ApiError && error.code === 'validation_failed'
-            ? 'That passkey could not be verified. Try again, or use your password.'
-            : describeError(error)),
-      });
-    }
-  };
+    },
+    (error) =>
+      error instanceof ApiError && error.code === 'validation_failed'
+        ? 'That passkey could not be verified. Try again, or use your password.'
+        : describeError(error),
+  );
   const switchTo = (next: 'password' | 'code') => {
     form.reset();
     setMethod(next);
@@ -124,19 +117,9 @@ export function ReauthDialog({ onDone }: ReauthDialogProps) {
       </Form>
       {mfa.data && mfa.data.passkeys.length > 0 ? (
         <div className="dialog-switch">
-          <button
-            type="button"
-            className="button button-secondary"
-            onClick={() => void confirmWithPasskey()}
-            aria-disabled={passkey.busy || undefined}
-          >
-            {passkey.busy ? 'Waiting for your passkey…' : 'Use a passkey instead'}
-          </button>
-          {passkey.problem ? (
-            <p className="field-error" role="alert">
-              {passkey.problem}
-            </p>
-          ) : null}
+          <PasskeyButton ceremony={passkey} onStart={confirmWithPasskey}>
+            Use a passkey instead
+          </PasskeyButton>
         </div>
       ) : null}
       {mfa.data?.totp ? (

@@ -3,10 +3,11 @@ import { useEffect, useState } from 'react';
 import { api, describeError, isApiError } from '../../api/client.js';
 import { Field } from '../../components/Field.js';
 import { Form } from '../../components/Form.js';
+import { PasskeyButton, usePasskeyCeremony } from '../../components/PasskeyButton.js';
 import { SubmitButton } from '../../components/SubmitButton.js';
 import { useForm } from '../../forms/use-form.js';
 import { useNavigate } from '../../router/router.js';
-import { describePasskeyError, getPasskeyAssertion } from '../../session/passkeys.js';
+import { getPasskeyAssertion } from '../../session/passkeys.js';
 import { useSession } from '../../session/session-context.js';
 
 interface SecondFactorStepProps {
@@ -33,35 +34,27 @@ export function SecondFactorStep({ challenge, methods, to, onExpired, onBack }: 
   const [method, setMethod] = useState<'totp' | 'recovery'>(methods.includes('totp') ? 'totp' : 'recovery');
   const label = method === 'totp' ? 'Authentication code' : 'Recovery code';
   const form = useForm({ code: '' }, { code: label });
-  const [passkey, setPasskey] = useState<{ busy: boolean; problem?: string }>({ busy: false });
-
   /** The passkey answers this very sign-in: its WebAuthn challenge is the sign-in challenge. */
-  const answerWithPasskey = async () => {
-    if (passkey.busy) return;
-    setPasskey({ busy: true });
-    try {
+  const [passkey, answerWithPasskey] = usePasskeyCeremony(
+    async () => {
       const options = await api.passkeyOptions({ challenge });
       const assertion = await getPasskeyAssertion(options);
       const { user } = await api.loginMfa({ challenge, passkey: assertion });
       setUser(user);
       navigate(to, { replace: true });
-    } catch (error) {
+    },
+    (error) => {
       if (isApiError(error, 'invalid_token')) {
         onExpired(
           'That sign-in attempt can’t be finished (it expired, or too many tries failed). Sign in again.',
         );
-        return;
+        return null;
       }
-      setPasskey({
-        busy: false,
-        problem:
-          describePasskeyError(error) ??
-          (isApiError(error, 'validation_failed')
-            ? 'That passkey could not be verified. Try again, or use another way.'
-            : describeError(error)),
-      });
-    }
-  };
+      return isApiError(error, 'validation_failed')
+        ? 'That passkey could not be verified. Try again, or use another way.'
+        : describeError(error);
+    },
+  );
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `method` is the trigger: focus the new field.
   useEffect(() => {
@@ -87,19 +80,9 @@ export function SecondFactorStep({ challenge, methods, to, onExpired, onBack }: 
 
   const passkeyBlock = methods.includes('passkey') ? (
     <div className="passkey-sign-in">
-      <button
-        type="button"
-        className={codeMethods ? 'button button-secondary' : 'button button-primary'}
-        onClick={() => void answerWithPasskey()}
-        aria-disabled={passkey.busy || undefined}
-      >
-        {passkey.busy ? 'Waiting for your passkey…' : 'Use a passkey'}
-      </button>
-      {passkey.problem ? (
-        <p className="field-error" role="alert">
-          {passkey.problem}
-        </p>
-      ) : null}
+      <PasskeyButton ceremony={passkey} onStart={answerWithPasskey} primary={!codeMethods}>
+        Use a passkey
+      </PasskeyButton>
     </div>
   ) : null;
 

@@ -4,13 +4,14 @@ import { api, describeError, isApiError } from '../../api/client.js';
 import { EmailField } from '../../components/EmailField.js';
 import { Form } from '../../components/Form.js';
 import { Page } from '../../components/Page.js';
+import { PasskeyButton, usePasskeyCeremony } from '../../components/PasskeyButton.js';
 import { PasswordField } from '../../components/PasswordField.js';
 import { Status } from '../../components/Status.js';
 import { SubmitButton } from '../../components/SubmitButton.js';
 import { useForm } from '../../forms/use-form.js';
 import { Link, useLocation, useNavigate } from '../../router/router.js';
 import { readSignInState, SIGN_IN_NOTICES } from '../../session/notices.js';
-import { describePasskeyError, getPasskeyAssertion, passkeysSupported } from '../../session/passkeys.js';
+import { getPasskeyAssertion, passkeysSupported } from '../../session/passkeys.js';
 import { useSession } from '../../session/session-context.js';
 import { SecondFactorStep } from './SecondFactorStep.js';
 
@@ -26,29 +27,20 @@ export function SignInPage() {
   /** After a correct password on an account with a second factor: the challenge to answer. */
   const [second, setSecond] = useState<{ challenge: string; methods: MfaMethod[] }>();
   const [restarted, setRestarted] = useState<string>();
-  const [passkey, setPasskey] = useState<{ busy: boolean; problem?: string }>({ busy: false });
-
   /** Passkey-only sign-in: the browser offers the passkeys it holds for Parley (no email needed). */
-  const signInWithPasskey = async () => {
-    if (passkey.busy) return;
-    setPasskey({ busy: true });
-    try {
+  const [passkey, signInWithPasskey] = usePasskeyCeremony(
+    async () => {
       const options = await api.passkeyOptions();
       const assertion = await getPasskeyAssertion(options);
       const result = await api.passkeySignIn({ assertion });
       setUser(result.user);
       navigate(from ?? '/', { replace: true });
-    } catch (error) {
-      setPasskey({
-        busy: false,
-        problem:
-          describePasskeyError(error) ??
-          (isApiError(error, 'invalid_credentials')
-            ? 'That passkey could not sign you in. Use your email and password, or another passkey.'
-            : describeError(error)),
-      });
-    }
-  };
+    },
+    (error) =>
+      isApiError(error, 'invalid_credentials')
+        ? 'That passkey could not sign you in. Use your email and password, or another passkey.'
+        : describeError(error),
+  );
 
   const signIn = async (values: typeof form.values) => {
     setResend({ busy: false });
@@ -126,19 +118,9 @@ export function SignInPage() {
       {passkeysSupported() ? (
         <div className="passkey-sign-in">
           <p className="divider-text">or</p>
-          <button
-            type="button"
-            className="button button-secondary"
-            onClick={() => void signInWithPasskey()}
-            aria-disabled={passkey.busy || undefined}
-          >
-            {passkey.busy ? 'Waiting for your passkey…' : 'Sign in with a passkey'}
-          </button>
-          {passkey.problem ? (
-            <p className="field-error" role="alert">
-              {passkey.problem}
-            </p>
-          ) : null}
+          <PasskeyButton ceremony={passkey} onStart={signInWithPasskey}>
+            Sign in with a passkey
+          </PasskeyButton>
         </div>
       ) : null}
       <ul className="auth-links">

@@ -24,7 +24,6 @@ import {
   listUserConversations,
   lockConversations,
   type Membership,
-  setConversationTitle,
 } from './conversation.repository.js';
 import { ensureGroupOwner } from './group-ownership.js';
 import { decodeListCursor, encodeListCursor } from './list-cursor.js';
@@ -38,8 +37,6 @@ import {
   leaveConversations,
   listMembers,
   rejoinMember,
-  setMemberRole,
-  setMemberSettings,
 } from './member.repository.js';
 
 export interface ConversationLimits {
@@ -124,7 +121,7 @@ async function assertUsersExist(db: Kysely<DB>, ids: readonly string[]): Promise
 }
 
 /** Tells each member's sockets that a conversation (its members, title) changed or appeared. */
-function announce(
+export function announce(
   deps: Pick<ConversationDeps, 'bus'>,
   conversationId: string,
   userIds: readonly string[],
@@ -176,7 +173,7 @@ export async function announceProfile(
   }
 }
 
-async function activeMemberIds(db: Kysely<DB>, conversationId: string): Promise<string[]> {
+export async function activeMemberIds(db: Kysely<DB>, conversationId: string): Promise<string[]> {
   return (await listMembers(db, [conversationId])).map((m) => m.user_id);
 }
 
@@ -270,7 +267,7 @@ export async function createConversation(
   return { conversation: await getConversation(deps, userId, id), created: true };
 }
 
-function assertGroupManager(membership: Membership, what = 'manage members'): void {
+export function assertGroupManager(membership: Membership, what = 'manage members'): void {
   if (membership.type !== 'group') throw new AppError('forbidden', 'Direct conversations have fixed members');
   if (membership.role !== 'owner' && membership.role !== 'admin') {
     throw new AppError('forbidden', `Only the owner and admins ${what}`);
@@ -373,84 +370,4 @@ export async function removeMember(
     before.filter((id) => id !== memberId),
   );
   await publishSystemEvent(deps, event);
-}
-
-/**
- * Owner/admins rename a group (the title follows the rules of a new group's). The "renamed" timeline
- * line is stored in the same transaction; the same title again changes nothing.
- */
-export async function renameConversation(
-  deps: ConversationDeps,
-  userId: string,
-  conversationId: string,
-  title: string,
-): Promise<Conversation> {
-  const membership = await requireMembership(deps.db, conversationId, userId);
-  assertGroupManager(membership, 'rename a group');
-  if (membership.title === title) return getConversation(deps, userId, conversationId);
-  const now = toDbTime(deps.now());
-  const event = await deps.db.transaction().execute(async (trx) => {
-    await lockConversations(trx, [conversationId], now);
-    // Read again under the lock: a demotion or removal that committed first is respected.
-    const current = await findMembership(trx, conversationId, userId);
-    if (!current) throw conversationNotFound();
-    assertGroupManager(current, 'rename a group');
-    await setConversationTitle(trx, conversationId, title);
-    return insertSystemEvent(trx, { conversationId, event: 'renamed', actorId: userId, title }, now);
-  });
-  announce(deps, conversationId, await activeMemberIds(deps.db, conversationId));
-  await publishSystemEvent(deps, event);
-  return getConversation(deps, userId, conversationId);
-}
-
-/**
- * The owner makes a member an admin, or an admin a member again. The owner's own role does not change
- * here (ownership passes only when the owner leaves); the target must be an active member. Asking for the
- * role someone already has changes nothing.
- */
-export async function changeMemberRole(
-  deps: ConversationDeps,
-  userId: string,
-  conversationId: string,
-  memberId: string,
-  role: 'admin' | 'member',
-): Promise<void> {
-  const membership = await requireMembership(deps.db, conversationId, userId);
-  if (membership.type !== 'group') throw new AppError('forbidden', 'Direct conversations have no roles');
-  if (membership.role !== 'owner') throw new AppError('forbidden', 'Only the owner changes roles');
-  const now = toDbTime(deps.now());
-  const changed = await deps.db.transaction().execute(async (trx) => {
-    await lockConversations(trx, [conversationId], now);
-    const current = await findMembership(trx, conversationId, userId);
-    if (current?.role !== 'owner') throw new AppError('forbidden', 'Only the owner changes roles');
-    const target = await findMemberRow(trx, conversationId, memberId);
-    if (!target || target.left_at !== null) throw new AppError('not_found', 'Member not found');
-    if (target.role === 'owner') throw new AppError('forbidden', "The owner's role cannot be changed");
-    if (target.role === role) return false;
-    await setMemberRole(trx, conversationId, memberId, role);
-    return true;
-  });
-  if (changed) announce(deps, conversationId, await activeMemberIds(deps.db, conversationId));
-}
-
-/**
- * The caller's own settings of a conversation: muted (no unread in totals, no notifications) and
- * archived (out of the default list until something new is posted: `archived_at_seq` is the seq at
- * archiving). Only the caller's other tabs hear of it.
- */
-export async function updateSettings(
-  deps: ConversationDeps,
-  userId: string,
-  conversationId: string,
-  settings: { muted?: boolean | undefined; archived?: boolean | undefined },
-): Promise<Conversation> {
-  const membership = await requireMembership(deps.db, conversationId, userId);
-  await setMemberSettings(deps.db, conversationId, userId, {
-    ...(settings.muted === undefined ? {} : { muted: settings.muted ? 1 : 0 }),
-    ...(settings.archived === undefined
-      ? {}
-      : { archived_at_seq: settings.archived ? Number(membership.last_seq) : null }),
-  });
-  announce(deps, conversationId, [userId]);
-  return getConversation(deps, userId, conversationId);
 }

@@ -18,14 +18,12 @@ import { CONVERSATION_LIMITS } from './conversation.limits.js';
 import {
   addMember,
   type ConversationDeps,
-  changeMemberRole,
   createConversation,
   getConversation,
   listConversations,
   removeMember,
-  renameConversation,
-  updateSettings,
 } from './conversation.service.js';
+import { changeMemberRole, renameConversation, updateSettings } from './conversation-settings.service.js';
 
 const errors = {
   400: ErrorBody,

@@ -3,7 +3,9 @@ import { dialectOf } from '../../db/migrations/dialect.js';
 import type { DB, Executor, MessagesTable } from '../../db/schema.js';
 import type { MessageRow } from '../messages/message.repository.js';
 import type { SearchPosition } from './search-cursor.js';
-import { foldToken, type ParsedSearch, type SearchClause } from './search-query.js';
+import { clausePattern, fts5Query } from './search-patterns.js';
+import { foldToken, type ParsedSearch } from './search-query.js';
+import { estimatedMessageCount, mysqlTokenSizes, type TokenSizes } from './search-statistics.js';
 
 /**
  * The search's SQL. Both engines get a query built from the parsed search (never the user's text), and
@@ -24,99 +26,6 @@ import { foldToken, type ParsedSearch, type SearchClause } from './search-query.
  *   `maxScanRows` messages a request: a page that is not full by then comes with a cursor to continue
  *   from (`continueAfter`), so no request reads all of a user's messages.
  */
-
-/** The shortest and longest words InnoDB puts in a FULLTEXT index (server settings, read once). */
-export interface TokenSizes {
-  readonly min: number;
-  readonly max: number;
-}
-
-const tokenSizes = new WeakMap<object, Promise<TokenSizes>>();
-
-function mysqlTokenSizes(db: Executor): Promise<TokenSizes> {
-  let sizes = tokenSizes.get(db);
-  if (!sizes) {
-    sizes = sql<{ min: number | string; max: number | string }>`select
-        @@innodb_ft_min_token_size as min, @@innodb_ft_max_token_size as max`
-      .execute(db)
-      .then(({ rows: [row] }) => ({ min: Number(row?.min ?? 3), max: Number(row?.max ?? 84) }));
-    sizes.catch(() => tokenSizes.delete(db));
-    tokenSizes.set(db, sizes);
-  }
-  return sizes;
-}
-
-const messageCounts = new WeakMap<object, { readonly at: number; readonly count: Promise<number> }>();
-
-/** About how many messages the table holds (InnoDB's estimate, re-read every 10 minutes). */
-function estimatedMessageCount(db: Executor): Promise<number> {
-  const cached = messageCounts.get(db);
-  if (cached && Date.now() - cached.at < 600_000) return cached.count;
-  const count = sql<{ n: number | string | null }>`select table_rows as n from information_schema.tables
-      where table_schema = database() and table_name = 'messages'`
-    .execute(db)
-    .then(({ rows: [row] }) => Number(row?.n ?? 0));
-  count.catch(() => messageCounts.delete(db));
-  messageCounts.set(db, { at: Date.now(), count });
-  return count;
-}
-
-/** The FTS5 query for a parsed search. Tokens hold only letters, digits, marks and `_`: nothing to escape. */
-export function fts5Query(search: ParsedSearch): string {
-  return search.clauses
-    .map((clause) =>
-      clause.kind === 'phrase'
-        ? `"${clause.words.join(' ')}"`
-        : clause.prefix
-          ? `"${clause.text}" *`
-          : `"${clause.text}"`,
-    )
-    .join(' AND ');
-}
-
-/** Not a token character: what separates words (both engines' parsers and search-query.ts agree). */
-const EDGE = '[^\\p{L}\\p{N}\\p{M}_]';
-/** A token character. */
-const TOKEN_CHAR = '[\\p{L}\\p{N}\\p{M}_]';
-
-/**
- * Each ASCII letter as a class of itself and the Latin letters that fold to it (é, È, ő, ḁ, …): a pattern
- * ignores accents as the FULLTEXT index's collation does (its case-insensitivity is the collation's own).
- */
-const LETTER_CLASSES: ReadonlyMap<string, string> = (() => {
-  const variants = new Map<string, string[]>();
-  for (const [from, to] of [
-    [0x00c0, 0x024f],
-    [0x1e00, 0x1eff],
-  ] as const) {
-    for (let code = from; code <= to; code++) {
-      const char = String.fromCodePoint(code);
-      const base = foldToken(char);
-      if (/^[a-z]$/.test(base)) variants.set(base, [...(variants.get(base) ?? []), char]);
-    }
-  }
-  return new Map(
-    [...variants].map(([base, chars]) => [base, `[${base}${base.toUpperCase()}${chars.join('')}]`]),
-  );
-})();
-
-/** A word as a pattern: each letter with its accented forms, combining marks allowed after each. */
-function tokenPattern(word: string): string {
-  return [...foldToken(word)].map((char) => `${LETTER_CLASSES.get(char) ?? char}\\p{M}*`).join('');
-}
-
-/**
- * One clause as a REGEXP on `search_text`: the word (or words, in order) not preceded nor followed by a
- * token character. Lookarounds rather than `(^|[^…])`: a pattern that starts with a letter class lets
- * PCRE skip to the places that letter occurs, ~20 times faster per message than trying an alternation
- * at every character.
- */
-export function clausePattern(clause: SearchClause): string {
-  if (clause.kind === 'phrase') {
-    return `(?<!${TOKEN_CHAR})${clause.words.map(tokenPattern).join(`${EDGE}+`)}(?!${TOKEN_CHAR})`;
-  }
-  return `(?<!${TOKEN_CHAR})${tokenPattern(clause.text)}${clause.prefix ? '' : `(?!${TOKEN_CHAR})`}`;
-}
 
 export interface SearchPageRequest {
   readonly userId: string;

@@ -1,7 +1,8 @@
 import { snippetParts } from '@parley/contract';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clausePattern, fts5Query, indexTerms } from './message-search.repository.js';
+import { indexTerms } from './message-search.repository.js';
+import { clausePattern, fts5Query } from './search-patterns.js';
 import { parseSearchQuery, SearchSyntaxError } from './search-query.js';
 import { buildSnippet } from './search-snippet.js';
 

@@ -15,40 +15,26 @@
  *    every member's socket (clocks: `performance.timeOrigin + now()`, one machine).
  * Load averages are recorded at every step. Writes bench/results/sockets-<timestamp>.json.
  */
-import { type ChildProcess, execFile, fork } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { type Algorithm, hash } from '@node-rs/argon2';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
-import WebSocket from 'ws';
-import { toDbTime } from '../../apps/api/src/db/time.js';
-import { newId } from '../../apps/api/src/ids.js';
 import { freePort } from '../../scripts/services/free-port.js';
 import { startMariaDb } from '../../scripts/services/mariadb.js';
 import { loginAll } from './fixture.js';
 import { machineInfo, processCpuMs } from './probe.js';
 import { startServer } from './server.js';
-import { BENCH_LIMITS, envNumber, log, PASSWORD, resultsDir, rootDir, round, settings } from './settings.js';
-import type { ParentCommand, WorkerReply, WorkerSocket } from './socket-worker.js';
+import { BENCH_LIMITS, log, resultsDir, rootDir, round, settings } from './settings.js';
+import type { WorkerSocket } from './socket-worker.js';
+import { senderSocket, Worker } from './sockets-clients.js';
+import { createFixture, socketSettings } from './sockets-fixture.js';
 import { Samples, sleep } from './stats.js';
 
 const runFile = promisify(execFile);
-const smoke = settings.smoke;
-const socketSettings = {
-  sockets: envNumber('BENCH_SOCKETS', smoke ? 300 : 10_000),
-  groupMembers: envNumber('BENCH_SOCKETS_GROUP', smoke ? 50 : 1000),
-  socketsPerIdleUser: envNumber('BENCH_SOCKETS_PER_IDLE_USER', 100),
-  workers: envNumber('BENCH_SOCKET_WORKERS', 4),
-  connectConcurrency: envNumber('BENCH_SOCKETS_CONNECT_CONCURRENCY', 50),
-  idleSeconds: envNumber('BENCH_SOCKETS_IDLE_SECONDS', smoke ? 3 : 55),
-  heartbeatMs: envNumber('BENCH_WS_HEARTBEAT_MS', 25_000),
-  fanoutMessages: settings.fanoutMessages,
-  fanoutGapMs: settings.fanoutGapMs,
-};
 const TARGETS = { rssPerSocketKb: 30, idleCpuPercent: 5, fanoutP99Ms: 50 };
 
 const load = () => os.loadavg().map((value) => round(value, 2));
@@ -56,140 +42,6 @@ const load = () => os.loadavg().map((value) => round(value, 2));
 function rssKb(pid: number | undefined): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-}
-
-interface Fixture {
-  users: { id: string; email: string }[];
-  group: string;
-  /** Conversations of each user (index-aligned with users). */
-  conversationsOf: string[][];
-  /** Sockets each user opens. */
-  socketsOf: number[];
-}
-
-async function createFixture(admin: Connection): Promise<Fixture> {
-  const idleSockets = Math.max(0, socketSettings.sockets - socketSettings.groupMembers);
-  const idleUsers = Math.ceil(idleSockets / socketSettings.socketsPerIdleUser);
-  const userCount = socketSettings.groupMembers + idleUsers + (idleUsers % 2);
-  const passwordHash = await hash(PASSWORD, {
-    algorithm: 2 as Algorithm,
-    memoryCost: 19_456,
-    timeCost: 2,
-    parallelism: 1,
-    outputLen: 32,
-  });
-  const now = toDbTime(new Date());
-  const users = Array.from({ length: userCount }, (_, i) => ({
-    id: newId(),
-    email: `sockets-${i}-${randomBytes(3).toString('hex')}@example.com`,
-  }));
-  const conversationsOf: string[][] = users.map(() => []);
-  const socketsOf = users.map((_, i): number => (i < socketSettings.groupMembers ? 1 : 0));
-  let left = idleSockets;
-  for (let i = socketSettings.groupMembers; i < userCount && left > 0; i += 1) {
-    socketsOf[i] = Math.min(left, socketSettings.socketsPerIdleUser);
-    left -= socketsOf[i] as number;
-  }
-  const conversations: unknown[][] = [];
-  const members: unknown[][] = [];
-  const group = newId();
-  const owner = users[0] as { id: string };
-  conversations.push([group, 'group', 'Sockets fan-out', null, owner.id, now, now]);
-  for (let i = 0; i < socketSettings.groupMembers; i += 1) {
-    members.push([group, (users[i] as { id: string }).id, i === 0 ? 'owner' : 'member', now]);
-    conversationsOf[i]?.push(group);
-  }
-  for (let i = socketSettings.groupMembers; i + 1 < userCount; i += 2) {
-    const a = users[i] as { id: string };
-    const b = users[i + 1] as { id: string };
-    const id = newId();
-    conversations.push([id, 'direct', null, [a.id, b.id].sort().join(':'), a.id, now, now]);
-    members.push([id, a.id, 'member', now], [id, b.id, 'member', now]);
-    conversationsOf[i]?.push(id);
-    conversationsOf[i + 1]?.push(id);
-  }
-  const insertRows = async (sql: string, rows: unknown[][]) => {
-    for (let start = 0; start < rows.length; start += 500)
-      await admin.query(sql, [rows.slice(start, start + 500)]);
-  };
-  await insertRows(
-    'INSERT INTO users (id, email, email_verified_at, password_hash, display_name, created_at, updated_at) VALUES ?',
-    users.map((u, i) => [u.id, u.email, now, passwordHash, `Sockets ${i}`, now, now]),
-  );
-  await insertRows(
-    'INSERT INTO conversations (id, type, title, direct_key, created_by, created_at, updated_at) VALUES ?',
-    conversations,
-  );
-  await insertRows(
-    'INSERT INTO conversation_members (conversation_id, user_id, role, joined_at) VALUES ?',
-    members,
-  );
-  return { users, group, conversationsOf, socketsOf };
-}
-
-class Worker {
-  readonly #child: ChildProcess;
-  readonly #waiting = new Map<WorkerReply['type'], (reply: WorkerReply) => void>();
-
-  constructor() {
-    this.#child = fork(path.join(rootDir, 'bench', 'src', 'socket-worker.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      cwd: rootDir,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.#child.on('message', (reply: WorkerReply) => {
-      const waiter = this.#waiting.get(reply.type);
-      this.#waiting.delete(reply.type);
-      waiter?.(reply);
-    });
-  }
-
-  get pid(): number | undefined {
-    return this.#child.pid;
-  }
-
-  ask<T extends WorkerReply['type']>(
-    command: ParentCommand,
-    answer: T,
-  ): Promise<Extract<WorkerReply, { type: T }>> {
-    return new Promise((resolve) => {
-      this.#waiting.set(answer, resolve as (reply: WorkerReply) => void);
-      this.#child.send(command);
-    });
-  }
-
-  tell(command: ParentCommand): void {
-    this.#child.send(command);
-  }
-
-  kill(): void {
-    if (this.#child.exitCode === null) this.#child.kill('SIGKILL');
-  }
-}
-
-/** The group owner's own socket in this process: sends the fan-out messages and counts their acks. */
-async function senderSocket(url: string, origin: string, token: string) {
-  const socket = new WebSocket(url, { headers: { origin }, perMessageDeflate: false });
-  const acks = new Map<string, () => void>();
-  await new Promise<void>((resolve, reject) => {
-    socket.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as { type: string; clientId?: string };
-      if (frame.type === 'ready') resolve();
-      if (frame.type === 'ack' || frame.type === 'error') acks.get(frame.clientId ?? '')?.();
-    });
-    socket.once('open', () => socket.send(JSON.stringify({ type: 'auth', token })));
-    socket.once('error', reject);
-  });
-  return {
-    send(conversationId: string, body: string): Promise<void> {
-      const clientId = randomUUID();
-      return new Promise((resolve) => {
-        acks.set(clientId, resolve);
-        socket.send(JSON.stringify({ type: 'send', conversationId, clientId, body }));
-      });
-    },
-    close: () => socket.terminate(),
-  };
 }
 
 async function main(): Promise<void> {
@@ -379,7 +231,7 @@ async function main(): Promise<void> {
     };
     const result = {
       startedAt: startedAt.toISOString(),
-      command: smoke ? 'npm run bench:sockets -- --smoke' : 'npm run bench:sockets',
+      command: settings.smoke ? 'npm run bench:sockets -- --smoke' : 'npm run bench:sockets',
       machine: { ...machine, loadAverageAtEnd: os.loadavg() },
       settings: socketSettings,
       connect,
@@ -388,7 +240,7 @@ async function main(): Promise<void> {
       targets,
     };
     mkdirSync(resultsDir, { recursive: true });
-    const name = `sockets-${smoke ? 'smoke-' : ''}${startedAt.toISOString().replace(/[:.]/g, '-')}`;
+    const name = `sockets-${settings.smoke ? 'smoke-' : ''}${startedAt.toISOString().replace(/[:.]/g, '-')}`;
     const file = path.join(resultsDir, `${name}.json`);
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     for (const [name, target] of Object.entries(targets)) log(`target ${name}: ${JSON.stringify(target)}`);

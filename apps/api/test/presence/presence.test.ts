@@ -2,9 +2,8 @@ import type { PresenceStatus, ServerFrame } from '@parley/contract';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
-import { presenceVisibilityChanged } from '../../src/modules/presence/presence.service.js';
 import { buildTestApp, platformOf, presenceOf } from '../helpers/app.js';
-import { signUp, TestClock } from '../helpers/auth.js';
+import { call, signUp, TestClock } from '../helpers/auth.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
 import { createDirect, createGroup } from '../helpers/messaging.js';
 import { connectWs, type WsClient } from '../helpers/ws-client.js';
@@ -42,14 +41,14 @@ describe.each(DB_KINDS)('presence on %s', (kind) => {
     await presence.settled();
   }
 
+  /** Through Settings → Notifications' route: it saves the choice and applies it to presence at once. */
   async function setVisible(user: User, visible: boolean): Promise<void> {
-    await testDb.database.db
-      .updateTable('users')
-      .set({ presence_visible: visible ? 1 : 0 })
-      .where('id', '=', user.userId)
-      .execute();
-    // What the notification settings will call once the column is committed.
-    await presenceVisibilityChanged(presenceOf(app), user.userId, visible);
+    const response = await call(app, 'PATCH', '/api/me/notification-settings', {
+      session: user.session,
+      body: { presenceVisible: visible },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ presenceVisible: visible });
   }
 
   beforeAll(async () => {

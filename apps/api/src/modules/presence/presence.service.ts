@@ -302,15 +302,3 @@ export class PresenceSnapshot {
     return this.collect(conversationIds, this.#seen, this.statuses);
   }
 }
-
-/**
- * For the notification settings: the user showed (`visible`) or hid their presence; call once, on the
- * instance that changed `users.presence_visible`, after the change is committed.
- */
-export function presenceVisibilityChanged(
-  presence: Presence,
-  userId: string,
-  visible: boolean,
-): Promise<void> {
-  return presence.visibilityChanged(userId, visible);
-}

@@ -6,6 +6,8 @@ const rootDir = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface BenchServer {
   readonly pid: number | undefined;
+  /** Sends the process a signal (e.g. the one given to `--heapsnapshot-signal`). */
+  signal(name: NodeJS.Signals): void;
   output(): string;
   stop(): Promise<void>;
 }
@@ -14,9 +16,15 @@ export interface BenchServer {
  * Runs the compiled API (`node apps/api/dist/main.js`, as `npm start` does) in its own process and waits
  * for its "Parley is running" line. With `profileDir`, Node writes a V8 CPU profile there on exit.
  */
-export async function startServer(env: Record<string, string>, profileDir?: string): Promise<BenchServer> {
+export async function startServer(
+  env: Record<string, string>,
+  profileDir?: string,
+  /** Extra Node flags for the server process (e.g. `--heapsnapshot-signal`). */
+  nodeArgs: readonly string[] = [],
+): Promise<BenchServer> {
   const args = [
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ...nodeArgs,
     'apps/api/dist/main.js',
   ];
   const child = spawn(process.execPath, args, {
@@ -45,6 +53,7 @@ export async function startServer(env: Record<string, string>, profileDir?: stri
   process.once('exit', onExit);
   return {
     pid: child.pid,
+    signal: (name) => child.kill(name),
     output: () => output,
     async stop() {
       process.off('exit', onExit);

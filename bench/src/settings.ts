@@ -51,6 +51,8 @@ export const settings = {
   fanoutGapMs: envNumber('BENCH_FANOUT_GAP_MS', defaults.gapMs),
   bodyLength: envNumber('BENCH_BODY_LENGTH', 64),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
+  /** `bench:sockets`: write a heap snapshot of the server after the idle phase (bench/results/profiles). */
+  heapSnapshot: process.env.BENCH_HEAP_SNAPSHOT === '1',
   /** MariaDB with performance_schema; the Parley and paced phases record their top statement digests. */
   dbDigests: process.env.BENCH_DB_DIGESTS === '1',
   skipBuild: process.env.BENCH_SKIP_BUILD === '1',

@@ -17,7 +17,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,7 +27,7 @@ import { freePort } from '../../scripts/services/free-port.js';
 import { startMariaDb } from '../../scripts/services/mariadb.js';
 import { loginAll } from './fixture.js';
 import { machineInfo, processCpuMs } from './probe.js';
-import { startServer } from './server.js';
+import { type BenchServer, startServer } from './server.js';
 import { BENCH_LIMITS, log, resultsDir, rootDir, round, settings } from './settings.js';
 import type { WorkerSocket } from './socket-worker.js';
 import { senderSocket, Worker } from './sockets-clients.js';
@@ -42,6 +42,23 @@ const load = () => os.loadavg().map((value) => round(value, 2));
 function rssKb(pid: number | undefined): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+}
+
+/**
+ * Has the server (started with `--heapsnapshot-signal=SIGWINCH`) write a heap snapshot into `dir` and
+ * waits until the file stops growing; its path (summarise it with `npm run heap:top -w @parley/bench`).
+ */
+async function heapSnapshot(server: BenchServer, dir: string): Promise<string> {
+  const before = new Set(readdirSync(dir));
+  server.signal('SIGWINCH');
+  for (let lastSize = -1; ; ) {
+    await sleep(2000);
+    const file = readdirSync(dir).find((name) => name.endsWith('.heapsnapshot') && !before.has(name));
+    if (!file) continue;
+    const size = statSync(path.join(dir, file)).size;
+    if (size > 0 && size === lastSize) return path.join(dir, file);
+    lastSize = size;
+  }
 }
 
 async function main(): Promise<void> {
@@ -65,7 +82,7 @@ async function main(): Promise<void> {
     const baseUrl = `http://127.0.0.1:${port}`;
     const adminUrl = new URL(mariadb.adminUrl);
     adminUrl.pathname = '/parley';
-    if (settings.cpuProfile) mkdirSync(profileDir, { recursive: true });
+    if (settings.cpuProfile || settings.heapSnapshot) mkdirSync(profileDir, { recursive: true });
     server = await startServer(
       {
         PORT: String(port),
@@ -81,6 +98,7 @@ async function main(): Promise<void> {
         LIMIT_WS_SOCKETS_PER_USER: String(Math.max(1000, socketSettings.socketsPerIdleUser)),
       },
       settings.cpuProfile ? profileDir : undefined,
+      settings.heapSnapshot ? ['--heapsnapshot-signal=SIGWINCH', `--diagnostic-dir=${profileDir}`] : [],
     );
     admin = await createConnection({ uri: adminUrl.toString() });
     const [[versionRow]] = await admin.query<RowDataPacket[]>('SELECT @@pid_file AS pidFile');
@@ -171,6 +189,7 @@ async function main(): Promise<void> {
     log(
       `idle: server CPU ${idle.serverCpuPercentOfOneCore} % of a core; RSS ${rssBefore} → ${rssConnected} → ${rssAfterIdle} KB = ${idle.rssPerSocketKb} KB per socket`,
     );
+    if (settings.heapSnapshot) log(`heap snapshot: ${await heapSnapshot(server, profileDir)}`);
 
     // Fan-out to the group with every socket connected.
     for (const worker of workers) worker.tell({ type: 'listen', conversationId: fixture.group });

@@ -12,6 +12,7 @@ import type {
 } from '../../platform/presence/presence-store.js';
 import { userConversationIds } from '../conversations/conversation.repository.js';
 import { isPresenceVisible, visibleMembersOf } from './presence.repository.js';
+import { PresenceLedger } from './presence-ledger.js';
 
 /** Announcements walking a user's conversations at once on this instance (each a few queries at a time). */
 const MAX_WALKS = 2;
@@ -69,6 +70,8 @@ interface Announcement extends PresenceChange {
  * flapping between idle and active, costs bounded work and never stalls.
  */
 export class Presence {
+  /** The newest version heard of each user on this instance, shared by every socket's view. */
+  readonly ledger = new PresenceLedger();
   readonly #sockets = new Map<string, SocketEntry>();
   /** Announcements waiting for a walk, by user, in arrival order (a newer one takes the older's place). */
   readonly #waiting = new Map<string, Announcement>();

@@ -269,7 +269,7 @@ export class Connection {
     this.deps.register(this);
     // The registry closes it at once if its session's end was already announced.
     if (this.#closed) return;
-    const view = new PresenceView(auth.userId, (frame) => this.send(frame));
+    const view = new PresenceView(auth.userId, this.deps.presence.ledger, (frame) => this.send(frame));
     this.#view = view;
     const following = new FollowedConversations({
       bus: this.deps.messaging.bus,
@@ -282,19 +282,33 @@ export class Connection {
     this.#following = following;
     // The user's channel first: a conversation joined while the walk below runs arrives as an event.
     await following.subscribeUser((event) => this.#onUserEvent(auth.userId, following, event));
-    // Each step's members' presence is read once the step is followed: a change announced meanwhile is
-    // heard too, and the newer version wins.
-    const snapshot = this.deps.presence.snapshot(auth.userId);
-    await following.followAll((ids) => snapshot.add(ids));
-    if (this.#closed) return;
-    this.#presence = this.deps.presence.connect(auth.userId);
-    const presence = view.start(snapshot.statuses);
+    const presence = await this.#followAll(auth.userId, following, view);
+    if (!presence) return;
     this.send({
       type: 'ready',
       userId: auth.userId,
       expiresAt: auth.token.expiresAt.toISOString(),
       presence,
     });
+  }
+
+  /**
+   * Follows every conversation of the user, reading each step's members' presence once the step is
+   * followed (a change announced meanwhile is heard too, and the newer version wins); then the socket
+   * counts in presence and the view goes live. The statuses for `ready`, or undefined when the socket
+   * closed meanwhile. A method of its own so the snapshot (a set of every co-member) is garbage once it
+   * returns, not kept alive by the socket's long-lived closures.
+   */
+  async #followAll(
+    userId: string,
+    following: FollowedConversations,
+    view: PresenceView,
+  ): Promise<ReturnType<PresenceView['start']> | undefined> {
+    const snapshot = this.deps.presence.snapshot(userId);
+    await following.followAll((ids) => snapshot.add(ids));
+    if (this.#closed) return undefined;
+    this.#presence = this.deps.presence.connect(userId);
+    return view.start(snapshot.statuses);
   }
 
   #onUserEvent(userId: string, following: FollowedConversations, event: BusEvent): void {

@@ -73,6 +73,10 @@ async function main(): Promise<void> {
         TRUST_PROXY: 'true',
         LOG_LEVEL: 'warn',
         ...BENCH_LIMITS,
+        // Compares write concurrencies (docs/performance.md); unset, the server's default.
+        ...(process.env.MESSAGE_WRITE_CONCURRENCY
+          ? { MESSAGE_WRITE_CONCURRENCY: process.env.MESSAGE_WRITE_CONCURRENCY }
+          : {}),
       },
       settings.cpuProfile ? profileDir : undefined,
     );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { eventually } from './eventually.js';
 import type { Stack } from './stack.js';
 
 /** What these helpers use of a running app: its address and its mailbox (one server or a topology). */
@@ -48,12 +49,17 @@ export async function createVerifiedUser(stack: StackLike, name: string): Promis
   return user;
 }
 
-/** Signs in through the sign-in page and waits for the signed-in home. */
-export async function signIn(page: Page, user: Pick<TestUser, 'email' | 'password'>): Promise<void> {
+/** Fills in and submits the sign-in page, without waiting for where it leads (a second step, Settings). */
+export async function submitSignIn(page: Page, user: Pick<TestUser, 'email' | 'password'>): Promise<void> {
   await page.goto('/sign-in');
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+/** Signs in through the sign-in page and waits for the signed-in home. */
+export async function signIn(page: Page, user: Pick<TestUser, 'email' | 'password'>): Promise<void> {
+  await submitSignIn(page, user);
   await page.getByRole('heading', { level: 1, name: 'Conversations' }).waitFor();
 }
 
@@ -165,4 +171,20 @@ export async function tabTo(page: Page, target: RegExp): Promise<void> {
     if (target.test(await focused(page))) return;
   }
   throw new Error(`Tab never reached ${target}; focus is on ${await focused(page)}`);
+}
+
+/**
+ * Waits until the session's sign-in no longer counts as recent (a suite with a short REAUTH_MAX_AGE),
+ * asking the API rather than the clock: ending a session that does not exist answers 404 while the
+ * sign-in is recent and 403 `reauthentication_required` after, and changes nothing either way.
+ */
+export async function waitForReauthNeeded(page: Page): Promise<void> {
+  await eventually(
+    () =>
+      page.evaluate(async () => {
+        const response = await fetch('/api/sessions/not-a-session-of-anyone', { method: 'DELETE' });
+        return response.status;
+      }),
+    'the sign-in should stop counting as recent',
+  ).toBe(403);
 }

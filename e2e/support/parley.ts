@@ -117,6 +117,40 @@ export async function apiToken(
 }
 
 /**
+ * A direct conversation `from` starts with `to` through the API, for seeding a history quickly. `post`
+ * sends a message in it as `from` and returns the API's response (201 when it is stored).
+ */
+export async function seedDirectConversation(
+  stack: StackLike,
+  from: Pick<TestUser, 'email' | 'password'>,
+  to: Pick<TestUser, 'email'>,
+): Promise<{ id: string; post(body: string): Promise<Response> }> {
+  const headers = {
+    'Content-Type': 'application/json',
+    Authorization: `Bearer ${await apiToken(stack, from)}`,
+  };
+  const lookup = await fetch(`${stack.baseUrl}/api/users/lookup?email=${encodeURIComponent(to.email)}`, {
+    headers,
+  });
+  const other = (await lookup.json()) as { id: string };
+  const created = await fetch(`${stack.baseUrl}/api/conversations`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ type: 'direct', memberIds: [other.id] }),
+  });
+  const { id } = (await created.json()) as { id: string };
+  return {
+    id,
+    post: (body) =>
+      fetch(`${stack.baseUrl}/api/conversations/${id}/messages`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ clientId: randomUUID(), body }),
+      }),
+  };
+}
+
+/**
  * Texts of the messages shown in the open conversation, top to bottom (deleted ones as their tombstone;
  * timeline lines, date separators and the "New messages" divider left out).
  */

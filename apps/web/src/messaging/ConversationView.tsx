@@ -112,18 +112,7 @@ function ThreadScreen({ conversation, thread, linked }: ThreadScreenProps) {
   }, [name]);
 
   // Scrolling, the landing on the first unread message, and the "N new messages" pill (thread-scroll.ts).
-  const {
-    unreadAfter,
-    scroller,
-    list,
-    divider,
-    stick,
-    away,
-    newCount,
-    onScroll,
-    jumpToLatest,
-    followLatest,
-  } = useThreadScroll({
+  const scroll = useThreadScroll({
     store,
     conversation,
     thread,
@@ -133,8 +122,8 @@ function ThreadScreen({ conversation, thread, linked }: ThreadScreenProps) {
     openedForMessage: linked !== undefined,
   });
   const timeline = useMemo(
-    () => buildTimeline(messages, { me, unreadAfter, holes: thread?.holes }),
-    [messages, me, unreadAfter, thread?.holes],
+    () => buildTimeline(messages, { me, unreadAfter: scroll.unreadAfter, holes: thread?.holes }),
+    [messages, me, scroll.unreadAfter, thread?.holes],
   );
 
   /** Starts editing the user's newest message that can be edited; false when there is none. */
@@ -167,8 +156,8 @@ function ThreadScreen({ conversation, thread, linked }: ThreadScreenProps) {
   const { target, jumpTo, jumpProblem } = useMessageJump({
     store,
     conversationId: conversation.id,
-    scroller,
-    stick,
+    scroller: scroll.scroller,
+    stick: scroll.stick,
     linked,
     history,
   });
@@ -182,8 +171,8 @@ function ThreadScreen({ conversation, thread, linked }: ThreadScreenProps) {
       {/* A scrollable region must be reachable by keyboard (axe: scrollable-region-focusable). */}
       <section
         className="message-scroller"
-        ref={scroller}
-        onScroll={onScroll}
+        ref={scroll.scroller}
+        onScroll={scroll.onScroll}
         // biome-ignore lint/a11y/noNoninteractiveTabindex: scrollable, so keyboard users must be able to focus it.
         tabIndex={0}
         aria-label={`Messages with ${name}`}
@@ -221,7 +210,7 @@ function ThreadScreen({ conversation, thread, linked }: ThreadScreenProps) {
         {history === 'loaded' && messages.length === 0 && outbox.length === 0 ? (
           <p className="history-start">No messages yet. Say hello!</p>
         ) : null}
-        <ol className="message-list" aria-label="Messages" ref={list}>
+        <ol className="message-list" aria-label="Messages" ref={scroll.list}>
           {timeline.map((item) => {
             switch (item.kind) {
               case 'day':
@@ -232,7 +221,7 @@ function ThreadScreen({ conversation, thread, linked }: ThreadScreenProps) {
                 );
               case 'unread':
                 return (
-                  <li key={item.key} className="unread-divider" ref={divider}>
+                  <li key={item.key} className="unread-divider" ref={scroll.divider}>
                     <span>New messages</span>
                   </li>
                 );
@@ -288,10 +277,12 @@ function ThreadScreen({ conversation, thread, linked }: ThreadScreenProps) {
           ))}
         </ol>
       </section>
-      {away && history === 'loaded' ? (
+      {scroll.away && history === 'loaded' ? (
         <div className="jump-latest-bar">
-          <button type="button" className="jump-latest" onClick={jumpToLatest}>
-            {newCount > 0 ? `${newCount} new ${newCount === 1 ? 'message' : 'messages'}` : 'Jump to latest'}
+          <button type="button" className="jump-latest" onClick={scroll.jumpToLatest}>
+            {scroll.newCount > 0
+              ? `${scroll.newCount} new ${scroll.newCount === 1 ? 'message' : 'messages'}`
+              : 'Jump to latest'}
             <span aria-hidden="true"> ↓</span>
           </button>
         </div>
@@ -312,7 +303,7 @@ function ThreadScreen({ conversation, thread, linked }: ThreadScreenProps) {
           conversationId={conversation.id}
           name={name}
           onSent={() => {
-            followLatest();
+            scroll.followLatest();
             setReplyingTo(undefined);
           }}
           replyingTo={replyingTo}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { eventually } from './eventually.js';
 import type { Stack } from './stack.js';
 
 /** What these helpers use of a running app: its address and its mailbox (one server or a topology). */
@@ -48,12 +49,17 @@ export async function createVerifiedUser(stack: StackLike, name: string): Promis
   return user;
 }
 
-/** Signs in through the sign-in page and waits for the signed-in home. */
-export async function signIn(page: Page, user: Pick<TestUser, 'email' | 'password'>): Promise<void> {
+/** Fills in and submits the sign-in page, without waiting for where it leads (a second step, Settings). */
+export async function submitSignIn(page: Page, user: Pick<TestUser, 'email' | 'password'>): Promise<void> {
   await page.goto('/sign-in');
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password', { exact: true }).fill(user.password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+/** Signs in through the sign-in page and waits for the signed-in home. */
+export async function signIn(page: Page, user: Pick<TestUser, 'email' | 'password'>): Promise<void> {
+  await submitSignIn(page, user);
   await page.getByRole('heading', { level: 1, name: 'Conversations' }).waitFor();
 }
 
@@ -111,6 +117,40 @@ export async function apiToken(
 }
 
 /**
+ * A direct conversation `from` starts with `to` through the API, for seeding a history quickly. `post`
+ * sends a message in it as `from` and returns the API's response (201 when it is stored).
+ */
+export async function seedDirectConversation(
+  stack: StackLike,
+  from: Pick<TestUser, 'email' | 'password'>,
+  to: Pick<TestUser, 'email'>,
+): Promise<{ id: string; post(body: string): Promise<Response> }> {
+  const headers = {
+    'Content-Type': 'application/json',
+    Authorization: `Bearer ${await apiToken(stack, from)}`,
+  };
+  const lookup = await fetch(`${stack.baseUrl}/api/users/lookup?email=${encodeURIComponent(to.email)}`, {
+    headers,
+  });
+  const other = (await lookup.json()) as { id: string };
+  const created = await fetch(`${stack.baseUrl}/api/conversations`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ type: 'direct', memberIds: [other.id] }),
+  });
+  const { id } = (await created.json()) as { id: string };
+  return {
+    id,
+    post: (body) =>
+      fetch(`${stack.baseUrl}/api/conversations/${id}/messages`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ clientId: randomUUID(), body }),
+      }),
+  };
+}
+
+/**
  * Texts of the messages shown in the open conversation, top to bottom (deleted ones as their tombstone;
  * timeline lines, date separators and the "New messages" divider left out).
  */
@@ -165,4 +205,20 @@ export async function tabTo(page: Page, target: RegExp): Promise<void> {
     if (target.test(await focused(page))) return;
   }
   throw new Error(`Tab never reached ${target}; focus is on ${await focused(page)}`);
+}
+
+/**
+ * Waits until the session's sign-in no longer counts as recent (a suite with a short REAUTH_MAX_AGE),
+ * asking the API rather than the clock: ending a session that does not exist answers 404 while the
+ * sign-in is recent and 403 `reauthentication_required` after, and changes nothing either way.
+ */
+export async function waitForReauthNeeded(page: Page): Promise<void> {
+  await eventually(
+    () =>
+      page.evaluate(async () => {
+        const response = await fetch('/api/sessions/not-a-session-of-anyone', { method: 'DELETE' });
+        return response.status;
+      }),
+    'the sign-in should stop counting as recent',
+  ).toBe(403);
 }

@@ -10,6 +10,7 @@ import {
   expectHeading,
   expectVisible,
   listEntry,
+  seedDirectConversation,
   sendMessage,
   signIn,
   startDirectMessage,
@@ -351,27 +352,9 @@ describe('conversation bugs of issue 13', () => {
       createVerifiedUser(suite.stack, 'Ben'),
     ]);
     // A history long enough to scroll.
-    const benToken = await apiToken(suite.stack, benUser);
-    const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${benToken}` };
-    const adaId = (
-      (await (
-        await fetch(`${suite.stack.baseUrl}/api/users/lookup?email=${encodeURIComponent(adaUser.email)}`, {
-          headers,
-        })
-      ).json()) as { id: string }
-    ).id;
-    const created = await fetch(`${suite.stack.baseUrl}/api/conversations`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ type: 'direct', memberIds: [adaId] }),
-    });
-    const conversationId = ((await created.json()) as { id: string }).id;
+    const conversation = await seedDirectConversation(suite.stack, benUser, adaUser);
     for (let index = 1; index <= 40; index += 1) {
-      const sent = await fetch(`${suite.stack.baseUrl}/api/conversations/${conversationId}/messages`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ clientId: crypto.randomUUID(), body: `Earlier message ${index}` }),
-      });
+      const sent = await conversation.post(`Earlier message ${index}`);
       expect(sent.status).toBe(201);
     }
 
@@ -396,7 +379,7 @@ describe('conversation bugs of issue 13', () => {
     ] as const) {
       for (const page of [ada.page, ben.page]) {
         await page.setViewportSize({ width, height });
-        await page.goto(`/conversations/${conversationId}`);
+        await page.goto(`/conversations/${conversation.id}`);
       }
       await expectHeading(ada.page, benUser.displayName);
       await expectHeading(ben.page, adaUser.displayName);

@@ -10,6 +10,7 @@ import {
   focused,
   listEntry,
   messageTexts,
+  seedDirectConversation,
   sendMessage,
   signIn,
   startDirectMessage,
@@ -122,26 +123,10 @@ describe('message content', () => {
   it('scrolls up through history page by page, with every message once and in order', async () => {
     const adaUser = await createVerifiedUser(suite.stack, 'Hedy');
     const benUser = await createVerifiedUser(suite.stack, 'Alan');
-    const token = await apiToken(suite.stack, adaUser);
-    const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` };
-    const lookup = await fetch(
-      `${suite.stack.baseUrl}/api/users/lookup?email=${encodeURIComponent(benUser.email)}`,
-      { headers },
-    );
-    const ben = (await lookup.json()) as { id: string };
-    const created = await fetch(`${suite.stack.baseUrl}/api/conversations`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ type: 'direct', memberIds: [ben.id] }),
-    });
-    const conversation = (await created.json()) as { id: string };
+    const conversation = await seedDirectConversation(suite.stack, adaUser, benUser);
     const total = 130;
     for (let index = 1; index <= total; index++) {
-      const response = await fetch(`${suite.stack.baseUrl}/api/conversations/${conversation.id}/messages`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ clientId: crypto.randomUUID(), body: `History ${index}` }),
-      });
+      const response = await conversation.post(`History ${index}`);
       expect(response.status).toBe(201);
     }
     // Ben has read it all (elsewhere): the conversation opens at the newest message, not the first unread.

@@ -1,37 +1,19 @@
 import { generate } from 'otplib';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { auditScreen } from '../support/audit.js';
 import { eventually, expectLocator } from '../support/eventually.js';
-import { createVerifiedUser, expectHeading, expectVisible, type TestUser } from '../support/parley.js';
+import {
+  createVerifiedUser,
+  expectHeading,
+  expectVisible,
+  submitSignIn,
+  waitForReauthNeeded,
+} from '../support/parley.js';
 import { browserSuite } from '../support/suite.js';
 
 /** The authenticator app: the code for the current 30-second step, or `steps` after it. */
 const totp = (secret: string, steps = 0) =>
   generate({ secret, epoch: Math.floor(Date.now() / 1000) + steps * 30 });
-
-/**
- * Waits until the session's sign-in no longer counts as recent (REAUTH_MAX_AGE is short in this suite),
- * asking the API rather than the clock: ending a session that does not exist answers 404 while the
- * sign-in is recent and 403 `reauthentication_required` after, and changes nothing either way.
- */
-async function waitForReauthNeeded(page: Page): Promise<void> {
-  await eventually(
-    () =>
-      page.evaluate(async () => {
-        const response = await fetch('/api/sessions/not-a-session-of-anyone', { method: 'DELETE' });
-        return response.status;
-      }),
-    'the sign-in should stop counting as recent',
-  ).toBe(403);
-}
-
-async function signInWithPassword(page: Page, user: Pick<TestUser, 'email' | 'password'>) {
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-}
 
 describe('two-step sign-in', () => {
   // Short, so the test can reach "not recent" without a clock; every wait asks the server (above).
@@ -40,7 +22,7 @@ describe('two-step sign-in', () => {
   it('sets up an authenticator app, then signs in with a code from it and with a recovery code', async () => {
     const user = await createVerifiedUser(suite.stack, 'Grace');
     const { page } = await suite.open();
-    await signInWithPassword(page, user);
+    await submitSignIn(page, user);
     await expectHeading(page, 'Conversations');
     await page.goto('/settings/security');
     await expectHeading(page, 'Security');
@@ -97,7 +79,7 @@ describe('two-step sign-in', () => {
     // Another browser: the password, then a code from the app (the next step's: the confirmation spent
     // this one, and each code works once).
     const second = await suite.open();
-    await signInWithPassword(second.page, user);
+    await submitSignIn(second.page, user);
     await expectVisible(second.page.getByRole('heading', { name: 'Two-step sign-in' }));
     await eventually(() => second.page.evaluate(() => document.activeElement?.id)).toBe('field-code');
     await auditScreen(second.page, 'sign-in-second-step');
@@ -110,7 +92,7 @@ describe('two-step sign-in', () => {
 
     // A third: a recovery code instead, typed in capitals, reached by keyboard.
     const third = await suite.open();
-    await signInWithPassword(third.page, user);
+    await submitSignIn(third.page, user);
     await expectVisible(third.page.getByRole('heading', { name: 'Two-step sign-in' }));
     await third.page.getByRole('button', { name: 'Use a recovery code instead' }).focus();
     await third.page.keyboard.press('Enter');
@@ -124,7 +106,7 @@ describe('two-step sign-in', () => {
 
     // The same recovery code does not work twice.
     const fourth = await suite.open();
-    await signInWithPassword(fourth.page, user);
+    await submitSignIn(fourth.page, user);
     await fourth.page.getByRole('button', { name: 'Use a recovery code instead' }).click();
     await fourth.page.getByLabel('Recovery code').fill(codes[0] ?? '');
     await fourth.page.getByRole('button', { name: 'Verify and sign in' }).click();
@@ -134,7 +116,7 @@ describe('two-step sign-in', () => {
   it('makes new recovery codes after confirming with a code from the app, and the old ones stop working', async () => {
     const user = await createVerifiedUser(suite.stack, 'Barbara');
     const { page } = await suite.open();
-    await signInWithPassword(page, user);
+    await submitSignIn(page, user);
     await expectHeading(page, 'Conversations');
     // Set up through the API (the other test covers the page), right after confirming the password.
     const enrolled = await page.evaluate(async (password) => {
@@ -173,7 +155,7 @@ describe('two-step sign-in', () => {
     expect(fresh.filter((c) => old.includes(c))).toEqual([]);
 
     const other = await suite.open();
-    await signInWithPassword(other.page, user);
+    await submitSignIn(other.page, user);
     await other.page.getByRole('button', { name: 'Use a recovery code instead' }).click();
     await other.page.getByLabel('Recovery code').fill(old[0] ?? '');
     await other.page.getByRole('button', { name: 'Verify and sign in' }).click();

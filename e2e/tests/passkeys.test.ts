@@ -1,9 +1,15 @@
-import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { auditScreen } from '../support/audit.js';
-import { eventually, expectLocator } from '../support/eventually.js';
-import { createVerifiedUser, expectHeading, expectVisible } from '../support/parley.js';
+import { expectLocator } from '../support/eventually.js';
+import {
+  createVerifiedUser,
+  expectHeading,
+  expectVisible,
+  submitSignIn,
+  waitForReauthNeeded,
+} from '../support/parley.js';
 import { browserSuite } from '../support/suite.js';
+import { addVirtualAuthenticator } from '../support/webauthn.js';
 
 describe('passkeys', () => {
   const suite = browserSuite();
@@ -11,25 +17,9 @@ describe('passkeys', () => {
   it('adds a passkey in Settings with a virtual authenticator, signs in with the passkey alone, then uses it after the password', async () => {
     const user = await createVerifiedUser(suite.stack, 'Ada');
     const { context, page } = await suite.open();
-    // Chromium's virtual WebAuthn authenticator (DevTools Protocol): a platform authenticator that
-    // holds discoverable credentials and verifies the user, as a phone or laptop with a screen lock does.
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page);
 
-    await page.goto('/sign-in');
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password', { exact: true }).fill(user.password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await submitSignIn(page, user);
     await expectHeading(page, 'Conversations');
 
     await page.goto('/settings/security');
@@ -78,33 +68,6 @@ describe('passkeys', () => {
   });
 });
 
-/** A platform authenticator with a screen lock, as Chromium's DevTools Protocol simulates it. */
-async function addVirtualAuthenticator(context: BrowserContext, page: Page) {
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-}
-
-/** Waits until the sign-in stops counting as recent (asks the API, as e2e `mfa.test.ts` does). */
-async function waitForReauthNeeded(page: Page): Promise<void> {
-  await eventually(
-    () =>
-      page.evaluate(
-        async () => (await fetch('/api/sessions/not-a-session-of-anyone', { method: 'DELETE' })).status,
-      ),
-    'the sign-in should stop counting as recent',
-  ).toBe(403);
-}
-
 describe('passkeys and the Confirm-it’s-you dialog', () => {
   const suite = browserSuite({ REAUTH_MAX_AGE: '3s' });
 
@@ -112,10 +75,7 @@ describe('passkeys and the Confirm-it’s-you dialog', () => {
     const user = await createVerifiedUser(suite.stack, 'Lovelace');
     const { context, page } = await suite.open();
     await addVirtualAuthenticator(context, page);
-    await page.goto('/sign-in');
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password', { exact: true }).fill(user.password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await submitSignIn(page, user);
     await expectHeading(page, 'Conversations');
     await page.goto('/settings/security');
     await expectHeading(page, 'Security');

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { auditScreen } from '../support/audit.js';
 import { expectLocator } from '../support/eventually.js';
-import { createVerifiedUser, expectHeading, expectVisible } from '../support/parley.js';
+import { createVerifiedUser, expectHeading, expectVisible, submitSignIn } from '../support/parley.js';
 import { browserSuite } from '../support/suite.js';
+import { addVirtualAuthenticator } from '../support/webauthn.js';
 
 describe('REQUIRE_MFA', () => {
   const suite = browserSuite({ REQUIRE_MFA: 'true' });
@@ -10,23 +11,9 @@ describe('REQUIRE_MFA', () => {
   it('sends an account without a second factor to Settings → Security until it adds a passkey', async () => {
     const user = await createVerifiedUser(suite.stack, 'Hopper');
     const { context, page } = await suite.open();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    await addVirtualAuthenticator(context, page);
 
-    await page.goto('/sign-in');
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Password', { exact: true }).fill(user.password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await submitSignIn(page, user);
     // The conversations are refused (403 mfa_enrollment_required): the app opens the Security page.
     await expectHeading(page, 'Security');
     await expectVisible(page.getByText('Your organisation requires two-step sign-in.'));

@@ -10,6 +10,7 @@ import {
   expectVisible,
   focused,
   messageTexts,
+  seedDirectConversation,
   signIn,
   tabTo,
 } from '../support/parley.js';
@@ -149,27 +150,9 @@ describe('message search', () => {
   it('explains a query it cannot run, and finds phrases and prefixes', async () => {
     const adaUser = await createVerifiedUser(suite.stack, 'Grace');
     const benUser = await createVerifiedUser(suite.stack, 'Edsger');
-    const token = await apiToken(suite.stack, adaUser);
-    const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` };
-    const lookup = await fetch(
-      `${suite.stack.baseUrl}/api/users/lookup?email=${encodeURIComponent(benUser.email)}`,
-      {
-        headers,
-      },
-    );
-    const ben = (await lookup.json()) as { id: string };
-    const created = await fetch(`${suite.stack.baseUrl}/api/conversations`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ type: 'direct', memberIds: [ben.id] }),
-    });
-    const { id } = (await created.json()) as { id: string };
+    const conversation = await seedDirectConversation(suite.stack, adaUser, benUser);
     for (const body of ['We deploy on Friday', 'The deployment went well', 'Friday we deploy again']) {
-      const sent = await fetch(`${suite.stack.baseUrl}/api/conversations/${id}/messages`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ clientId: crypto.randomUUID(), body }),
-      });
+      const sent = await conversation.post(body);
       expect(sent.status).toBe(201);
     }
     const { page } = await suite.open();
@@ -220,28 +203,11 @@ describe('message search on MariaDB, where a request reads a bounded number of m
   it('keeps searching further back over short pages, then asks before going on', async () => {
     const adaUser = await createVerifiedUser(suite.stack, 'Ada');
     const benUser = await createVerifiedUser(suite.stack, 'Ben');
-    const token = await apiToken(suite.stack, adaUser);
-    const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` };
-    const lookup = await fetch(
-      `${suite.stack.baseUrl}/api/users/lookup?email=${encodeURIComponent(benUser.email)}`,
-      { headers },
-    );
-    const ben = (await lookup.json()) as { id: string };
-    const created = await fetch(`${suite.stack.baseUrl}/api/conversations`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ type: 'direct', memberIds: [ben.id] }),
-    });
-    const { id } = (await created.json()) as { id: string };
+    const conversation = await seedDirectConversation(suite.stack, adaUser, benUser);
     for (let index = 1; index <= 61; index++) {
-      const sent = await fetch(`${suite.stack.baseUrl}/api/conversations/${id}/messages`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({
-          clientId: crypto.randomUUID(),
-          body: index === 1 ? 'The buried treasure is under the oak' : `Chatter ${index}`,
-        }),
-      });
+      const sent = await conversation.post(
+        index === 1 ? 'The buried treasure is under the oak' : `Chatter ${index}`,
+      );
       expect(sent.status).toBe(201);
     }
     const { page } = await suite.open();

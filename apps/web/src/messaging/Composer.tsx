@@ -14,15 +14,9 @@ import { api, describeError, isApiError } from '../api/client.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
 import { uuid } from '../realtime/uuid.js';
 import { loadDraft, saveDraft } from './drafts.js';
+import { MentionSuggestions } from './MentionSuggestions.js';
 import { toggleWrap } from './markdown-edit.js';
-import {
-  insertMention,
-  type MentionQuery,
-  mentionIdsIn,
-  mentionQueryAt,
-  mentionSuggestions,
-  type PickedMention,
-} from './mentions.js';
+import { useMentionSuggestions } from './mention-suggestions.js';
 import { fileSize, memberName } from './names.js';
 import { ReplyQuote } from './ReplyQuote.js';
 
@@ -75,13 +69,6 @@ function quoteOf(message: Message): ReplyTo {
   };
 }
 
-/** The open `@` suggestions: what is being typed, who matches, and which one is active. */
-interface Suggesting {
-  readonly query: MentionQuery;
-  readonly options: readonly Member[];
-  readonly active: number;
-}
-
 /**
  * Writes and sends a message: Enter sends, Shift+Enter starts a new line. Files upload as soon as they are
  * chosen, with a progress bar each, and go with the next message. Typing `@` suggests the conversation's
@@ -108,13 +95,8 @@ export function Composer({
   };
   const [uploads, setUploads] = useState<Upload[]>([]);
   const [problem, setProblem] = useState<string>();
-  const [picked, setPicked] = useState<readonly PickedMention[]>([]);
-  const [suggesting, setSuggesting] = useState<Suggesting>();
-  /** Where the `@` was whose suggestions the user closed with Escape: not offered again until it changes. */
-  const dismissed = useRef<number | undefined>(undefined);
   /** The selection after a mention was inserted or a selection formatted (applied once rendered). */
   const selectionAfter = useRef<{ start: number; end: number } | undefined>(undefined);
-  const listId = useId();
   const textId = useId();
   const hintId = useId();
   const problemId = useId();
@@ -144,35 +126,8 @@ export function Composer({
     textarea.current?.setSelectionRange(selection.start, selection.end);
   }, [text]);
 
-  /** Opens, updates or closes the suggestions for the text and caret as they are now. */
-  const suggestFor = (value: string, caret: number) => {
-    const query = mentionQueryAt(value, caret);
-    if (!query || query.start !== dismissed.current) dismissed.current = undefined;
-    const options =
-      query && dismissed.current === undefined ? mentionSuggestions(members, query.query, me) : [];
-    if (!query || options.length === 0) {
-      setSuggesting(undefined);
-      return;
-    }
-    setSuggesting((current) => {
-      const same = current?.query.start === query.start ? current.options[current.active]?.id : undefined;
-      const kept = options.findIndex((option) => option.id === same);
-      return { query, options, active: Math.max(kept, 0) };
-    });
-  };
-
-  const choose = (member: Member) => {
-    const field = textarea.current;
-    if (!suggesting || !field) return;
-    const next = insertMention(text, suggesting.query, field.selectionStart, member.displayName);
-    selectionAfter.current = { start: next.caret, end: next.caret };
-    setText(next.text);
-    setPicked((current) => [...current, { id: member.id, name: member.displayName }]);
-    // "@Name " now matches its own name again: not offered until the caret leaves this mention.
-    dismissed.current = suggesting.query.start;
-    setSuggesting(undefined);
-    field.focus();
-  };
+  // The `@` suggestions and who was picked (mention-suggestions.ts).
+  const mentions = useMentionSuggestions({ members, me, text, setText, textarea, selectionAfter });
 
   // Leaving the conversation cancels uploads still running.
   useEffect(
@@ -242,12 +197,10 @@ export function Composer({
       setProblem(`A message can be at most ${MAX_LENGTH} characters.`);
       return;
     }
-    // Only people still in the conversation: a picked member may have left since.
-    const mentionIds = mentionIdsIn(text, picked).filter((id) => members.some((m) => m.id === id));
+    const mentionIds = mentions.mentionIds(text);
     store.send(conversationId, text, attachments, replyingTo ? quoteOf(replyingTo) : undefined, mentionIds);
     setText('');
-    setPicked([]);
-    setSuggesting(undefined);
+    mentions.reset();
     setUploads([]);
     setProblem(undefined);
     onSent();
@@ -270,29 +223,7 @@ export function Composer({
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (suggesting && !event.nativeEvent.isComposing) {
-      const count = suggesting.options.length;
-      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
-        event.preventDefault();
-        const step = event.key === 'ArrowDown' ? 1 : count - 1;
-        setSuggesting({ ...suggesting, active: (suggesting.active + step) % count });
-        return;
-      }
-      if ((event.key === 'Enter' && !event.shiftKey) || event.key === 'Tab') {
-        const member = suggesting.options[suggesting.active];
-        if (member) {
-          event.preventDefault();
-          choose(member);
-          return;
-        }
-      }
-      if (event.key === 'Escape') {
-        event.preventDefault();
-        dismissed.current = suggesting.query.start;
-        setSuggesting(undefined);
-        return;
-      }
-    }
+    if (mentions.onKeyDown(event)) return;
     const shortcut = (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey;
     const plain = !event.ctrlKey && !event.metaKey && !event.altKey && !event.shiftKey;
     if (plain && event.key === 'ArrowUp' && text === '' && onEditLast?.()) {
@@ -311,18 +242,11 @@ export function Composer({
 
   const onChange = (event: ChangeEvent<HTMLTextAreaElement>) => {
     setText(event.target.value);
-    suggestFor(event.target.value, event.target.selectionStart);
+    mentions.suggestFor(event.target.value, event.target.selectionStart);
     if (problem) setProblem(undefined);
     if (event.target.value.trim() !== '') store.typing(conversationId);
   };
 
-  /** Moving the caret (arrows, clicks) opens or closes the suggestions for where it is now. */
-  const onSelect = () => {
-    const field = textarea.current;
-    if (field && field.selectionStart === field.selectionEnd) suggestFor(field.value, field.selectionStart);
-  };
-
-  const optionId = (index: number) => `${listId}-option-${index}`;
   const length = [...text].length;
   return (
     <form className="composer" onSubmit={onSubmit}>
@@ -367,31 +291,12 @@ export function Composer({
           ))}
         </ul>
       ) : null}
-      {suggesting ? (
-        <div className="mention-suggestions" id={listId} role="listbox" aria-label="People to mention">
-          {suggesting.options.map((member, index) => (
-            // biome-ignore lint/a11y/useKeyWithClickEvents: the keyboard stays in the text field (arrows, Enter, Tab), which points here with aria-activedescendant.
-            <div
-              key={member.id}
-              id={optionId(index)}
-              role="option"
-              tabIndex={-1}
-              aria-selected={index === suggesting.active}
-              className={`mention-option${index === suggesting.active ? ' is-active' : ''}`}
-              // Keeps the focus (and the caret) in the text field.
-              onMouseDown={(event) => event.preventDefault()}
-              onClick={() => choose(member)}
-            >
-              {member.displayName}
-            </div>
-          ))}
-        </div>
-      ) : null}
-      <p className="visually-hidden" role="status">
-        {suggesting
-          ? `${suggesting.options.length} ${suggesting.options.length === 1 ? 'person' : 'people'} to mention. Up and down arrows to choose, Enter to insert, Escape to close.`
-          : ''}
-      </p>
+      <MentionSuggestions
+        suggesting={mentions.suggesting}
+        listId={mentions.listId}
+        optionId={mentions.optionId}
+        onChoose={mentions.choose}
+      />
       <div className="composer-row">
         <label className="attach-button" title="Attach files">
           <input type="file" multiple accept={ACCEPT} onChange={onFiles} className="visually-hidden" />
@@ -412,10 +317,12 @@ export function Composer({
           placeholder="Write a message…"
           onChange={onChange}
           onKeyDown={onKeyDown}
-          onSelect={onSelect}
+          onSelect={mentions.onSelect}
           aria-autocomplete="list"
-          aria-controls={suggesting ? listId : undefined}
-          aria-activedescendant={suggesting ? optionId(suggesting.active) : undefined}
+          aria-controls={mentions.suggesting ? mentions.listId : undefined}
+          aria-activedescendant={
+            mentions.suggesting ? mentions.optionId(mentions.suggesting.active) : undefined
+          }
           aria-describedby={`${hintId}${problem ? ` ${problemId}` : ''}`}
           aria-invalid={problem ? true : undefined}
         />

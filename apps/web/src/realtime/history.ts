@@ -1,4 +1,4 @@
-import type { Message } from '@parley/contract';
+import type { Message, ResumePosition } from '@parley/contract';
 import { withReaction } from './reactions.js';
 
 /**
@@ -221,4 +221,17 @@ export function advance(point: ResumePoint, message: Message, kind: 'new' | 'upd
   if (kind === 'update') return { seq: point.seq, rev: Math.max(point.rev, message.rev) };
   if (kind === 'ack') return point;
   return { seq: Math.max(point.seq, message.seq), rev: Math.max(point.rev, message.rev) };
+}
+
+/** What a `resume` names: the resume point of each of these conversations that has one. */
+export function resumePositions(
+  conversations: readonly { readonly id: string }[],
+  points: ReadonlyMap<string, ResumePoint>,
+): Record<string, ResumePosition> {
+  const positions: Record<string, ResumePosition> = {};
+  for (const { id } of conversations) {
+    const point = points.get(id);
+    if (point) positions[id] = { seq: point.seq, rev: point.rev };
+  }
+  return positions;
 }

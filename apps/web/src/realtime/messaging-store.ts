@@ -1,19 +1,10 @@
-import type {
-  ActivityState,
-  Attachment,
-  Conversation,
-  Message,
-  PublicUser,
-  ReplyTo,
-  ResumePosition,
-  ServerFrame,
-} from '@parley/contract';
+import type { ActivityState, Attachment, Conversation, Message, ReplyTo } from '@parley/contract';
 import type { QueryClient } from '@tanstack/react-query';
 import { api, describeError, isApiError } from '../api/client.js';
 import { conversationQuery, meQuery } from '../api/queries.js';
 import { renameInCache } from './cache-sync.js';
 import { type ConversationsEvent, reduceConversations, sortedConversations } from './conversation-list.js';
-import { advance, type ResumePoint, type ThreadEvent } from './history.js';
+import { advance, type ResumePoint, resumePositions, type ThreadEvent } from './history.js';
 import { ListLoader } from './list-loader.js';
 import { react as reactTo, removeMessage } from './message-actions.js';
 import { INITIAL_STATE, type MessagingState, messageArrived, withThread } from './messaging-state.js';
@@ -21,6 +12,7 @@ import { ActivityWatcher, type OnlineStatusEvent, reduceOnlineStatuses } from '.
 import { OutboxSender } from './outbox-sender.js';
 import { type PresenceEvent, reducePresence } from './presence.js';
 import { ReadMarkers } from './read-markers.js';
+import { dispatchFrame, type FrameTarget, type MessageFrameKind } from './server-frames.js';
 import { RealtimeSocket } from './socket.js';
 import { ThreadLoader } from './thread-loader.js';
 
@@ -74,6 +66,30 @@ export class MessagingStore {
     send: (frame) => this.#socket.send(frame),
   });
 
+  /** What the server's frames do here (server-frames.ts). */
+  readonly #frames: FrameTarget = {
+    resumed: () => this.#onResumed(),
+    message: (message, kind) => this.#applyMessage(message, kind),
+    refused: (frame) => this.#sender.refused(frame),
+    list: (event) => this.#list(event),
+    presence: (event) => this.#presence(event),
+    statuses: (event) => this.#statuses(event),
+    conversation: (conversation) => {
+      this.adopt(conversation);
+      // Messages sent before the server started following it are fetched, if the thread is open.
+      if (this.#state.threads[conversation.id]?.history === 'loaded')
+        void this.#history.fillGaps(conversation.id).catch(() => undefined);
+    },
+    conversationRemoved: (conversationId) => this.forget(conversationId),
+    // Someone's new display name (a member, a former member, or the user in another tab): into the live
+    // list and into the server cache (the user's own `me`, fetched conversations), so nothing shows the
+    // old name until it is fetched again.
+    userRenamed: (user) => {
+      this.#list({ type: 'user_renamed', user });
+      renameInCache(this.queries, this.userId, user);
+    },
+  };
+
   /** This tab's activity (idle when hidden or untouched), sent for the user's presence. */
   readonly #activity = new ActivityWatcher((state) => this.#sendActivity(state));
 
@@ -96,7 +112,7 @@ export class MessagingStore {
         if (this.#activity.state !== 'active') this.#sendActivity(this.#activity.state);
         void this.#onReady();
       },
-      onFrame: (frame) => this.#onFrame(frame),
+      onFrame: (frame) => dispatchFrame(frame, this.userId, this.#frames),
       onStatus: (status) => {
         // Statuses stay as they were while reconnecting; the next `ready` replaces them.
         if (status !== 'open') this.#live = false;
@@ -326,12 +342,8 @@ export class MessagingStore {
     this.#live = false;
     await this.refreshList();
     if (!this.#socket.ready) return;
-    const positions: Record<string, ResumePosition> = {};
-    for (const { id } of sortedConversations(this.#state.conversations).slice(0, RESUME_MAX)) {
-      const point = this.#points.get(id);
-      if (point) positions[id] = { seq: point.seq, rev: point.rev };
-    }
-    this.#socket.send({ type: 'resume', positions });
+    const newest = sortedConversations(this.#state.conversations).slice(0, RESUME_MAX);
+    this.#socket.send({ type: 'resume', positions: resumePositions(newest, this.#points) });
   }
 
   #onResumed(): void {
@@ -344,79 +356,8 @@ export class MessagingStore {
     }
   }
 
-  #onFrame(frame: ServerFrame): void {
-    switch (frame.type) {
-      case 'resumed':
-        this.#onResumed();
-        return;
-      case 'message':
-        this.#applyMessage(frame.message, 'new');
-        return;
-      case 'message_updated':
-        this.#applyMessage(frame.message, 'update');
-        return;
-      case 'ack':
-        this.#applyMessage(frame.message, 'ack');
-        return;
-      case 'error':
-        this.#sender.refused(frame);
-        return;
-      case 'typing':
-        this.#presence({
-          type: 'typing',
-          conversationId: frame.conversationId,
-          userId: frame.userId,
-          now: Date.now(),
-        });
-        return;
-      case 'read':
-        if (frame.userId === this.userId) {
-          // Read in another tab or device.
-          this.#list({ type: 'read', conversationId: frame.conversationId, seq: frame.seq, elsewhere: true });
-        } else {
-          this.#presence({
-            type: 'read',
-            conversationId: frame.conversationId,
-            userId: frame.userId,
-            seq: frame.seq,
-          });
-        }
-        return;
-      case 'conversation': {
-        // New to this tab (created, or added to it), or changed: the server follows it from now on.
-        this.adopt(frame.conversation);
-        const id = frame.conversation.id;
-        // Messages sent before the server started following it are fetched, if the thread is open.
-        if (this.#state.threads[id]?.history === 'loaded')
-          void this.#history.fillGaps(id).catch(() => undefined);
-        return;
-      }
-      case 'conversation_removed':
-        this.forget(frame.conversationId);
-        return;
-      case 'user_updated':
-        this.#userRenamed(frame.user);
-        return;
-      case 'presence':
-        this.#statuses({ type: 'presence', userId: frame.userId, status: frame.status });
-        return;
-      default:
-        return;
-    }
-  }
-
-  /**
-   * Someone's new display name (a member, a former member, or the user in another tab): into the live
-   * list and into the server cache (the user's own `me`, fetched conversations), so nothing shows the old
-   * name until it is fetched again.
-   */
-  #userRenamed(user: PublicUser): void {
-    this.#list({ type: 'user_renamed', user });
-    renameInCache(this.queries, this.userId, user);
-  }
-
   /** A message from the socket (new, updated, or our own acknowledged) into state and resume points. */
-  #applyMessage(message: Message, kind: 'new' | 'update' | 'ack'): void {
+  #applyMessage(message: Message, kind: MessageFrameKind): void {
     const id = message.conversationId;
     const point = this.#points.get(id);
     if (point) this.#points.set(id, advance(point, message, kind));

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { api, describeError } from '../../api/client.js';
 import { mfaQuery, sessionsQuery } from '../../api/queries.js';
 import { AlertText } from '../../components/AlertText.js';
+import { ConfirmRow } from '../../components/ConfirmRow.js';
 import { Field } from '../../components/Field.js';
 import { Status } from '../../components/Status.js';
 import { formatDateTime, timeAgo } from '../../format/time.js';
@@ -125,23 +126,13 @@ export function PasskeysPanel({ passkeys }: PasskeysPanelProps) {
                     {passkey.lastUsedAt ? `last used ${timeAgo(passkey.lastUsedAt)}` : 'never used'}
                   </p>
                   {removing === passkey.id ? (
-                    <div className="confirm-row">
-                      <button
-                        type="button"
-                        className="button button-danger"
-                        onClick={() => void remove(passkey)}
-                        aria-disabled={busy === `remove-${passkey.id}` || undefined}
-                      >
-                        {busy === `remove-${passkey.id}` ? 'Removing…' : `Yes, remove “${passkey.name}”`}
-                      </button>
-                      <button
-                        type="button"
-                        className="button button-secondary"
-                        onClick={() => setRemoving(undefined)}
-                      >
-                        Cancel
-                      </button>
-                    </div>
+                    <ConfirmRow
+                      label={`Yes, remove “${passkey.name}”`}
+                      busyLabel="Removing…"
+                      busy={busy === `remove-${passkey.id}`}
+                      onConfirm={() => void remove(passkey)}
+                      onCancel={() => setRemoving(undefined)}
+                    />
                   ) : (
                     <div className="confirm-row">
                       <button

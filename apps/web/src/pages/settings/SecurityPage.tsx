@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 import { api, describeError } from '../../api/client.js';
 import { mfaQuery, sessionsQuery } from '../../api/queries.js';
 import { AlertText } from '../../components/AlertText.js';
+import { ConfirmRow } from '../../components/ConfirmRow.js';
 import { Page } from '../../components/Page.js';
 import { Status } from '../../components/Status.js';
 import { clearMfaEnrolmentRequired, useMfaEnrolmentRequired } from '../../session/mfa-enrolment.js';
@@ -126,23 +127,13 @@ export function SecurityPage() {
             recovery code).
           </p>
           {confirmRemove ? (
-            <div className="confirm-row">
-              <button
-                type="button"
-                className="button button-danger"
-                onClick={() => void remove()}
-                aria-disabled={busy === 'remove' || undefined}
-              >
-                {busy === 'remove' ? 'Removing…' : 'Yes, remove the authenticator app'}
-              </button>
-              <button
-                type="button"
-                className="button button-secondary"
-                onClick={() => setConfirmRemove(false)}
-              >
-                Cancel
-              </button>
-            </div>
+            <ConfirmRow
+              label="Yes, remove the authenticator app"
+              busyLabel="Removing…"
+              busy={busy === 'remove'}
+              onConfirm={() => void remove()}
+              onCancel={() => setConfirmRemove(false)}
+            />
           ) : (
             <button type="button" className="button button-secondary" onClick={() => setConfirmRemove(true)}>
               Remove authenticator app…

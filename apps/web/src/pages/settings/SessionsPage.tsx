@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 import { api, describeError } from '../../api/client.js';
 import { sessionsQuery } from '../../api/queries.js';
 import { AlertText } from '../../components/AlertText.js';
+import { ConfirmRow } from '../../components/ConfirmRow.js';
 import { Page } from '../../components/Page.js';
 import { Status } from '../../components/Status.js';
 import { describeUserAgent } from '../../format/user-agent.js';
@@ -96,20 +97,14 @@ export function SessionsPage() {
         </h2>
         <p>Signs out every device, including this one.</p>
         {confirmAll ? (
-          <div className="confirm-row">
-            <button
-              type="button"
-              ref={confirmButton}
-              className="button button-danger"
-              onClick={() => void endAll()}
-              aria-disabled={endingAll || undefined}
-            >
-              {endingAll ? 'Signing out…' : 'Yes, sign out every device'}
-            </button>
-            <button type="button" className="button button-secondary" onClick={() => setConfirmAll(false)}>
-              Cancel
-            </button>
-          </div>
+          <ConfirmRow
+            label="Yes, sign out every device"
+            busyLabel="Signing out…"
+            busy={endingAll}
+            onConfirm={() => void endAll()}
+            onCancel={() => setConfirmAll(false)}
+            confirmRef={confirmButton}
+          />
         ) : (
           <button type="button" className="button button-secondary" onClick={() => setConfirmAll(true)}>
             Sign out everywhere…

@@ -109,6 +109,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     now,
     database.kind === 'mysql' ? config.messageWriteConcurrency : 1,
     metrics,
+    database.writer,
   );
   const messaging: HttpServices['messaging'] = {
     db,

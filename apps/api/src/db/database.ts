@@ -15,6 +15,13 @@ export interface Database {
   destroy(): Promise<void>;
   /** The connection pool's numbers for metrics; SQLite has no pool and no such function. */
   readonly poolStats?: () => PoolStats | undefined;
+  /**
+   * MySQL only: a second pool for the message write path alone, whose connections accept several
+   * statements per round trip (`multipleStatements`), so a batch transaction is two round trips and the
+   * writer's transactions never wait for a connection behind reads, nor reads behind them. Only the
+   * writer's fixed statement text runs on it; values are escaped by mysql2 as on the main pool.
+   */
+  readonly writer?: Kysely<DB>;
 }
 
 export interface MysqlConnectOptions {
@@ -22,6 +29,8 @@ export interface MysqlConnectOptions {
   /** PEM text of the CA that signed the server certificate: TLS is then required and the server verified. */
   ssl?: { ca: string } | undefined;
   connectionLimit?: number;
+  /** Several statements per query (the message writer's own pool only, see `Database.writer`). */
+  multipleStatements?: boolean;
 }
 
 /** mysql2 pool options shared by the app, migrations and the bootstrap. */
@@ -33,6 +42,7 @@ export function mysqlPoolOptions(options: MysqlConnectOptions): PoolOptions {
     timezone: 'Z',
     charset: 'UTF8MB4_BIN',
     connectionLimit: options.connectionLimit ?? 10,
+    ...(options.multipleStatements ? { multipleStatements: true } : {}),
     connectTimeout: 5_000,
     enableKeepAlive: true,
     ...(options.ssl ? { ssl: { ca: options.ssl.ca, rejectUnauthorized: true } } : {}),
@@ -61,20 +71,52 @@ export function readCa(caFile: string | undefined): { ca: string } | undefined {
   return caFile ? { ca: readFileSync(caFile, 'utf8') } : undefined;
 }
 
-/** The application's database, chosen by the scheme of DATABASE_URL (or credentials from a secret). */
+/** Pools a MySQL database opens: the main one and the message writer's (see `Database.writer`). */
+export interface MysqlPools {
+  readonly pool: MysqlPool & { stats?(): PoolStats | undefined };
+  readonly writerPool: MysqlPool;
+}
+
+/**
+ * The application's database, chosen by the scheme of DATABASE_URL (or credentials from a secret).
+ * `writerConnections`: the MySQL writer pool's size (the message writer's transactions in flight).
+ */
 export function createDatabase(
   config: DatabaseConfig,
-  options: { pool?: MysqlPool & { stats?(): PoolStats | undefined } } = {},
+  options: { pools?: MysqlPools; writerConnections?: number } = {},
 ): Database {
   if (config.kind === 'sqlite') {
     const db = createSqliteKysely(config.url.slice('sqlite:'.length));
     return { db, kind: config.kind, destroy: () => db.destroy() };
   }
-  const own = options.pool
+  const connect = { uri: config.url, ssl: readCa(config.tlsCaFile) };
+  const own = options.pools
     ? undefined
-    : createPool(mysqlPoolOptions({ uri: config.url, ssl: readCa(config.tlsCaFile) }));
-  const pool = options.pool ?? (own as MysqlPool);
-  const db = new Kysely<DB>({ dialect: new MysqlDialect({ pool }) });
-  const poolStats = () => (own ? mysqlPoolStats(own) : options.pool?.stats?.());
-  return { db, kind: config.kind, destroy: () => db.destroy(), poolStats };
+    : {
+        pool: createPool(mysqlPoolOptions(connect)),
+        writerPool: createPool(
+          mysqlPoolOptions({
+            ...connect,
+            connectionLimit: options.writerConnections ?? 4,
+            multipleStatements: true,
+          }),
+        ),
+      };
+  const pools: MysqlPools = options.pools ?? {
+    pool: own?.pool as unknown as MysqlPool,
+    writerPool: own?.writerPool as unknown as MysqlPool,
+  };
+  const db = new Kysely<DB>({ dialect: new MysqlDialect({ pool: pools.pool }) });
+  const writer = new Kysely<DB>({ dialect: new MysqlDialect({ pool: pools.writerPool }) });
+  // The main pool's numbers (the writer's own pool is sized to the writer and never queues reads).
+  const poolStats = () => (own ? mysqlPoolStats(own.pool) : pools.pool.stats?.());
+  return {
+    db,
+    kind: config.kind,
+    writer,
+    destroy: async () => {
+      await Promise.all([db.destroy(), writer.destroy()]);
+    },
+    poolStats,
+  };
 }

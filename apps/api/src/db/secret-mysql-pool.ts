@@ -22,6 +22,8 @@ export interface SecretPoolOptions {
   /** How long a read secret is trusted before the next connection re-reads it. @default 5 min */
   maxAgeMs?: number;
   connectionLimit?: number;
+  /** Several statements per query (the message writer's pool, see `Database.writer`). */
+  multipleStatements?: boolean;
 }
 
 const ACCESS_DENIED = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR']);
@@ -92,6 +94,7 @@ export class SecretMysqlPool implements MysqlPool {
             uri: url.href,
             ssl: this.options.ssl,
             connectionLimit: this.options.connectionLimit,
+            multipleStatements: this.options.multipleStatements,
           }),
         );
         this.#pool = { key, pool };

@@ -125,13 +125,21 @@ export function openDatabase(
   client: SecretsManagerClient | undefined = secretsClient(config),
 ): Database {
   const secretId = config.database.secretId;
-  if (!secretId || !client) return createDatabase(config.database);
-  const pool = new SecretMysqlPool({
-    readSecret: async () => DatabaseSecret.parse(await getSecretJson(client, secretId)),
-    database: config.database.name ?? 'parley',
-    ssl: readCa(config.database.tlsCaFile),
+  const writerConnections = config.messageWriteConcurrency;
+  if (!secretId || !client) return createDatabase(config.database, { writerConnections });
+  const secretPool = (options: { connectionLimit?: number; multipleStatements?: boolean }) =>
+    new SecretMysqlPool({
+      readSecret: async () => DatabaseSecret.parse(await getSecretJson(client, secretId)),
+      database: config.database.name ?? 'parley',
+      ssl: readCa(config.database.tlsCaFile),
+      ...options,
+    });
+  return createDatabase(config.database, {
+    pools: {
+      pool: secretPool({}),
+      writerPool: secretPool({ connectionLimit: writerConnections, multipleStatements: true }),
+    },
   });
-  return createDatabase(config.database, { pool });
 }
 
 /** The shared Redis (REDIS_URL, AUTH token from Secrets Manager on AWS), or undefined without one. */

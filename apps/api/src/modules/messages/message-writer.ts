@@ -9,6 +9,7 @@ import {
   type SendRequest,
   writeMessageBatch,
 } from './write-message-batch.command.js';
+import { isPlainBatch, writePlainBatchMysql } from './write-message-batch.mysql.js';
 
 /**
  * The write path: concurrent sends are grouped into one transaction (one commit, one fsync) by the
@@ -29,8 +30,10 @@ export class MessageWriter extends MessageBatchScheduler {
     concurrency: number,
     /** Batch sizes and send → durable ack times. */
     metrics?: WriterMetrics,
+    /** MySQL: the writer's own pool (`Database.writer`), for plain batches in two round trips. */
+    writerDb?: Kysely<DB>,
   ) {
-    super((requests) => writeBatchTwice(db, requests, now), {
+    super((requests) => writeBatchTwice(db, requests, now, writerDb), {
       concurrency,
       maxBatch: MAX_MESSAGE_BATCH,
       isRetryable: isWriteConflict,
@@ -42,13 +45,17 @@ export class MessageWriter extends MessageBatchScheduler {
 /**
  * One batch: unchecked first; if the counter UPDATE refused a conversation or the INSERT met a stored
  * (sender, clientId), that transaction rolled back and the batch is written again checked, in a new one.
+ * With `writerDb` (MySQL), a plain batch's unchecked write takes two round trips
+ * (`write-message-batch.mysql.ts`) instead of the query builder's five.
  */
 export async function writeBatchTwice(
   db: Kysely<DB>,
   requests: readonly SendRequest[],
   now: () => Date,
+  writerDb?: Kysely<DB>,
 ): Promise<Awaited<ReturnType<typeof writeMessageBatch>>> {
   try {
+    if (writerDb && isPlainBatch(requests)) return await writePlainBatchMysql(writerDb, requests, now());
     return await db.transaction().execute((trx) => writeMessageBatch(trx, requests, now()));
   } catch (error) {
     if (!needsCheckedWrite(error)) throw error;

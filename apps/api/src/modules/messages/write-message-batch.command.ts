@@ -18,6 +18,7 @@ import {
 import {
   BatchNeedsCheck,
   bumpCounters,
+  type Counters,
   findMemberships,
   findStoredRetries,
   insertMessages,
@@ -160,7 +161,7 @@ export async function writeMessageBatch(
   });
   const { memberSet, readOnly } = await findMemberships(trx, [...pairsToLookUp]);
 
-  const toInsert: { index: number; request: SendRequest }[] = [];
+  const toInsert: BatchItem[] = [];
   requests.forEach((request, index) => {
     const key = `${request.senderId}|${request.clientId}`;
     const stored = existingByKey.get(key);
@@ -200,42 +201,9 @@ export async function writeMessageBatch(
   });
 
   // Hand out seq and rev per conversation from its counter row.
-  const byConversation = new Map<string, { index: number; request: SendRequest }[]>();
-  for (const item of toInsert) {
-    const items = byConversation.get(item.request.conversationId);
-    if (items) items.push(item);
-    else byConversation.set(item.request.conversationId, [item]);
-  }
+  const byConversation = groupByConversation(toInsert);
   const countersById = await bumpCounters(trx, byConversation, nowText, mysql);
-  const rows: MessageRow[] = [];
-  for (const [conversationId, items] of byConversation) {
-    const counters = countersById.get(conversationId);
-    if (!counters) throw new Error(`conversation ${conversationId} has no counter row`);
-    const firstSeq = Number(counters.last_seq) - items.length + 1;
-    const firstRev = Number(counters.last_rev) - items.length + 1;
-    items.forEach((item, offset) => {
-      const row: MessageRow = {
-        id: newId(),
-        conversation_id: conversationId,
-        seq: firstSeq + offset,
-        rev: firstRev + offset,
-        sender_id: item.request.senderId,
-        client_id: item.request.clientId,
-        body: item.request.body,
-        created_at: nowText,
-        edited_at: null,
-        deleted_at: null,
-        reply_to_id: item.request.replyToId ?? null,
-        kind: 'text',
-        system_event: null,
-        system_target_id: null,
-        system_title: null,
-      };
-      rows.push(row);
-      const replyTo = row.reply_to_id === null ? undefined : originals.get(row.reply_to_id);
-      results[item.index] = { row, attachments: [], replyTo, created: true };
-    });
-  }
+  const rows = numberRows(byConversation, countersById, nowText, results, originals);
   await insertMessages(trx, rows);
   await insertMentions(
     trx,
@@ -283,6 +251,66 @@ export async function writeMessageBatch(
     const original = finish(results[first], first);
     return original instanceof Error ? original : { ...original, created: false };
   });
+}
+
+/** A send of a batch with its index in the batch. */
+export interface BatchItem {
+  readonly index: number;
+  readonly request: SendRequest;
+}
+
+/** The batch's sends by conversation, each conversation's in batch order. */
+export function groupByConversation(items: readonly BatchItem[]): Map<string, BatchItem[]> {
+  const byConversation = new Map<string, BatchItem[]>();
+  for (const item of items) {
+    const list = byConversation.get(item.request.conversationId);
+    if (list) list.push(item);
+    else byConversation.set(item.request.conversationId, [item]);
+  }
+  return byConversation;
+}
+
+/**
+ * The new rows, each conversation's sends numbered up to its bumped counters (seq and rev gapless, in
+ * batch order); each send's result is put at its index in `results`.
+ */
+export function numberRows(
+  byConversation: ReadonlyMap<string, readonly BatchItem[]>,
+  countersById: ReadonlyMap<string, Counters>,
+  nowText: string,
+  results: (SendResult | Error | undefined)[],
+  originals?: ReadonlyMap<string, MessageRow>,
+): MessageRow[] {
+  const rows: MessageRow[] = [];
+  for (const [conversationId, items] of byConversation) {
+    const counters = countersById.get(conversationId);
+    if (!counters) throw new Error(`conversation ${conversationId} has no counter row`);
+    const firstSeq = Number(counters.last_seq) - items.length + 1;
+    const firstRev = Number(counters.last_rev) - items.length + 1;
+    items.forEach((item, offset) => {
+      const row: MessageRow = {
+        id: newId(),
+        conversation_id: conversationId,
+        seq: firstSeq + offset,
+        rev: firstRev + offset,
+        sender_id: item.request.senderId,
+        client_id: item.request.clientId,
+        body: item.request.body,
+        created_at: nowText,
+        edited_at: null,
+        deleted_at: null,
+        reply_to_id: item.request.replyToId ?? null,
+        kind: 'text',
+        system_event: null,
+        system_target_id: null,
+        system_title: null,
+      };
+      rows.push(row);
+      const replyTo = row.reply_to_id === null ? undefined : originals?.get(row.reply_to_id);
+      results[item.index] = { row, attachments: [], replyTo, created: true };
+    });
+  }
+  return rows;
 }
 
 /**

@@ -92,7 +92,7 @@ export async function findMemberships(
   };
 }
 
-type Counters = { last_seq: number | string; last_rev: number | string };
+export type Counters = { last_seq: number | string; last_rev: number | string };
 
 /**
  * Bumps each conversation's seq and rev by its number of sends in one UPDATE (locking each counter row
@@ -116,9 +116,44 @@ export async function bumpCounters(
    */
   checkSenders = true,
 ): Promise<Map<string, Counters>> {
-  const conversationIds = [...sendsByConversation.keys()].sort();
   const counters = new Map<string, Counters>();
-  if (conversationIds.length === 0) return counters;
+  if (sendsByConversation.size === 0) return counters;
+  const update = counterUpdate(sendsByConversation, nowText, mysql, checkSenders);
+  const updated = await trx.executeQuery<Counters & { id: string }>(
+    CompiledQuery.raw(update.sql, update.parameters),
+  );
+  if (mysql) {
+    if (Number(updated.numAffectedRows ?? 0n) !== update.conversationIds.length) throw new BatchNeedsCheck();
+    const read = counterRead(update.conversationIds);
+    const rows = await trx.executeQuery<Counters & { id: string }>(
+      CompiledQuery.raw(read.sql, read.parameters),
+    );
+    for (const row of rows.rows) counters.set(row.id, row);
+  } else {
+    if (updated.rows.length !== update.conversationIds.length) throw new BatchNeedsCheck();
+    for (const row of updated.rows) counters.set(row.id, row);
+  }
+  return counters;
+}
+
+/** A statement's text with `?` placeholders and its values. */
+export interface Statement {
+  readonly sql: string;
+  readonly parameters: unknown[];
+}
+
+/**
+ * The guarded counter UPDATE of `bumpCounters` (see there): SQLite returns the new counters, MySQL reads
+ * them with `counterRead`. Plain SQL text with placeholders (no query builder): it is the hottest
+ * statement.
+ */
+export function counterUpdate(
+  sendsByConversation: ReadonlyMap<string, readonly { request: { senderId: string } }[]>,
+  nowText: string,
+  mysql: boolean,
+  checkSenders = true,
+): Statement & { conversationIds: string[] } {
+  const conversationIds = [...sendsByConversation.keys()].sort();
   if (conversationIds.length > IN_CHUNK) throw new RangeError('too many conversations for one batch');
   const increment: unknown[] = [];
   const sendersCase: unknown[] = [];
@@ -139,7 +174,7 @@ export async function bumpCounters(
     sendersCount.push(id, senders.length);
   }
   const senderList = [...allSenders];
-  const text = `update conversations${mysql ? ' force index (primary)' : ''}
+  const sql = `update conversations${mysql ? ' force index (primary)' : ''}
     set last_seq = last_seq + case id${incrementSql} else 0 end,
       last_rev = last_rev + case id${incrementSql} else 0 end,
       last_message_at = ?, updated_at = ?
@@ -164,21 +199,15 @@ export async function bumpCounters(
     ...conversationIds,
     ...(checkSenders ? [...senderList, ...sendersCase, ...sendersCount] : []),
   ];
-  const updated = await trx.executeQuery<Counters & { id: string }>(CompiledQuery.raw(text, parameters));
-  if (mysql) {
-    if (Number(updated.numAffectedRows ?? 0n) !== conversationIds.length) throw new BatchNeedsCheck();
-    const read = await trx.executeQuery<Counters & { id: string }>(
-      CompiledQuery.raw(
-        `select id, last_seq, last_rev from conversations force index (primary) where id in (${placeholders(conversationIds.length)})`,
-        conversationIds,
-      ),
-    );
-    for (const row of read.rows) counters.set(row.id, row);
-  } else {
-    if (updated.rows.length !== conversationIds.length) throw new BatchNeedsCheck();
-    for (const row of updated.rows) counters.set(row.id, row);
-  }
-  return counters;
+  return { sql, parameters, conversationIds };
+}
+
+/** MySQL: the counters `counterUpdate` just bumped (by primary key: see `bumpCounters`). */
+export function counterRead(conversationIds: string[]): Statement {
+  return {
+    sql: `select id, last_seq, last_rev from conversations force index (primary) where id in (${placeholders(conversationIds.length)})`,
+    parameters: conversationIds,
+  };
 }
 
 const MESSAGE_COLUMNS = [
@@ -204,17 +233,24 @@ const INSERT_ROWS = 200;
  * `needsCheckedWrite`).
  */
 export async function insertMessages(trx: Transaction<DB>, rows: readonly MessageRow[]): Promise<void> {
+  for (const insert of messageInserts(rows)) {
+    await trx.executeQuery(CompiledQuery.raw(insert.sql, insert.parameters));
+  }
+}
+
+/** The multi-row INSERTs of `insertMessages`, INSERT_ROWS rows each. */
+export function messageInserts(rows: readonly MessageRow[]): Statement[] {
+  const statements: Statement[] = [];
   for (let start = 0; start < rows.length; start += INSERT_ROWS) {
     const slice = rows.slice(start, start + INSERT_ROWS);
     const parameters: unknown[] = [];
     for (const row of slice) for (const column of MESSAGE_COLUMNS) parameters.push(row[column]);
-    await trx.executeQuery(
-      CompiledQuery.raw(
-        `insert into messages (${MESSAGE_COLUMNS.join(', ')}) values ${Array(slice.length).fill(ROW_PLACEHOLDERS).join(', ')}`,
-        parameters,
-      ),
-    );
+    statements.push({
+      sql: `insert into messages (${MESSAGE_COLUMNS.join(', ')}) values ${Array(slice.length).fill(ROW_PLACEHOLDERS).join(', ')}`,
+      parameters,
+    });
   }
+  return statements;
 }
 
 function placeholders(count: number): string {

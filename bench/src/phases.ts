@@ -124,11 +124,19 @@ export async function runPaced({ traffic, clients, conversationOf, ctx }: PairTr
     ackedPerSecond: Math.round(paced.acked / settings.pacedSeconds),
     sendToAckMs: paced.ack.summary(),
     sendToDeliveryMs: paced.delivery.summary(),
+    // p99 and max of the messages sent in each second: a tail from one stall shows as one bad second.
+    deliveryBySecondMs: [...paced.deliveryBySecond].map((samples) => ({
+      p99: samples?.percentile(99) ?? null,
+      max: samples?.percentile(100) ?? null,
+    })),
     ...between(pacedBefore, pacedAfter, paced.acked),
     statementDigests: await topDigests(ctx),
   };
   log(
     `paced: delivery p50/p99 ${pacedResult.sendToDeliveryMs.p50}/${pacedResult.sendToDeliveryMs.p99} ms, ack p99 ${pacedResult.sendToAckMs.p99} ms`,
+  );
+  log(
+    `paced: delivery p99 by second sent: ${pacedResult.deliveryBySecondMs.map((s) => Math.round(s.p99 ?? 0)).join(' ')} ms`,
   );
   return pacedResult;
 }

@@ -127,7 +127,8 @@ export async function resetDigests(ctx: ProbeContext): Promise<void> {
 export async function topDigests(ctx: ProbeContext, limit = 10) {
   if (!ctx.digests) return undefined;
   const [rows] = await ctx.admin.query<RowDataPacket[]>(
-    `SELECT DIGEST_TEXT AS text, COUNT_STAR AS calls, SUM_TIMER_WAIT AS total, SUM_ROWS_EXAMINED AS examined
+    `SELECT DIGEST_TEXT AS text, COUNT_STAR AS calls, SUM_TIMER_WAIT AS total, MAX_TIMER_WAIT AS max,
+       SUM_ROWS_EXAMINED AS examined
      FROM performance_schema.events_statements_summary_by_digest
      WHERE SCHEMA_NAME = 'parley' ORDER BY SUM_TIMER_WAIT DESC LIMIT ?`,
     [limit],
@@ -138,6 +139,7 @@ export async function topDigests(ctx: ProbeContext, limit = 10) {
     calls: Number(row.calls),
     totalMs: round(Number(row.total) / 1e9, 1),
     meanUs: round(Number(row.total) / 1e6 / Math.max(1, Number(row.calls)), 1),
+    maxMs: round(Number(row.max) / 1e9, 1),
     rowsExaminedPerCall: round(Number(row.examined) / Math.max(1, Number(row.calls)), 1),
     shareOfTop: round(Number(row.total) / Math.max(1, all), 3),
   }));

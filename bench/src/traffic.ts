@@ -14,6 +14,10 @@ export interface Phase {
   errors: number;
   ack: Samples;
   delivery: Samples;
+  /** When the phase started (`performance.now()`), for `deliveryBySecond`. */
+  startedAt: number;
+  /** send→delivery by the second of the phase the message was sent in: where the tail sits in time. */
+  deliveryBySecond: Samples[];
 }
 
 export const newPhase = (name: string): Phase => ({
@@ -24,6 +28,8 @@ export const newPhase = (name: string): Phase => ({
   errors: 0,
   ack: new Samples(),
   delivery: new Samples(),
+  startedAt: performance.now(),
+  deliveryBySecond: [],
 });
 
 export interface SendRecord {
@@ -79,8 +85,11 @@ export class Traffic {
         return;
       }
       if (record.sender === client) return;
-      record.phase.delivered += 1;
-      record.phase.delivery.add(at - record.t0);
+      const { phase } = record;
+      phase.delivered += 1;
+      phase.delivery.add(at - record.t0);
+      const second = Math.max(0, Math.floor((record.t0 - phase.startedAt) / 1000));
+      (phase.deliveryBySecond[second] ??= new Samples()).add(at - record.t0);
     },
     error: (client, clientId, error) => {
       const record = clientId ? this.sent.get(clientId) : undefined;

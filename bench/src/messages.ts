@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   let admin: Connection | undefined;
   try {
     const port = await freePort();
+    const metricsPort = await freePort();
     const appPassword = `app-${randomBytes(12).toString('hex')}`;
     const baseUrl = `http://127.0.0.1:${port}`;
     const adminUrl = new URL(mariadb.adminUrl);
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
         DATABASE_ADMIN_URL: adminUrl.toString(),
         TRUST_PROXY: 'true',
         LOG_LEVEL: 'warn',
+        METRICS_PORT: String(metricsPort),
+        METRICS_HOST: '127.0.0.1',
         ...BENCH_LIMITS,
         // Compares write concurrencies (docs/performance.md); unset, the server's default.
         ...(process.env.MESSAGE_WRITE_CONCURRENCY
@@ -93,7 +96,13 @@ async function main(): Promise<void> {
       logBin: Number(versionRow?.logBin) === 1,
     };
     const mariadbPid = Number(readFileSync(String(versionRow?.pidFile), 'utf8').trim());
-    const ctx: ProbeContext = { admin, serverPid: server.pid, mariadbPid, digests: settings.dbDigests };
+    const ctx: ProbeContext = {
+      admin,
+      serverPid: server.pid,
+      mariadbPid,
+      digests: settings.dbDigests,
+      metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    };
     log(`MariaDB ${mariadbInfo.version} (pid ${mariadbPid}), ${JSON.stringify(mariadbInfo)}`);
 
     const setupStart = performance.now();

@@ -2,11 +2,11 @@
  * The Parley phases: direct conversations as fast as acks return, then paced at a fraction of that rate
  * (for send→delivery latency), then fan-out to a group whose members are all connected.
  */
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import type { BenchClient } from './bench-client.js';
-import { between, type ProbeContext, probe, resetDigests, topDigests } from './probe.js';
+import { between, type ProbeContext, probe, resetDigests, serverPauses, topDigests } from './probe.js';
 import { log, round, settings } from './settings.js';
-import { sleep } from './stats.js';
+import { Samples, sleep } from './stats.js';
 import { newPhase, type Traffic } from './traffic.js';
 
 /** The clients of the direct conversations: client 2i and 2i+1 share conversation i. */
@@ -86,6 +86,8 @@ export async function runPaced({ traffic, clients, conversationOf, ctx }: PairTr
   const paced = newPhase('paced');
   await resetDigests(ctx);
   const pacedBefore = await probe(ctx);
+  const serverBefore = await serverPauses(ctx);
+  const loadGenerator = watchOwnEventLoop();
   const pacedStart = performance.now();
   const pacedEnd = pacedStart + settings.pacedSeconds * 1000;
   let skipped = 0;
@@ -110,6 +112,12 @@ export async function runPaced({ traffic, clients, conversationOf, ctx }: PairTr
     ),
   );
   const pacedDrained = await waitFor(() => clients.every((c) => c.inFlight === 0), 30_000);
+  const loadGeneratorStalls = loadGenerator.stop();
+  const serverAfter = await serverPauses(ctx);
+  const server = serverAfter && {
+    eventLoopDelayMs: serverAfter.eventLoopDelayMs,
+    gcSeconds: round((serverAfter.gcSeconds - (serverBefore?.gcSeconds ?? 0)) * 1000) / 1000,
+  };
   await waitFor(() => paced.delivered >= paced.acked, 30_000);
   const pacedAfter = await probe(ctx);
   const pacedElapsed = (performance.now() - pacedStart) / 1000;
@@ -129,9 +137,20 @@ export async function runPaced({ traffic, clients, conversationOf, ctx }: PairTr
       p99: samples?.percentile(99) ?? null,
       max: samples?.percentile(100) ?? null,
     })),
+    // The load generator's own pauses (its event loop, its GC) are in every latency it measures.
+    loadGenerator: loadGeneratorStalls,
+    // The server's over the phase (its /metrics): event-loop delay and time spent in GC.
+    server,
     ...between(pacedBefore, pacedAfter, paced.acked),
     statementDigests: await topDigests(ctx),
   };
+  log(
+    `paced: load generator event-loop delay p99/max ${loadGeneratorStalls.eventLoopDelayMs.p99}/${loadGeneratorStalls.eventLoopDelayMs.max} ms, GC pauses max ${loadGeneratorStalls.gcPauseMs.max} ms (${loadGeneratorStalls.gcPauseMs.count})`,
+  );
+  if (server)
+    log(
+      `paced: server event-loop delay p99/max ${server.eventLoopDelayMs.p99}/${server.eventLoopDelayMs.max} ms, GC ${server.gcSeconds} s`,
+    );
   log(
     `paced: delivery p50/p99 ${pacedResult.sendToDeliveryMs.p50}/${pacedResult.sendToDeliveryMs.p99} ms, ack p99 ${pacedResult.sendToAckMs.p99} ms`,
   );
@@ -181,4 +200,37 @@ export async function runFanout(
     `fan-out: delivery p50/p99 ${fanoutResult.sendToDeliveryMs.p50}/${fanoutResult.sendToDeliveryMs.p99} ms over ${fanout.delivered} deliveries`,
   );
   return fanoutResult;
+}
+
+/**
+ * This process's event-loop delay and GC pauses from now until `stop`: a pause here delays every frame the
+ * load generator timestamps, so it shows how much of a latency tail is the measuring side's own.
+ */
+function watchOwnEventLoop() {
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  const gc = new Samples();
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gc.add(entry.duration);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    stop() {
+      delay.disable();
+      observer.disconnect();
+      const ms = (ns: number) => round(ns / 1e6, 1);
+      return {
+        eventLoopDelayMs: {
+          p50: ms(delay.percentile(50)),
+          p99: ms(delay.percentile(99)),
+          max: ms(delay.max),
+        },
+        gcPauseMs: {
+          count: gc.count,
+          p99: round(gc.percentile(99) ?? 0, 1),
+          max: round(gc.percentile(100) ?? 0, 1),
+        },
+      };
+    },
+  };
 }

@@ -73,6 +73,30 @@ export interface ProbeContext {
   mariadbPid: number | undefined;
   /** MariaDB runs with performance_schema: phases record their top statement digests. */
   digests?: boolean;
+  /** The server's Prometheus listener (METRICS_PORT), for its event-loop delay and GC pauses. */
+  metricsUrl?: string;
+}
+
+/**
+ * The server's event-loop delay since the last scrape (prom-client resets its histogram on every
+ * collect) and its GC time so far, from its `/metrics`; undefined without a metrics URL.
+ */
+export async function serverPauses(ctx: ProbeContext) {
+  if (!ctx.metricsUrl) return undefined;
+  const text = await (await fetch(ctx.metricsUrl)).text();
+  const value = (name: string) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+  let gcSeconds = 0;
+  for (const match of text.matchAll(/^nodejs_gc_duration_seconds_sum\{[^}]*\} ([0-9.e+-]+)$/gm))
+    gcSeconds += Number(match[1]);
+  return {
+    eventLoopDelayMs: {
+      p50: round(value('nodejs_eventloop_lag_p50_seconds') * 1000, 1),
+      p99: round(value('nodejs_eventloop_lag_p99_seconds') * 1000, 1),
+      max: round(value('nodejs_eventloop_lag_max_seconds') * 1000, 1),
+    },
+    gcSeconds: round(gcSeconds, 3),
+  };
 }
 
 export async function probe(ctx: ProbeContext): Promise<Probe> {

@@ -14,7 +14,6 @@
  * `npm test`. `npm run bench:smoke` runs every step at a tiny size (settings.ts).
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,8 +28,8 @@ import { createFixture, loginAll } from './fixture.js';
 import { type PairTraffic, runAsFastAsAcks, runFanout, runPaced } from './phases.js';
 import { machineInfo, type ProbeContext } from './probe.js';
 import { printTable, targetsMet } from './report.js';
-import { startServer } from './server.js';
-import { BENCH_LIMITS, log, resultsDir, rootDir, round, settings } from './settings.js';
+import { type BenchServer, startBenchServer } from './server.js';
+import { log, resultsDir, rootDir, round, settings } from './settings.js';
 import { mapLimit, sleep } from './stats.js';
 import { Traffic } from './traffic.js';
 import { verify } from './verify.js';
@@ -52,37 +51,27 @@ async function main(): Promise<void> {
   const mariadb = await startMariaDb({ durable: true, performanceSchema: settings.dbDigests });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-'));
   const profileDir = path.join(resultsDir, 'profiles');
-  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let server: BenchServer | undefined;
   const clients: BenchClient[] = [];
   let admin: Connection | undefined;
   try {
-    const port = await freePort();
     const metricsPort = await freePort();
-    const appPassword = `app-${randomBytes(12).toString('hex')}`;
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const adminUrl = new URL(mariadb.adminUrl);
-    adminUrl.pathname = '/parley';
     if (settings.cpuProfile) mkdirSync(profileDir, { recursive: true });
-    server = await startServer(
-      {
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        PUBLIC_URL: baseUrl,
-        DATA_DIR: dataDir,
-        DATABASE_URL: `mysql://parley_app:${appPassword}@127.0.0.1:${mariadb.port}/parley`,
-        DATABASE_ADMIN_URL: adminUrl.toString(),
-        TRUST_PROXY: 'true',
-        LOG_LEVEL: 'warn',
+    const started = await startBenchServer({
+      mariadb,
+      dataDir,
+      env: {
         METRICS_PORT: String(metricsPort),
         METRICS_HOST: '127.0.0.1',
-        ...BENCH_LIMITS,
         // Compares write concurrencies (docs/performance.md); unset, the server's default.
         ...(process.env.MESSAGE_WRITE_CONCURRENCY
           ? { MESSAGE_WRITE_CONCURRENCY: process.env.MESSAGE_WRITE_CONCURRENCY }
           : {}),
       },
-      settings.cpuProfile ? profileDir : undefined,
-    );
+      profileDir: settings.cpuProfile ? profileDir : undefined,
+    });
+    server = started.server;
+    const { port, baseUrl, adminUrl } = started;
     log(`Parley (compiled, pid ${server.pid}) at ${baseUrl}`);
 
     admin = await createConnection({ uri: adminUrl.toString() });

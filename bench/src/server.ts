@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../scripts/services/free-port.js';
+import { BENCH_LIMITS } from './settings.js';
 
 const rootDir = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -64,4 +67,40 @@ export async function startServer(
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * The compiled server on a benchmark's MariaDB: its own port, data dir and app account (created by the
+ * server from DATABASE_ADMIN_URL), trusting X-Forwarded-For, logging warnings only, with the benchmark
+ * limits (BENCH_LIMITS) and then `env`.
+ */
+export async function startBenchServer(options: {
+  mariadb: { readonly port: number; readonly adminUrl: string };
+  dataDir: string;
+  env?: Record<string, string>;
+  profileDir?: string | undefined;
+  nodeArgs?: readonly string[];
+}): Promise<{ server: BenchServer; port: number; baseUrl: string; adminUrl: URL }> {
+  const port = await freePort();
+  const appPassword = `app-${randomBytes(12).toString('hex')}`;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const adminUrl = new URL(options.mariadb.adminUrl);
+  adminUrl.pathname = '/parley';
+  const server = await startServer(
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: baseUrl,
+      DATA_DIR: options.dataDir,
+      DATABASE_URL: `mysql://parley_app:${appPassword}@127.0.0.1:${options.mariadb.port}/parley`,
+      DATABASE_ADMIN_URL: adminUrl.toString(),
+      TRUST_PROXY: 'true',
+      LOG_LEVEL: 'warn',
+      ...BENCH_LIMITS,
+      ...options.env,
+    },
+    options.profileDir,
+    options.nodeArgs,
+  );
+  return { server, port, baseUrl, adminUrl };
 }

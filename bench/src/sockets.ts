@@ -16,19 +16,17 @@
  * Load averages are recorded at every step. Writes bench/results/sockets-<timestamp>.json.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
-import { freePort } from '../../scripts/services/free-port.js';
 import { startMariaDb } from '../../scripts/services/mariadb.js';
 import { loginAll } from './fixture.js';
 import { machineInfo, processCpuMs } from './probe.js';
-import { type BenchServer, startServer } from './server.js';
-import { BENCH_LIMITS, log, resultsDir, rootDir, round, settings } from './settings.js';
+import { type BenchServer, startBenchServer } from './server.js';
+import { log, resultsDir, rootDir, round, settings } from './settings.js';
 import type { WorkerSocket } from './socket-worker.js';
 import { senderSocket, Worker } from './sockets-clients.js';
 import { createFixture, socketSettings } from './sockets-fixture.js';
@@ -73,33 +71,25 @@ async function main(): Promise<void> {
   const mariadb = await startMariaDb({ durable: true });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-sockets-'));
   const profileDir = path.join(resultsDir, 'profiles');
-  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let server: BenchServer | undefined;
   let admin: Connection | undefined;
   const workers: Worker[] = [];
   try {
-    const port = await freePort();
-    const appPassword = `app-${randomBytes(12).toString('hex')}`;
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const adminUrl = new URL(mariadb.adminUrl);
-    adminUrl.pathname = '/parley';
     if (settings.cpuProfile || settings.heapSnapshot) mkdirSync(profileDir, { recursive: true });
-    server = await startServer(
-      {
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        PUBLIC_URL: baseUrl,
-        DATA_DIR: dataDir,
-        DATABASE_URL: `mysql://parley_app:${appPassword}@127.0.0.1:${mariadb.port}/parley`,
-        DATABASE_ADMIN_URL: adminUrl.toString(),
-        TRUST_PROXY: 'true',
-        LOG_LEVEL: 'warn',
+    const started = await startBenchServer({
+      mariadb,
+      dataDir,
+      env: {
         WS_HEARTBEAT_MS: String(socketSettings.heartbeatMs),
-        ...BENCH_LIMITS,
         LIMIT_WS_SOCKETS_PER_USER: String(Math.max(1000, socketSettings.socketsPerIdleUser)),
       },
-      settings.cpuProfile ? profileDir : undefined,
-      settings.heapSnapshot ? ['--heapsnapshot-signal=SIGWINCH', `--diagnostic-dir=${profileDir}`] : [],
-    );
+      profileDir: settings.cpuProfile ? profileDir : undefined,
+      nodeArgs: settings.heapSnapshot
+        ? ['--heapsnapshot-signal=SIGWINCH', `--diagnostic-dir=${profileDir}`]
+        : [],
+    });
+    server = started.server;
+    const { port, baseUrl, adminUrl } = started;
     admin = await createConnection({ uri: adminUrl.toString() });
     const [[versionRow]] = await admin.query<RowDataPacket[]>('SELECT @@pid_file AS pidFile');
     const mariadbPid = Number(readFileSync(String(versionRow?.pidFile), 'utf8').trim());

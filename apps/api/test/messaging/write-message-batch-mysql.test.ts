@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { CompiledQuery, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,16 +6,13 @@ import { createMysqlKysely } from '../../src/db/database.js';
 import type { DB } from '../../src/db/schema.js';
 import type { AppError } from '../../src/errors.js';
 import { writeBatchTwice } from '../../src/modules/messages/message-writer.js';
-import {
-  needsCheckedWrite,
-  type SendRequest,
-  type SendResult,
-} from '../../src/modules/messages/write-message-batch.command.js';
+import { needsCheckedWrite } from '../../src/modules/messages/write-message-batch.command.js';
 import { isPlainBatch, writePlainBatchMysql } from '../../src/modules/messages/write-message-batch.mysql.js';
 import { BatchNeedsCheck } from '../../src/modules/messages/write-message-batch.statements.js';
 import { buildTestApp } from '../helpers/app.js';
 import { call, signUp } from '../helpers/auth.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { batchTestKit } from '../helpers/message-batch.js';
 import { createGroup } from '../helpers/messaging.js';
 
 type User = Awaited<ReturnType<typeof signUp>>;
@@ -57,26 +53,7 @@ describe('two-round-trip batch write on MariaDB', () => {
     if (!pool) throw new Error('a MySQL database has a writer pool');
     return pool;
   };
-  const request = (conversationId: string, sender: User, body = 'hi', clientId = randomUUID()) =>
-    ({ conversationId, senderId: sender.userId, clientId, body, attachmentIds: [] }) satisfies SendRequest;
-  const counters = (id: string) =>
-    db()
-      .selectFrom('conversations')
-      .select(['last_seq', 'last_rev'])
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow()
-      .then((row) => ({ seq: Number(row.last_seq), rev: Number(row.last_rev) }));
-  const stored = (conversationId: string) =>
-    db()
-      .selectFrom('messages')
-      .select(['seq', 'body'])
-      .where('conversation_id', '=', conversationId)
-      .orderBy('seq')
-      .execute();
-  const ok = (result: SendResult | Error | undefined): SendResult => {
-    if (!result || result instanceof Error) throw result ?? new Error('no result');
-    return result;
-  };
+  const { request, counters, stored, ok } = batchTestKit(db);
   const failure = (promise: Promise<unknown>) =>
     promise.then(
       () => undefined,

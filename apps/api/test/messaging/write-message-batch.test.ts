@@ -10,13 +10,13 @@ import {
   BatchNeedsCheck,
   bumpCounters,
   needsCheckedWrite,
-  type SendRequest,
   type SendResult,
   writeMessageBatch,
 } from '../../src/modules/messages/write-message-batch.command.js';
 import { buildTestApp } from '../helpers/app.js';
 import { call, signUp } from '../helpers/auth.js';
 import { createTestDatabase, DB_KINDS, type TestDatabase } from '../helpers/database.js';
+import { batchTestKit } from '../helpers/message-batch.js';
 import { createGroup } from '../helpers/messaging.js';
 
 type User = Awaited<ReturnType<typeof signUp>>;
@@ -57,26 +57,7 @@ describe.each(DB_KINDS)('write-message-batch command on %s', (kind) => {
   });
 
   const db = () => testDb.database.db;
-  const request = (conversationId: string, sender: User, body = 'hi', clientId = randomUUID()) =>
-    ({ conversationId, senderId: sender.userId, clientId, body, attachmentIds: [] }) satisfies SendRequest;
-  const counters = (id: string) =>
-    db()
-      .selectFrom('conversations')
-      .select(['last_seq', 'last_rev'])
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow()
-      .then((row) => ({ seq: Number(row.last_seq), rev: Number(row.last_rev) }));
-  const stored = (conversationId: string) =>
-    db()
-      .selectFrom('messages')
-      .select(['seq', 'client_id', 'sender_id'])
-      .where('conversation_id', '=', conversationId)
-      .orderBy('seq')
-      .execute();
-  const ok = (result: SendResult | Error | undefined): SendResult => {
-    if (!result || result instanceof Error) throw result ?? new Error('no result');
-    return result;
-  };
+  const { request, counters, stored, ok } = batchTestKit(db);
 
   it('stores an unchecked batch over two conversations with gapless seqs, a repeat in the batch once', async () => {
     const first = await createGroup(one, ada.session, 'First', [bob.userId]);

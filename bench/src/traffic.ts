@@ -89,7 +89,12 @@ export class Traffic {
       phase.delivered += 1;
       phase.delivery.add(at - record.t0);
       const second = Math.max(0, Math.floor((record.t0 - phase.startedAt) / 1000));
-      (phase.deliveryBySecond[second] ??= new Samples()).add(at - record.t0);
+      let samples = phase.deliveryBySecond[second];
+      if (!samples) {
+        samples = new Samples();
+        phase.deliveryBySecond[second] = samples;
+      }
+      samples.add(at - record.t0);
     },
     error: (client, clientId, error) => {
       const record = clientId ? this.sent.get(clientId) : undefined;

@@ -105,3 +105,33 @@ describe('passkeys and the Confirm-it’s-you dialog', () => {
     expect(await page.evaluate(async () => (await fetch('/api/me')).status)).toBe(200);
   });
 });
+
+describe('passkeys at the per-account cap', () => {
+  const suite = browserSuite({ MAX_PASSKEYS_PER_USER: '1' });
+
+  it('says why another passkey cannot be added, and adds it once the first is removed', async () => {
+    const user = await createVerifiedUser(suite.stack, 'Cy');
+    const { context, page } = await suite.open();
+    await addVirtualAuthenticator(context, page);
+    await submitSignIn(page, user);
+    await expectHeading(page, 'Conversations');
+
+    await page.goto('/settings/security');
+    await expectHeading(page, 'Security');
+    await page.getByLabel('Name for a new passkey').fill('First');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await expectVisible(page.getByRole('status').filter({ hasText: 'Passkey “First” added' }));
+
+    await page.getByLabel('Name for a new passkey').fill('Second');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await expectVisible(page.getByText('An account can have at most 1 passkey; remove one first'));
+    await expectLocator(page.getByRole('listitem').filter({ hasText: 'Second' })).toHaveCount(0);
+
+    await page.getByRole('button', { name: 'Remove passkey First' }).click();
+    await page.getByRole('button', { name: /^Yes, remove/ }).click();
+    await expectVisible(page.getByText('You have no passkeys yet.'));
+    await page.getByLabel('Name for a new passkey').fill('Second');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await expectVisible(page.getByRole('status').filter({ hasText: 'Passkey “Second” added' }));
+  });
+});

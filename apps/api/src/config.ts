@@ -119,6 +119,7 @@ const Variables = z.object({
   MFA_CHALLENGE_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   REAUTH_MAX_AGE: duration('5m', 1000),
   PASSKEY_CHALLENGE_TTL: duration('5m', 10_000),
+  MAX_PASSKEYS_PER_USER: z.coerce.number().int().min(1).max(1_000).default(20),
   REQUIRE_MFA: z.enum(['true', 'false']).default('false'),
   LIMIT_PROFILE_CHANGES: rate('30/3600s'),
   LIMIT_UPLOADS: rate('60/3600s'),
@@ -351,6 +352,7 @@ export function loadConfig(
       challengeAttempts: e.MFA_CHALLENGE_ATTEMPTS,
       reauthMaxAgeMs: e.REAUTH_MAX_AGE,
       passkeyChallengeTtlMs: e.PASSKEY_CHALLENGE_TTL,
+      maxPasskeys: e.MAX_PASSKEYS_PER_USER,
       required: e.REQUIRE_MFA === 'true',
     },
     passwords: {

@@ -63,6 +63,8 @@ export interface MfaConfig {
   readonly reauthMaxAgeMs: number;
   /** PASSKEY_CHALLENGE_TTL: how long a WebAuthn challenge (and the browser's ceremony) stays usable. */
   readonly passkeyChallengeTtlMs: number;
+  /** MAX_PASSKEYS_PER_USER: live passkeys one account may have (a new one is refused, 409 `limit_reached`). */
+  readonly maxPasskeys: number;
   /**
    * REQUIRE_MFA: every account must have a second factor (authenticator app or passkey); a signed-in
    * account without one can only set one up (403 `mfa_enrollment_required` elsewhere).

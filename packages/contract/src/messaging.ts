@@ -220,7 +220,7 @@ export type ConversationList = z.infer<typeof ConversationList>;
 
 /** `details` of a 409 `limit_reached`: which cap, its value, and (for a per-user cap) who is at it. */
 export const LimitReachedDetails = z.object({
-  limit: z.enum(['conversations_per_user', 'group_members']),
+  limit: z.enum(['conversations_per_user', 'group_members', 'passkeys_per_user']),
   max: z.number().int(),
   userIds: z.array(z.string()).optional(),
 });

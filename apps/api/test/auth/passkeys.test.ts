@@ -233,6 +233,34 @@ describe.each(DB_KINDS)('passkeys on %s', (kind) => {
     ]);
   });
 
+  it('caps live passkeys per account (MAX_PASSKEYS_PER_USER): refused at the start, and at the finish of a ceremony begun below the cap', async () => {
+    const user = await signUp(app, smtp);
+    const max = app.config.mfa.maxPasskeys;
+    const refusal = { code: 'limit_reached', details: { limit: 'passkeys_per_user', max } };
+    for (let i = 1; i < max; i += 1) {
+      expect((await register(user.session, authenticator(), `Key ${i}`)).statusCode).toBe(201);
+    }
+    // Begun with one place left; another ceremony takes that place first.
+    const early = await call(app, 'POST', '/api/me/passkeys/options', { session: user.session });
+    expect(early.statusCode, early.body).toBe(200);
+    const last = (await register(user.session, authenticator(), 'Last')).json();
+    const late = await call(app, 'POST', '/api/me/passkeys', {
+      session: user.session,
+      body: { name: 'Too many', attestation: authenticator().create(early.json()) },
+    });
+    expect(late.statusCode, late.body).toBe(409);
+    expect(late.json().error).toMatchObject(refusal);
+    const full = await call(app, 'POST', '/api/me/passkeys/options', { session: user.session });
+    expect(full.statusCode, full.body).toBe(409);
+    expect(full.json().error).toMatchObject(refusal);
+    expect((await mfa(user.session)).passkeys).toHaveLength(max);
+    // Removing one (soft delete) makes room again.
+    const removed = await call(app, 'DELETE', `/api/me/passkeys/${last.id}`, { session: user.session });
+    expect(removed.statusCode, removed.body).toBe(204);
+    expect((await register(user.session, authenticator(), 'Again')).statusCode).toBe(201);
+    expect((await mfa(user.session)).passkeys).toHaveLength(max);
+  });
+
   it('answers the second step of a sign-in with a passkey, over that sign-in’s challenge only', async () => {
     const user = await signUp(app, smtp);
     const device = authenticator();

@@ -1,6 +1,5 @@
-import { type Insertable, sql, type Transaction } from 'kysely';
-import { dialectOf } from '../../db/migrations/dialect.js';
-import type { AttachmentsTable, DB, DbTime, Executor } from '../../db/schema.js';
+import { type Insertable, sql } from 'kysely';
+import type { AttachmentsTable, DbTime, Executor } from '../../db/schema.js';
 import { selectLive } from '../../db/soft-delete.js';
 
 /** What a user has stored: the quota counts live attachments, the hourly limit every upload in the window. */
@@ -38,16 +37,6 @@ export async function uploadUsage(db: Executor, userId: string, windowStart: DbT
     windowBytes: Number(row?.recent ?? 0),
     oldestInWindow: row?.oldest ?? null,
   };
-}
-
-/**
- * Serialises one user's uploads inside a transaction, so two concurrent uploads cannot both fit in the
- * same remaining quota: MySQL locks the user row (the sums read after it see every upload committed
- * before); SQLite transactions already run one at a time.
- */
-export async function lockUploader(trx: Transaction<DB>, userId: string): Promise<void> {
-  if (dialectOf(trx) !== 'mysql') return;
-  await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
 }
 
 /** A live attachment with whether its message (if it has one yet) was deleted. */

@@ -12,12 +12,8 @@ import { limitAndReadHead } from '../../platform/blobs/limited-stream.js';
 import { guardProgress } from '../../platform/blobs/progress-guard.js';
 import { requireMembership, requireWritableMembership } from '../conversations/conversation.service.js';
 import { presentAttachment } from '../messages/message.presenter.js';
-import {
-  findAttachmentWithMessage,
-  insertAttachment,
-  lockUploader,
-  uploadUsage,
-} from './attachment.repository.js';
+import { lockUser } from '../users/user.repository.js';
+import { findAttachmentWithMessage, insertAttachment, uploadUsage } from './attachment.repository.js';
 import { type UploadLimits, uploadBudget, windowStart } from './upload-limits.js';
 
 export interface AttachmentDeps {
@@ -109,7 +105,7 @@ export async function uploadAttachment(
   try {
     await deps.db.transaction().execute(async (trx) => {
       // Exact check: concurrent uploads of the same user were each measured against the same usage.
-      await lockUploader(trx, input.userId);
+      await lockUser(trx, input.userId);
       const usage = await uploadUsage(trx, input.userId, windowStart(deps.limits, now));
       const refusal = uploadBudget(deps.limits, deps.maxBytes, usage, now).refuse(stored.size);
       if (refusal) throw refusal;

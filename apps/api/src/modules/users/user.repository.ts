@@ -1,6 +1,7 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { selectInChunks } from '../../db/chunks.js';
-import type { Executor, UsersTable } from '../../db/schema.js';
+import { dialectOf } from '../../db/migrations/dialect.js';
+import type { DB, Executor, UsersTable } from '../../db/schema.js';
 import { selectLive } from '../../db/soft-delete.js';
 import { toDbTime } from '../../db/time.js';
 
@@ -104,4 +105,14 @@ export async function verifiedUserIds(db: Executor, ids: readonly string[]): Pro
       .execute(),
   );
   return new Set(rows.map((row) => row.id));
+}
+
+/**
+ * Serialises one user's capped writes inside a transaction (uploads against the quota, passkeys against
+ * their cap), so two concurrent ones cannot both fit in the same room: MySQL locks the user row (counts
+ * read after it see every write committed before); SQLite transactions already run one at a time.
+ */
+export async function lockUser(trx: Transaction<DB>, userId: string): Promise<void> {
+  if (dialectOf(trx) !== 'mysql') return;
+  await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
 }

@@ -1,4 +1,5 @@
 import type {
+  LimitReachedDetails,
   PasskeyAssertion,
   PasskeyAttestation,
   PasskeyAuthenticationOptions,
@@ -10,7 +11,7 @@ import { fromDbTime } from '../../../db/time.js';
 import { isUniqueViolation } from '../../../db/unique-violation.js';
 import { AppError, validationError } from '../../../errors.js';
 import type { AuthContext } from '../../../http/auth.js';
-import { findLiveUserById, type UserRow } from '../../users/user.repository.js';
+import { findLiveUserById, lockUser, type UserRow } from '../../users/user.repository.js';
 import type { AuthDeps } from '../auth.context.js';
 import { passkeyChangedEmail } from '../auth-emails.js';
 import { type RequestOrigin, recordAuthEvent } from '../auth-event.repository.js';
@@ -55,6 +56,19 @@ export async function listPasskeys(db: Executor, userId: string): Promise<Passke
   return (await listLivePasskeys(db, userId)).map(presentPasskey);
 }
 
+/** Refuses a new passkey when the account already has MAX_PASSKEYS_PER_USER live ones. */
+function assertRoomForPasskey(deps: AuthDeps, live: number): void {
+  const max = deps.mfaConfig.maxPasskeys;
+  if (live < max) return;
+  const details: LimitReachedDetails = { limit: 'passkeys_per_user', max };
+  const passkeys = max === 1 ? 'passkey' : 'passkeys';
+  throw new AppError(
+    'limit_reached',
+    `An account can have at most ${max} ${passkeys}; remove one first`,
+    details,
+  );
+}
+
 const expiredCeremony = (what: string) =>
   new AppError('invalid_token', `This ${what} expired or was already used; start again`);
 
@@ -63,6 +77,8 @@ export async function startPasskeyRegistration(
   deps: AuthDeps,
   auth: AuthContext,
 ): Promise<PasskeyRegistrationOptions> {
+  const existing = await listLivePasskeys(deps.db, auth.userId);
+  assertRoomForPasskey(deps, existing.length);
   const challenge = await issueWebAuthnChallenge(deps, deps.db, {
     purpose: 'register',
     userId: auth.userId,
@@ -73,7 +89,7 @@ export async function startPasskeyRegistration(
     challenge,
     timeoutMs: deps.mfaConfig.passkeyChallengeTtlMs,
     user: auth.user,
-    existing: await listLivePasskeys(deps.db, auth.userId),
+    existing,
   });
 }
 
@@ -107,9 +123,11 @@ export async function addPasskey(
   let row: PasskeyRow;
   try {
     row = await endSessionsWithin(deps, async (trx, endSessions) => {
-      const first =
-        (await listLivePasskeys(trx, auth.userId)).length === 0 &&
-        (await findActiveTotp(trx, auth.userId)) === undefined;
+      // Counted again under the user's lock: a ceremony started before the cap was reached ends here.
+      await lockUser(trx, auth.userId);
+      const passkeys = (await listLivePasskeys(trx, auth.userId)).length;
+      assertRoomForPasskey(deps, passkeys);
+      const first = passkeys === 0 && (await findActiveTotp(trx, auth.userId)) === undefined;
       const inserted = await insertPasskey(trx, {
         user_id: auth.userId,
         name: input.name,

@@ -254,4 +254,30 @@ describe('mentions and notifications', () => {
     await eventually(() => page.title()).toBe(`${ada.displayName} · Parley`);
     await eventually(icon).toBe('/favicon.svg');
   });
+
+  it('a deleted mention no longer counts: the badge goes without a reload', async () => {
+    const ada = await account(suite.stack, 'Ada');
+    const ben = await account(suite.stack, 'Ben');
+    const group = await apiCall(suite.stack, ada.token, 'POST', '/conversations', {
+      type: 'group',
+      title: 'Retro',
+      memberIds: [ben.id],
+    });
+    const { page } = await suite.open();
+    await signIn(page, ben);
+    await expectHeading(page, 'Conversations');
+    const mention = await say(suite.stack, ada.token, String(group.id), `@${ben.displayName} look`, [ben.id]);
+    await say(suite.stack, ada.token, String(group.id), 'and another thing');
+    const badge = listEntry(page, 'Retro').locator('.mention-badge');
+    await expectVisible(badge);
+
+    const deleted = await fetch(`${suite.stack.baseUrl}/api/messages/${String(mention.id)}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ada.token}` },
+    });
+    expect(deleted.status).toBe(204);
+    await expectLocator(badge).toHaveCount(0);
+    // The other message is still unread.
+    await expectVisible(listEntry(page, 'Retro').locator('.unread-badge'));
+  });
 });

@@ -108,6 +108,24 @@ export function withMessage(conversation: Conversation, message: Message, userId
 }
 
 /**
+ * Whether a live update may have lowered the conversation's mention count without saying so: a message
+ * from someone else, unread, deleted, in a conversation with mentions outstanding — a tombstone carries no
+ * mentions (the server drops them), so it may have been one of them. The counts are then fetched again.
+ */
+export function mayHaveDroppedAMention(
+  conversation: Conversation,
+  message: Message,
+  userId: string,
+): boolean {
+  return (
+    message.deletedAt !== null &&
+    message.senderId !== userId &&
+    message.seq > conversation.lastReadSeq &&
+    conversation.mentionCount > 0
+  );
+}
+
+/**
  * A conversation with a person's new display name wherever it lists them (members, former members); the
  * same object when it does not list them or already has that name.
  */

@@ -54,7 +54,16 @@ export class ListLoader {
   /** A message arrived for a conversation the list has not loaded (an older page): fetch it. */
   discover(id: string): void {
     if (this.host.state().removed[id] || this.host.state().conversations[id]) return;
-    this.queries.fetchQuery(conversationQuery(id)).then(
+    this.#adoptFetched(id, {});
+  }
+
+  /** Fetches a loaded conversation again (its counts changed in a way live events do not tell). */
+  refetch(id: string): void {
+    this.#adoptFetched(id, { staleTime: 0 });
+  }
+
+  #adoptFetched(id: string, options: { staleTime?: number }): void {
+    this.queries.fetchQuery({ ...conversationQuery(id), ...options }).then(
       (conversation) => {
         if (!this.host.state().removed[id]) this.host.adopt(conversation);
       },

@@ -3,7 +3,12 @@ import type { QueryClient } from '@tanstack/react-query';
 import { api, describeError, isApiError } from '../api/client.js';
 import { conversationQuery, meQuery } from '../api/queries.js';
 import { renameInCache } from './cache-sync.js';
-import { type ConversationsEvent, reduceConversations, sortedConversations } from './conversation-list.js';
+import {
+  type ConversationsEvent,
+  mayHaveDroppedAMention,
+  reduceConversations,
+  sortedConversations,
+} from './conversation-list.js';
 import { advance, type ResumePoint, resumePositions, type ThreadEvent } from './history.js';
 import { ListLoader } from './list-loader.js';
 import { react as reactTo, removeMessage } from './message-actions.js';
@@ -376,6 +381,8 @@ export class MessagingStore {
       }),
     );
     if (!this.#state.conversations[id] && kind === 'new') this.#lists.discover(id);
+    if (kind === 'update' && known && mayHaveDroppedAMention(known, message, this.userId))
+      this.#lists.refetch(id);
     const conversation = this.#state.conversations[id];
     if (fresh && conversation)
       for (const listener of this.#newMessageListeners) listener(message, conversation);

@@ -4,6 +4,7 @@ import {
   type ConversationsState,
   INITIAL_LIST,
   listedConversations,
+  mayHaveDroppedAMention,
   mergeInfo,
   reduceConversations,
   sortedConversations,
@@ -289,5 +290,29 @@ describe('mention counts', () => {
       mentionCount: 1,
     });
     expect(mergeInfo(local, fetched)).toMatchObject({ lastReadSeq: 5, unreadCount: 0, mentionCount: 0 });
+  });
+
+  it('fetch the counts again when an unread message from someone else is deleted while mentions are outstanding', () => {
+    const withMention = conversation('c1', 1, { lastSeq: 5, lastReadSeq: 2, mentionCount: 1 });
+    const deleted = (seq: number, extra = {}) =>
+      message(seq, { conversationId: 'c1', deletedAt: '2026-03-01T00:00:00.000Z', mentionIds: [], ...extra });
+    expect(mayHaveDroppedAMention(withMention, deleted(4), ME)).toBe(true);
+    // Read already, our own, not deleted, or no mention left to lose: the live counts are right.
+    expect(mayHaveDroppedAMention(withMention, deleted(2), ME)).toBe(false);
+    expect(mayHaveDroppedAMention(withMention, deleted(4, { senderId: ME }), ME)).toBe(false);
+    expect(mayHaveDroppedAMention(withMention, message(4, { conversationId: 'c1' }), ME)).toBe(false);
+    expect(mayHaveDroppedAMention({ ...withMention, mentionCount: 0 }, deleted(4), ME)).toBe(false);
+  });
+
+  it('take the fetched counts once the deletion’s rev is in the snapshot', () => {
+    const local = conversation('c1', 1, {
+      lastSeq: 5,
+      lastRev: 7,
+      lastReadSeq: 2,
+      unreadCount: 3,
+      mentionCount: 1,
+    });
+    const fetched = { ...local, mentionCount: 0 };
+    expect(mergeInfo(local, fetched).mentionCount).toBe(0);
   });
 });

@@ -280,4 +280,30 @@ describe('mentions and notifications', () => {
     // The other message is still unread.
     await expectVisible(listEntry(page, 'Retro').locator('.unread-badge'));
   });
+
+  it('keeps the people picked with @ in a draft across a reload: the message sent later still mentions them', async () => {
+    const ada = await account(suite.stack, 'Ada');
+    const ben = await account(suite.stack, 'Ben');
+    await apiCall(suite.stack, ada.token, 'POST', '/conversations', {
+      type: 'group',
+      title: 'Plans',
+      memberIds: [ben.id],
+    });
+    const { page } = await suite.open();
+    await signIn(page, ada);
+    await openConversation(page, 'Plans');
+    const composer = page.getByRole('textbox', { name: /^Message / });
+    await composer.pressSequentially(`Later @${ben.displayName.slice(0, 3)}`);
+    await expectVisible(page.getByRole('listbox', { name: 'People to mention' }));
+    await composer.press('Enter');
+    expect(await composer.inputValue()).toBe(`Later @${ben.displayName} `);
+
+    await page.reload();
+    await expectVisible(composer);
+    expect(await composer.inputValue()).toBe(`Later @${ben.displayName} `);
+    await composer.press('Enter');
+    const sent = page.locator('.message', { hasText: 'Later @' });
+    await expectVisible(sent);
+    expect(await sent.locator('.mention').allTextContents()).toEqual([`@${ben.displayName}`]);
+  });
 });

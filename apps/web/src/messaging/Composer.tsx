@@ -13,7 +13,7 @@ import {
 import { api, describeError, isApiError } from '../api/client.js';
 import { useMessagingStore } from '../realtime/use-messaging.js';
 import { uuid } from '../realtime/uuid.js';
-import { loadDraft, saveDraft } from './drafts.js';
+import { loadDraft, loadDraftMentions, saveDraft, saveDraftMentions } from './drafts.js';
 import { MentionSuggestions } from './MentionSuggestions.js';
 import { toggleWrap } from './markdown-edit.js';
 import { useMentionSuggestions } from './mention-suggestions.js';
@@ -127,7 +127,19 @@ export function Composer({
   }, [text]);
 
   // The `@` suggestions and who was picked (mention-suggestions.ts).
-  const mentions = useMentionSuggestions({ members, me, text, setText, textarea, selectionAfter });
+  const [restoredMentions] = useState(() => loadDraftMentions(store.userId, conversationId));
+  const mentions = useMentionSuggestions({
+    members,
+    me,
+    text,
+    setText,
+    textarea,
+    selectionAfter,
+    picked: {
+      restored: restoredMentions,
+      save: (picked) => saveDraftMentions(store.userId, conversationId, picked),
+    },
+  });
 
   // Leaving the conversation cancels uploads still running.
   useEffect(

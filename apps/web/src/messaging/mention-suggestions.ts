@@ -25,6 +25,8 @@ interface MentionOptions {
   textarea: RefObject<HTMLTextAreaElement | null>;
   /** Where the composer puts the selection once the changed text is rendered. */
   selectionAfter: RefObject<{ start: number; end: number } | undefined>;
+  /** Who was picked in the draft this text was restored from, and where changes to it are kept. */
+  picked?: { readonly restored: readonly PickedMention[]; save(picked: readonly PickedMention[]): void };
 }
 
 /**
@@ -39,8 +41,13 @@ export function useMentionSuggestions({
   setText,
   textarea,
   selectionAfter,
+  picked: draft,
 }: MentionOptions) {
-  const [picked, setPicked] = useState<readonly PickedMention[]>([]);
+  const [picked, setPickedState] = useState<readonly PickedMention[]>(() => draft?.restored ?? []);
+  const setPicked = (next: readonly PickedMention[]) => {
+    setPickedState(next);
+    draft?.save(next);
+  };
   const [suggesting, setSuggesting] = useState<Suggesting>();
   /** Where the `@` was whose suggestions the user closed with Escape: not offered again until it changes. */
   const dismissed = useRef<number | undefined>(undefined);
@@ -69,7 +76,7 @@ export function useMentionSuggestions({
     const next = insertMention(text, suggesting.query, field.selectionStart, member.displayName);
     selectionAfter.current = { start: next.caret, end: next.caret };
     setText(next.text);
-    setPicked((current) => [...current, { id: member.id, name: member.displayName }]);
+    setPicked([...picked, { id: member.id, name: member.displayName }]);
     // "@Name " now matches its own name again: not offered until the caret leaves this mention.
     dismissed.current = suggesting.query.start;
     setSuggesting(undefined);

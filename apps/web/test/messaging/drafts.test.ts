@@ -4,7 +4,9 @@ import {
   type DraftStorage,
   draftKey,
   loadDraft,
+  loadDraftMentions,
   saveDraft,
+  saveDraftMentions,
 } from '../../src/messaging/drafts.js';
 
 /** An in-memory Storage, as the browser's behaves. */
@@ -51,6 +53,36 @@ describe('drafts', () => {
     storage.setItem('parley.recentReactions', '["👍"]');
     clearDrafts(storage);
     expect([...storage.entries.keys()]).toEqual(['parley.recentReactions']);
+  });
+
+  it('keeps who was picked with @ beside the text, until the text is emptied, sent or signed out', () => {
+    const storage = memoryStorage();
+    const ben = { id: 'u-ben', name: 'Ben Ng' };
+    saveDraft('u1', 'c1', 'Hi @Ben Ng', storage);
+    saveDraftMentions('u1', 'c1', [ben], storage);
+    expect(loadDraftMentions('u1', 'c1', storage)).toEqual([ben]);
+    expect(loadDraftMentions('u1', 'c2', storage)).toEqual([]);
+    expect(loadDraftMentions('u2', 'c1', storage)).toEqual([]);
+    saveDraftMentions('u1', 'c1', [], storage);
+    expect(loadDraftMentions('u1', 'c1', storage)).toEqual([]);
+    saveDraftMentions('u1', 'c1', [ben], storage);
+    saveDraft('u1', 'c1', ' ', storage);
+    expect(storage.entries.size).toBe(0);
+    saveDraft('u1', 'c1', 'Hi @Ben Ng', storage);
+    saveDraftMentions('u1', 'c1', [ben], storage);
+    clearDrafts(storage);
+    expect(storage.entries.size).toBe(0);
+  });
+
+  it('reads only well-formed mentions back', () => {
+    const storage = memoryStorage();
+    storage.setItem(`${draftKey('u1', 'c1')}:mentions`, 'not json');
+    expect(loadDraftMentions('u1', 'c1', storage)).toEqual([]);
+    storage.setItem(
+      `${draftKey('u1', 'c1')}:mentions`,
+      JSON.stringify([{ id: 'a', name: 'A' }, { id: 1 }, null]),
+    );
+    expect(loadDraftMentions('u1', 'c1', storage)).toEqual([{ id: 'a', name: 'A' }]);
   });
 
   it('works without storage, and when storage throws', () => {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { createConnection } from 'mysql2/promise';
 import { toDbTime } from '../../apps/api/src/db/time.js';
-import { newId } from '../../apps/api/src/ids.js';
+import { newMessageId } from '../../apps/api/src/ids.js';
 import type { Fixture } from './fixture.js';
 import { between, type ProbeContext, probe } from './probe.js';
 import { bodyText, round, settings } from './settings.js';
@@ -30,7 +30,7 @@ export async function runBaseline(adminUrl: string, fixture: Fixture, ctx: Probe
       while (performance.now() < end) {
         seq += 1;
         await connection.execute(sql, [
-          newId(),
+          newMessageId(),
           conversation,
           seq,
           seq,

@@ -10,7 +10,7 @@ import type {
   SystemEventKind,
 } from '../../db/schema.js';
 import { selectLive } from '../../db/soft-delete.js';
-import { newId } from '../../ids.js';
+import { newMessageId } from '../../ids.js';
 
 export type MessageRow = Selectable<MessagesTable>;
 export type AttachmentRow = Selectable<AttachmentsTable>;
@@ -211,7 +211,7 @@ export async function insertSystemEvent(
     .where('id', '=', input.conversationId)
     .executeTakeFirstOrThrow();
   const row: MessageRow = {
-    id: newId(),
+    id: newMessageId(),
     conversation_id: input.conversationId,
     seq: Number(counters.last_seq),
     rev: Number(counters.last_rev),

@@ -6,7 +6,7 @@ import { selectLive } from '../../db/soft-delete.js';
 import { toDbTime } from '../../db/time.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
 import { AppError, validationError } from '../../errors.js';
-import { newId } from '../../ids.js';
+import { newMessageId } from '../../ids.js';
 import { readOnlyConversation } from '../conversations/conversation.service.js';
 import { activeMemberPairs, insertMentions, type MemberKey, memberKey } from './mention.repository.js';
 import {
@@ -289,7 +289,7 @@ export function numberRows(
     const firstRev = Number(counters.last_rev) - items.length + 1;
     items.forEach((item, offset) => {
       const row: MessageRow = {
-        id: newId(),
+        id: newMessageId(),
         conversation_id: conversationId,
         seq: firstSeq + offset,
         rev: firstRev + offset,

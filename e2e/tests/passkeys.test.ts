@@ -1,3 +1,4 @@
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { auditScreen } from '../support/audit.js';
 import { expectLocator } from '../support/eventually.js';
@@ -8,25 +9,36 @@ import {
   submitSignIn,
   waitForReauthNeeded,
 } from '../support/parley.js';
-import { browserSuite } from '../support/suite.js';
+import { browserSuite, type Suite } from '../support/suite.js';
 import { addVirtualAuthenticator } from '../support/webauthn.js';
+
+/**
+ * A new verified user signed in, in a browser with a virtual authenticator, on Settings → Security.
+ */
+async function onSecurityWithAuthenticator(suite: Suite, name: string) {
+  const user = await createVerifiedUser(suite.stack, name);
+  const { context, page } = await suite.open();
+  const authenticator = await addVirtualAuthenticator(context, page);
+  await submitSignIn(page, user);
+  await expectHeading(page, 'Conversations');
+  await page.goto('/settings/security');
+  await expectHeading(page, 'Security');
+  return { user, page, ...authenticator };
+}
+
+/** Names a new passkey and presses Add (the virtual authenticator answers the browser's prompt). */
+async function addPasskey(page: Page, name: string): Promise<void> {
+  await page.getByLabel('Name for a new passkey').fill(name);
+  await page.getByRole('button', { name: 'Add a passkey' }).click();
+}
 
 describe('passkeys', () => {
   const suite = browserSuite();
 
   it('adds a passkey in Settings with a virtual authenticator, signs in with the passkey alone, then uses it after the password', async () => {
-    const user = await createVerifiedUser(suite.stack, 'Ada');
-    const { context, page } = await suite.open();
-    const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page);
-
-    await submitSignIn(page, user);
-    await expectHeading(page, 'Conversations');
-
-    await page.goto('/settings/security');
-    await expectHeading(page, 'Security');
+    const { user, page, cdp, authenticatorId } = await onSecurityWithAuthenticator(suite, 'Ada');
     await expectVisible(page.getByText('You have no passkeys yet.'));
-    await page.getByLabel('Name for a new passkey').fill('Test laptop');
-    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await addPasskey(page, 'Test laptop');
     await expectVisible(page.getByRole('status').filter({ hasText: 'Passkey “Test laptop” added' }));
     const list = page.getByRole('list', { name: 'Your passkeys' });
     await expectLocator(list).toContainText('Test laptop');
@@ -72,18 +84,11 @@ describe('passkeys and the Confirm-it’s-you dialog', () => {
   const suite = browserSuite({ REAUTH_MAX_AGE: '3s' });
 
   it('confirms with a passkey instead of the password before removing one', async () => {
-    const user = await createVerifiedUser(suite.stack, 'Lovelace');
-    const { context, page } = await suite.open();
-    await addVirtualAuthenticator(context, page);
-    await submitSignIn(page, user);
-    await expectHeading(page, 'Conversations');
-    await page.goto('/settings/security');
-    await expectHeading(page, 'Security');
+    const { user, page } = await onSecurityWithAuthenticator(suite, 'Lovelace');
 
     // Adding needs a recent sign-in: the dialog asks for the password first.
     await waitForReauthNeeded(page);
-    await page.getByLabel('Name for a new passkey').fill('Desk');
-    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await addPasskey(page, 'Desk');
     const dialog = page.getByRole('dialog', { name: 'Confirm it’s you' });
     await expectVisible(dialog);
     await dialog.getByLabel('Password', { exact: true }).fill(user.password);
@@ -110,28 +115,18 @@ describe('passkeys at the per-account cap', () => {
   const suite = browserSuite({ MAX_PASSKEYS_PER_USER: '1' });
 
   it('says why another passkey cannot be added, and adds it once the first is removed', async () => {
-    const user = await createVerifiedUser(suite.stack, 'Cy');
-    const { context, page } = await suite.open();
-    await addVirtualAuthenticator(context, page);
-    await submitSignIn(page, user);
-    await expectHeading(page, 'Conversations');
-
-    await page.goto('/settings/security');
-    await expectHeading(page, 'Security');
-    await page.getByLabel('Name for a new passkey').fill('First');
-    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    const { page } = await onSecurityWithAuthenticator(suite, 'Cy');
+    await addPasskey(page, 'First');
     await expectVisible(page.getByRole('status').filter({ hasText: 'Passkey “First” added' }));
 
-    await page.getByLabel('Name for a new passkey').fill('Second');
-    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await addPasskey(page, 'Second');
     await expectVisible(page.getByText('An account can have at most 1 passkey; remove one first'));
     await expectLocator(page.getByRole('listitem').filter({ hasText: 'Second' })).toHaveCount(0);
 
     await page.getByRole('button', { name: 'Remove passkey First' }).click();
     await page.getByRole('button', { name: /^Yes, remove/ }).click();
     await expectVisible(page.getByText('You have no passkeys yet.'));
-    await page.getByLabel('Name for a new passkey').fill('Second');
-    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await addPasskey(page, 'Second');
     await expectVisible(page.getByRole('status').filter({ hasText: 'Passkey “Second” added' }));
   });
 });

@@ -21,7 +21,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { type Algorithm, hash } from '@node-rs/argon2';
 import autocannon from 'autocannon';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 import { toDbTime } from '../../apps/api/src/db/time.js';
@@ -29,6 +28,7 @@ import { newId } from '../../apps/api/src/ids.js';
 import { freePort } from '../../scripts/services/free-port.js';
 import { startMariaDb } from '../../scripts/services/mariadb.js';
 import { type RedisServer, startRedis } from '../../scripts/services/redis.js';
+import { benchPasswordHash } from './password-hash.js';
 import { machineInfo, processCpuMs } from './probe.js';
 import { startServer } from './server.js';
 import { envNumber, log, PASSWORD, resultsDir, rootDir, round, settings } from './settings.js';
@@ -128,13 +128,7 @@ async function hammer(
 
 /** `count` verified users, inserted directly (one argon2id hash), then a real login each: their cookies. */
 async function signInAll(admin: Connection, baseUrl: string, count: number): Promise<string[]> {
-  const passwordHash = await hash(PASSWORD, {
-    algorithm: 2 as Algorithm,
-    memoryCost: 19_456,
-    timeCost: 2,
-    parallelism: 1,
-    outputLen: 32,
-  });
+  const passwordHash = await benchPasswordHash();
   const now = toDbTime(new Date());
   const run = randomBytes(3).toString('hex');
   const emails = Array.from({ length: count }, (_, i) => `bench-auth-${i}-${run}@example.com`);

@@ -1,9 +1,9 @@
 /** The users and conversations a run needs, written straight into MariaDB, and real logins for them. */
 import { randomBytes } from 'node:crypto';
-import { type Algorithm, hash } from '@node-rs/argon2';
 import type { Connection } from 'mysql2/promise';
 import { toDbTime } from '../../apps/api/src/db/time.js';
 import { newId } from '../../apps/api/src/ids.js';
+import { benchPasswordHash } from './password-hash.js';
 import { PASSWORD, settings } from './settings.js';
 import { mapLimit } from './stats.js';
 
@@ -17,13 +17,7 @@ export interface Fixture {
 
 export async function createFixture(admin: Connection): Promise<Fixture> {
   const userCount = Math.max(settings.groupSize, settings.pairs * 2);
-  const passwordHash = await hash(PASSWORD, {
-    algorithm: 2 as Algorithm,
-    memoryCost: 19_456,
-    timeCost: 2,
-    parallelism: 1,
-    outputLen: 32,
-  });
+  const passwordHash = await benchPasswordHash();
   const now = toDbTime(new Date());
   const users = Array.from({ length: userCount }, (_, i) => ({
     id: newId(),

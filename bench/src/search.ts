@@ -19,12 +19,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { type Algorithm, hash } from '@node-rs/argon2';
 import type { SearchResults } from '@parley/contract';
 import { type Connection, createConnection } from 'mysql2/promise';
 import { newId } from '../../apps/api/src/ids.js';
 import { freePort } from '../../scripts/services/free-port.js';
 import { startMariaDb } from '../../scripts/services/mariadb.js';
+import { benchPasswordHash } from './password-hash.js';
 import { machineInfo } from './probe.js';
 import { queriesByClass, seedCorpus } from './search-corpus.js';
 import { startServer } from './server.js';
@@ -139,13 +139,7 @@ async function main(): Promise<void> {
       'SELECT VERSION() AS version, @@innodb_buffer_pool_size AS pool',
     )) as [{ version: string; pool: string }[], unknown];
 
-    const passwordHash = await hash(PASSWORD, {
-      algorithm: 2 as Algorithm,
-      memoryCost: 19_456,
-      timeCost: 2,
-      parallelism: 1,
-      outputLen: 32,
-    });
+    const passwordHash = await benchPasswordHash();
     const email = `search-bench-${randomBytes(3).toString('hex')}@example.com`;
     log(
       `seeding ${settings.messages.toLocaleString('en')} messages over ${settings.conversations} conversations…`,

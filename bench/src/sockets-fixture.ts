@@ -1,10 +1,10 @@
 /** The users, conversations and tokens of `npm run bench:sockets` (sockets.ts), written straight to MariaDB. */
 import { randomBytes } from 'node:crypto';
-import { type Algorithm, hash } from '@node-rs/argon2';
 import type { Connection } from 'mysql2/promise';
 import { toDbTime } from '../../apps/api/src/db/time.js';
 import { newId } from '../../apps/api/src/ids.js';
-import { envNumber, PASSWORD, settings } from './settings.js';
+import { benchPasswordHash } from './password-hash.js';
+import { envNumber, settings } from './settings.js';
 
 const smoke = settings.smoke;
 export const socketSettings = {
@@ -32,13 +32,7 @@ export async function createFixture(admin: Connection): Promise<Fixture> {
   const idleSockets = Math.max(0, socketSettings.sockets - socketSettings.groupMembers);
   const idleUsers = Math.ceil(idleSockets / socketSettings.socketsPerIdleUser);
   const userCount = socketSettings.groupMembers + idleUsers + (idleUsers % 2);
-  const passwordHash = await hash(PASSWORD, {
-    algorithm: 2 as Algorithm,
-    memoryCost: 19_456,
-    timeCost: 2,
-    parallelism: 1,
-    outputLen: 32,
-  });
+  const passwordHash = await benchPasswordHash();
   const now = toDbTime(new Date());
   const users = Array.from({ length: userCount }, (_, i) => ({
     id: newId(),

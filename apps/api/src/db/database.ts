@@ -102,10 +102,8 @@ export function createDatabase(
           }),
         ),
       };
-  const pools: MysqlPools = options.pools ?? {
-    pool: own?.pool as unknown as MysqlPool,
-    writerPool: own?.writerPool as unknown as MysqlPool,
-  };
+  // mysql2's pool is what Kysely's MysqlPool describes; its callback types are only declared differently.
+  const pools = options.pools ?? (own as unknown as MysqlPools);
   const db = new Kysely<DB>({ dialect: new MysqlDialect({ pool: pools.pool }) });
   const writer = new Kysely<DB>({ dialect: new MysqlDialect({ pool: pools.writerPool }) });
   // The main pool's numbers (the writer's own pool is sized to the writer and never queues reads).

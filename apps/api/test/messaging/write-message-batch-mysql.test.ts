@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { CompiledQuery, type Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SmtpCapture, startSmtpCapture } from '../../../../scripts/services/smtp-capture.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { SmtpCapture } from '../../../../scripts/services/smtp-capture.js';
 import { createMysqlKysely } from '../../src/db/database.js';
 import type { DB } from '../../src/db/schema.js';
 import type { AppError } from '../../src/errors.js';
@@ -9,9 +9,9 @@ import { writeBatchTwice } from '../../src/modules/messages/message-writer.js';
 import { needsCheckedWrite } from '../../src/modules/messages/write-message-batch.command.js';
 import { isPlainBatch, writePlainBatchMysql } from '../../src/modules/messages/write-message-batch.mysql.js';
 import { BatchNeedsCheck } from '../../src/modules/messages/write-message-batch.statements.js';
-import { buildTestApp } from '../helpers/app.js';
 import { call, signUp } from '../helpers/auth.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import type { TestDatabase } from '../helpers/database.js';
+import { withMailApp } from '../helpers/mail-app.js';
 import { batchTestKit } from '../helpers/message-batch.js';
 import { createGroup } from '../helpers/messaging.js';
 
@@ -31,20 +31,13 @@ describe('two-round-trip batch write on MariaDB', () => {
   let bob: User;
   let cy: User;
 
+  withMailApp('mariadb', { now: () => new Date() }, (started) => ({ smtp, testDb, app } = started));
   beforeAll(async () => {
-    smtp = await startSmtpCapture();
-    testDb = await createTestDatabase('mariadb', { env: { SMTP_URL: smtp.url } });
-    app = await buildTestApp(testDb);
     [ada, bob, cy] = await Promise.all([
       signUp(app, smtp, { displayName: 'Ada' }),
       signUp(app, smtp, { displayName: 'Bob' }),
       signUp(app, smtp, { displayName: 'Cy' }),
     ]);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await testDb?.cleanup();
-    await smtp?.stop();
   });
 
   const db = () => testDb.database.db;
